@@ -1,0 +1,188 @@
+"""The `relais` command line: run, console, migrate, community, demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+from pathlib import Path
+
+from bot import logs
+from bot.adapters.console import ConsoleChat, is_terminal
+from bot.app import App, NotMigrated
+from bot.config import Settings
+from models.communities import ROLE_WORDS, Role
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="relais", description="Relais, a community assistant for chats and mailing lists.")
+    p.add_argument("--config", type=Path, help="TOML settings file (the environment wins over it)")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("run", help="run Relais: the console chat on a terminal, else the service until SIGTERM")
+    c = sub.add_parser("console", help="chat as a console account (one command per line when piped)")
+    c.add_argument("--as", dest="name", default=None, help="console account name")
+    c.add_argument("--room", default=None, help="talk in a console group instead of a direct chat")
+    c.add_argument("--lang", default=None, choices=("fr", "en"), help="language hint of the account")
+    m = sub.add_parser("migrate", help="apply the database migrations")
+    m.add_argument("--check", action="store_true", help="only say whether migrations are pending (exit 1 if so)")
+    sub.add_parser("demo", help="seed the demo community into an empty database")
+    com = sub.add_parser("community", help="create communities and grant roles")
+    csub = com.add_subparsers(dest="action", required=True)
+    cc = csub.add_parser("create")
+    cc.add_argument("slug")
+    cc.add_argument("name")
+    cc.add_argument("--facilitator", nargs="+", default=[], metavar="ACCOUNT", help="telegram:<id>, matrix:<mxid>, email:<addr>, console:<name>")
+    cc.add_argument("--locale", default=None, choices=("fr", "en"))
+    cc.add_argument("--timezone", default="Europe/Paris")
+    cg = csub.add_parser("grant")
+    cg.add_argument("slug")
+    cg.add_argument("account")
+    cg.add_argument("role", choices=sorted(set(ROLE_WORDS)), metavar="role")
+    csub.add_parser("list")
+    sub.add_parser("outbox", help="count the outbox messages by status")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings(args.config)
+    core = settings.core
+    interactive = args.cmd == "run" and is_terminal()
+    log_file = core.log_file or (str(core.data_dir / "relais.log") if interactive else "")
+    logs.setup(core.log_level, core.log_format, log_file or None)
+    try:
+        return asyncio.run(_dispatch(args, settings, interactive))
+    except NotMigrated as exc:
+        print(f"relais: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _dispatch(args, settings: Settings, interactive: bool) -> int:
+    app = App(settings)
+    if args.cmd == "migrate":
+        from bot import db
+
+        await db.connect(app.database_url)
+        try:
+            pending = await db.pending_migrations(app.database_url)
+            if args.check:
+                print("pending: " + ", ".join(pending) if pending else "up to date")
+                return 1 if pending else 0
+            applied = await db.migrate(app.database_url) if pending else []
+            print("applied: " + ", ".join(applied) if applied else "up to date")
+            return 0
+        finally:
+            await db.close()
+    await app.start()
+    try:
+        if args.cmd == "run":
+            return await _run(app, interactive)
+        if args.cmd == "console":
+            return await _console(app, args)
+        if args.cmd == "demo":
+            return await _demo(app, settings.core.console_user, say=True)
+        if args.cmd == "community":
+            return await _community(app, args)
+        if args.cmd == "outbox":
+            from tortoise.functions import Count
+
+            from models import OutboxMessage
+
+            rows = await OutboxMessage.all().group_by("status").annotate(n=Count("id")).values("status", "n")
+            for row in rows:
+                print(f"{row['status']}: {row['n']}")
+            return 0
+    finally:
+        await app.stop()
+    return 0
+
+
+async def _demo(app: App, facilitator: str, say: bool) -> int:
+    from bot.services import demo
+
+    if not await demo.is_empty():
+        if say:
+            print("The database is not empty: no demo seeded.")
+        return 0
+    community = await demo.seed(facilitator, app.clock())
+    print(f"Demo community “{community.name}” ({community.slug}) seeded, with console:{facilitator} as facilitator.",
+          file=sys.stderr if not say else sys.stdout)
+    return 0
+
+
+def _stop_event() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def _run(app: App, interactive: bool) -> int:
+    stop = _stop_event()
+    if interactive:
+        await _demo(app, app.settings.core.console_user, say=False)
+        chat = ConsoleChat(app.dispatcher, app.settings.core.console_user)
+        serving = asyncio.create_task(app.serve(stop))
+        banner = (f"Relais — console chat as console:{chat.address}. Type help (or aide), a number answers a choice, "
+                  f"quit to leave. Logs: {app.settings.core.data_dir / 'relais.log'}")
+        await chat.run_terminal(stop, banner)
+        stop.set()
+        await serving
+        return 0
+    print("relais: running as a service (SIGTERM or SIGINT to stop)", file=sys.stderr, flush=True)
+    await app.serve(stop)
+    print("relais: stopped; undelivered messages stay in the outbox", file=sys.stderr, flush=True)
+    return 0
+
+
+async def _console(app: App, args) -> int:
+    name = args.name or app.settings.core.console_user
+    await _demo(app, name, say=False)
+    chat = ConsoleChat(app.dispatcher, name, room=args.room, locale=args.lang)
+    stop = _stop_event()
+    serving = asyncio.create_task(app.serve(stop))
+    try:
+        if is_terminal():
+            await chat.run_terminal(stop, f"Relais — console chat as console:{name}. Type help, quit to leave.")
+        else:
+            await chat.run_pipe(sys.stdin, sys.stdout)
+    finally:
+        stop.set()
+        await serving
+        await app.delivery.drain()  # deliver what this session posted before leaving
+    return 0
+
+
+async def _community(app: App, args) -> int:
+    from bot.core.errors import UserError
+    from models import Community
+
+    people = app.services.people
+    try:
+        if args.action == "create":
+            if await Community.exists(slug=args.slug.lower()):
+                print(f"relais: community {args.slug} already exists", file=sys.stderr)
+                return 1
+            community = await Community.create(slug=args.slug.lower(), name=args.name,
+                                               locale=args.locale or app.settings.core.default_locale, timezone=args.timezone)
+            for handle in args.facilitator:
+                await people.grant(community, handle, Role.FACILITATOR)
+            print(f"community {community.slug} created; facilitators: {', '.join(args.facilitator) or 'none'}")
+        elif args.action == "grant":
+            community = await people.community(args.slug)
+            await people.grant(community, args.account, Role.parse(args.role))
+            print(f"{args.account} is now {Role.parse(args.role).key} of {community.slug}")
+        else:
+            for c in await Community.all().order_by("slug"):
+                print(f"{c.slug}\t{c.name}\t{c.locale}\t{c.timezone}")
+    except UserError as exc:
+        t = app.catalogs.get("en")
+        print("relais: " + t(exc.message, **exc.params), file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,1 @@
+"""The platform-neutral core: incoming messages, replies, commands, parsing and dispatch."""

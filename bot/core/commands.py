@@ -1,0 +1,124 @@
+"""Commands declared once with a decorator: names, aliases, typed arguments, help, section, role."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Awaitable, Callable
+
+from bot.core.i18n import N_
+from models.communities import Role
+
+EVERYONE = None  # a command anyone may run, even outside any community
+
+
+def fold(word: str) -> str:
+    """Lower-case without accents, so `étape` and `etape` name the same command."""
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@dataclass(frozen=True)
+class Arg:
+    """A typed argument: kind is word, text (rest of the line), project, person, community or choice."""
+
+    name: str
+    kind: str = "word"
+    label: str = ""
+    required: bool = True
+    choices: tuple[str, ...] = ()
+    accept: tuple[str, ...] = ()  # every word taken for a choice (aliases in both languages)
+
+    def metavar(self, t) -> str:
+        shown = t(self.label) if self.label else self.name
+        if self.kind == "choice" and self.choices:
+            shown = "|".join(self.choices)
+        return f"<{shown}>" if self.required else f"[{shown}]"
+
+
+@dataclass
+class Command:
+    name: str
+    handler: Callable[..., Awaitable]
+    args: tuple[Arg, ...] = ()
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    help: str = ""
+    section: str = N_("General")
+    role: Role | None = EVERYONE
+    referent_of: str | None = None
+    group: bool = True
+
+    def localized_name(self, locale: str) -> str:
+        names = self.aliases.get(locale)
+        return names[0] if names else self.name
+
+    def usage(self, t, prefix: str = "/") -> str:
+        parts = [prefix + self.localized_name(t.locale)] + [a.metavar(t) for a in self.args]
+        return " ".join(parts)
+
+
+def command(name: str, *, args: tuple[Arg, ...] | list[Arg] = (), fr: tuple[str, ...] | list[str] = (),
+            en: tuple[str, ...] | list[str] = (), help: str = "", section: str = N_("General"),
+            role: Role | None = EVERYONE, referent_of: str | None = None, group: bool = True):
+    """Declare a command where its code is. `fr`/`en` are aliases, the first French one is its French name."""
+
+    def decorate(fn):
+        fn.__relais_command__ = Command(
+            name=name, handler=fn, args=tuple(args), aliases={"fr": tuple(fr), "en": tuple(en)},
+            help=help or (fn.__doc__ or "").strip(), section=section, role=role, referent_of=referent_of, group=group,
+        )
+        return fn
+
+    return decorate
+
+
+class Registry:
+    """Every declared command, indexed by every name and alias (one or two words, folded)."""
+
+    def __init__(self, modules: list[ModuleType]):
+        self.commands: list[Command] = []
+        self._index: dict[str, Command] = {}
+        for module in modules:
+            for value in vars(module).values():
+                cmd = getattr(value, "__relais_command__", None)
+                if isinstance(cmd, Command) and cmd not in self.commands:
+                    self.add(cmd)
+
+    def add(self, cmd: Command) -> None:
+        self.commands.append(cmd)
+        for alias in (cmd.name, *cmd.aliases.get("fr", ()), *cmd.aliases.get("en", ())):
+            key = fold(alias)
+            if key in self._index and self._index[key] is not cmd:
+                raise ValueError(f"command name {alias!r} declared twice")
+            self._index[key] = cmd
+
+    def resolve(self, words: list[str]) -> tuple[Command | None, int]:
+        """The command named by the first one or two words, and how many words it took."""
+        if len(words) >= 2:
+            cmd = self._index.get(fold(words[0]) + " " + fold(words[1]))
+            if cmd:
+                return cmd, 2
+        if words:
+            cmd = self._index.get(fold(words[0]))
+            if cmd:
+                return cmd, 1
+        return None, 0
+
+    def names(self) -> list[str]:
+        return list(self._index)
+
+    def get(self, name: str) -> Command | None:
+        return self._index.get(fold(name))
+
+    def has_subcommands(self, word: str) -> bool:
+        prefix = fold(word) + " "
+        return any(k.startswith(prefix) for k in self._index)
+
+    def subcommands(self, word: str) -> list[Command]:
+        prefix = fold(word) + " "
+        seen: list[Command] = []
+        for key, cmd in self._index.items():
+            if key.startswith(prefix) and cmd not in seen:
+                seen.append(cmd)
+        return seen

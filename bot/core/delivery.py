@@ -1,0 +1,136 @@
+"""Delivers the outbox to each person's preferred reachable channel; retries, never drops."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+from typing import Callable, Protocol
+
+from tortoise import connections
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from bot.core.replies import Reply
+from models import Account, OutboxMessage, OutboxStatus
+
+log = logging.getLogger("relais.delivery")
+
+
+class Unreachable(Exception):
+    """The account cannot receive anything (blocked the bot, address gone): try the next one."""
+
+
+class TemporaryFailure(Exception):
+    """Try again later (rate limit, network, server error)."""
+
+
+class Channel(Protocol):
+    platform: str
+
+    async def deliver(self, account: Account, reply: Reply, message: OutboxMessage) -> None:
+        """Send the reply; must be safe to call twice for the same message (a crash may repeat it)."""
+
+
+class Delivery:
+    def __init__(self, clock: Callable[[], datetime], interval: float = 1.0, batch: int = 100,
+                 max_backoff: float = 3600.0, lease: float = 120.0, concurrency: int = 64):
+        self.channels: dict[str, Channel] = {}
+        self.clock = clock
+        self.interval = interval
+        self.batch = batch
+        self.max_backoff = max_backoff
+        self.lease = timedelta(seconds=lease)
+        self._wake = asyncio.Event()
+        self._limit = asyncio.Semaphore(concurrency)
+
+    def register(self, channel: Channel) -> None:
+        self.channels[channel.platform] = channel
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Deliver until `stop` is set; the pass under way is finished first, the rest stays in the outbox."""
+        while not stop.is_set():
+            try:
+                done = await self.deliver_due()
+            except Exception:
+                log.exception("delivery pass failed")
+                done = 0
+            if done:
+                continue
+            self._wake.clear()
+            waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
+            await asyncio.wait(waiters, timeout=self.interval, return_when=asyncio.FIRST_COMPLETED)
+            for w in waiters:
+                w.cancel()
+
+    async def drain(self, rounds: int = 50) -> int:
+        """Deliver what is due now, pass after pass, until nothing is left (used at exit and in tests)."""
+        total = 0
+        for _ in range(rounds):
+            done = await self.deliver_due()
+            total += done
+            if not done:
+                break
+        return total
+
+    async def _claim(self) -> list[OutboxMessage]:
+        now = self.clock()
+        async with in_transaction() as conn:
+            query = OutboxMessage.filter(
+                Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now) | Q(status=OutboxStatus.SENDING, claimed_until__lt=now)
+            ).order_by("id").limit(self.batch)
+            if connections.get("default").capabilities.dialect == "postgres":
+                query = query.select_for_update(skip_locked=True)  # two processes never claim the same row
+            rows = await query.using_db(conn)
+            if rows:
+                await OutboxMessage.filter(id__in=[r.id for r in rows]).using_db(conn).update(
+                    status=OutboxStatus.SENDING, claimed_until=now + self.lease)
+        return rows
+
+    async def deliver_due(self) -> int:
+        rows = await self._claim()
+        if not rows:
+            return 0
+        by_person: dict[int, list[OutboxMessage]] = {}
+        for row in rows:
+            by_person.setdefault(row.person_id, []).append(row)
+        await asyncio.gather(*(self._deliver_person(msgs) for msgs in by_person.values()))
+        return len(rows)
+
+    async def _deliver_person(self, messages: list[OutboxMessage]) -> None:
+        async with self._limit:
+            accounts = await Account.filter(person_id=messages[0].person_id, reachable=True, confirmed=True)
+            for message in messages:  # one person's notifications keep their order
+                await self._deliver_one(message, accounts)
+
+    def _ordered(self, accounts: list[Account]) -> list[Account]:
+        usable = [a for a in accounts if a.reachable and a.platform in self.channels]
+        return sorted(usable, key=lambda a: (not a.preferred, -(a.last_seen.timestamp() if a.last_seen else 0), a.id))
+
+    async def _deliver_one(self, message: OutboxMessage, accounts: list[Account]) -> None:
+        reply = Reply.from_dict(message.payload)
+        error = "no reachable channel"
+        for account in self._ordered(accounts):
+            channel = self.channels[account.platform]
+            try:
+                await channel.deliver(account, reply, message)
+            except Unreachable as exc:
+                account.reachable = False
+                await Account.filter(id=account.id).update(reachable=False)
+                log.warning("account unreachable", extra={"account_id": account.id, "platform": account.platform, "error": str(exc)[:200]})
+                error = f"unreachable: {account.platform}"
+                continue
+            except Exception as exc:  # TemporaryFailure or anything unexpected: retry later, keep the message
+                error = f"{type(exc).__name__}: {str(exc)[:300]}"
+                log.warning("delivery failed", extra={"outbox_id": message.id, "platform": account.platform, "error": error})
+                break
+            await OutboxMessage.filter(id=message.id).update(status=OutboxStatus.SENT, sent_at=self.clock(),
+                                                             channel=account.handle, claimed_until=None)
+            return
+        attempts = message.attempts + 1
+        delay = min(self.max_backoff, 2.0 ** min(attempts, 20))
+        await OutboxMessage.filter(id=message.id).update(status=OutboxStatus.PENDING, attempts=attempts, last_error=error,
+                                                         next_attempt_at=self.clock() + timedelta(seconds=delay), claimed_until=None)

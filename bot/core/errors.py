@@ -1,0 +1,23 @@
+"""Errors meant for the person: a message id with parameters, translated when shown."""
+
+from __future__ import annotations
+
+from bot.core.replies import Choice
+
+
+class UserError(Exception):
+    """A problem the person can fix; `choices` offer the likely fixes."""
+
+    def __init__(self, message: str, choices: list[Choice] | None = None, **params):
+        super().__init__(message)
+        self.message = message
+        self.params = params
+        self.choices = choices or []
+
+
+class UsageError(UserError):
+    """Missing or wrong arguments: the reply carries the command's usage line."""
+
+    def __init__(self, message: str, command=None, **params):
+        super().__init__(message, **params)
+        self.command = command

@@ -1,0 +1,71 @@
+"""Translations from the Babel catalogs in bot/locale, loaded once at start."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+LOCALES = ("fr", "en")
+DOMAIN = "relais"
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+
+
+def N_(message: str) -> str:
+    """Marks a string for extraction; it is translated where it is shown."""
+    return message
+
+
+def normalize_locale(value: str | None, default: str = "fr") -> str:
+    if not value:
+        return default
+    short = value.replace("-", "_").split("_")[0].lower()
+    return short if short in LOCALES else default
+
+
+class Catalogs:
+    """Compiled catalogs for every supported language."""
+
+    def __init__(self, locale_dir: Path = LOCALE_DIR):
+        self._translations: dict[str, NullTranslations] = {}
+        for code in LOCALES:
+            po = locale_dir / code / "LC_MESSAGES" / f"{DOMAIN}.po"
+            if not po.exists():
+                self._translations[code] = NullTranslations()
+                continue
+            with po.open("rb") as fh:
+                catalog = read_po(fh, locale=code)
+            buf = io.BytesIO()
+            write_mo(buf, catalog)
+            buf.seek(0)
+            self._translations[code] = Translations(buf, domain=DOMAIN)
+        self._translators = {code: Translator(code, self._translations[code]) for code in LOCALES}
+
+    def get(self, locale: str) -> "Translator":
+        return self._translators[normalize_locale(locale)]
+
+
+class Translator:
+    """Translates and formats strings for one language."""
+
+    def __init__(self, locale: str, translations: NullTranslations):
+        self.locale = locale
+        self._t = translations
+        self._babel_locale = Locale.parse(locale)
+
+    def __call__(self, message: str, **params) -> str:
+        text = self._t.gettext(message)
+        return text.format(**params) if params else text
+
+    def n(self, singular: str, plural: str, count: int, **params) -> str:
+        text = self._t.ngettext(singular, plural, count)
+        return text.format(count=count, **params)
+
+    def date(self, value: date, fmt: str = "full") -> str:
+        return format_date(value, format=fmt, locale=self._babel_locale)

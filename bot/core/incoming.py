@@ -1,0 +1,38 @@
+"""The platform-neutral message that every adapter hands to the core."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from enum import StrEnum
+
+
+class Origin(StrEnum):
+    TYPED = "typed"
+    BUTTON = "button"
+    EMAIL = "email"
+    LINK = "link"
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """Who said what, where: `chat` is the group, room or list (None for a direct chat)."""
+
+    platform: str
+    address: str
+    text: str
+    display_name: str = ""
+    chat: str | None = None
+    locale: str | None = None
+    origin: Origin = Origin.TYPED
+    addressed: bool = False
+    message_id: str | None = None
+    received_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+    @property
+    def direct(self) -> bool:
+        return self.chat is None
+
+    @property
+    def handle(self) -> str:
+        return f"{self.platform}:{self.address}"

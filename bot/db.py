@@ -1,0 +1,72 @@
+"""Database lifecycle: Tortoise configuration, aerich migrations, the migrated-or-not check."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from tortoise import Tortoise, connections
+
+log = logging.getLogger("relais.db")
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "models" / "migrations"
+
+
+def tortoise_config(url: str) -> dict:
+    if url.startswith("sqlite://"):
+        path = url.removeprefix("sqlite://")
+        if path not in (":memory:", "") and not path.startswith("/"):
+            path = str(Path(path).resolve())
+        if path not in (":memory:", ""):
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # WAL + synchronous=NORMAL: durable across a process crash, and fast commits.
+        conn = {
+            "engine": "tortoise.backends.sqlite",
+            "credentials": {"file_path": path, "journal_mode": "WAL", "synchronous": "NORMAL", "foreign_keys": "ON"},
+        }
+    else:
+        conn = url
+    return {
+        "connections": {"default": conn},
+        "apps": {"models": {"models": ["models", "aerich.models"], "default_connection": "default"}},
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+async def connect(url: str) -> None:
+    await Tortoise.init(config=tortoise_config(url))
+
+
+async def close() -> None:
+    await connections.close_all()
+
+
+def _command(url: str):
+    from aerich import Command
+
+    return Command(tortoise_config=tortoise_config(url), app="models", location=str(MIGRATIONS))
+
+
+async def pending_migrations(url: str) -> list[str]:
+    """Migration files not yet applied to the database at `url` (Tortoise must be initialised)."""
+    from aerich.models import Aerich
+    from tortoise.exceptions import OperationalError
+
+    files = sorted(p.name for p in (MIGRATIONS / "models").glob("[0-9]*_*.py"))
+    try:
+        applied = set(await Aerich.filter(app="models").values_list("version", flat=True))
+    except (OperationalError, Exception) as exc:  # no aerich table yet: nothing applied
+        log.debug("no migration table: %s", type(exc).__name__)
+        applied = set()
+    return [f for f in files if f not in applied]
+
+
+async def migrate(url: str) -> list[str]:
+    """Apply every pending migration; returns the names applied."""
+    command = _command(url)
+    await command.init()
+    applied = await command.upgrade(run_in_transaction=True)
+    for name in applied:
+        log.info("migration applied", extra={"migration": name})
+    return applied

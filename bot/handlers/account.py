@@ -1,0 +1,88 @@
+"""me, lang, join, leave, use: a person's own settings and communities."""
+
+from __future__ import annotations
+
+from bot.core.commands import Arg, command
+from bot.core.context import Context
+from bot.core.dispatcher import ROLE_NAMES
+from bot.core.errors import UserError
+from bot.core.i18n import N_
+from bot.core.replies import Reply, bold
+from models import Community, Membership, Person, Role
+
+SECTION = N_("You")
+LANGS = {"fr": "fr", "francais": "fr", "en": "en", "english": "en", "anglais": "en"}
+
+
+@command("me", fr=("moi",), help=N_("What Relais knows about you: accounts, communities, roles, language."), section=SECTION)
+async def me(ctx: Context) -> Reply:
+    t = ctx.t
+    accounts = await ctx.person.accounts.all().order_by("id")
+    memberships = await ctx.services.people.communities_of(ctx.person)
+    follows = await ctx.services.projects.following(ctx.person, None)
+    reply = Reply().para(bold(ctx.person.display_name))
+    reply.items([a.handle + ("" if a.reachable else " — " + t(N_("unreachable"))) for a in accounts], title=t(N_("Accounts")))
+    if memberships:
+        current = ctx.community.id if ctx.community else None
+        reply.items([(bold(m.community.name), f" ({m.community.slug}) — ", t(ROLE_NAMES[m.role]),
+                      " ← " + t(N_("current")) if m.community_id == current else "") for m in memberships],
+                    title=t(N_("Communities")))
+    else:
+        reply.para(t(N_("You are in no community yet.")))
+    reply.para(t(N_("Language: {lang}"), lang=t.locale), " · ",
+               t.n("you follow {count} project", "you follow {count} projects", len(follows)))
+    return reply
+
+
+@command("lang", fr=("langue",), en=("language",), args=(Arg("lang", "choice", N_("language"), choices=("fr", "en"), accept=tuple(LANGS)),),
+         help=N_("Choose the language Relais speaks to you: fr or en."), section=SECTION)
+async def lang(ctx: Context, lang: str) -> Reply:
+    previous = ctx.person.locale or ctx.locale
+    ctx.person.locale = LANGS[lang]
+    await Person.filter(id=ctx.person.id).update(locale=ctx.person.locale)
+    t = ctx.services.catalogs.get(ctx.person.locale)
+    return Reply().para(t(N_("From now on I speak English with you."))).choice(t(N_("Undo")), f"lang {previous}")
+
+
+async def _switch(ctx: Context, community: Community) -> None:
+    ctx.person.current_community_id = community.id
+    await Person.filter(id=ctx.person.id).update(current_community_id=community.id)
+
+
+@command("join", fr=("rejoindre", "adherer"), args=(Arg("community", "community", N_("community")),),
+         help=N_("Join a community; your direct messages then go to it."), section=SECTION)
+async def join(ctx: Context, community: Community) -> Reply:
+    t = ctx.t
+    existing = await ctx.services.people.membership(ctx.person, community)
+    await ctx.services.people.join(ctx.person, community)
+    await _switch(ctx, community)
+    if existing:
+        return Reply().para(t(N_("You are already a member of {community}; your direct messages now go to it."), community=community.name))
+    return (Reply().para(t(N_("Welcome to {community}! Type /projects to see its projects."), community=community.name))
+            .choice(t(N_("See the projects")), "projects").choice(t(N_("Undo")), f"leave {community.slug}"))
+
+
+@command("leave", fr=("quitter",), args=(Arg("community", "community", N_("community")),),
+         help=N_("Leave a community (you stop following its projects)."), section=SECTION)
+async def leave(ctx: Context, community: Community) -> Reply:
+    t = ctx.t
+    membership = await ctx.services.people.membership(ctx.person, community)
+    if membership is None:
+        raise UserError(N_("You are not a member of {community}."), community=community.name)
+    if membership.role == Role.FACILITATOR and await Membership.filter(community_id=community.id, role=Role.FACILITATOR).count() == 1:
+        raise UserError(N_("You are the last facilitator of {community}: give the role to someone else first (/role)."), community=community.name)
+    await ctx.services.projects.unfollow_community(ctx.person, community)
+    await membership.delete()
+    if ctx.person.current_community_id == community.id:
+        await Person.filter(id=ctx.person.id).update(current_community_id=None)
+    return Reply().para(t(N_("You left {community}."), community=community.name)).choice(t(N_("Undo")), f"join {community.slug}")
+
+
+@command("use", fr=("utiliser", "choisir"), args=(Arg("community", "community", N_("community")),),
+         help=N_("Pick the community your direct messages are about."), section=SECTION)
+async def use(ctx: Context, community: Community) -> Reply:
+    t = ctx.t
+    if await ctx.services.people.membership(ctx.person, community) is None:
+        raise UserError(N_("You are not a member of {community}. Type /join {slug} first."), community=community.name, slug=community.slug)
+    await _switch(ctx, community)
+    return Reply().para(t(N_("Your direct messages now go to {community}."), community=community.name))

@@ -1,0 +1,124 @@
+"""Facilitators' commands: add projects, set status, referents and roles, bind a chat."""
+
+from __future__ import annotations
+
+from bot.core.commands import Arg, command, fold
+from bot.core.context import Context
+from bot.core.dispatcher import ROLE_NAMES
+from bot.core.errors import UserError
+from bot.core.i18n import N_
+from bot.core.replies import Reply
+from bot.handlers.projects import STATUS_NAMES
+from models import ChatBinding, Community, Membership, Person, Project, Role
+from models.communities import ROLE_WORDS
+from models.projects import STATUS_WORDS
+
+SECTION = N_("Facilitators")
+PROJECT = Arg("project", "project", N_("project"))
+RESERVED = {"add", "ajouter", "create", "creer", "status", "statut", "etat"}
+STATUS_BY_WORD = {fold(k): v for k, v in STATUS_WORDS.items()}
+ROLE_BY_WORD = {fold(k): Role.parse(k) for k in ROLE_WORDS}
+
+
+@command("project add", fr=("projet ajouter", "projet creer"), en=("project create",),
+         args=(Arg("slug", "word", N_("short-name")), Arg("title", "word", N_("\"title\"")), Arg("summary", "text", N_("summary"), required=False)),
+         help=N_("Add a project: /project add my-project \"My project\" What it is about."), section=SECTION,
+         role=Role.FACILITATOR, group=False)
+async def project_add(ctx: Context, slug: str, title: str, summary: str | None) -> Reply:
+    t = ctx.t
+    if slug.lower() in RESERVED:
+        raise UserError(N_("“{slug}” cannot be a project name: use 2 to 63 lower-case letters, digits and dashes."), slug=slug)
+    project = await ctx.services.projects.create(ctx.community, slug, title, summary or "")
+    return (Reply().para(t(N_("Project {title} added to {community}."), title=project.title, community=ctx.community.name))
+            .para(t(N_("Next: name its referents with /referent add {slug} <person>, and its next step with /nextstep {slug} <text>."), slug=project.slug))
+            .choice(t(N_("See the project")), f"project {project.slug}"))
+
+
+@command("project status", fr=("projet statut", "projet etat"),
+         args=(PROJECT, Arg("status", "choice", N_("status"), choices=("idea", "active", "funding", "done"), accept=tuple(STATUS_WORDS))),
+         help=N_("Set the status of a project: idea, active, funding or done."), section=SECTION,
+         role=Role.FACILITATOR, group=False)
+async def project_status(ctx: Context, project: Project, status: str) -> Reply:
+    t = ctx.t
+    new = STATUS_BY_WORD[status]
+    previous = await ctx.services.projects.set_status(project, new)
+    return (Reply().para(t(N_("{project} is now: {status}."), project=project.title, status=t(STATUS_NAMES[new])))
+            .choice(t(N_("Undo")), f"project status {project.slug} {previous.value}"))
+
+
+@command("referent add", fr=("referent ajouter",), args=(PROJECT, Arg("person", "person", N_("person"))),
+         help=N_("Make someone a referent of a project."), section=SECTION, role=Role.FACILITATOR, group=False)
+async def referent_add(ctx: Context, project: Project, person: Person) -> Reply:
+    t = ctx.t
+    if not await ctx.services.projects.add_referent(project, person):
+        return Reply().para(t(N_("{name} is already a referent of {project}."), name=person.display_name, project=project.title))
+    membership = await ctx.services.people.membership(person, ctx.community)
+    if membership is None or membership.role < Role.REFERENT:
+        await ctx.services.people.set_role(person, ctx.community, Role.REFERENT)
+    return (Reply().para(t(N_("{name} is now a referent of {project}."), name=person.display_name, project=project.title))
+            .choice(t(N_("Undo")), f"referent remove {project.slug} {await _handle(person)}"))
+
+
+@command("referent remove", fr=("referent retirer", "referent enlever"), args=(PROJECT, Arg("person", "person", N_("person"))),
+         help=N_("Remove a referent from a project."), section=SECTION, role=Role.FACILITATOR, group=False)
+async def referent_remove(ctx: Context, project: Project, person: Person) -> Reply:
+    t = ctx.t
+    if not await ctx.services.projects.remove_referent(project, person):
+        return Reply().para(t(N_("{name} is not a referent of {project}."), name=person.display_name, project=project.title))
+    return (Reply().para(t(N_("{name} is no longer a referent of {project}."), name=person.display_name, project=project.title))
+            .choice(t(N_("Undo")), f"referent add {project.slug} {await _handle(person)}"))
+
+
+async def _handle(person: Person) -> str:
+    account = await person.accounts.all().order_by("id").first()
+    return account.handle
+
+
+@command("role", fr=("rôle",), args=(Arg("person", "person", N_("person")),
+                                    Arg("role", "choice", N_("role"), choices=("observer", "member", "referent", "facilitator"), accept=ROLE_WORDS)),
+         help=N_("Give someone a role: observer, member, referent or facilitator."), section=SECTION,
+         role=Role.FACILITATOR, group=False)
+async def role(ctx: Context, person: Person, role: str) -> Reply:
+    t = ctx.t
+    new = ROLE_BY_WORD[role]
+    current = await ctx.services.people.membership(person, ctx.community)
+    if current and current.role == Role.FACILITATOR and new != Role.FACILITATOR and \
+            await Membership.filter(community_id=ctx.community.id, role=Role.FACILITATOR).count() == 1:
+        raise UserError(N_("{name} is the last facilitator of {community}: name another one first."), name=person.display_name, community=ctx.community.name)
+    _, previous = await ctx.services.people.set_role(person, ctx.community, new)
+    reply = Reply().para(t(N_("{name} is now {role} of {community}."), name=person.display_name, role=t(ROLE_NAMES[new]), community=ctx.community.name))
+    if previous is not None and previous != new:
+        reply.choice(t(N_("Undo")), f"role {await _handle(person)} {previous.key}")
+    return reply
+
+
+@command("bind", fr=("lier", "relier"), args=(Arg("community", "community", N_("community")),),
+         help=N_("Bind this group, room or list to a community: everyone here then talks to it."), section=SECTION)
+async def bind(ctx: Context, community: Community) -> Reply:
+    t = ctx.t
+    if ctx.incoming.direct:
+        raise UserError(N_("/bind works in a group, a room or a list, not in a direct chat."))
+    membership = await ctx.services.people.membership(ctx.person, community)
+    if membership is None or membership.role < Role.FACILITATOR:
+        raise UserError(N_("Only a {role} of {community} can do that."), role=t(ROLE_NAMES[Role.FACILITATOR]), community=community.name)
+    previous = await ChatBinding.get_or_none(platform=ctx.incoming.platform, chat_id=ctx.incoming.chat).select_related("community")
+    if previous and previous.community_id == community.id:
+        return Reply().para(t(N_("This chat already speaks for {community}."), community=community.name))
+    if previous:
+        previous.community = community
+        previous.bound_by_id = ctx.person.id
+        await previous.save()
+    else:
+        await ChatBinding.create(platform=ctx.incoming.platform, chat_id=ctx.incoming.chat, community=community, bound_by_id=ctx.person.id)
+    reply = Reply().para(t(N_("This chat now speaks for {community}. Everyone here is a member of it."), community=community.name))
+    return reply.choice(t(N_("Undo")), f"bind {previous.community.slug}" if previous else "unbind")
+
+
+@command("unbind", fr=("delier",), help=N_("Unbind this group, room or list from its community."), section=SECTION, role=Role.FACILITATOR)
+async def unbind(ctx: Context) -> Reply:
+    t = ctx.t
+    if ctx.incoming.direct:
+        raise UserError(N_("/bind works in a group, a room or a list, not in a direct chat."))
+    community = ctx.community
+    await ChatBinding.filter(platform=ctx.incoming.platform, chat_id=ctx.incoming.chat).delete()
+    return Reply().para(t(N_("This chat no longer speaks for {community}."), community=community.name)).choice(t(N_("Undo")), f"bind {community.slug}")

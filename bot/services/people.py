@@ -1,0 +1,118 @@
+"""Persons, their accounts, memberships and roles."""
+
+from __future__ import annotations
+
+import difflib
+from datetime import datetime, timedelta
+from typing import Callable
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from bot.core.errors import UserError
+from bot.core.i18n import N_
+from models import Account, Community, Membership, Person, Role
+from models.people import PLATFORMS
+
+_SEEN_EVERY = timedelta(minutes=10)
+
+
+def parse_handle(text: str) -> tuple[str, str]:
+    """`telegram:42` → ("telegram", "42"); raises UserError on anything else."""
+    platform, sep, address = text.partition(":")
+    if not sep or platform.lower() not in PLATFORMS or not address:
+        raise UserError(N_("“{text}” is not an account; write it as telegram:<id>, matrix:<mxid>, email:<address> or console:<name>."), text=text)
+    platform = platform.lower()
+    if platform == "email":
+        address = address.lower()
+    return platform, address
+
+
+class People:
+    def __init__(self, default_community: str = "", clock: Callable[[], datetime] | None = None):
+        self.default_community = default_community
+        self.clock = clock
+
+    async def account(self, platform: str, address: str, display_name: str = "", locale: str | None = None) -> Account:
+        """The account (with its person), created on first contact."""
+        account = await Account.get_or_none(platform=platform, address=address).select_related("person")
+        now = self.clock()
+        if account is None:
+            try:
+                async with in_transaction():
+                    person = await Person.create(display_name=display_name or address, locale=locale)
+                    account = await Account.create(person=person, platform=platform, address=address, last_seen=now, preferred=True)
+                    account.person = person
+            except IntegrityError:  # created concurrently by another message of the same person
+                account = await Account.get(platform=platform, address=address).select_related("person")
+            return account
+        if account.last_seen is None or now - account.last_seen > _SEEN_EVERY:
+            account.last_seen = now
+            await Account.filter(id=account.id).update(last_seen=now)
+        return account
+
+    async def community(self, slug: str) -> Community:
+        found = await Community.get_or_none(slug=slug.lower())
+        if found is None:
+            slugs = await Community.all().values_list("slug", flat=True)
+            close = difflib.get_close_matches(slug.lower(), slugs, n=3, cutoff=0.5)
+            if close:
+                raise UserError(N_("No community “{slug}”. Did you mean: {close}?"), slug=slug, close=", ".join(close))
+            raise UserError(N_("No community “{slug}”."), slug=slug)
+        return found
+
+    async def default(self) -> Community | None:
+        if self.default_community:
+            return await Community.get_or_none(slug=self.default_community)
+        first_two = await Community.all().order_by("id").limit(2)
+        return first_two[0] if len(first_two) == 1 else None
+
+    async def membership(self, person: Person, community: Community) -> Membership | None:
+        return await Membership.get_or_none(person_id=person.id, community_id=community.id)
+
+    async def join(self, person: Person, community: Community, role: Role = Role.MEMBER) -> Membership:
+        membership, _ = await Membership.get_or_create(person_id=person.id, community_id=community.id, defaults={"role": role})
+        return membership
+
+    async def set_role(self, person: Person, community: Community, role: Role) -> tuple[Membership, Role | None]:
+        membership = await self.membership(person, community)
+        previous = membership.role if membership else None
+        if membership is None:
+            membership = await Membership.create(person_id=person.id, community_id=community.id, role=role)
+        else:
+            membership.role = role
+            await membership.save(update_fields=["role"])
+        return membership, previous
+
+    async def communities_of(self, person: Person) -> list[Membership]:
+        return await Membership.filter(person_id=person.id).select_related("community").order_by("community__slug")
+
+    async def find_member(self, community: Community, query: str) -> Person:
+        """A person of the community by account (`console:ana`), @name or display name."""
+        if ":" in query:
+            platform, address = parse_handle(query)
+            account = await Account.get_or_none(platform=platform, address=address).select_related("person")
+            if account is None:
+                raise UserError(N_("Nobody has the account {handle} yet; they must write to Relais once."), handle=query)
+            return account.person
+        name = query.lstrip("@").lower()
+        members = await Membership.filter(community_id=community.id).select_related("person")
+        accounts = await Account.filter(person_id__in=[m.person_id for m in members])
+        by_key: dict[str, Person] = {}
+        for m in members:
+            by_key.setdefault(m.person.display_name.lower(), m.person)
+        for a in accounts:
+            by_key.setdefault(a.address.lower(), next(m.person for m in members if m.person_id == a.person_id))
+        if name in by_key:
+            return by_key[name]
+        close = difflib.get_close_matches(name, list(by_key), n=3, cutoff=0.6)
+        if close:
+            raise UserError(N_("Nobody called “{name}” in this community. Did you mean: {close}?"), name=query, close=", ".join(close))
+        raise UserError(N_("Nobody called “{name}” in this community."), name=query)
+
+    async def grant(self, community: Community, handle: str, role: Role) -> Person:
+        """Operators' CLI: give an account (created if new) a role in a community."""
+        platform, address = parse_handle(handle)
+        account = await self.account(platform, address)
+        await self.set_role(account.person, community, role)
+        return account.person

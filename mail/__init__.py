@@ -1,0 +1,1 @@
+"""Email channel of Relais: inbound gateway, outbound mail, signed links."""

@@ -1,0 +1,72 @@
+"""Communities, memberships with a role, and chats bound to a community."""
+
+from enum import IntEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Role(IntEnum):
+    """Ordered roles: a command needs at least its declared role."""
+
+    OBSERVER = 10
+    MEMBER = 20
+    REFERENT = 30
+    FACILITATOR = 40
+
+    @property
+    def key(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, word: str) -> "Role":
+        return _ROLE_WORDS[word.lower()]
+
+
+_ROLE_WORDS = {
+    "observer": Role.OBSERVER, "observateur": Role.OBSERVER, "observatrice": Role.OBSERVER,
+    "member": Role.MEMBER, "membre": Role.MEMBER,
+    "referent": Role.REFERENT, "référent": Role.REFERENT, "referente": Role.REFERENT, "référente": Role.REFERENT,
+    "facilitator": Role.FACILITATOR, "facilitateur": Role.FACILITATOR, "facilitatrice": Role.FACILITATOR,
+    "animateur": Role.FACILITATOR, "animatrice": Role.FACILITATOR,
+}
+ROLE_WORDS = tuple(_ROLE_WORDS)
+
+
+class Community(Model):
+    id = fields.IntField(primary_key=True)
+    slug = fields.CharField(max_length=64, unique=True)
+    name = fields.CharField(max_length=200)
+    locale = fields.CharField(max_length=8, default="fr")
+    timezone = fields.CharField(max_length=64, default="Europe/Paris")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "community"
+
+
+class Membership(Model):
+    id = fields.IntField(primary_key=True)
+    person = fields.ForeignKeyField("models.Person", related_name="memberships", on_delete=fields.CASCADE)
+    community = fields.ForeignKeyField("models.Community", related_name="memberships", on_delete=fields.CASCADE)
+    role = fields.IntEnumField(Role, default=Role.MEMBER)
+    joined_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "membership"
+        unique_together = (("person", "community"),)
+
+
+class ChatBinding(Model):
+    """A Telegram group, a Matrix room or a list address that speaks for one community."""
+
+    id = fields.IntField(primary_key=True)
+    platform = fields.CharField(max_length=16)
+    chat_id = fields.CharField(max_length=320)
+    community = fields.ForeignKeyField("models.Community", related_name="bindings", on_delete=fields.CASCADE)
+    bound_by = fields.ForeignKeyField("models.Person", null=True, related_name=False, on_delete=fields.SET_NULL)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "chat_binding"
+        unique_together = (("platform", "chat_id"),)

@@ -1,0 +1,59 @@
+"""The outbox of notifications to deliver, the console inbox, and adapters' persisted state."""
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+
+
+class OutboxMessage(Model):
+    """A reply to deliver to one person; `key` makes each notification unique (news N → person P)."""
+
+    id = fields.BigIntField(primary_key=True)
+    key = fields.CharField(max_length=200, unique=True)
+    person = fields.ForeignKeyField("models.Person", related_name="outbox", on_delete=fields.CASCADE)
+    community = fields.ForeignKeyField("models.Community", null=True, related_name=False, on_delete=fields.SET_NULL)
+    kind = fields.CharField(max_length=32)
+    payload = fields.JSONField()
+    status = fields.CharEnumField(OutboxStatus, default=OutboxStatus.PENDING, max_length=16, db_index=True)
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField(db_index=True)
+    claimed_until = fields.DatetimeField(null=True)
+    last_error = fields.TextField(default="")
+    channel = fields.CharField(max_length=340, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "outbox_message"
+
+
+class ConsoleInbox(Model):
+    """Notifications delivered to a console account; one row per outbox message, so never twice."""
+
+    id = fields.IntField(primary_key=True)
+    address = fields.CharField(max_length=200, db_index=True)
+    outbox = fields.OneToOneField("models.OutboxMessage", related_name=False, on_delete=fields.CASCADE)
+    text = fields.TextField()
+    seen = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "console_inbox"
+
+
+class AdapterState(Model):
+    """Small persisted values of the adapters: sync tokens, offsets, device ids."""
+
+    key = fields.CharField(max_length=200, primary_key=True)
+    value = fields.TextField()
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "adapter_state"

@@ -1,0 +1,71 @@
+"""Projects with referents, next steps, news items and follows."""
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class ProjectStatus(StrEnum):
+    IDEA = "idea"
+    ACTIVE = "active"
+    FUNDING = "funding"
+    DONE = "done"
+
+
+STATUS_WORDS = {
+    "idea": ProjectStatus.IDEA, "idee": ProjectStatus.IDEA, "idée": ProjectStatus.IDEA,
+    "active": ProjectStatus.ACTIVE, "actif": ProjectStatus.ACTIVE, "en-cours": ProjectStatus.ACTIVE,
+    "funding": ProjectStatus.FUNDING, "financement": ProjectStatus.FUNDING,
+    "done": ProjectStatus.DONE, "termine": ProjectStatus.DONE, "terminé": ProjectStatus.DONE, "fini": ProjectStatus.DONE,
+}
+
+
+class Project(Model):
+    id = fields.IntField(primary_key=True)
+    community = fields.ForeignKeyField("models.Community", related_name="projects", on_delete=fields.CASCADE)
+    slug = fields.CharField(max_length=64)
+    title = fields.CharField(max_length=200)
+    summary = fields.TextField(default="")
+    status = fields.CharEnumField(ProjectStatus, default=ProjectStatus.IDEA, max_length=16)
+    referents = fields.ManyToManyField("models.Person", related_name="referent_of", through="project_referent")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "project"
+        unique_together = (("community", "slug"),)
+
+
+class NextStep(Model):
+    id = fields.IntField(primary_key=True)
+    project = fields.ForeignKeyField("models.Project", related_name="next_steps", on_delete=fields.CASCADE)
+    text = fields.TextField()
+    due = fields.DateField(null=True)
+    author = fields.ForeignKeyField("models.Person", null=True, related_name=False, on_delete=fields.SET_NULL)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "next_step"
+
+
+class NewsItem(Model):
+    id = fields.IntField(primary_key=True)
+    project = fields.ForeignKeyField("models.Project", related_name="news", on_delete=fields.CASCADE)
+    text = fields.TextField()
+    author = fields.ForeignKeyField("models.Person", null=True, related_name=False, on_delete=fields.SET_NULL)
+    platform = fields.CharField(max_length=16, default="console")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "news_item"
+
+
+class Follow(Model):
+    id = fields.IntField(primary_key=True)
+    person = fields.ForeignKeyField("models.Person", related_name="follows", on_delete=fields.CASCADE)
+    project = fields.ForeignKeyField("models.Project", related_name="follows", on_delete=fields.CASCADE)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "follow"
+        unique_together = (("person", "project"),)

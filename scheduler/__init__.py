@@ -1,0 +1,1 @@
+"""Scheduled jobs of Relais (digests and reminders) on APScheduler."""
