@@ -37,7 +37,13 @@ class App:
         self.dispatcher = Dispatcher(self.registry, self.services, self.catalogs, default_locale=core.default_locale)
         self.console_channel = ConsoleChannel()
         self.delivery.register(self.console_channel)
+        self.adapters: list = self._build_adapters()
         self.started = False
+
+    def _build_adapters(self) -> list:
+        """The platforms configured in the settings; each one registers its delivery channel."""
+        adapters: list = []
+        return adapters
 
     async def start(self, migrate: bool = True) -> None:
         """Connect; apply pending migrations (migrate=True, the documented default) or refuse to start."""
@@ -57,5 +63,16 @@ class App:
             self.started = False
 
     async def serve(self, stop: asyncio.Event) -> None:
-        """Service mode: delivery (and the platforms of later issues) until `stop`; pending work stays in the outbox."""
-        await self.delivery.run(stop)
+        """Service mode: the adapters and delivery until `stop`; what is not done stays persisted for the next start."""
+        started = []
+        try:
+            for adapter in self.adapters:
+                await adapter.start()
+                started.append(adapter)
+            await self.delivery.run(stop)
+        finally:
+            for adapter in reversed(started):
+                try:
+                    await adapter.stop()
+                except Exception:
+                    log.exception("adapter stop failed", extra={"adapter": getattr(adapter, "name", type(adapter).__name__)})

@@ -59,16 +59,87 @@ class CoreSettings(Section):
         return f"sqlite://{(self.data_dir / 'relais.sqlite3').resolve()}"
 
 
-class Settings:
-    """All sections, loaded once by the composition root."""
+class TelegramSettings(Section):
+    model_config = SettingsConfigDict(env_prefix="RELAIS_TELEGRAM_", env_file=".env", extra="ignore")
+    toml_table: ClassVar[str] = "telegram"
 
-    def __init__(self, config_file: Path | None = None, **core: Any):
+    token: SecretStr = Field(SecretStr(""), description="Bot token from @BotFather; empty = Telegram off.")
+    api_url: str = Field("https://api.telegram.org", description="Base URL of the Bot API server (a self-hosted one, or a test emulator).")
+    webhook_url: str = Field("", description="Public HTTPS URL for webhook mode; empty = long polling.")
+    webhook_listen: str = Field("127.0.0.1:8081", description="host:port the webhook server listens on.")
+    webhook_secret: SecretStr = Field(SecretStr(""), description="Secret token Telegram sends with each webhook call.")
+    global_rate: float = Field(30.0, description="Messages per second for the whole bot (Telegram allows 30).")
+    chat_rate: float = Field(1.0, description="Messages per second to one private chat.")
+    group_per_minute: int = Field(20, description="Messages per minute to one group.")
+
+
+class MatrixSettings(Section):
+    model_config = SettingsConfigDict(env_prefix="RELAIS_MATRIX_", env_file=".env", extra="ignore")
+    toml_table: ClassVar[str] = "matrix"
+
+    homeserver: str = Field("", description="Homeserver URL, e.g. https://matrix.example.org; empty = Matrix off.")
+    user_id: str = Field("", description="Relais' Matrix user, e.g. @relais:example.org.")
+    password: SecretStr = Field(SecretStr(""), description="Password, used once to log in (the token is then kept in the database).")
+    access_token: SecretStr = Field(SecretStr(""), description="Access token, instead of a password.")
+    invite_allow: str = Field("", description="Users or servers whose invites are accepted, e.g. @alice:example.org,:example.org.")
+
+
+class MailSettings(Section):
+    model_config = SettingsConfigDict(env_prefix="RELAIS_MAIL_", env_file=".env", extra="ignore")
+    toml_table: ClassVar[str] = "mail"
+
+    listen: str = Field("127.0.0.1:2525", description="host:port of the inbound mail gateway; empty = no gateway.")
+    domain: str = Field("relais.localhost", description="Mail domain of Relais: it answers at relais@<domain>.")
+    lmtp: bool = Field(False, description="Speak LMTP instead of SMTP (delivery from Mailman or an MTA).")
+    max_size: int = Field(10 * 1024 * 1024, description="Largest inbound mail in bytes (larger ones get 552).")
+
+
+class SmtpSettings(Section):
+    model_config = SettingsConfigDict(env_prefix="RELAIS_SMTP_", env_file=".env", extra="ignore")
+    toml_table: ClassVar[str] = "smtp"
+
+    url: SecretStr = Field(SecretStr(""), description="Outbound mail: smtp://user:pass@host:587 (STARTTLS) or smtps://host:465; empty = no outbound mail.")
+
+
+class WebSettings(Section):
+    model_config = SettingsConfigDict(env_prefix="RELAIS_", env_file=".env", extra="ignore")
+    toml_table: ClassVar[str] = "web"
+
+    public_url: str = Field("http://127.0.0.1:8080", description="Public base URL of the signed links in mails.")
+    web_listen: str = Field("127.0.0.1:8080", description="host:port of the web endpoint for signed links; empty = off.")
+
+
+class MailmanSettings(Section):
+    model_config = SettingsConfigDict(env_prefix="RELAIS_MAILMAN_", env_file=".env", extra="ignore")
+    toml_table: ClassVar[str] = "mailman"
+
+    url: str = Field("", description="Mailman 3 core REST API, e.g. http://127.0.0.1:8001/3.1; empty = no Mailman.")
+    user: str = Field("restadmin", description="Mailman REST user.")
+    password: SecretStr = Field(SecretStr(""), description="Mailman REST password.")
+
+
+SECTIONS = {"core": CoreSettings, "telegram": TelegramSettings, "matrix": MatrixSettings, "mail": MailSettings,
+            "smtp": SmtpSettings, "web": WebSettings, "mailman": MailmanSettings}
+
+
+class Settings:
+    """All sections, loaded once by the composition root; keyword overrides are for tests (`core={...}` style)."""
+
+    def __init__(self, config_file: Path | None = None, sections: dict[str, dict] | None = None, **core: Any):
         toml: dict[str, Any] = {}
         if config_file is not None:
             toml = tomllib.loads(Path(config_file).read_text(encoding="utf-8"))
+        overrides = dict(sections or {})
+        overrides.setdefault("core", {}).update(core)
         Section._toml = toml
         try:
-            self.core = CoreSettings(**core)
+            self.core = CoreSettings(**overrides.get("core", {}))
+            self.telegram = TelegramSettings(**overrides.get("telegram", {}))
+            self.matrix = MatrixSettings(**overrides.get("matrix", {}))
+            self.mail = MailSettings(**overrides.get("mail", {}))
+            self.smtp = SmtpSettings(**overrides.get("smtp", {}))
+            self.web = WebSettings(**overrides.get("web", {}))
+            self.mailman = MailmanSettings(**overrides.get("mailman", {}))
         finally:
             Section._toml = {}
         self.toml = toml

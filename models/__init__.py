@@ -1,11 +1,11 @@
 """Tortoise ORM models of Relais; the app label is `models`."""
 
 from models.communities import ChatBinding, Community, Membership, Role
-from models.messaging import AdapterState, ConsoleInbox, OutboxMessage, OutboxStatus
+from models.messaging import AdapterState, ConsoleInbox, InboundEvent, InboundStatus, OutboxMessage, OutboxStatus
 from models.people import Account, Person
 from models.projects import Follow, NewsItem, NextStep, Project, ProjectStatus
 
 __all__ = [
-    "Account", "AdapterState", "ChatBinding", "Community", "ConsoleInbox", "Follow", "Membership",
+    "Account", "AdapterState", "ChatBinding", "Community", "ConsoleInbox", "Follow", "InboundEvent", "InboundStatus", "Membership",
     "NewsItem", "NextStep", "OutboxMessage", "OutboxStatus", "Person", "Project", "ProjectStatus", "Role",
 ]

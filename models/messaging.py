@@ -57,3 +57,26 @@ class AdapterState(Model):
 
     class Meta:
         table = "adapter_state"
+
+
+class InboundStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class InboundEvent(Model):
+    """A platform event persisted before it is confirmed to the platform, handled once, kept if it fails."""
+
+    id = fields.BigIntField(primary_key=True)
+    platform = fields.CharField(max_length=16)
+    key = fields.CharField(max_length=200, unique=True)  # e.g. telegram:update:<id>, matrix:<event_id>
+    payload = fields.JSONField()
+    status = fields.CharEnumField(InboundStatus, default=InboundStatus.PENDING, max_length=16, db_index=True)
+    attempts = fields.IntField(default=0)
+    last_error = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    handled_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "inbound_event"

@@ -50,6 +50,8 @@ class Command:
     group: bool = True
 
     def localized_name(self, locale: str) -> str:
+        if locale == "en":
+            return self.name
         names = self.aliases.get(locale)
         return names[0] if names else self.name
 
@@ -82,7 +84,7 @@ class Registry:
         for module in modules:
             for value in vars(module).values():
                 cmd = getattr(value, "__relais_command__", None)
-                if isinstance(cmd, Command) and cmd not in self.commands:
+                if isinstance(cmd, Command) and getattr(value, "__module__", None) == module.__name__:
                     self.add(cmd)
 
     def add(self, cmd: Command) -> None:

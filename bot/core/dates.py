@@ -12,15 +12,19 @@ from bot.core.i18n import N_
 
 # The words that introduce a due date at the end of a next step.
 DATE_MARKERS = ("by", "pour", "before", "avant", "d'ici", "until", "jusqu'au")
-_MARKER = re.compile(r"\s(" + "|".join(re.escape(m) for m in DATE_MARKERS) + r")\s+(?P<when>[^\"”»]+)$", re.IGNORECASE)
+_MARKER = re.compile(r"\s(" + "|".join(re.escape(m) for m in DATE_MARKERS) + r")\s+", re.IGNORECASE)
+_WEEKDAYS = "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+# dateparser knows "next friday" but not "vendredi prochain": the weekday alone, taken in the future, is the same day.
+_NEXT_FR = re.compile(rf"^(?:(?P<a>{_WEEKDAYS})\s+prochain|prochain\s+(?P<b>{_WEEKDAYS}))$", re.IGNORECASE)
 
 
 def split_due(text: str) -> tuple[str, str | None]:
-    """Separate `text [by|pour <date>]` into the step and the date words (None when absent)."""
-    m = _MARKER.search(text)
-    if not m:
+    """Separate `text [by|pour <date>]` into the step and the date words (None when absent); the last marker wins."""
+    matches = list(_MARKER.finditer(text))
+    if not matches or not text[matches[-1].end():].strip():
         return text.strip(), None
-    return text[: m.start()].strip(), m.group("when").strip()
+    last = matches[-1]
+    return text[: last.start()].strip(), text[last.end():].strip()
 
 
 def parse_due(words: str, now: datetime, languages: tuple[str, ...] = ("fr", "en")) -> date:
@@ -35,6 +39,9 @@ def parse_due(words: str, now: datetime, languages: tuple[str, ...] = ("fr", "en
         "REQUIRE_PARTS": [],
     }
     cleaned = re.sub(r"^(le|the|on)\s+", "", words.strip(), flags=re.IGNORECASE)
+    m = _NEXT_FR.match(cleaned)
+    if m:
+        cleaned = m.group("a") or m.group("b")
     parsed = dateparser.parse(cleaned, languages=list(languages), settings=settings)
     if parsed is None:
         raise UserError(N_("I could not understand the date “{when}”. Try “2026-12-04”, “next friday” or “vendredi prochain”."), when=words)

@@ -66,14 +66,26 @@ workers: 1
 # unset), so it stays off and mail reaches the real member addresses in the sink.
 enabled: no
 
-[runner.master]
-# Queue runners poll their directories; a short sleep makes deliveries near-instant.
+# Queue runners poll their directories every sleep_time (default 1 s). A [runner.master]
+# value would not reach the runners mailman.cfg already defines, so each is set here.
+[runner.in]
 sleep_time: 0.1s
-
+[runner.pipeline]
+sleep_time: 0.1s
+[runner.out]
+sleep_time: 0.1s
+[runner.virgin]
+sleep_time: 0.1s
+[runner.command]
+sleep_time: 0.1s
 [runner.bounces]
 sleep_time: 0.1s
-
-# Mailman parks temporarily refused mail here and retries it every sleep_time.
+[runner.archive]
+sleep_time: 0.1s
+[runner.digest]
+sleep_time: 0.1s
+# Mailman parks temporarily refused mail in the retry queue and moves it back to
+# the out queue every retry sleep_time (default 15 min).
 [runner.retry]
 sleep_time: 1s
 """

@@ -76,6 +76,19 @@ def test_member_post_is_delivered_to_every_member(
         assert "this is a test post" in copy.message.get_content()
 
 
+def test_mailman_retries_a_temporarily_refused_delivery(
+    mailman: MailmanServer, sink: SmtpSink, discuss  # noqa: F811
+) -> None:
+    sink.defer_next(1)
+    post = _post("Second try", BOB, discuss.fqdn_listname)
+    assert mailman.deliver_lmtp(post, mail_from=BOB, rcpt_tos=[discuss.fqdn_listname]) == {}
+
+    copies = mailman.wait_for_delivery(
+        sink, lambda r: r["Message-ID"] == post["Message-ID"], recipients=[ALICE, BOB], timeout=20
+    )
+    assert copies[0]["Subject"] == "[Discuss] Second try"
+
+
 def test_non_member_post_is_held(mailman: MailmanServer, sink: SmtpSink, discuss) -> None:  # noqa: F811
     post = _post("Spam from a stranger", "stranger@example.com", discuss.fqdn_listname)
     refused = mailman.deliver_lmtp(post, mail_from="stranger@example.com", rcpt_tos=[discuss.fqdn_listname])

@@ -18,6 +18,18 @@ CREATE TABLE IF NOT EXISTS "community" (
     "timezone" VARCHAR(64) NOT NULL,
     "created_at" TIMESTAMP NOT NULL
 );
+CREATE TABLE IF NOT EXISTS "inbound_event" (
+    "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    "platform" VARCHAR(16) NOT NULL,
+    "key" VARCHAR(200) NOT NULL UNIQUE,
+    "payload" JSON NOT NULL,
+    "status" VARCHAR(16) NOT NULL /* PENDING: pending\nDONE: done\nFAILED: failed */,
+    "attempts" INT NOT NULL,
+    "last_error" TEXT NOT NULL,
+    "created_at" TIMESTAMP NOT NULL,
+    "handled_at" TIMESTAMP
+) /* A platform event persisted before it is confirmed to the platform, handled once, kept if it fails. */;
+CREATE INDEX IF NOT EXISTS "idx_inbound_eve_status_24cfa1" ON "inbound_event" ("status");
 CREATE TABLE IF NOT EXISTS "person" (
     "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
     "display_name" VARCHAR(200) NOT NULL,
@@ -141,6 +153,20 @@ CREATE TABLE "community" (
     "timezone" VARCHAR(64) NOT NULL,
     "created_at" TIMESTAMPTZ NOT NULL
 );
+CREATE TABLE "inbound_event" (
+    "id" BIGSERIAL NOT NULL PRIMARY KEY,
+    "platform" VARCHAR(16) NOT NULL,
+    "key" VARCHAR(200) NOT NULL UNIQUE,
+    "payload" JSONB NOT NULL,
+    "status" VARCHAR(16) NOT NULL,
+    "attempts" INT NOT NULL,
+    "last_error" TEXT NOT NULL,
+    "created_at" TIMESTAMPTZ NOT NULL,
+    "handled_at" TIMESTAMPTZ
+);
+CREATE INDEX "idx_inbound_eve_status_24cfa1" ON "inbound_event" ("status");
+COMMENT ON COLUMN "inbound_event"."status" IS 'PENDING: pending\nDONE: done\nFAILED: failed';
+COMMENT ON TABLE "inbound_event" IS 'A platform event persisted before it is confirmed to the platform, handled once, kept if it fails.';
 CREATE TABLE "person" (
     "id" SERIAL NOT NULL PRIMARY KEY,
     "display_name" VARCHAR(200) NOT NULL,
@@ -267,61 +293,65 @@ async def downgrade(db: BaseDBAsyncClient) -> str:
 
 
 MODELS_STATE = (
-    "eJztXVlz2zgS/isoPSVV2owtn+N5km05ox1bctlKdmriKQYiIYljEuCQYGztbP77AuB9mr"
-    "R1UAxeEgvo5vEBBLo/dAP/dEyiIcP50FdV4mLaOQP/dDA0EfsjXdUFHWhZUQUvoHBqCFkY"
-    "E5o61IYqv9YMGg5iRRpyVFu3qE4wFx5jBJ7gElACbATVBYDAQrZD8C/gq2WjGbJtpH0Flq"
-    "4+OoAuEGC3078hewnUBcQYGV3wVSjyu38FugNUA0GmAwgGU4MwtQ/8STSiskfR8XyTN3Wx"
-    "/reLFErmiF3FZrf+8qVjGZDOiG0KfDTNRo7T+fNP9kPHGnpGDpfiP61HZaYjQ0u0g65xNV"
-    "Gu0KUlyoaYXglB/ppTRSWGa+JI2FrSBcGhtO61zBxhZEOK+OWp7fKWwa5h+G0YNJb3ApGI"
-    "94gxHQ3NoGvw9uXa3gNEZR1FGY0nyv1goiidTNsHGrGW8YtUgnm/YY/qiLef80f4V2//8O"
-    "Tw9OD48JSJiMcMS06+e7eOgPEUBTyjSee7qIcUehIC4wjUeIskob1YQDsf27hOCmH26GmE"
-    "AzzLIA4KIoyjT2YTIJvwWTEQntMF+7l/XILo5/7dxa/9u3f7x+/5DQn7wr0vf+TX9EQVBz"
-    "0COejqNTCOqbQQ4oPeXgWMmVQhyKIuiTK740y3TZQzTJwTwgYpnA91Qi8F9pQprgvtYBhZ"
-    "A9ol4J6Px9f8yqbj/G2IguEkBfKnm/MB6+ECeyakUxQfSyLAw2mgJuAJPQl4dcDD+bkm4A"
-    "m9DQIeluws4gZ0qOIghLOIXzKwqG6ifMgTiinINV/zQ/BHBfz9vtuU4bwE/cnwZnA/6d/c"
-    "Jprgsj8Z8JqeKF2mSt+lZ9PwIuA/w8mvgP8Ef4xHA4EmcejcFneM5CZ/dPgzQZcSBZMnhc"
-    "2fMUyC4qAoOW+w8YjhrkBat5GTmito5cbN2uwFtTE2ln4P3JFm9z+W0lb3nB6lllOR0HnZ"
-    "t9iFBl6Be8EdttljvnchAMsifEVspM/xb2gpgB6yZ4JYzbMHfOf7NrzQjgH8PehDQWnUPW"
-    "34FHq5ya7F/mBvjbxJ6aJ/f9G/HHQEzlOoPj5BW1MSgPMa0iOpklA2W2X2zHQJxHAu4OHv"
-    "wZ86oD00aFFk31MoHidLi8Tru6XciCepOKHoiwzJvQkNQ/ATusOaHHyDhoscQGaCmfAv6J"
-    "wBZ4lVQMkjwk6X1c4cRNkfGvqmqwjoWg4NstIr53AdVUmNR7Ss4xb64qtxCbdLbCQcwt5e"
-    "FYeQSRU6hKKunOsQbZxFe4KeC8b7UKEVLnjZ5D34fZKYtwNc3930f3+fmLuvx6OPgXisHS"
-    "6ux+cp29m1tFfaVUlNaVc1xa7KMafF02csgO1MVWzYpOesRT3kMzNVvLp0olKZoDKNSb44"
-    "T/XBhM3XcxuaYG4T1+oCCG4g6wPPwCbEBMRmBQabaYDP67FZBlLgWAg+OmDGqglGQCWmyX"
-    "ooXWanq3Xc4EWGXuDALBLJ0EuGftsD5poZ+qCr18A4ptJCiNfD0EumpWUWQRWmZUpcrCnT"
-    "ZT2uJaX1KralYaTpamaK+IKXP53XQzatJomsl4msELMVcFkX8WvtGMxV6ax0H8tntPJGiU"
-    "2ShQ0bH6qCmxoaE9iyZwCjT9fX26ILo86d54HFe36J/5UQe8n5Kob3DbSc9GTW4Mk4hjuv"
-    "Y2EH8q1jO48PK9jWx4eFpjWvSpoC4v8a0AbyLfRcVkglx+IAiArz4lyKEY40NodxZ2Z3No"
-    "LxaQWETwvxPU2jy322/xJcC9+4zgYRHrg2sdBPt9DWnc1gvfrBQrrhxdC3yw2vQczHLHGP"
-    "+c4JVz33Na9+u0MGFNgWGuEptn3H+kGRKZ74jkxkTpmrsdCtN2J1E16orVBZNvkLqfSNON"
-    "16V2kTSOv1xbBDDDTEU/LcyXXHYvXdco9MSCp6KPriktiIUH2mq6JFnSCJBGk87wQC/3rA"
-    "T5f5RaxO2eSJB2QA4lJ2F2Aix2Hv1QUOARgxZUCfdBVl18bWeifpQzbLh2xmKkUrAmdi9j"
-    "h6zjENi+NkAvlWeJObDpPJjy4vjecviCuXofxlofzS6ykeUtrl9cRb3ZvicxfIzvV54XSc"
-    "UFvNAlkTpuWfe72Dg5Pe3sHx6dHhycnR6V44P2eryibq8+FH/oUlWrVgEa3OOkS63bKNNs"
-    "ZoQtg/FZeCxuIyN56Bt3OtVnVBKNFbKwSPv8mruCKGIT62jD/h15R6ErNIZqULO19iuQa+"
-    "synj1rZqqcv59kecb2Va1eq+rQx9VhPWhJLEVaarbTRdLaf/rgLZ1lHAGWgTn22TUgFjyx"
-    "Q51l9yEaPYAjSTcmuzAqMoImkHbtMOtEle4ASDdYBdM/PVJzcKIbkRFGucu3p79VDujM/v"
-    "B3efB3dnYH/vAd8MOBnFL/OA7wZXg7vBaHIGDtivq/7F8Ho46U/GrPpwL72IUdo0B72T47"
-    "BV+I+yBrm/6V9fZy2Iv4iOX2WMJxSlLb5LtriMD1+jRS79HGmPN8horGePy3SGdaQzbMcq"
-    "H6EnZ0iR2cmxycO6UoscMylFD8RkvP0ujZ5llrdcxt/gMv7upGkH0VyddXXrdedqy4WFH9"
-    "CZYZULYtczuBM6MoNYritsy4+R9PdK6e/suLBJH7FhY0JVYBODYaNyhkfM7rynKHdVIazr"
-    "lnswz1RxAjHpwezSuNmVHkwzPBgtb3NEblDnY63lbo2YsKJ3djDNw5wbwdITkZ6I9ERWN/"
-    "JLT0R6Io01mKUn8sN5Isl0gRx3JJNPUOyT+EH5Zky2wj6yNrIMcTibn8fK/+Qpq+EZbY9o"
-    "+RWY8BE5QBzfhmPZr8DrCeAdX9EBI/Dg9vZ/7vm64PZ93r6y67/hip2qsrSdlvlVG0jX6Z"
-    "Z4X3Jv+vWl2D6yN6sFri/fCs82vdVsBXgPeiUbzabBteDSIDAH33/fj0cFpmSkkvbGdJWC"
-    "/4nNtXcQ6hJoORjlJEKaL+gmfSl+gUw2M4XULUjPfzngM9LeWKZ+x0LhJjV1Aj9vB6PL4e"
-    "jjGfD1H/B9UOLESibiJ01PvNtZOYWUItPK24Wl2HGNqWzOwaoZhbs1r1Xwzj5Er2CBctQ3"
-    "QwVtIYm16cxPAFJ5RK0BWRtoioupbtTm/NLK8ljAJre1OMER2XaeS1+8ApHU2mBQT835q7"
-    "GrEP4p43Vs45hKCwBPGceHlc5hOCw5h+FQnsMg1y34x8Ds0Fc0eUxNTlhNnrC2me7TsGaV"
-    "2T5NRVVm+/w42T4NGxRWkuyz7RUqv2/nLE1Fvb54TSr6xGSQ3E4Nm92SZRpNdywDLpW6Z0"
-    "Ck9VrnO7XjJIiGjaJrPQhCOqbFuLfXMVVd2+ZO5msdmAJ16ci8fKxdGjppIVayEAt6XG1L"
-    "MbY05+1P/8YDEvreVXZweCuCPjFQeJuHvhGjaJfSNkIkzySpDFXRFsN1UHrz/sJNBeqNPm"
-    "xs+y80Q2KwJLMs1DcQLyeE/7v+qOOm7uQs3kxJO/PRe9q8EzLLNg2o930TW7QHj707S4cs"
-    "h60V1MZpI7qwiTtfxLWCKxeySqxcSXve38vpCv898viK6BVLCIuY0Ip3CkzYPOKoSblP4I"
-    "97Oui27fw1H/lHdVqPtAgVWgjvWnghxzVNaOc4UMWxIjGVFnBvmw4UaXqkaQ70uoZgTfg7"
-    "w8tB/wxwzQfcv5gMPw/OAJsF9W/oAV998iNOZ64fcXo5HrF6zT8XdfsRp5LQK4a+xYSe3H"
-    "h0Ywye3MlxdYu7FXZylGRUDYaFZwW+DZ/4BpbtRMjfuObNOEXb5LQFp5VTUDkY1yegXh1b"
-    "tFv8U/iaRfRTwOelCKg4xZThnxLs1CoIKM/0KGWg+sjW1UUnh4Dya7pl/BOMZGTAzC6ZTN"
-    "0Spukb66R6XqRhMR0SU2kjIXJ0VIUQOToqJkR4XSrZ0LLqIOyLtxDd/Up0034J3bSfpZvY"
-    "Hak/UlZNcY6pyBTnminOGQ9sk9Gf3/8Pw5mDdA=="
+    "eJztXVtX27gW/itaeWrXyulAoMAwTwFCJ2cgYUHaM2vKLFexlcSDLXlsGciZ0/9+JPl+xY"
+    "ZcHFcvLZH29uWTLO39aW/pn45JNGQ4H/qqSlxMO6fgnw6GJmJ/pKu6oAMtK6rgBRRODSEL"
+    "Y0JTh9pQ5deaQcNBrEhDjmrrFtUJ5sJjjMATXAJKgI2gugAQWMh2CP4FfLNsNEO2jbRvwN"
+    "LVBwfQBQLsdvojspdAXUCMkdEF34Qiv/s3oDtANRBkOoBgMDUIU/vAn0QjKnsUHc83eVMX"
+    "63+7SKFkjthVbHbrr187lgHpjNimwEfTbOQ4nT//ZD90rKFn5HAp/tN6UGY6MrREO+gaVx"
+    "PlCl1aomyI6aUQ5K85VVRiuCaOhK0lXRAcSutey8wRRjakiF+e2i5vGewaht+GQWN5LxCJ"
+    "eI8Y09HQDLoGb1+u7T1AVNZRlNF4otwNJorSybR9oBFrGb9IJZj3G/aojnj7OX+Ef/X2D4"
+    "8PTw6ODk+YiHjMsOT4u3frCBhPUcAzmnS+i3pIoSchMI5AjbdIEtrzBbTzsY3rpBBmj55G"
+    "OMCzDOKgIMI4+mQ2AbIJnxUD4TldsJ/7RyWIfunfnv/av323f/Se35CwL9z78kd+TU9Ucd"
+    "AjkIOuXgPjmEoLIT7o7VXAmEkVgizqkiizO85020Q5w8QZIWyQwvlQJ/RSYE+Z4rrQDoaR"
+    "NaBdAu7ZeHzFr2w6zt+GKBhOUiB/vj4bsB4usGdCOkXxsSQCPJwGagKe0JOAVwc8nJ9rAp"
+    "7Q2yDgYcnOIm5AhyoOQjiL+AUDi+omyoc8oZiCXPM1PwR/VMDf77tNGc5L0J8Mrwd3k/71"
+    "TaIJLvqTAa/pidJlqvRdejYNLwL+M5z8CvhP8Md4NBBoEofObXHHSG7yR4c/E3QpUTB5Ut"
+    "j8GcMkKA6KkvMGG48Y7gqkdRs5qbmCVm7crM1eUBtjY+n3wB1pdv9jKW11z+lRajkVCZ2X"
+    "fYtdaOAVuBfcYZs95HsXArAswpfERvoc/4aWAugheyaI1Tx7wHe+b8IL7RjA34M+FJRG3d"
+    "OGT6GXm+xa7A/21siblM77d+f9i0FH4DyF6sMTtDUlATivIT2SKglls1Vmz0yXQAznAh7+"
+    "HvypA9pDgxZF9h2F4nGytEi8vlvKjXiSihOKvsiQ3JnQMAQ/oTusycEjNFzkADITzIR/Qe"
+    "cUOEusAkoeEHa6rHbmIMr+0NCjriKgazk0yEqvnMN1VCU1HtCyjlvoi6/GJdwusZFwCHt7"
+    "VRxCJlXoEIq6cq5DtHEW7Ql6LhjvQ4VWuOBlk/fg90li3g5wfXfd//19Yu6+Go8+BeKxdj"
+    "i/Gp+lbGfX0l5pVyU1pV3VFLsqx5wWT5+xALYzVbFhk56xFvWQz8xU8erSiUplgso0Jvni"
+    "PNUHEzZfz21ogrlNXKsLILiGrA88A5sQExCbFRhspgE+r8dmGUiBYyH44IAZqyYYAZWYJu"
+    "uhdJmdrtZxgxcZeoEDs0gkQy8Z+m0PmGtm6IOuXgPjmEoLIV4PQy+ZlpZZBFWYlilxsaZM"
+    "l/W4lpTWq9iWhpGmq5kp4gte/nReD9m0miSyXiayQsxWwGWdx6+1YzBXpbPSfSyf0cobJT"
+    "ZJFjZsfKgKbmpoTGDLngGMPl9dbYsujDp3ngcW7/kl/ldC7CXnqxjeN9By0pNZgyfjGO68"
+    "joUdyLeO7Tw6rGBbHx0Wmta8KmkKiP9rQBvIt9BzWSGVHIsDICrMi3MpRjjS2BzGnZnd2Q"
+    "jGJxUQPinE9ySNLvfZ/ktwLXzjOhtEeODaxEI/3UBbdzaD9eoHC+mGF0PfLje8BjEfs8Q9"
+    "5jsnXPXM17z87RYZUGBbaISn2PYd6wdFpnjiOzKROWWuxkK33ojVdXihtkJl2eQvpNI34n"
+    "TjXaVNIK3XF8MOMdAQT8lzJ9cdi9V3yz0yIanooeiLS2IjQvWZrooWdYIkEqTxvBMI/OsB"
+    "P13mF7E6ZZMnHpABiEvZXYCJHIe9Vxc4BGDElAF90lWUXRtb652kD9ksH7KZqRStCJyJ2e"
+    "PoOcc0LI6TCeRb4U1uOkwmP7q8NJ6/IK5chvKXhfJLr6d4SGmX1xNvdW+Kz10gO9PnhdNx"
+    "Qm01C2RNmJZ/7vUODo57ewdHJx8Pj48/nuyF83O2qmyiPht+4l9YolULFtHqrEOk2y3baG"
+    "OMJoT9U3EpaCwuc+0ZeDvXalUXhBK9tULw+Ju8iktiGOJjy/gTfk2pJzGLZFa6sPM1lmvg"
+    "O5sybm2rlrqcb3/E+VamVa3u28rQZzVhTShJXGW62kbT1XL67yqQbR0FnIE28dk2KRWQE8"
+    "Uu1gaPKH+HpER9qRWoe5IKCkUrpFgEQe1AaMVy96aIFSOgU7EbUbCbB+d/eS5foNYFC4g1"
+    "Q2xUpLIbPCCLKcy42gzqRk6O4GZuuWKGucyrbZnpugFvtszAlYkZG0jMkPmx66P5Lbg0CM"
+    "wZQ/59Nx4V9N9IJe2X6SoF/xM5aDvYjUvA5WCUk/5pfr+b9Kr4BTKkP4XULVjFGmDXzFhD"
+    "Sf4/1N7Yghaz+MJYjhoN0LkZjC6Go0+nwNe/xxfM8TwFGsHoHl/2h1eDi1MxG3q7E21/xI"
+    "GUItPKC1UonFfjKpvzs/bWO7uuzHkVWyEh2yZ2nTXFpNYGI/xq9vDGritK/q24h7eXf/Md"
+    "jle0elJTblnWnD0WasdyrpMEiMUq5lAAyUjGYgLATMqtbSkoSiWSi0HbXAyySV72BIP1ZW"
+    "M3UN2cYdWraVl1xmd3g9svg1tmju7d4+sBj0jhl7nHt4PLwe1gNDkFB3vc3D0fXg0n/cmY"
+    "VR/uVbR3vaY56B0fha3Cf5Q1yN11/+oqa4n9RXT8qrkhoSgNgqbMFVUMApkkvsZlObnYKR"
+    "flGrRyVG9RTu5psI49DbZjlY/QkzOkyOzk2ORhXalFjpmUogdiMul+l0bPMstbxvJvkHPb"
+    "nSXBIKVrXWzn2jdsk+zmD+jMsMoFsesZ3AkduY2YDC7clh8jY+BWGgOXHRc26SM2bEyoCm"
+    "xiMGzUxmEjZnfeUZS7qhDWdcs9mGeqOIGY9GB2adzsSg+mGR6MlndCAjeo87HWcs9HSFjR"
+    "OzuY5mHOjWDpiUhPRHoiqxv5pSciPZHGGszSE/nhPJHkngE57khmU4Fin8TPzDdjshUynW"
+    "xkGeKEdn8zK/4n37cqPKj9AS2/ARM+IAeIM9xxbAss4PUE8I6v6IARuHd7+z/3fF1w8z4v"
+    "z2n9N5RZTjua5SQTcNaXgPPA3qwWuL58Kzzb9HkzFeA96JWcNiOzm16ak2V20/qzm+6CEi"
+    "dWMhE/aXri3c7KqcxvWrHXKnhnH6JXsEA56puhgrawk1XTmZ/C5IsE4WdA1gaa4mKqG7U5"
+    "v7SyTLRpclvL3MXt5C4uIMYo5+MqPY4xUGkB4Cnj+LDSYYyHJYcxHsrDGOW6Bf8YmB36ii"
+    "aPqckJq8kT1jbTfRrWrDLbp6moymyfHyfbp2GDwkqSfba9QuX37ZylqajXF69JRZ+YDJLb"
+    "qWGzW7JMo+mOZcClUvcgyLRe63yndhwH2bBRdK2nQUrHtBj39jqmqmvb3Ml8rQNToC4dmZ"
+    "fPtk9DJy3EShZiQY+rbSnGlua8Q+reeEpi37vKDg5vRdAnBgrvBJE3YhQdVdJGiOTBpJWh"
+    "KjpnqA5Kbz5kqKlAvdGHjW3/hWZIDJZkloX6GuLlhPB/1x913NTjnMSbKWlnPnpPm3dCZt"
+    "mmAfW+b2KL9uCxd6fpkOWwtYLaOG1EFzZx54u4VnDlQlaJlStpz/t7OV3hv0ceXxG9Yglh"
+    "ERNa8U6BCZvHMdy53CdwqzSGaIIMrMVudSDfwojIo8MKbvXRYaFfzatSx7rqtB5pESq0EN"
+    "618EKOa5rQznGgimNFYiot4N42HSjS9EjTHOh1DcGa8HeGF4P+KeCa97h/Phl+GZwCNgvq"
+    "j3wP/c9+xOnMzeyw33nFhyH36pGEntx4tHlmUxmDJ3dyXN3iboWdHCUZVYNh4VmBb8Mnvo"
+    "FlOxHyN655M07RNjltwWnlFFQOxvUJqFfHFu0W/xS+ZhH9FPB5KQIqTjFl+KcEO7UKAsoz"
+    "PUoZqD6ydXXRySGg/JpuGf8EIxkZMLNLJlO3hGl65Gd55kUaFtMhMZU2EiIfP1YhRD5+LC"
+    "ZEeF0q2dCy6iDsi7cQ3f1KdNN+Cd20n6Wb2B2pP1JWTXGOqcgU55opzhkPbJPRn9//D4+/"
+    "n0Q="
 )
