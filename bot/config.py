@@ -49,7 +49,7 @@ class CoreSettings(Section):
     log_format: str = Field("json", description="json (one object a line) or text.")
     log_file: str = Field("", description="Log file; empty = standard error (the console chat logs to data_dir).")
     delivery_interval: float = Field(1.0, description="Seconds between two looks at the outbox.")
-    delivery_batch: int = Field(100, description="Outbox messages claimed at once.")
+    delivery_batch: int = Field(100, description="Outbox messages claimed at once; 0 = this process never delivers (another one does).")
     delivery_max_backoff: float = Field(3600.0, description="Longest wait between two tries of a failing delivery.")
     secret_key: SecretStr = Field(SecretStr(""), description="Key that signs links and tokens; set it in production.")
 
@@ -143,3 +143,24 @@ class Settings:
         finally:
             Section._toml = {}
         self.toml = toml
+
+
+def env_example() -> str:
+    """The text of .env.example: every setting, one comment each, with its default."""
+    lines = ["# Relais settings: copy to .env (never committed) or export them; a TOML file given with",
+             "# `relais --config relais.toml` may hold the same keys in tables ([telegram] token = ...).", ""]
+    for name, cls in SECTIONS.items():
+        lines.append(f"# --- {name} ---")
+        prefix = cls.model_config["env_prefix"]
+        for field_name, field in cls.model_fields.items():
+            default = field.default
+            if isinstance(default, SecretStr):
+                default = default.get_secret_value()
+            lines.append(f"# {field.description}")
+            lines.append(f"{prefix}{field_name.upper()}={'' if default is None else default}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(env_example(), end="")

@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from tortoise import Tortoise, connections
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 log = logging.getLogger("relais.db")
 
@@ -35,6 +36,9 @@ def tortoise_config(url: str) -> dict:
 
 
 async def connect(url: str) -> None:
+    # Tortoise caches INSERT statements by connection name, not dialect: a process that moves from SQLite to
+    # PostgreSQL (the storage tests do) must drop them or it sends `?` placeholders to PostgreSQL.
+    EXECUTOR_CACHE.clear()
     await Tortoise.init(config=tortoise_config(url))
 
 

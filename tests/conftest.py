@@ -16,7 +16,10 @@ from bot.config import Settings
 from bot.services import demo
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_DSN = os.environ.get("RELAIS_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/test")
+PG_SERVER = os.environ.get("RELAIS_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/test")
+# A schema of its own per test session: two sessions on one machine never drop each other's tables.
+PG_SCHEMA = f"relais_t{os.getpid()}"
+PG_DSN = f"{PG_SERVER}?schema={PG_SCHEMA}"
 NOW = datetime(2026, 11, 21, 10, 0, tzinfo=timezone.utc)  # a Saturday
 
 
@@ -30,12 +33,27 @@ class Clock:
         return self.now
 
 
-async def reset_postgres(dsn: str = PG_DSN) -> None:
-    conn = await asyncpg.connect(dsn)
+async def reset_postgres(schema: str = PG_SCHEMA) -> None:
+    conn = await asyncpg.connect(PG_SERVER)
     try:
-        await conn.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;")
+        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE; CREATE SCHEMA "{schema}";')
     finally:
         await conn.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_postgres_schema():
+    yield
+    async def drop():
+        try:
+            conn = await asyncpg.connect(PG_SERVER)
+        except OSError:
+            return
+        try:
+            await conn.execute(f'DROP SCHEMA IF EXISTS "{PG_SCHEMA}" CASCADE')
+        finally:
+            await conn.close()
+    asyncio.run(drop())
 
 
 def database_url(kind: str, tmp_path: Path) -> str:

@@ -77,6 +77,8 @@ class Delivery:
         return total
 
     async def _claim(self) -> list[OutboxMessage]:
+        if self.batch <= 0:  # this process does not deliver; another one sharing the database does
+            return []
         now = self.clock()
         async with in_transaction() as conn:
             query = OutboxMessage.filter(

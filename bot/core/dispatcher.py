@@ -13,7 +13,7 @@ from bot.core.errors import UsageError, UserError
 from bot.core.i18n import N_, Catalogs, Translator, normalize_locale
 from bot.core.incoming import Incoming
 from bot.core.replies import Choice, Reply, code
-from models import ChatBinding, Community, Membership, Role
+from models import Role
 
 log = logging.getLogger("relais.core")
 
@@ -57,26 +57,10 @@ class Dispatcher:
             return Reply(error=True).para(t(N_("Something went wrong (ref {ref}). The facilitators can look it up in the log."), ref=ref))
 
     async def _context(self, incoming: Incoming) -> Context:
-        people = self.services.people
-        account = await people.account(incoming.platform, incoming.address, incoming.display_name,
-                                       normalize_locale(incoming.locale, "") or None)
+        account, community, membership = await self.services.people.resolve(
+            incoming.platform, incoming.address, incoming.chat, incoming.display_name,
+            normalize_locale(incoming.locale, "") or None)
         person = account.person
-        community = membership = None
-        if incoming.chat is not None:
-            binding = await ChatBinding.get_or_none(platform=incoming.platform, chat_id=incoming.chat).select_related("community")
-            if binding:
-                community = binding.community
-        else:
-            if person.current_community_id:
-                community = await Community.get_or_none(id=person.current_community_id)
-            if community is None:
-                first = await Membership.filter(person_id=person.id).select_related("community").order_by("id").limit(2)
-                if len(first) == 1:
-                    community, membership = first[0].community, first[0]
-                elif not first:
-                    community = await people.default()
-        if community is not None and membership is None:
-            membership = await people.join(person, community)
         locale = person.locale or (community.locale if community else None) or incoming.locale or self.default_locale
         return Context(incoming, account, person, community, membership, self.catalogs.get(locale), self.services, self.registry)
 

@@ -8,7 +8,7 @@ from bot.core.dispatcher import ROLE_NAMES
 from bot.core.errors import UserError
 from bot.core.i18n import N_
 from bot.core.replies import Reply, bold
-from models import Community, Membership, Person, Role
+from models import Community, Membership, Role
 
 SECTION = N_("You")
 LANGS = {"fr": "fr", "francais": "fr", "en": "en", "english": "en", "anglais": "en"}
@@ -38,15 +38,9 @@ async def me(ctx: Context) -> Reply:
          help=N_("Choose the language Relais speaks to you: fr or en."), section=SECTION)
 async def lang(ctx: Context, lang: str) -> Reply:
     previous = ctx.person.locale or ctx.locale
-    ctx.person.locale = LANGS[lang]
-    await Person.filter(id=ctx.person.id).update(locale=ctx.person.locale)
+    await ctx.services.people.set_locale(ctx.person, LANGS[lang])
     t = ctx.services.catalogs.get(ctx.person.locale)
     return Reply().para(t(N_("From now on I speak English with you."))).choice(t(N_("Undo")), f"lang {previous}")
-
-
-async def _switch(ctx: Context, community: Community) -> None:
-    ctx.person.current_community_id = community.id
-    await Person.filter(id=ctx.person.id).update(current_community_id=community.id)
 
 
 @command("join", fr=("rejoindre", "adherer"), args=(Arg("community", "community", N_("community")),),
@@ -55,7 +49,7 @@ async def join(ctx: Context, community: Community) -> Reply:
     t = ctx.t
     existing = await ctx.services.people.membership(ctx.person, community)
     await ctx.services.people.join(ctx.person, community)
-    await _switch(ctx, community)
+    await ctx.services.people.use(ctx.person, community)
     if existing:
         return Reply().para(t(N_("You are already a member of {community}; your direct messages now go to it."), community=community.name))
     return (Reply().para(t(N_("Welcome to {community}! Type /projects to see its projects."), community=community.name))
@@ -72,9 +66,7 @@ async def leave(ctx: Context, community: Community) -> Reply:
     if membership.role == Role.FACILITATOR and await Membership.filter(community_id=community.id, role=Role.FACILITATOR).count() == 1:
         raise UserError(N_("You are the last facilitator of {community}: give the role to someone else first (/role)."), community=community.name)
     await ctx.services.projects.unfollow_community(ctx.person, community)
-    await membership.delete()
-    if ctx.person.current_community_id == community.id:
-        await Person.filter(id=ctx.person.id).update(current_community_id=None)
+    await ctx.services.people.leave(ctx.person, membership)
     return Reply().para(t(N_("You left {community}."), community=community.name)).choice(t(N_("Undo")), f"join {community.slug}")
 
 
@@ -84,5 +76,5 @@ async def use(ctx: Context, community: Community) -> Reply:
     t = ctx.t
     if await ctx.services.people.membership(ctx.person, community) is None:
         raise UserError(N_("You are not a member of {community}. Type /join {slug} first."), community=community.name, slug=community.slug)
-    await _switch(ctx, community)
+    await ctx.services.people.use(ctx.person, community)
     return Reply().para(t(N_("Your direct messages now go to {community}."), community=community.name))

@@ -9,7 +9,7 @@ from bot.core.errors import UserError
 from bot.core.i18n import N_
 from bot.core.replies import Reply
 from bot.handlers.projects import STATUS_NAMES
-from models import ChatBinding, Community, Membership, Person, Project, Role
+from models import Community, Membership, Person, Project, Role
 from models.communities import ROLE_WORDS
 from models.projects import STATUS_WORDS
 
@@ -101,15 +101,9 @@ async def bind(ctx: Context, community: Community) -> Reply:
     membership = await ctx.services.people.membership(ctx.person, community)
     if membership is None or membership.role < Role.FACILITATOR:
         raise UserError(N_("Only a {role} of {community} can do that."), role=t(ROLE_NAMES[Role.FACILITATOR]), community=community.name)
-    previous = await ChatBinding.get_or_none(platform=ctx.incoming.platform, chat_id=ctx.incoming.chat).select_related("community")
-    if previous and previous.community_id == community.id:
+    if ctx.community is not None and ctx.community.id == community.id:
         return Reply().para(t(N_("This chat already speaks for {community}."), community=community.name))
-    if previous:
-        previous.community = community
-        previous.bound_by_id = ctx.person.id
-        await previous.save()
-    else:
-        await ChatBinding.create(platform=ctx.incoming.platform, chat_id=ctx.incoming.chat, community=community, bound_by_id=ctx.person.id)
+    previous = await ctx.services.people.bind(ctx.incoming.platform, ctx.incoming.chat, community, ctx.person)
     reply = Reply().para(t(N_("This chat now speaks for {community}. Everyone here is a member of it."), community=community.name))
     return reply.choice(t(N_("Undo")), f"bind {previous.community.slug}" if previous else "unbind")
 
@@ -120,5 +114,5 @@ async def unbind(ctx: Context) -> Reply:
     if ctx.incoming.direct:
         raise UserError(N_("/bind works in a group, a room or a list, not in a direct chat."))
     community = ctx.community
-    await ChatBinding.filter(platform=ctx.incoming.platform, chat_id=ctx.incoming.chat).delete()
+    await ctx.services.people.unbind(ctx.incoming.platform, ctx.incoming.chat)
     return Reply().para(t(N_("This chat no longer speaks for {community}."), community=community.name)).choice(t(N_("Undo")), f"bind {community.slug}")

@@ -51,9 +51,8 @@ async def project(ctx: Context, project: Project) -> Reply:
     if card["news"]:
         reply.items([(italic(t.date(n.created_at.date(), "medium")), " — ", n.text) for n in card["news"]],
                     title=t(N_("Latest news")))
-    reply.para(t.n("{count} follower", "{count} followers", card["followers"]))
-    following = await ctx.services.projects.is_following(ctx.person, project)
-    if following:
+    reply.para(t.n("{count} follower", "{count} followers", len(card["followers"])))
+    if ctx.person.id in card["followers"]:
         reply.choice(t(N_("Stop following")), f"unfollow {project.slug}")
     else:
         reply.choice(t(N_("Follow")), f"follow {project.slug}")

@@ -11,7 +11,8 @@ from tortoise.transactions import in_transaction
 
 from bot.core.errors import UserError
 from bot.core.i18n import N_
-from models import Account, Community, Membership, Person, Role
+from bot.services.cache import TTLCache
+from models import Account, ChatBinding, Community, Membership, Person, Role
 from models.people import PLATFORMS
 
 _SEEN_EVERY = timedelta(minutes=10)
@@ -29,9 +30,75 @@ def parse_handle(text: str) -> tuple[str, str]:
 
 
 class People:
-    def __init__(self, default_community: str = "", clock: Callable[[], datetime] | None = None):
+    def __init__(self, default_community: str = "", clock: Callable[[], datetime] | None = None, cache_ttl: float = 30.0):
         self.default_community = default_community
         self.clock = clock
+        self.cache = TTLCache(cache_ttl)
+
+    async def resolve(self, platform: str, address: str, chat: str | None, display_name: str = "",
+                      locale: str | None = None) -> tuple[Account, Community | None, Membership | None]:
+        """Who is talking and about which community; first contact creates the person and the membership.
+
+        Cached for a short while: every command asks this, and it changes rarely (each change here clears it)."""
+        key = (platform, address, chat)
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached
+        account = await self.account(platform, address, display_name, locale)
+        person = account.person
+        community = membership = None
+        if chat is not None:
+            binding = await ChatBinding.get_or_none(platform=platform, chat_id=chat).select_related("community")
+            if binding:
+                community = binding.community
+        else:
+            if person.current_community_id:
+                community = await Community.get_or_none(id=person.current_community_id)
+            if community is None:
+                first = await Membership.filter(person_id=person.id).select_related("community").order_by("id").limit(2)
+                if len(first) == 1:
+                    community, membership = first[0].community, first[0]
+                elif not first:
+                    community = await self.default()
+        if community is not None and membership is None:
+            membership = await self.join(person, community)
+        result = (account, community, membership)
+        self.cache.put(key, result)
+        return result
+
+    def changed(self) -> None:
+        """Someone's language, community, role or a chat binding changed: forget what was cached."""
+        self.cache.clear()
+
+    async def set_locale(self, person: Person, locale: str) -> None:
+        person.locale = locale
+        await Person.filter(id=person.id).update(locale=locale)
+        self.changed()
+
+    async def use(self, person: Person, community: Community | None) -> None:
+        person.current_community_id = community.id if community else None
+        await Person.filter(id=person.id).update(current_community_id=person.current_community_id)
+        self.changed()
+
+    async def leave(self, person: Person, membership: Membership) -> None:
+        await membership.delete()
+        if person.current_community_id == membership.community_id:
+            await self.use(person, None)
+        self.changed()
+
+    async def bind(self, platform: str, chat: str, community: Community, by: Person) -> ChatBinding | None:
+        """Bind a chat to a community; returns the binding it replaced, if any."""
+        previous = await ChatBinding.get_or_none(platform=platform, chat_id=chat).select_related("community")
+        if previous:
+            await ChatBinding.filter(id=previous.id).update(community_id=community.id, bound_by_id=by.id)
+        else:
+            await ChatBinding.create(platform=platform, chat_id=chat, community=community, bound_by_id=by.id)
+        self.changed()
+        return previous
+
+    async def unbind(self, platform: str, chat: str) -> None:
+        await ChatBinding.filter(platform=platform, chat_id=chat).delete()
+        self.changed()
 
     async def account(self, platform: str, address: str, display_name: str = "", locale: str | None = None) -> Account:
         """The account (with its person), created on first contact."""
@@ -71,7 +138,9 @@ class People:
         return await Membership.get_or_none(person_id=person.id, community_id=community.id)
 
     async def join(self, person: Person, community: Community, role: Role = Role.MEMBER) -> Membership:
-        membership, _ = await Membership.get_or_create(person_id=person.id, community_id=community.id, defaults={"role": role})
+        membership, created = await Membership.get_or_create(person_id=person.id, community_id=community.id, defaults={"role": role})
+        if created:
+            self.changed()
         return membership
 
     async def set_role(self, person: Person, community: Community, role: Role) -> tuple[Membership, Role | None]:
@@ -82,6 +151,7 @@ class People:
         else:
             membership.role = role
             await membership.save(update_fields=["role"])
+        self.changed()
         return membership, previous
 
     async def communities_of(self, person: Person) -> list[Membership]:

@@ -13,6 +13,7 @@ from tortoise.transactions import in_transaction
 
 from bot.core.errors import UserError
 from bot.core.i18n import N_
+from bot.services.cache import TTLCache
 from bot.services.notify import Notifier
 from models import Community, Follow, NewsItem, NextStep, Person, Project, ProjectStatus
 
@@ -20,14 +21,20 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 
 
 class Projects:
-    def __init__(self, notifier: Notifier, clock: Callable[[], datetime]):
+    def __init__(self, notifier: Notifier, clock: Callable[[], datetime], cache_ttl: float = 30.0):
         self.notifier = notifier
         self.clock = clock
+        self.cache = TTLCache(cache_ttl)  # (community id, slug) → Project: most commands name one
+        self.referents_cache = TTLCache(cache_ttl)  # project id → referents: every card and every post reads them
 
     async def get(self, community: Community, slug: str) -> Project:
-        project = await Project.get_or_none(community_id=community.id, slug=slug.lower())
+        key = (community.id, slug.lower())
+        project = self.cache.get(key)
         if project is None:
-            raise await self._unknown(community, slug)
+            project = await Project.get_or_none(community_id=community.id, slug=slug.lower())
+            if project is None:
+                raise await self._unknown(community, slug)
+            self.cache.put(key, project)
         return project
 
     async def _unknown(self, community: Community, slug: str) -> UserError:
@@ -47,10 +54,10 @@ class Projects:
 
     async def card(self, project: Project) -> dict:
         """What `project <slug>` shows: referents, next step, latest news, followers count."""
-        referents = await project.referents.all().order_by("display_name")
+        referents = await self.referents(project)
         step = await NextStep.filter(project_id=project.id).order_by("-created_at", "-id").first()
         news = await NewsItem.filter(project_id=project.id).order_by("-created_at", "-id").limit(3).select_related("author")
-        followers = await Follow.filter(project_id=project.id).count()
+        followers = set(await Follow.filter(project_id=project.id).values_list("person_id", flat=True))
         return {"referents": referents, "step": step, "news": news, "followers": followers}
 
     async def create(self, community: Community, slug: str, title: str, summary: str) -> Project:
@@ -65,27 +72,40 @@ class Projects:
     async def set_status(self, project: Project, status: ProjectStatus) -> ProjectStatus:
         previous = project.status
         project.status = status
-        await project.save(update_fields=["status"])
+        await Project.filter(id=project.id).update(status=status)
+        self.cache.clear()
         return previous
 
+    async def referents(self, project: Project) -> list[Person]:
+        people = self.referents_cache.get(project.id)
+        if people is None:
+            people = await project.referents.all().order_by("display_name")
+            self.referents_cache.put(project.id, people)
+        return people
+
     async def is_referent(self, project: Project, person: Person) -> bool:
-        return await project.referents.filter(id=person.id).exists()
+        return any(p.id == person.id for p in await self.referents(project))
 
     async def add_referent(self, project: Project, person: Person) -> bool:
         if await self.is_referent(project, person):
             return False
         await project.referents.add(person)
+        self.referents_cache.clear()
         return True
 
     async def remove_referent(self, project: Project, person: Person) -> bool:
         if not await self.is_referent(project, person):
             return False
         await project.referents.remove(person)
+        self.referents_cache.clear()
         return True
 
     async def follow(self, person: Person, project: Project) -> bool:
-        _, created = await Follow.get_or_create(person_id=person.id, project_id=project.id)
-        return created
+        try:  # one INSERT in the common case; the unique constraint says "already"
+            await Follow.create(person_id=person.id, project_id=project.id)
+        except IntegrityError:
+            return False
+        return True
 
     async def is_following(self, person: Person, project: Project) -> bool:
         return await Follow.filter(person_id=person.id, project_id=project.id).exists()

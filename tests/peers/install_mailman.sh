@@ -54,9 +54,10 @@ zope.i18nmessageid==8.4
 zope.interface==8.7
 zope.schema==8.1"
 
+log_is_ours=no
 fail() {
     echo "install_mailman.sh: $*" >&2
-    if [[ -s "$log" ]]; then
+    if [[ "$log_is_ours" == yes && -s "$log" ]]; then
         echo "---- last lines of $log ----" >&2
         tail -n 40 "$log" >&2
     fi
@@ -91,6 +92,7 @@ fi
 
 echo "install_mailman.sh: installing Mailman 3 core into $venv (log: $log)" >&2
 : >"$log"
+log_is_ours=yes
 rm -rf "$venv"
 "$python" -m venv "$venv" >>"$log" 2>&1 || fail "python -m venv failed"
 req_file="$venv/relais-requirements.txt"

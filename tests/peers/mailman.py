@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import ctypes
 import json
 import os
@@ -109,11 +110,17 @@ def install_mailman(env: dict[str, str] | None = None) -> Path:
     return Path(result.stdout.strip().splitlines()[-1])
 
 
+# Resolved in the parent: loading a library in a child forked from a threaded
+# process (the SMTP sink runs a thread) could deadlock on the loader's lock.
+_PRCTL = getattr(ctypes.CDLL(None), "prctl", None)
+_PR_SET_PDEATHSIG = 1
+
+
 def _die_with_parent() -> None:
     # Runs in the forked child before exec: if pytest is killed outright, the
     # kernel sends SIGTERM to the master, which then stops its runners.
-    pr_set_pdeathsig = 1
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class MailmanServer:
@@ -213,10 +220,8 @@ class MailmanServer:
                 # sleep_time, but gunicorn lingers ~2 s more, and the whole state is
                 # thrown away anyway, so the group is killed after a short grace.
                 process.send_signal(signal.SIGTERM)
-                try:
+                with contextlib.suppress(subprocess.TimeoutExpired):
                     process.wait(timeout=1.0)
-                except subprocess.TimeoutExpired:
-                    pass
             self._kill_group(process.pid)
             if process.poll() is None:
                 process.wait(timeout=5)
@@ -292,9 +297,7 @@ class MailmanServer:
             if path.is_file() and path.stat().st_size:
                 tail = path.read_text(errors="replace").splitlines()[-lines:]
                 sections.append(f"---- {path.name} ----\n" + "\n".join(tail))
-        queued = sorted(
-            f"{p.parent.name}/{p.name}" for p in (self.var_dir / "queue").glob("*/*") if p.is_file()
-        )
+        queued = sorted(f"{p.parent.name}/{p.name}" for p in (self.var_dir / "queue").glob("*/*") if p.is_file())
         if queued:
             sections.append("---- queued files ----\n" + "\n".join(queued))
         return "\n".join(sections) or "(no Mailman logs)"
@@ -304,9 +307,7 @@ class MailmanServer:
         while True:
             assert self._process is not None
             if self._process.poll() is not None:
-                raise RuntimeError(
-                    f"Mailman master exited with code {self._process.returncode}\n{self.log_tail()}"
-                )
+                raise RuntimeError(f"Mailman master exited with code {self._process.returncode}\n{self.log_tail()}")
             try:
                 status, _ = self.rest("GET", "system/versions")
                 if status == 200:
@@ -350,15 +351,21 @@ class MailmanServer:
 @pytest.fixture(scope="session")
 def mailman(smtp_sink: SmtpSink) -> Iterator[MailmanServer]:
     """One Mailman 3 core for the whole session, delivering outgoing mail to ``smtp_sink``."""
+    # pytest.fail is called outside the except blocks so the report shows the cause once.
+    problem = None
     try:
         venv = install_mailman()
     except (RuntimeError, subprocess.TimeoutExpired) as error:
-        pytest.fail(f"could not install Mailman 3 core for the test peers:\n{error}", pytrace=False)
+        problem = f"could not install Mailman 3 core for the test peers:\n{error}"
+    if problem:
+        pytest.fail(problem, pytrace=False)
     server = MailmanServer(venv, smtp_port=smtp_sink.port, smtp_host=smtp_sink.host)
     try:
         server.start()
     except RuntimeError as error:
-        pytest.fail(f"could not start Mailman 3 core:\n{error}", pytrace=False)
+        problem = f"could not start Mailman 3 core:\n{error}"
+    if problem:
+        pytest.fail(problem, pytrace=False)
     try:
         yield server
     finally:

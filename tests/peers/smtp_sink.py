@@ -185,10 +185,13 @@ class SmtpSink:
                     return matching
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    seen = "\n".join(
-                        f"  from={m.mail_from} to={list(m.rcpt_tos)} subject={m['Subject']!r}"
-                        for m in self._messages
-                    ) or "  (nothing)"
+                    seen = (
+                        "\n".join(
+                            f"  from={m.mail_from} to={list(m.rcpt_tos)} subject={m['Subject']!r}"
+                            for m in self._messages
+                        )
+                        or "  (nothing)"
+                    )
                     missing = f" (never reached: {sorted(wanted - reached)})" if wanted - reached else ""
                     raise TimeoutError(
                         f"expected {count} matching message(s) within {timeout}s, "

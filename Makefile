@@ -1,0 +1,35 @@
+# Relais: `make run` starts it on its embedded defaults, `make test` runs the whole test suite.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PEERS_DIR ?= $(HOME)/.cache/relais-peers
+
+.PHONY: install run test peers bench catalogs env-example
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@
+
+run: install
+	$(VENV)/bin/relais run
+
+# The peer servers (Synapse, Mailman 3) live in their own virtualenvs under $(PEERS_DIR).
+peers:
+	RELAIS_PEERS_DIR=$(PEERS_DIR) bash tests/peers/install_synapse.sh
+	RELAIS_PEERS_DIR=$(PEERS_DIR) bash tests/peers/install_mailman.sh
+
+test: install peers
+	RELAIS_PEERS_DIR=$(PEERS_DIR) $(PY) -m pytest
+
+bench: install
+	$(PY) bench/core.py
+
+catalogs: install
+	$(PY) -m bot.locale.update
+
+env-example: install
+	$(PY) -m bot.config > .env.example

@@ -1,0 +1,112 @@
+"""The `relais` command as operators and scripts use it: real processes, signals and a kill -9."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def env_for(tmp_path: Path, **extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RELAIS_")}
+    env.update({"RELAIS_DATA_DIR": str(tmp_path), "RELAIS_LOG_FORMAT": "json", "RELAIS_LOG_LEVEL": "INFO", **extra})
+    return env
+
+
+def relais(tmp_path: Path, *args: str, stdin: str = "", **extra) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
+                          cwd=ROOT, env=env_for(tmp_path, **extra), timeout=60)
+
+
+def query(tmp_path: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(tmp_path / "relais.sqlite3") as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_operators_create_communities_and_grant_roles(tmp_path):
+    assert relais(tmp_path, "migrate", "--check").returncode == 1
+    done = relais(tmp_path, "migrate")
+    assert done.returncode == 0 and "applied: 0_init.py" in done.stdout
+    assert relais(tmp_path, "migrate", "--check").stdout.strip() == "up to date"
+    made = relais(tmp_path, "community", "create", "coop", "Coop des Communs", "--facilitator", "console:lea", "email:Lea@Example.org")
+    assert made.returncode == 0, made.stderr
+    assert "community coop created" in made.stdout
+    again = relais(tmp_path, "community", "create", "coop", "Encore")
+    assert again.returncode == 1 and "already exists" in again.stderr
+    granted = relais(tmp_path, "community", "grant", "coop", "telegram:42", "referent")
+    assert granted.returncode == 0 and "telegram:42 is now referent of coop" in granted.stdout
+    bad = relais(tmp_path, "community", "grant", "coop", "fax:42", "member")
+    assert bad.returncode == 1 and "is not an account" in bad.stderr and "Traceback" not in bad.stderr
+    assert "coop\tCoop des Communs" in relais(tmp_path, "community", "list").stdout
+    roles = query(tmp_path, "select a.platform, a.address, m.role from account a join membership m on m.person_id = a.person_id order by a.id")
+    assert roles == [("console", "lea", 40), ("email", "lea@example.org", 40), ("telegram", "42", 30)]
+    # The facilitator can now talk to the community from the console.
+    chat = relais(tmp_path, "console", "--as", "lea", stdin="projets\nprojet ajouter jardin \"Jardin\"\n")
+    assert "Coop des Communs n'a pas encore de projet." in chat.stdout
+    assert "Projet Jardin ajouté à Coop des Communs." in chat.stdout
+
+
+def test_console_reads_one_command_per_line_from_a_pipe(tmp_path):
+    out = relais(tmp_path, "console", "--as", "me", "--lang", "en", stdin="help\n\nprojets\nfolow x\n")
+    assert out.returncode == 0, out.stderr
+    assert "Demo community" in out.stderr
+    assert "Voici ce que je sais faire" in out.stdout and "Brasserie de la Dombes" in out.stdout
+    assert "Commande inconnue « folow »" in out.stdout
+    assert out.stdout.index("Voici ce que") < out.stdout.index("Brasserie de la Dombes") < out.stdout.index("folow")
+    assert "Traceback" not in out.stderr
+
+
+def start_service(tmp_path: Path) -> subprocess.Popen:
+    """`relais run` with no terminal: a service; returns once it says it is serving."""
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env_for(tmp_path, RELAIS_LOG_LEVEL="WARNING"))
+    line = proc.stderr.readline()
+    while "running as a service" not in line:
+        assert line, "relais run ended before serving"
+        line = proc.stderr.readline()
+    return proc
+
+
+def test_run_is_a_service_that_stops_cleanly_on_sigterm(tmp_path):
+    proc = start_service(tmp_path)
+    try:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0
+    assert "stopped; undelivered messages stay in the outbox" in err
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL])
+def test_killed_between_commit_and_send_then_restarted_each_follower_gets_one_notification(tmp_path, sig):
+    # A console process that never delivers (batch 0) posts news and is killed: the outbox keeps the work.
+    relais(tmp_path, "demo")
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "console", "--as", "camille"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT,
+                            env=env_for(tmp_path, RELAIS_DELIVERY_BATCH="0"))
+    proc.stdin.write("nouvelle dombes-brasserie Le brassin n°2 est en cuve\n")
+    proc.stdin.flush()
+    assert "Nouvelle publiée pour Brasserie de la Dombes." in proc.stdout.readline()
+    os.kill(proc.pid, sig)
+    proc.wait(timeout=10)
+    assert query(tmp_path, "select status, count(*) from outbox_message group by status") == [("pending", 2)]
+    # The service starts, delivers, and is stopped; started again, it sends nothing twice.
+    for _ in range(2):
+        service = start_service(tmp_path)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and query(tmp_path, "select count(*) from outbox_message where status = 'sent'") != [(2,)]:
+            time.sleep(0.1)
+        service.send_signal(signal.SIGTERM)
+        service.communicate(timeout=20)
+        assert service.returncode == 0
+    inbox = query(tmp_path, "select address, count(*) from console_inbox group by address order by address")
+    assert inbox == [("ana", 1), ("mehdi", 1)]
