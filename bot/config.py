@@ -51,6 +51,8 @@ class CoreSettings(Section):
     delivery_interval: float = Field(1.0, description="Seconds between two looks at the outbox.")
     delivery_batch: int = Field(100, description="Outbox messages claimed at once; 0 = this process never delivers (another one does).")
     delivery_max_backoff: float = Field(3600.0, description="Longest wait between two tries of a failing delivery.")
+    digest_lease: float = Field(120.0, description="Seconds a digest run holds its claims; a run that died is taken over after that.")
+    scheduler_interval: float = Field(60.0, description="Seconds between two looks for due scheduled jobs (digests).")
     secret_key: SecretStr = Field(SecretStr(""), description="Key that signs links and tokens; set it in production.")
 
     def resolved_database_url(self) -> str:

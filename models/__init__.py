@@ -1,6 +1,7 @@
 """Tortoise ORM models of Relais; the app label is `models`."""
 
 from models.communities import ChatBinding, Community, Membership, Role
+from models.digest import DeliveryStatus, DigestDelivery, DigestSchedule, DigestSubscription, JobRun  # noqa: F401
 from models.messaging import AdapterState, ConsoleInbox, InboundEvent, InboundStatus, OutboxMessage, OutboxStatus
 from models.people import Account, Person
 from models.projects import Follow, NewsItem, NextStep, Project, ProjectStatus

@@ -13,11 +13,13 @@ class OutboxStatus(StrEnum):
 
 
 class OutboxMessage(Model):
-    """A reply to deliver to one person; `key` makes each notification unique (news N → person P)."""
+    """A reply to deliver to one person, or to one chat (`chat` = platform:chat id, e.g. a weekly summary in a
+    group); `key` makes each notification unique (news N → person P)."""
 
     id = fields.BigIntField(primary_key=True)
     key = fields.CharField(max_length=200, unique=True)
-    person = fields.ForeignKeyField("models.Person", related_name="outbox", on_delete=fields.CASCADE)
+    person = fields.ForeignKeyField("models.Person", null=True, related_name="outbox", on_delete=fields.CASCADE)
+    chat = fields.CharField(max_length=340, null=True)
     community = fields.ForeignKeyField("models.Community", null=True, related_name=False, on_delete=fields.SET_NULL)
     kind = fields.CharField(max_length=32)
     payload = fields.JSONField()

@@ -28,6 +28,10 @@ class ConsoleChannel:
         if self.on_delivered:
             self.on_delivered(account.address)
 
+    async def post(self, chat: str, reply: Reply, message: OutboxMessage) -> None:
+        """A message for a console room (`#name`): kept in the room's inbox."""
+        await ConsoleInbox.get_or_create(outbox_id=message.id, defaults={"address": chat, "text": to_text(reply)})
+
 
 class ConsoleChat:
     """One console account talking to the core; numbers answer the last reply's choices."""

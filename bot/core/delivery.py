@@ -31,6 +31,9 @@ class Channel(Protocol):
     async def deliver(self, account: Account, reply: Reply, message: OutboxMessage) -> None:
         """Send the reply; must be safe to call twice for the same message (a crash may repeat it)."""
 
+    # Optional: channels of platforms with groups also have
+    # async def post(self, chat: str, reply: Reply, message: OutboxMessage) -> None
+
 
 class Delivery:
     def __init__(self, clock: Callable[[], datetime], interval: float = 1.0, batch: int = 100,
@@ -97,10 +100,33 @@ class Delivery:
         if not rows:
             return 0
         by_person: dict[int, list[OutboxMessage]] = {}
+        to_chats = []
         for row in rows:
-            by_person.setdefault(row.person_id, []).append(row)
-        await asyncio.gather(*(self._deliver_person(msgs) for msgs in by_person.values()))
+            if row.person_id is None:
+                to_chats.append(row)
+            else:
+                by_person.setdefault(row.person_id, []).append(row)
+        await asyncio.gather(*(self._deliver_person(msgs) for msgs in by_person.values()),
+                             *(self._post_chat(row) for row in to_chats))
         return len(rows)
+
+    async def _post_chat(self, message: OutboxMessage) -> None:
+        """A message for a group or room (`platform:chat id`), through that platform's channel."""
+        platform, _, chat = (message.chat or "").partition(":")
+        channel = self.channels.get(platform)
+        if channel is None or not hasattr(channel, "post"):
+            await self._retry(message, f"no channel for {platform or 'chat'}")
+            return
+        try:
+            async with self._limit:
+                await channel.post(chat, Reply.from_dict(message.payload), message)
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {str(exc)[:300]}"
+            log.warning("chat delivery failed", extra={"outbox_id": message.id, "platform": platform, "error": error})
+            await self._retry(message, error)
+            return
+        await OutboxMessage.filter(id=message.id).update(status=OutboxStatus.SENT, sent_at=self.clock(),
+                                                         channel=message.chat, claimed_until=None)
 
     async def _deliver_person(self, messages: list[OutboxMessage]) -> None:
         async with self._limit:
@@ -132,6 +158,9 @@ class Delivery:
             await OutboxMessage.filter(id=message.id).update(status=OutboxStatus.SENT, sent_at=self.clock(),
                                                              channel=account.handle, claimed_until=None)
             return
+        await self._retry(message, error)
+
+    async def _retry(self, message: OutboxMessage, error: str) -> None:
         attempts = message.attempts + 1
         delay = min(self.max_backoff, 2.0 ** min(attempts, 20))
         await OutboxMessage.filter(id=message.id).update(status=OutboxStatus.PENDING, attempts=attempts, last_error=error,

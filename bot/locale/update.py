@@ -31,7 +31,7 @@ def extract() -> Catalog:
     with tempfile.TemporaryDirectory() as tmp:
         pot = Path(tmp) / "relais.pot"
         subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "N_", "-k", "t",
-                        "-k", "n:1,2", "--no-location", "--sort-output", "-o", str(pot), "."], cwd=ROOT, check=True,
+                        "-k", "n:1,2", "-k", "tn:1,2", "--no-location", "--sort-output", "-o", str(pot), "."], cwd=ROOT, check=True,
                        capture_output=True)
         with pot.open("rb") as fh:
             return read_po(fh)

@@ -53,7 +53,7 @@ def test_every_command_has_help_a_section_and_a_french_name():
 def test_every_string_has_a_french_translation(tmp_path):
     pot = tmp_path / "relais.pot"
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "N_", "-k", "t",
-                    "-k", "n:1,2", "--no-location", "-o", str(pot), "."], cwd=ROOT, check=True)
+                    "-k", "n:1,2", "-k", "tn:1,2", "--no-location", "-o", str(pot), "."], cwd=ROOT, check=True)
     with pot.open("rb") as fh:
         wanted = [m.id for m in read_po(fh) if m.id]
     with (ROOT / "bot/locale/fr/LC_MESSAGES/relais.po").open("rb") as fh:

@@ -77,10 +77,11 @@ CREATE TABLE IF NOT EXISTS "outbox_message" (
     "claimed_until" TIMESTAMP,
     "last_error" TEXT NOT NULL,
     "channel" VARCHAR(340) NOT NULL,
+    "chat" VARCHAR(340),
     "created_at" TIMESTAMP NOT NULL,
     "sent_at" TIMESTAMP,
     "community_id" INT REFERENCES "community" ("id") ON DELETE SET NULL,
-    "person_id" INT NOT NULL REFERENCES "person" ("id") ON DELETE CASCADE
+    "person_id" INT REFERENCES "person" ("id") ON DELETE CASCADE
 ) /* A reply to deliver to one person; `key` makes each notification unique (news N → person P). */;
 CREATE INDEX IF NOT EXISTS "idx_outbox_mess_status_4cdf01" ON "outbox_message" ("status");
 CREATE INDEX IF NOT EXISTS "idx_outbox_mess_next_at_9c52b3" ON "outbox_message" ("next_attempt_at");
@@ -217,10 +218,11 @@ CREATE TABLE "outbox_message" (
     "claimed_until" TIMESTAMPTZ,
     "last_error" TEXT NOT NULL,
     "channel" VARCHAR(340) NOT NULL,
+    "chat" VARCHAR(340),
     "created_at" TIMESTAMPTZ NOT NULL,
     "sent_at" TIMESTAMPTZ,
     "community_id" INT REFERENCES "community" ("id") ON DELETE SET NULL,
-    "person_id" INT NOT NULL REFERENCES "person" ("id") ON DELETE CASCADE
+    "person_id" INT REFERENCES "person" ("id") ON DELETE CASCADE
 );
 CREATE INDEX "idx_outbox_mess_status_4cdf01" ON "outbox_message" ("status");
 CREATE INDEX "idx_outbox_mess_next_at_9c52b3" ON "outbox_message" ("next_attempt_at");

@@ -1,0 +1,226 @@
+"""The weekly digest as data: who gets it, and small providers that each add a section.
+
+Everything a digest needs is loaded once per community and week (projects, the week's news, next
+steps), then each person's digest is assembled in memory from their follows: no query per person.
+Later features add sections ("open votes", "campaigns closing soon", "next meeting") by adding a
+provider to `PROVIDERS`, without touching the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Iterable, Protocol
+
+from bot.core.i18n import N_
+from bot.services.sql import fetch
+from models import Community, NewsItem, NextStep, Project, Role
+
+
+@dataclass
+class ProjectLine:
+    slug: str
+    title: str
+    status: str
+    summary: str = ""
+    news: list[tuple[date, str]] = field(default_factory=list)
+    step: str | None = None
+    due: date | None = None
+    overdue: bool = False
+    step_is_new: bool = False
+    is_new: bool = False
+
+
+@dataclass
+class Section:
+    key: str
+    title: str  # a message id, translated when rendered
+    lines: list[ProjectLine]
+    fresh: bool  # holds something new this week; a digest with no fresh section is not sent
+
+
+@dataclass
+class Recipient:
+    person_id: int
+    name: str
+    locale: str
+    address: str
+    follows: set[int] = field(default_factory=set)
+
+
+@dataclass
+class Digest:
+    recipient: Recipient
+    community_slug: str
+    community_name: str
+    week: str
+    sections: list[Section]
+
+    @property
+    def has_news(self) -> bool:
+        return any(s.fresh for s in self.sections)
+
+
+@dataclass
+class Week:
+    community: Community
+    key: str
+    start: datetime  # the window of "this week's" news: the 7 days before the due time
+    end: datetime
+    today: date
+
+
+class Provider(Protocol):
+    key: str
+
+    async def prepare(self, week: Week, shared: dict) -> Any:
+        """Load, once per community and week, what every person's section is made of; `shared` is a memo
+        the providers of one run share (three of them read the same projects)."""
+
+    def section(self, state: Any, recipient: Recipient) -> Section | None:
+        """The person's section, from the prepared state only (no database access)."""
+
+
+@dataclass
+class _Projects:
+    lines: dict[int, ProjectLine]
+    order: list[int]
+
+
+async def load_projects(week: Week, shared: dict) -> _Projects:
+    """The projects of a community with the week's news and their current next step, loaded once a run."""
+    if "projects" not in shared:
+        shared["projects"] = await _load_projects(week)
+    return shared["projects"]
+
+
+async def _load_projects(week: Week) -> _Projects:
+    projects = await Project.filter(community_id=week.community.id, created_at__lt=week.end).order_by("title")
+    lines = {p.id: ProjectLine(p.slug, p.title, p.status.value, p.summary, is_new=week.start <= p.created_at)
+             for p in projects}
+    ids = list(lines)
+    news = NewsItem.filter(project_id__in=ids, created_at__gte=week.start, created_at__lt=week.end).order_by("created_at")
+    for item in await news:
+        lines[item.project_id].news.append((item.created_at.date(), item.text))
+    for step in await NextStep.filter(project_id__in=ids, created_at__lt=week.end).order_by("created_at", "id"):
+        line = lines[step.project_id]  # the latest one wins
+        line.step, line.due = step.text, step.due
+        line.overdue = bool(step.due and step.due < week.today)
+        line.step_is_new = step.created_at >= week.start
+    return _Projects(lines, [p.id for p in projects])
+
+
+class FollowedProjects:
+    key = "followed"
+
+    async def prepare(self, week: Week, shared: dict) -> _Projects:
+        return await load_projects(week, shared)
+
+    def section(self, state: _Projects, r: Recipient) -> Section | None:
+        lines = [state.lines[i] for i in state.order if i in r.follows]
+        if not lines:
+            return None
+        fresh = any(line.news or line.step_is_new for line in lines)
+        return Section(self.key, N_("The projects you follow"), lines, fresh)
+
+
+class OtherProjects:
+    key = "others"
+
+    async def prepare(self, week: Week, shared: dict) -> _Projects:
+        return await load_projects(week, shared)
+
+    def section(self, state: _Projects, r: Recipient) -> Section | None:
+        lines = [state.lines[i] for i in state.order if i not in r.follows and not state.lines[i].is_new]
+        if not lines:
+            return None
+        # Other projects' news counts as new too: an observer should hear of a project they could join.
+        return Section(self.key, N_("The community's other projects"), lines, any(line.news for line in lines))
+
+
+class NewProjects:
+    key = "new"
+
+    async def prepare(self, week: Week, shared: dict) -> _Projects:
+        return await load_projects(week, shared)
+
+    def section(self, state: _Projects, r: Recipient) -> Section | None:
+        lines = [state.lines[i] for i in state.order if state.lines[i].is_new and i not in r.follows]
+        return Section(self.key, N_("New projects"), lines, True) if lines else None
+
+
+PROVIDERS: list[Provider] = [FollowedProjects(), OtherProjects(), NewProjects()]
+
+RECIPIENTS_SQL = """
+SELECT p.id, p.display_name, p.locale, a.address, m.role, s.enabled
+FROM membership m
+JOIN person p ON p.id = m.person_id
+JOIN account a ON a.person_id = p.id AND a.platform = 'email' AND a.confirmed AND a.reachable
+LEFT JOIN digest_subscription s ON s.person_id = p.id AND s.community_id = m.community_id
+WHERE m.community_id = ? AND p.id > ?
+ORDER BY p.id
+LIMIT ?
+"""
+
+
+def wants_digest(role: int, enabled: bool | None) -> bool:
+    """Observers get it unless they said no; everyone else only if they said yes."""
+    if enabled is not None:
+        return bool(enabled)
+    return role == Role.OBSERVER
+
+
+async def recipients(community: Community, default_locale: str, chunk: int = 1000, only: Iterable[int] | None = None):
+    """Everyone who gets this community's digest, in chunks, each with their follows in the community."""
+    wanted = set(only) if only is not None else None
+    after = 0
+    while True:
+        rows = await fetch(RECIPIENTS_SQL, [community.id, after, chunk])
+        if not rows:
+            return
+        after = rows[-1][0]
+        people: dict[int, Recipient] = {}
+        for pid, name, locale, address, role, enabled in rows:
+            if pid in people or not wants_digest(role, enabled) or (wanted is not None and pid not in wanted):
+                continue  # a person with two email accounts gets one digest
+            people[pid] = Recipient(pid, name, locale or community.locale or default_locale, address)
+        if people:
+            marks = ",".join("?" * len(people))
+            for pid, project_id in await fetch(
+                    f"SELECT f.person_id, f.project_id FROM follow f JOIN project pr ON pr.id = f.project_id "
+                    f"WHERE pr.community_id = ? AND f.person_id IN ({marks})", [community.id, *people]):
+                people[pid].follows.add(project_id)
+            yield list(people.values())
+
+
+async def prepare(week: Week, providers: list[Provider] = PROVIDERS) -> list[tuple[Provider, Any]]:
+    shared: dict = {}
+    return [(p, await p.prepare(week, shared)) for p in providers]
+
+
+def assemble(prepared: list[tuple[Provider, Any]], week: Week, recipient: Recipient) -> Digest:
+    sections = [s for p, state in prepared if (s := p.section(state, recipient)) is not None]
+    return Digest(recipient, week.community.slug, week.community.name, week.key, sections)
+
+
+def week_window(community: Community, key: str, due: datetime, today: date) -> Week:
+    return Week(community, key, due - timedelta(days=7), due, today)
+
+
+async def set_choice(person_id: int, community_id: int, enabled: bool) -> None:
+    from models import DigestSubscription
+
+    await DigestSubscription.update_or_create(person_id=person_id, community_id=community_id, defaults={"enabled": enabled})
+
+
+async def receives(person_id: int, community_id: int, role: int) -> bool:
+    from models import DigestSubscription
+
+    row = await DigestSubscription.get_or_none(person_id=person_id, community_id=community_id)
+    return wants_digest(role, row.enabled if row else None)
+
+
+async def set_schedule(community_id: int, **values) -> None:
+    from models import DigestSchedule
+
+    await DigestSchedule.update_or_create(community_id=community_id, defaults=values)

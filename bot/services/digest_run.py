@@ -1,0 +1,108 @@
+"""Sending a community's digest for one week: claim each person's delivery first, so each goes out once."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Awaitable, Callable, Protocol
+from zoneinfo import ZoneInfo
+
+from bot.core.delivery import TemporaryFailure, Unreachable
+from bot.services import digest as d
+from bot.services.sql import fetch
+from models import Community, DeliveryStatus
+
+log = logging.getLogger("relais.digest")
+MAX_ATTEMPTS = 5
+
+
+class DigestMailer(Protocol):
+    async def send(self, digest: d.Digest) -> str:
+        """Send one digest; returns its Message-ID. Raises TemporaryFailure or Unreachable."""
+
+
+@dataclass
+class Counts:
+    sent: int = 0
+    empty: int = 0
+    already: int = 0
+    failed: int = 0
+
+    def as_dict(self) -> dict:
+        return {"sent": self.sent, "empty": self.empty, "already": self.already, "failed": self.failed}
+
+
+CLAIM_NEW = ("INSERT INTO digest_delivery (person_id, community_id, week, status, claim, claimed_until, attempts, error, "
+             "message_id, updated_at) VALUES {rows} ON CONFLICT DO NOTHING")
+# A claim left by a run that died (lease over), or a failure worth another try, is taken over atomically.
+CLAIM_STALE = ("UPDATE digest_delivery SET claim = ?, claimed_until = ?, attempts = attempts + 1, updated_at = ? "
+               "WHERE community_id = ? AND week = ? AND person_id IN ({ids}) AND "
+               "((status = 'claimed' AND claimed_until < ?) OR (status = 'failed' AND attempts < ?))")
+OWNED = "SELECT person_id FROM digest_delivery WHERE claim = ? AND community_id = ? AND week = ? AND person_id IN ({ids})"
+SETTLE = "UPDATE digest_delivery SET status = ?, message_id = ?, error = ?, claim = '', claimed_until = NULL, updated_at = ? WHERE claim = ? AND community_id = ? AND week = ? AND person_id = ?"
+
+
+class DigestRunner:
+    def __init__(self, mailer: DigestMailer, clock: Callable[[], datetime], default_locale: str = "fr",
+                 lease: timedelta = timedelta(minutes=10), chunk: int = 500):
+        self.mailer = mailer
+        self.clock = clock
+        self.default_locale = default_locale
+        self.lease = lease
+        self.chunk = chunk
+
+    async def run(self, community: Community, due: datetime, week: str, only: list[int] | None = None,
+                  progress: Callable[[int], Awaitable[None] | None] | None = None) -> Counts:
+        tz = ZoneInfo(community.timezone)
+        window = d.week_window(community, week, due, self.clock().astimezone(tz).date())
+        prepared = await d.prepare(window)
+        counts = Counts()
+        claim = str(uuid.uuid4())
+        async for people in d.recipients(community, self.default_locale, self.chunk, only):
+            owned = await self._claim(claim, community, week, [r.person_id for r in people])
+            counts.already += len(people) - len(owned)
+            for recipient in people:
+                if recipient.person_id not in owned:
+                    continue
+                digest = d.assemble(prepared, window, recipient)
+                status, message_id, error = await self._send(digest)
+                setattr(counts, status.value, getattr(counts, status.value) + 1)
+                await fetch(SETTLE, [status.value, message_id, error, self.clock(), claim, community.id, week, recipient.person_id])
+            if progress:
+                result = progress(len(people))
+                if result is not None:
+                    await result
+        log.info("digest run", extra={"community": community.slug, "week": week, **counts.as_dict()})
+        return counts
+
+    async def unsettled(self, community: Community, week: str) -> int:
+        """Deliveries still claimed (by a run that may have died) or failed with tries left."""
+        rows = await fetch("SELECT COUNT(*) FROM digest_delivery WHERE community_id = ? AND week = ? AND "
+                           "(status = 'claimed' OR (status = 'failed' AND attempts < ?))", [community.id, week, MAX_ATTEMPTS])
+        return int(rows[0][0])
+
+    async def _claim(self, claim: str, community: Community, week: str, ids: list[int]) -> set[int]:
+        now = self.clock()
+        until = now + self.lease
+        params: list = []
+        rows = []
+        for pid in ids:
+            rows.append("(?, ?, ?, 'claimed', ?, ?, 1, '', '', ?)")
+            params += [pid, community.id, week, claim, until, now]
+        await fetch(CLAIM_NEW.format(rows=", ".join(rows)), params)
+        marks = ", ".join("?" * len(ids))
+        await fetch(CLAIM_STALE.format(ids=marks), [claim, until, now, community.id, week, *ids, now, MAX_ATTEMPTS])
+        return {row[0] for row in await fetch(OWNED.format(ids=marks), [claim, community.id, week, *ids])}
+
+    async def _send(self, digest: d.Digest) -> tuple[DeliveryStatus, str, str]:
+        if not digest.has_news:
+            return DeliveryStatus.EMPTY, "", ""
+        try:
+            return DeliveryStatus.SENT, await self.mailer.send(digest), ""
+        except (TemporaryFailure, Unreachable) as exc:
+            log.warning("digest not sent", extra={"person_id": digest.recipient.person_id, "error": str(exc)[:200]})
+            return DeliveryStatus.FAILED, "", str(exc)[:500]
+
+

@@ -1,0 +1,83 @@
+"""Thin scheduled jobs: find what is due, claim the run, call the domain code, record the outcome."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from tortoise.exceptions import IntegrityError
+
+from bot.services.digest_run import DigestRunner
+from models import Community, DigestSchedule, JobRun
+from scheduler.calendar import last_due
+
+log = logging.getLogger("relais.scheduler")
+LATE_LIMIT = timedelta(hours=24)
+
+
+async def schedule_of(community: Community) -> tuple[int, time]:
+    row = await DigestSchedule.get_or_none(community_id=community.id)
+    return (row.weekday, time(row.hour, row.minute)) if row else (0, time(8, 0))
+
+
+class DigestJob:
+    """Every minute (and at start): each community whose digest time has passed this week gets its run, once.
+
+    A run missed while Relais was down is done at start when less than 24 hours late, otherwise that week
+    is skipped and logged. A run cut short (the process died) is taken up again; the per-person claims
+    make sure nobody gets the digest twice."""
+
+    def __init__(self, runner: DigestRunner, clock):
+        self.runner = runner
+        self.clock = clock
+        self._running: set[str] = set()
+
+    async def tick(self) -> list[str]:
+        done = []
+        for community in await Community.all().order_by("id"):
+            key = await self.due_key(community)
+            if key:
+                done.append(key)
+        return done
+
+    async def due_key(self, community: Community) -> str | None:
+        now = self.clock()
+        weekday, at = await schedule_of(community)
+        due, week = last_due(now, weekday, at, ZoneInfo(community.timezone))
+        key = f"digest:{community.slug}:{week}"
+        if key in self._running:
+            return None
+        run = await JobRun.get_or_none(key=key)
+        if run is not None and run.status != "running":
+            return None
+        if run is None:
+            late = now - due > LATE_LIMIT
+            try:
+                run = await JobRun.create(key=key, due_at=due, started_at=now, status="skipped" if late else "running",
+                                          detail={"late_seconds": int((now - due).total_seconds())} if late else {})
+            except IntegrityError:  # another process created it first and runs it
+                return None
+            if late:
+                log.warning("digest week skipped: too late", extra={"community": community.slug, "week": week,
+                                                                    "due": due.isoformat()})
+                return None
+        await self._run(community, run, due, week)
+        return key
+
+    async def _run(self, community: Community, run: JobRun, due: datetime, week: str) -> None:
+        self._running.add(run.key)
+        try:
+            counts = await self.runner.run(community, due, week)
+            unsettled = await self.runner.unsettled(community, week)
+            if unsettled and self.clock() - due <= LATE_LIMIT:
+                # Claims of a run that died, or failures to retry: the next tick takes them up.
+                await JobRun.filter(id=run.id).update(detail={**counts.as_dict(), "unsettled": unsettled})
+            else:
+                await JobRun.filter(id=run.id).update(status="done", finished_at=self.clock(),
+                                                      detail={**counts.as_dict(), "unsettled": unsettled})
+        except Exception:
+            log.exception("digest run failed", extra={"community": community.slug, "week": week})
+            await JobRun.filter(id=run.id).update(status="running", detail={"error": "failed; retried next tick"})
+        finally:
+            self._running.discard(run.key)
