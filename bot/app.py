@@ -37,13 +37,49 @@ class App:
         self.dispatcher = Dispatcher(self.registry, self.services, self.catalogs, default_locale=core.default_locale)
         self.console_channel = ConsoleChannel()
         self.delivery.register(self.console_channel)
+        self._digest_mailer = None
         self.adapters: list = self._build_adapters()
         self.started = False
 
     def _build_adapters(self) -> list:
         """The platforms configured in the settings; each one registers its delivery channel."""
         adapters: list = []
+        if self.settings.telegram.token.get_secret_value():
+            from bot.adapters.telegram import TelegramAdapter
+            adapters.append(TelegramAdapter(self))
+        if self.settings.matrix.homeserver:
+            from bot.adapters.matrix import MatrixAdapter
+            adapters.append(MatrixAdapter(self))
+        # Email in every mode: the gateway (mail.listen) and signed links (web.web_listen) when set, outbound, Mailman.
+        from mail.adapter import MailAdapter
+        adapters.append(MailAdapter(self))
+        # The scheduler (weekly digests) runs in every service process; claims keep two processes from doubling.
+        from scheduler.factory import Scheduler
+        from scheduler.jobs import DigestJob
+
+        adapters.append(Scheduler(lambda: DigestJob(self.digest_runner, self.clock), self.clock,
+                                  every=self.settings.core.scheduler_interval))
         return adapters
+
+    async def digest_mailer(self):
+        """The digest mailer: Jinja2 templates, and the mail adapter's signed links and transport (SMTP or .eml files)."""
+        if self._digest_mailer is None:
+            from mail.digest import DigestRenderer, Mailer, digest_links
+
+            mail = next(a for a in self.adapters if a.name == "mail")
+            composer = await mail.ready()
+            self._digest_mailer = Mailer(DigestRenderer(self.catalogs), mail.transport, lambda dg: digest_links(composer, dg),
+                                         sender=composer.address, sender_name="Relais", domain=composer.domain)
+        return self._digest_mailer
+
+    async def digest_runner(self):
+        from datetime import timedelta
+
+        from bot.services.digest_run import DigestRunner
+
+        return DigestRunner(await self.digest_mailer(), self.clock, self.settings.core.default_locale,
+                            lease=timedelta(seconds=self.settings.core.digest_lease), catalogs=self.catalogs,
+                            on_outbox=self.delivery.wake)
 
     async def start(self, migrate: bool = True) -> None:
         """Connect; apply pending migrations (migrate=True, the documented default) or refuse to start."""
@@ -58,6 +94,9 @@ class App:
         log.info("started", extra={"database": self.database_url.split("://")[0]})
 
     async def stop(self) -> None:
+        if self._digest_mailer is not None:
+            await self._digest_mailer.transport.close()  # shared with the mail adapter; closing twice is harmless
+            self._digest_mailer = None
         if self.started:
             await db.close()
             self.started = False

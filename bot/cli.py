@@ -42,6 +42,14 @@ def build_parser() -> argparse.ArgumentParser:
     cg.add_argument("role", choices=sorted(set(ROLE_WORDS)), metavar="role")
     csub.add_parser("list")
     sub.add_parser("outbox", help="count the outbox messages by status")
+    dg = sub.add_parser("digest", help="preview or send the weekly digest")
+    dsub = dg.add_subparsers(dest="action", required=True)
+    dp = dsub.add_parser("preview", help="print the text version of a person's digest")
+    dp.add_argument("account", help="telegram:<id>, matrix:<mxid>, email:<addr> or console:<name>")
+    dp.add_argument("--community", default=None)
+    ds = dsub.add_parser("send", help="send the digests that are due (with --now: this week's, now)")
+    ds.add_argument("--community", default=None)
+    ds.add_argument("--now", action="store_true", help="send this week's digest now instead of waiting for its time")
     return p
 
 
@@ -87,6 +95,10 @@ async def _dispatch(args, settings: Settings, interactive: bool) -> int:
             return await _demo(app, settings.core.console_user, say=True)
         if args.cmd == "community":
             return await _community(app, args)
+        if args.cmd == "digest":
+            from bot.digest_cli import preview, send
+
+            return await (preview(app, args) if args.action == "preview" else send(app, args))
         if args.cmd == "outbox":
             from tortoise.functions import Count
 

@@ -94,6 +94,8 @@ class MailSettings(Section):
     domain: str = Field("relais.localhost", description="Mail domain of Relais: it answers at relais@<domain>.")
     lmtp: bool = Field(False, description="Speak LMTP instead of SMTP (delivery from Mailman or an MTA).")
     max_size: int = Field(10 * 1024 * 1024, description="Largest inbound mail in bytes (larger ones get 552).")
+    bounce_limit: int = Field(3, description="Permanent failures after which an address receives nothing more (its person is told elsewhere).")
+    replies_per_hour: int = Field(20, description="Most replies Relais sends one address in an hour (its mails are still handled).")
 
 
 class SmtpSettings(Section):
@@ -118,6 +120,8 @@ class MailmanSettings(Section):
     url: str = Field("", description="Mailman 3 core REST API, e.g. http://127.0.0.1:8001/3.1; empty = no Mailman.")
     user: str = Field("restadmin", description="Mailman REST user.")
     password: SecretStr = Field(SecretStr(""), description="Mailman REST password.")
+    domain: str = Field("", description="Mail domain of the lists (a Mailman domain, created if missing); empty = RELAIS_MAIL_DOMAIN.")
+    lmtp: str = Field("", description="host:port of Mailman's LMTP runner: list posts go straight to it; empty = through RELAIS_SMTP_URL.")
 
 
 SECTIONS = {"core": CoreSettings, "telegram": TelegramSettings, "matrix": MatrixSettings, "mail": MailSettings,

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from bot.core.delivery import TemporaryFailure, Unreachable
 from bot.core.i18n import N_, Catalogs
@@ -23,35 +24,72 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 @dataclass
 class Links:
-    """Signed links of one person's digest; the mailer makes them (they need the secret key)."""
+    """One person's digest links: a single signed token (`base`) authorises that person's follow, unfollow and
+    unsubscribe in this community, so a digest of 200 project lines costs one signature, not 400."""
 
-    follow: Callable[[str], str]
-    unfollow: Callable[[str], str]
-    unsubscribe: Callable[[], str]
+    base: str
     unsubscribe_mailto: str
     reply_to: str
 
+    def follow(self, slug: str) -> str:
+        return f"{self.base}/follow/{slug}"
+
+    def unfollow(self, slug: str) -> str:
+        return f"{self.base}/unfollow/{slug}"
+
+    def unsubscribe(self) -> str:
+        return f"{self.base}/off"
+
+
+_BASE = "\x00base\x00"  # stands for the person's link base in lines rendered once for everybody
+_SHARED = Links(_BASE, "", "")
+
 
 class DigestRenderer:
+    """Renders with Jinja2; a project line is the same for every reader of a language, so each line is rendered
+    once per language and section and reused, with the reader's own link base put in afterwards."""
+
     def __init__(self, catalogs: Catalogs):
         self.catalogs = catalogs
         self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html.j2"]),
                                trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
         self.text = self.env.get_template("digest.txt.j2")
         self.html = self.env.get_template("digest.html.j2")
+        self.line_templates = {"text": self.env.get_template("digest_line.txt.j2"),
+                               "html": self.env.get_template("digest_line.html.j2")}
         self.status_names = {status.value: msgid for status, msgid in STATUS_NAMES.items()}
+        self._lines: dict[tuple, str] = {}
+        self._edition = ""
 
     def subject(self, digest: Digest) -> str:
         t = self.catalogs.get(digest.recipient.locale)
         return t(N_("{community}: the week {week}"), community=digest.community_name, week=digest.week)
 
+    def _line(self, kind: str, t, section: str, line, edition: str) -> str:
+        if edition != self._edition:  # another run: its lines may read differently
+            self._lines.clear()
+            self._edition = edition
+        key = (kind, t.locale, section, line.slug)
+        cached = self._lines.get(key)
+        if cached is None:
+            cached = self.line_templates[kind].render(line=line, section=section, t=t, tn=t.n, links=_SHARED,
+                                                      status_names=self.status_names)
+            self._lines[key] = cached
+        return cached
+
     def render(self, digest: Digest, links: Links) -> tuple[str, str, str]:
         """(subject, text, html) of one digest."""
         t = self.catalogs.get(digest.recipient.locale)
         example = next((line.slug for s in digest.sections for line in s.lines), "projet")
-        values = {"digest": digest, "t": t, "tn": t.n, "links": links, "status_names": self.status_names,
-                  "example_slug": example, "subject": self.subject(digest)}
-        return values["subject"], _tidy(self.text.render(values)), self.html.render(values)
+        subject = self.subject(digest)
+        out = []
+        for kind, template in (("text", self.text), ("html", self.html)):
+            def lines(section, kind=kind):
+                body = "".join(self._line(kind, t, section.key, line, digest.edition) for line in section.lines)
+                return Markup(body) if kind == "html" else body
+            out.append(template.render(digest=digest, t=t, tn=t.n, links=links, lines=lines, example_slug=example,
+                                       subject=subject).replace(_BASE, links.base))
+        return subject, _tidy(out[0]), out[1]
 
 
 def _tidy(text: str) -> str:
@@ -138,3 +176,11 @@ class Mailer:
         except PermanentSmtpError as exc:
             raise Unreachable(str(exc)) from None
         return message_id
+
+
+def digest_links(composer, digest: Digest) -> Links:
+    """The person's signed link base (acting as their email account, no login) for this community's digest."""
+    token = composer.tokens.link({"k": "digest", "a": digest.recipient.account_id, "c": digest.community_slug})
+    return Links(base=f"{composer.public_url}/d/{token}",
+                 unsubscribe_mailto=f"mailto:{composer.address}?subject=digest%20off%20{digest.community_slug}",
+                 reply_to=composer.address)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -11,25 +12,43 @@ log = logging.getLogger("relais.scheduler")
 
 
 class Scheduler:
-    """Runs the digest job every `every` seconds, and once at start (catching up on a missed time)."""
+    """Runs the digest job every `every` seconds, and once at start (catching up on a missed time).
+
+    APScheduler decides when; the tick itself runs as our own task, so that stopping waits for the run under
+    way to finish instead of cancelling it halfway (its claims would then wait for their lease to end)."""
 
     name = "scheduler"
 
-    def __init__(self, digest_job, clock, every: float = 60.0):
-        self.digest_job = digest_job
+    def __init__(self, make_digest_job, clock, every: float = 60.0):
+        self.make_digest_job = make_digest_job  # built at start: the job's mailer needs the database
         self.clock = clock
         self.every = every
         self.aps: AsyncIOScheduler | None = None
+        self._task: asyncio.Task | None = None
+
+    async def _fire(self) -> None:
+        if self._task is not None and not self._task.done():
+            return  # the previous tick still runs: skip this one rather than pile up
+        self._task = asyncio.get_running_loop().create_task(self._tick())
+
+    async def _tick(self) -> None:
+        try:
+            await self.digest_job.tick()
+        except Exception:
+            log.exception("scheduled tick failed")
 
     async def start(self) -> None:
+        self.digest_job = self.make_digest_job()
         self.aps = AsyncIOScheduler(timezone="UTC")
-        # One instance at a time and no pile-up: a long run delays the next tick instead of doubling it.
-        self.aps.add_job(self.digest_job.tick, IntervalTrigger(seconds=self.every), id="digest",
-                         next_run_time=self.clock(), max_instances=1, coalesce=True, misfire_grace_time=None)
+        self.aps.add_job(self._fire, IntervalTrigger(seconds=self.every), id="digest",
+                         max_instances=1, coalesce=True, misfire_grace_time=None)
         self.aps.start()
+        await self._fire()  # catch up at once on a time missed while Relais was down
         log.info("scheduler started", extra={"every": self.every})
 
     async def stop(self) -> None:
         if self.aps is not None:
             self.aps.shutdown(wait=False)
             self.aps = None
+        if self._task is not None:
+            await self._task

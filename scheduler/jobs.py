@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, time, timedelta
+from typing import Awaitable, Callable
 from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
@@ -28,12 +29,15 @@ class DigestJob:
     is skipped and logged. A run cut short (the process died) is taken up again; the per-person claims
     make sure nobody gets the digest twice."""
 
-    def __init__(self, runner: DigestRunner, clock):
-        self.runner = runner
+    def __init__(self, runner_factory: Callable[[], Awaitable[DigestRunner]], clock):
+        self.runner_factory = runner_factory
+        self.runner: DigestRunner | None = None
         self.clock = clock
         self._running: set[str] = set()
 
     async def tick(self) -> list[str]:
+        if self.runner is None:
+            self.runner = await self.runner_factory()
         done = []
         for community in await Community.all().order_by("id"):
             key = await self.due_key(community)

@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def env_for(tmp_path: Path, **extra) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RELAIS_")}
     env.update({"RELAIS_DATA_DIR": str(tmp_path), "RELAIS_LOG_FORMAT": "json", "RELAIS_LOG_LEVEL": "INFO", **extra})
+    env.update({"RELAIS_MAIL_LISTEN": "127.0.0.1:0", "RELAIS_WEB_LISTEN": "127.0.0.1:0"} | extra)  # free ports: tests run in parallel
     return env
 
 

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 from bot.core.commands import Arg, command, fold
 from bot.core.context import Context
-from bot.core.errors import UsageError
+from bot.core.errors import UsageError, UserError
 from bot.core.i18n import N_
 from bot.core.replies import Reply, bold
 from bot.services import digest as digests
-from models import Account, Role
+from models import Account, Community, Role
 from scheduler.calendar import WEEKDAYS, next_due
 from scheduler.jobs import schedule_of
 
@@ -23,15 +23,20 @@ DAY_NAMES = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("F
 
 
 @command("digest", fr=("lettre", "resume"), args=(Arg("switch", "choice", N_("on|off"), required=False, choices=SWITCH,
-                                                        accept=tuple(SWITCH_WORDS)),),
+                                                        accept=tuple(SWITCH_WORDS)),
+                                                    Arg("community", "community", N_("community"), required=False)),
          help=N_("Get (on) or stop (off) the weekly email digest of your community; alone, say where it stands."),
          section=SECTION, role=Role.OBSERVER)
-async def digest(ctx: Context, switch: str | None) -> Reply:
+async def digest(ctx: Context, switch: str | None, community: Community | None) -> Reply:
     t = ctx.t
-    community = ctx.community
+    if community is None:
+        community = ctx.community
+    elif await ctx.services.people.membership(ctx.person, community) is None:
+        raise UserError(N_("You are not a member of {community}."), community=community.name)
     if switch is not None:
         await digests.set_choice(ctx.person.id, community.id, SWITCH_WORDS[switch])
-    receiving = await digests.receives(ctx.person.id, community.id, ctx.role)
+    membership = await ctx.services.people.membership(ctx.person, community)
+    receiving = await digests.receives(ctx.person.id, community.id, membership.role)
     weekday, at = await schedule_of(community)
     when = t(N_("every {day} at {time}"), day=t(DAY_NAMES[weekday]), time=at.strftime("%H:%M"))
     reply = Reply()
@@ -40,10 +45,10 @@ async def digest(ctx: Context, switch: str | None) -> Reply:
         if not await Account.exists(person_id=ctx.person.id, platform="email", confirmed=True):
             reply.para(t(N_("You have no confirmed email address yet: add one with /email add <address>.")))
         if switch is not None:
-            reply.choice(t(N_("Undo")), "digest off")
+            reply.choice(t(N_("Undo")), f"digest off {community.slug}")
     else:
         reply.para(t(N_("You do not get the digest of {community}."), community=community.name))
-        reply.choice(t(N_("Get it")) if switch is None else t(N_("Undo")), "digest on")
+        reply.choice(t(N_("Get it")) if switch is None else t(N_("Undo")), f"digest on {community.slug}")
     return reply
 
 

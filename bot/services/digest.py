@@ -8,6 +8,7 @@ provider to `PROVIDERS`, without touching the rest.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Iterable, Protocol
@@ -46,6 +47,7 @@ class Recipient:
     locale: str
     address: str
     follows: set[int] = field(default_factory=set)
+    account_id: int = 0  # the email account the digest goes to (its signed links act as it)
 
 
 @dataclass
@@ -55,6 +57,7 @@ class Digest:
     community_name: str
     week: str
     sections: list[Section]
+    edition: str = ""  # one run's data: lines of the same edition read the same for everyone
 
     @property
     def has_news(self) -> bool:
@@ -68,6 +71,7 @@ class Week:
     start: datetime  # the window of "this week's" news: the 7 days before the due time
     end: datetime
     today: date
+    edition: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
 class Provider(Protocol):
@@ -151,16 +155,19 @@ class NewProjects:
 
 PROVIDERS: list[Provider] = [FollowedProjects(), OtherProjects(), NewProjects()]
 
-RECIPIENTS_SQL = """
-SELECT p.id, p.display_name, p.locale, a.address, m.role, s.enabled
+# Observers get the digest unless they said no; everyone else only if they said yes (see wants_digest).
+_FROM = """
 FROM membership m
 JOIN person p ON p.id = m.person_id
 JOIN account a ON a.person_id = p.id AND a.platform = 'email' AND a.confirmed AND a.reachable
 LEFT JOIN digest_subscription s ON s.person_id = p.id AND s.community_id = m.community_id
-WHERE m.community_id = ? AND p.id > ?
-ORDER BY p.id
-LIMIT ?
-"""
+WHERE m.community_id = ? AND (s.enabled = ? OR (s.enabled IS NULL AND m.role = ?))"""
+RECIPIENTS_SQL = "SELECT p.id, p.display_name, p.locale, a.address, a.id" + _FROM + " AND p.id > ? ORDER BY p.id LIMIT ?"
+COUNT_SQL = "SELECT COUNT(DISTINCT p.id)" + _FROM
+
+
+async def count_recipients(community: Community) -> int:
+    return int((await fetch(COUNT_SQL, [community.id, True, int(Role.OBSERVER)]))[0][0])
 
 
 def wants_digest(role: int, enabled: bool | None) -> bool:
@@ -175,15 +182,15 @@ async def recipients(community: Community, default_locale: str, chunk: int = 100
     wanted = set(only) if only is not None else None
     after = 0
     while True:
-        rows = await fetch(RECIPIENTS_SQL, [community.id, after, chunk])
+        rows = await fetch(RECIPIENTS_SQL, [community.id, True, int(Role.OBSERVER), after, chunk])
         if not rows:
             return
         after = rows[-1][0]
         people: dict[int, Recipient] = {}
-        for pid, name, locale, address, role, enabled in rows:
-            if pid in people or not wants_digest(role, enabled) or (wanted is not None and pid not in wanted):
+        for pid, name, locale, address, account_id in rows:
+            if pid in people or (wanted is not None and pid not in wanted):
                 continue  # a person with two email accounts gets one digest
-            people[pid] = Recipient(pid, name, locale or community.locale or default_locale, address)
+            people[pid] = Recipient(pid, name, locale or community.locale or default_locale, address, account_id=account_id)
         if people:
             marks = ",".join("?" * len(people))
             for pid, project_id in await fetch(
@@ -200,7 +207,7 @@ async def prepare(week: Week, providers: list[Provider] = PROVIDERS) -> list[tup
 
 def assemble(prepared: list[tuple[Provider, Any]], week: Week, recipient: Recipient) -> Digest:
     sections = [s for p, state in prepared if (s := p.section(state, recipient)) is not None]
-    return Digest(recipient, week.community.slug, week.community.name, week.key, sections)
+    return Digest(recipient, week.community.slug, week.community.name, week.key, sections, week.edition)
 
 
 def week_window(community: Community, key: str, due: datetime, today: date) -> Week:
@@ -224,3 +231,52 @@ async def set_schedule(community_id: int, **values) -> None:
     from models import DigestSchedule
 
     await DigestSchedule.update_or_create(community_id=community_id, defaults=values)
+
+
+def room_summary(state: _Projects, week: Week, t) -> "Reply | None":
+    """The week in one message for the community's groups and rooms: the same for everyone, so not personal."""
+    from bot.core.replies import Reply, bold, italic
+
+    moving = [state.lines[i] for i in state.order if state.lines[i].news or state.lines[i].step_is_new or state.lines[i].is_new]
+    if not moving:
+        return None
+    reply = Reply().para("🗞 ", bold(t(N_("The week of {community} ({week})"), community=week.community.name, week=week.key)))
+    rows = []
+    for line in moving:
+        parts = [bold(line.title)]
+        if line.is_new:
+            parts += [" — ", italic(t(N_("new project")))]
+        for _, text in line.news:
+            parts += [" — ", text]
+        if line.step_is_new and line.step:
+            parts += [" — ", t(N_("next step: {step}"), step=line.step)]
+        rows.append(tuple(parts))
+    reply.items(rows)
+    reply.choice(t(N_("See the projects")), "projects")
+    return reply
+
+
+async def post_room_summary(week: Week, prepared: list[tuple[Provider, Any]], catalogs, clock) -> int:
+    """Queue the summary for every group and room bound to the community (not mailing lists: they get digests)."""
+    from models import ChatBinding, OutboxMessage
+
+    state = next((s for p, s in prepared if isinstance(s, _Projects)), None)
+    if state is None:
+        return 0
+    reply = room_summary(state, week, catalogs.get(week.community.locale))
+    if reply is None:
+        return 0
+    rows = [OutboxMessage(key=f"digest-room:{week.community.id}:{week.key}:{b.platform}:{b.chat_id}", person_id=None,
+                          chat=f"{b.platform}:{b.chat_id}", community_id=week.community.id, kind="digest_room",
+                          payload=reply.to_dict(), next_attempt_at=clock())
+            for b in await ChatBinding.filter(community_id=week.community.id).exclude(platform="email")]
+    if rows:
+        await OutboxMessage.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+async def room_summary_wanted(community: Community) -> bool:
+    from models import DigestSchedule
+
+    row = await DigestSchedule.get_or_none(community_id=community.id)
+    return bool(row and row.room_summary)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
@@ -29,9 +30,13 @@ class Counts:
     empty: int = 0
     already: int = 0
     failed: int = 0
+    rooms: int = 0  # groups and rooms the week's summary was queued for
 
     def as_dict(self) -> dict:
-        return {"sent": self.sent, "empty": self.empty, "already": self.already, "failed": self.failed}
+        out = {"sent": self.sent, "empty": self.empty, "already": self.already, "failed": self.failed}
+        if self.rooms:
+            out["rooms"] = self.rooms
+        return out
 
 
 CLAIM_NEW = ("INSERT INTO digest_delivery (person_id, community_id, week, status, claim, claimed_until, attempts, error, "
@@ -46,7 +51,11 @@ SETTLE = "UPDATE digest_delivery SET status = ?, message_id = ?, error = ?, clai
 
 class DigestRunner:
     def __init__(self, mailer: DigestMailer, clock: Callable[[], datetime], default_locale: str = "fr",
-                 lease: timedelta = timedelta(minutes=10), chunk: int = 500):
+                 lease: timedelta = timedelta(minutes=10), chunk: int = 500, concurrency: int = 8,
+                 catalogs=None, on_outbox: Callable[[], None] | None = None):
+        self.catalogs = catalogs  # for the room summary, in the community's language
+        self.on_outbox = on_outbox
+        self.concurrency = concurrency  # mails in flight at once (the SMTP pool keeps a few connections open)
         self.mailer = mailer
         self.clock = clock
         self.default_locale = default_locale
@@ -60,20 +69,26 @@ class DigestRunner:
         prepared = await d.prepare(window)
         counts = Counts()
         claim = str(uuid.uuid4())
+        async def one(recipient: d.Recipient) -> None:
+            async with slots:
+                status, message_id, error = await self._send(d.assemble(prepared, window, recipient))
+                setattr(counts, status.value, getattr(counts, status.value) + 1)
+                # Settled right after its own send: a crash leaves at most the mails in flight unrecorded.
+                await fetch(SETTLE, [status.value, message_id, error, self.clock(), claim, community.id, week, recipient.person_id])
+
+        slots = asyncio.Semaphore(self.concurrency)
         async for people in d.recipients(community, self.default_locale, self.chunk, only):
             owned = await self._claim(claim, community, week, [r.person_id for r in people])
             counts.already += len(people) - len(owned)
-            for recipient in people:
-                if recipient.person_id not in owned:
-                    continue
-                digest = d.assemble(prepared, window, recipient)
-                status, message_id, error = await self._send(digest)
-                setattr(counts, status.value, getattr(counts, status.value) + 1)
-                await fetch(SETTLE, [status.value, message_id, error, self.clock(), claim, community.id, week, recipient.person_id])
+            await asyncio.gather(*(one(r) for r in people if r.person_id in owned))
             if progress:
                 result = progress(len(people))
                 if result is not None:
                     await result
+        if self.catalogs is not None and await d.room_summary_wanted(community):
+            counts.rooms = await d.post_room_summary(window, prepared, self.catalogs, self.clock)
+            if counts.rooms and self.on_outbox:
+                self.on_outbox()
         log.info("digest run", extra={"community": community.slug, "week": week, **counts.as_dict()})
         return counts
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -57,6 +58,14 @@ class _Handler:
         deferral = self._sink._take_data_deferral()
         if deferral is not None:
             return deferral
+        if self._sink._should_hold():
+            # Keep the sender waiting for our 250 until the test lets go; if the sender died meanwhile, the
+            # transaction never completed on its side either, so the message is not recorded (SMTP semantics).
+            self._sink.holding.set()
+            while not self._sink._released.is_set():
+                await asyncio.sleep(0.02)
+            if server.transport is None or server.transport.is_closing():
+                return "421 4.4.2 sender gone"
         raw = envelope.original_content or envelope.content or b""
         if isinstance(raw, str):
             raw = raw.encode("utf-8", "surrogateescape")
@@ -89,6 +98,9 @@ class SmtpSink:
         self._messages: list[ReceivedMessage] = []
         self._deferrals: list[tuple[int, str]] = []
         self._controller: Controller | None = None
+        self._hold_at: int | None = None
+        self.holding = threading.Event()
+        self._released = threading.Event()
 
     def start(self) -> SmtpSink:
         # A port picked as free can be taken by someone else before we bind it, so retry.
@@ -148,6 +160,9 @@ class SmtpSink:
             self._messages.clear()
             self._deferrals.clear()
             self.fail_rcpt = {}
+            self._hold_at = None
+        self._released.set()
+        self.holding.clear()
 
     def defer_next(self, count: int, code: int = 451, text: str = "4.3.0 Try again later") -> None:
         """Answer DATA of the next ``count`` transactions with ``code`` (nothing is recorded)."""
@@ -155,6 +170,23 @@ class SmtpSink:
             raise ValueError("defer_next is for temporary (4xx) failures")
         with self._cond:
             self._deferrals.extend([(code, text)] * count)
+
+    def hold_after(self, count: int) -> None:
+        """Once ``count`` messages are recorded, keep the next DATA unanswered until ``release()``;
+        ``holding`` is set while a sender waits. A sender killed meanwhile has its message dropped."""
+        with self._cond:
+            self._hold_at = count
+            self.holding.clear()
+            self._released.clear()
+
+    def release(self) -> None:
+        with self._cond:
+            self._hold_at = None
+        self._released.set()
+
+    def _should_hold(self) -> bool:
+        with self._cond:
+            return self._hold_at is not None and len(self._messages) >= self._hold_at
 
     def received_by(self, address: str) -> list[ReceivedMessage]:
         """Messages whose envelope recipients include ``address``."""

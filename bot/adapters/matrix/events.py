@@ -1,0 +1,144 @@
+"""Pure reading of Matrix events: the sync filter, which events become work, history cut-off, mentions."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from bot.adapters.matrix.render import keycap_number
+
+PLATFORM = "matrix"
+# Synapse sends 10 timeline events per room by default and marks the rest `limited`; a large limit makes
+# gaps rare, and the adapter fetches the rest of a gap with /messages anyway.
+TIMELINE_LIMIT = 100
+TYPES = ["m.room.message", "m.reaction", "m.room.member", "m.room.encryption", "m.room.encrypted"]
+NOTHING = {"not_types": ["*"]}
+
+
+def sync_filter(timeline_limit: int = TIMELINE_LIMIT) -> dict:
+    """The room part of the sync filter: only the events Relais acts on, members loaded lazily."""
+    return {
+        "timeline": {"limit": timeline_limit, "types": TYPES},
+        "state": {"lazy_load_members": True, "types": ["m.room.member", "m.room.encryption"]},
+        "ephemeral": NOTHING,
+        "account_data": NOTHING,
+    }
+
+
+def gap_filter() -> dict:
+    """The /messages filter used to fetch what a `limited` sync left out."""
+    return {"types": TYPES, "lazy_load_members": False}
+
+
+@dataclass
+class Job:
+    """One thing to do for one room, persisted as an InboundEvent before the sync token moves on."""
+
+    key: str
+    room_id: str
+    kind: str  # message | reaction | invite | encrypted | member_left
+    data: dict = field(default_factory=dict)
+    reply: object = None  # the core's answer, kept between tries so that a failed send does not run the command twice
+
+    def payload(self) -> dict:
+        return {"kind": self.kind, "room_id": self.room_id, **self.data}
+
+    @classmethod
+    def from_payload(cls, key: str, payload: dict) -> "Job":
+        data = {k: v for k, v in payload.items() if k not in ("kind", "room_id")}
+        return cls(key, payload["room_id"], payload["kind"], data)
+
+
+def event_key(*parts: str) -> str:
+    """The InboundEvent key; long Matrix ids (up to 255 characters) are hashed to fit."""
+    key = ":".join((PLATFORM, *parts))
+    return key if len(key) <= 190 else f"{PLATFORM}:h:{hashlib.sha256(key.encode()).hexdigest()}"
+
+
+def txn_id(*parts: str) -> str:
+    """A transaction id derived from what caused the send: sending it again is deduplicated by the homeserver."""
+    return "relais-" + hashlib.sha256(":".join(parts).encode()).hexdigest()[:40]
+
+
+def is_own_join(event: dict, me: str) -> bool:
+    """The bot's membership turning to join (not a profile change while already joined)."""
+    if event.get("type") != "m.room.member" or event.get("state_key") != me:
+        return False
+    previous = ((event.get("unsigned") or {}).get("prev_content") or {}).get("membership")
+    return (event.get("content") or {}).get("membership") == "join" and previous != "join"
+
+
+def after_own_join(events: list[dict], me: str) -> tuple[list[dict], bool]:
+    """The events after the bot's last join in `events` (history before it is ignored), and whether one was found."""
+    for i in range(len(events) - 1, -1, -1):
+        if is_own_join(events[i], me):
+            return events[i + 1:], True
+    return events, False
+
+
+def job_from_event(room_id: str, event: dict, me: str, display_name: str = "") -> Job | None:
+    """The work an event of a joined room asks for, or None when Relais has nothing to do with it."""
+    kind, sender, event_id = event.get("type"), event.get("sender", ""), event.get("event_id", "")
+    content = event.get("content") or {}
+    if not event_id or (sender == me and kind != "m.room.member"):
+        return None
+    rel = content.get("m.relates_to") or {}
+    if kind == "m.room.message":
+        # m.notice is what bots send: never answered, so two bots cannot loop; edits would run a command twice.
+        if content.get("msgtype") != "m.text" or rel.get("rel_type") == "m.replace" or not isinstance(content.get("body"), str):
+            return None
+        mentions = (content.get("m.mentions") or {}).get("user_ids") or []
+        data = {"event_id": event_id, "sender": sender, "name": display_name, "body": content["body"],
+                "mentioned": me in mentions, "thread": rel.get("event_id") if rel.get("rel_type") == "m.thread" else None,
+                "reply": bool(rel.get("m.in_reply_to"))}
+        return Job(event_key(event_id), room_id, "message", data)
+    if kind == "m.reaction":
+        number = keycap_number(rel.get("key", "")) if rel.get("rel_type") == "m.annotation" else None
+        if number is None or not rel.get("event_id"):
+            return None
+        data = {"event_id": event_id, "sender": sender, "name": display_name, "target": rel["event_id"], "number": number}
+        return Job(event_key(event_id), room_id, "reaction", data)
+    if kind in ("m.room.encryption", "m.room.encrypted"):
+        return Job(event_key(event_id), room_id, "encrypted", {"event_id": event_id, "sender": sender})
+    if kind == "m.room.member" and event.get("state_key") not in (None, me) and content.get("membership") in ("leave", "ban"):
+        return Job(event_key(event_id), room_id, "member_left", {"event_id": event_id, "user": event["state_key"]})
+    return None
+
+
+def invite_job(room_id: str, stripped: list[dict], me: str, batch: str) -> Job | None:
+    """The invitation of the bot found in a room's stripped invite state."""
+    invite = next((e for e in stripped if e.get("type") == "m.room.member" and e.get("state_key") == me
+                   and (e.get("content") or {}).get("membership") == "invite"), None)
+    if invite is None:
+        return None
+    encrypted = any(e.get("type") == "m.room.encryption" for e in stripped)
+    data = {"inviter": invite.get("sender", ""), "direct": bool((invite.get("content") or {}).get("is_direct")),
+            "encrypted": encrypted}
+    return Job(event_key("invite", room_id, batch), room_id, "invite", data)
+
+
+def strip_reply_fallback(body: str) -> str:
+    """Older clients quote the message replied to as `> ...` lines before the text: drop them."""
+    if not body.startswith(">"):
+        return body
+    lines = body.split("\n")
+    i = 0
+    while i < len(lines) and lines[i].startswith(">"):
+        i += 1
+    return "\n".join(lines[i:]).lstrip("\n")
+
+
+def strip_mention(body: str, names: Iterable[str], mentioned: bool) -> tuple[str, bool]:
+    """(text without a leading mention of the bot, whether the bot was addressed).
+
+    Element writes a mention as `Name: text` and lists the bot in m.mentions; a full user id or a name followed
+    by `:` or `,` counts as a mention even without m.mentions (other clients, typed by hand).
+    """
+    text = body.strip()
+    for name in sorted({n for n in names if n}, key=len, reverse=True):
+        m = re.match(re.escape(name) + r"(?P<sep>[:,]|\s|$)", text, flags=re.IGNORECASE)
+        if m and (m.group("sep") in (":", ",") or mentioned or name.startswith("@")):
+            return text[m.end():].strip(), True
+    return text, mentioned

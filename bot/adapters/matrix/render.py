@@ -1,0 +1,84 @@
+"""Pure rendering of a Reply as Matrix message content: an m.notice with a plain body and HTML."""
+
+from __future__ import annotations
+
+from html import escape
+
+from bot.core.render import to_html, to_text
+from bot.core.replies import Reply
+
+HTML_FORMAT = "org.matrix.custom.html"
+# Keycap emoji answer choices 1 to 10 by reaction; the variation selector U+FE0F is optional when read back.
+KEYCAPS = tuple(f"{digit}\ufe0f\u20e3" for digit in "123456789") + ("\U0001f51f",)
+_BARE_KEYCAPS = {cap.replace("\ufe0f", ""): i for i, cap in enumerate(KEYCAPS, 1)}
+WARNING = "\u26a0\ufe0f"
+
+
+def keycap_number(key: str) -> int | None:
+    """1 for 1️⃣ … 10 for 🔟; None for any other reaction."""
+    return _BARE_KEYCAPS.get(key.strip().replace("\ufe0f", ""))
+
+
+def choice_marker(number: int) -> str:
+    """The number a choice is shown with: its keycap (the reaction that picks it) up to 10, then `11.`."""
+    return KEYCAPS[number - 1] if number <= len(KEYCAPS) else f"{number}."
+
+
+def _choices_text(reply: Reply) -> str:
+    return "\n".join(f"{choice_marker(i)} {c.label}" for i, c in enumerate(reply.choices, 1))
+
+
+def _choices_html(reply: Reply) -> str:
+    lines = [f"{choice_marker(i)} {escape(c.label, quote=False)}" for i, c in enumerate(reply.choices, 1)]
+    return "<p>" + "<br>".join(lines) + "</p>"
+
+
+def body_text(reply: Reply) -> str:
+    """The plain `body`: the core's text, then the choices numbered with keycaps; errors start with ⚠️."""
+    parts = [p for p in (to_text(reply, numbered_choices=False), _choices_text(reply) if reply.choices else "") if p]
+    text = "\n\n".join(parts)
+    return f"{WARNING} {text}" if reply.error else text
+
+
+def body_html(reply: Reply) -> str:
+    """The `formatted_body`: the core's HTML, then the choices, one a line."""
+    html = to_html(reply)
+    if reply.error:
+        html = f"<p>{WARNING} " + html[3:] if html.startswith("<p>") else f"<p>{WARNING}</p>" + html
+    if reply.choices:
+        html += _choices_html(reply)
+    return html
+
+
+def relation(in_reply_to: str | None, thread_root: str | None = None) -> dict | None:
+    """`m.relates_to` for a reply (inside the thread the command came from, if any)."""
+    if thread_root:
+        rel = {"rel_type": "m.thread", "event_id": thread_root, "is_falling_back": False}
+        if in_reply_to:
+            rel["m.in_reply_to"] = {"event_id": in_reply_to}
+        return rel
+    if in_reply_to:
+        return {"m.in_reply_to": {"event_id": in_reply_to}}
+    return None
+
+
+def to_content(reply: Reply, in_reply_to: str | None = None, thread_root: str | None = None,
+               mention: str | None = None) -> dict:
+    """The content of the m.room.message event that carries `reply`; `mention` notifies that user."""
+    content: dict = {
+        "msgtype": "m.notice",
+        "body": body_text(reply),
+        "format": HTML_FORMAT,
+        "formatted_body": body_html(reply),
+        "m.mentions": {"user_ids": [mention]} if mention else {},
+    }
+    rel = relation(in_reply_to, thread_root)
+    if rel:
+        content["m.relates_to"] = rel
+    return content
+
+
+def notice(text: str) -> dict:
+    """A plain notice the adapter writes itself (refusals, greetings): no reply, no mention."""
+    return {"msgtype": "m.notice", "body": text, "format": HTML_FORMAT,
+            "formatted_body": "<p>" + escape(text, quote=False).replace("\n", "<br>") + "</p>", "m.mentions": {}}

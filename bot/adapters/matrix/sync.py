@@ -1,0 +1,150 @@
+"""The sync loop: each batch's work is persisted together with its sync token, so nothing is lost or replayed."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+from nio import MessageDirection, RoomMessagesResponse, SyncResponse
+from tortoise.transactions import in_transaction
+
+from bot.adapters.matrix.events import (PLATFORM, Job, after_own_join, gap_filter, invite_job, is_own_join, job_from_event,
+                                        strip_mention, strip_reply_fallback)
+from bot.core import parser
+from models import AdapterState, InboundEvent
+
+log = logging.getLogger("relais.matrix")
+
+SINCE_KEY = "matrix:since"
+GAP_PAGE = 100
+GAP_PAGES = 50  # at most 5,000 events fetched back for one room's gap
+
+
+def _sources(events) -> list[dict]:
+    return [e.source for e in events if isinstance(getattr(e, "source", None), dict)]
+
+
+def _stripped(events) -> list[dict]:
+    # nio pops `content` out of the source of stripped invite member events; put it back.
+    return [{**e.source, "content": getattr(e, "content", None) or e.source.get("content") or {}}
+            for e in events if isinstance(getattr(e, "source", None), dict)]
+
+
+class Syncer:
+    def __init__(self, adapter):
+        self.adapter = adapter
+        self.filter_id: str | None = None
+        self.since: str | None = None
+        self.gaps = 0  # limited timelines filled from /messages (logged; tests read it)
+
+    async def load(self) -> str | None:
+        row = await AdapterState.get_or_none(key=SINCE_KEY)
+        saved = json.loads(row.value) if row else {}
+        return saved.get("token") if saved.get("user_id") == self.adapter.user_id else None
+
+    async def run(self) -> None:
+        adapter = self.adapter
+        self.since = await self.load()
+        delay = 1.0
+        while True:
+            try:
+                # The first sync of a run returns at once (what came while Relais was away, or on the very first
+                # start only the starting point and pending invitations); later ones wait for news.
+                resp = await adapter.client.sync(timeout=adapter.sync_timeout_ms if adapter.ready.is_set() else 0,
+                                                 sync_filter=self.filter_id, since=self.since)
+                if not isinstance(resp, SyncResponse):
+                    await self._sync_error(resp)
+                    continue
+                jobs = await self.persist(await self.jobs(resp), resp.next_batch)
+                self.since = resp.next_batch
+                for job in jobs:
+                    adapter.submit(job)
+                adapter.ready.set()
+                delay = 1.0
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # homeserver away, database busy…: the same batch is asked for again
+                log.warning("matrix sync failed", extra={"error": f"{type(exc).__name__}: {exc}"[:300], "retry_in": delay})
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 60.0)
+
+    async def _sync_error(self, resp) -> None:
+        code = getattr(resp, "status_code", None)
+        if code == "M_UNKNOWN_TOKEN" and await self.adapter.relogin():
+            return
+        retry_ms = getattr(resp, "retry_after_ms", None) or 0
+        log.warning("matrix sync refused", extra={"error": str(code), "retry_after_ms": retry_ms})
+        await asyncio.sleep(max(retry_ms / 1000, 2.0))
+
+    async def jobs(self, resp: SyncResponse) -> list[Job]:
+        """The work in one sync response, gaps filled; on the very first sync only the invitations."""
+        me = self.adapter.user_id
+        jobs = [job for room_id, info in resp.rooms.invite.items()
+                if (job := invite_job(room_id, _stripped(info.invite_state), me, resp.next_batch))]
+        if self.since is None:
+            return jobs  # history from before Relais' first start is not for it
+        for room_id, info in resp.rooms.join.items():
+            room = self.adapter.client.rooms.get(room_id)
+            for event in await self.timeline(room_id, info.timeline):
+                name = room.user_name(event.get("sender", "")) if room else None
+                job = job_from_event(room_id, event, me, name or "")
+                if job and (job.kind != "message" or await self.for_relais(job)):
+                    jobs.append(job)
+        return jobs
+
+    async def for_relais(self, job: Job) -> bool:
+        """Whether a message may be for Relais (a command, a mention, a number, a direct chat): room chatter is
+        neither stored nor queued. The core's own parser says what is a command line."""
+        d = job.data
+        body = strip_reply_fallback(d["body"]) if d.get("reply") else d["body"]
+        text, addressed = strip_mention(body, self.adapter.names, d.get("mentioned", False))
+        line = parser.split_line(text)
+        if addressed or text.isdigit() or (line is not None and line.prefixed):
+            return True
+        return await self.adapter.direct.partner(job.room_id) == d["sender"]
+
+    async def timeline(self, room_id: str, timeline) -> list[dict]:
+        """The room's new events: after Relais' own join when it is in the batch, the gap fetched when `limited`."""
+        me = self.adapter.user_id
+        events, joined = after_own_join(_sources(timeline.events), me)
+        if joined or not timeline.limited or not timeline.prev_batch:
+            return events
+        older = await self.gap(room_id, timeline.prev_batch)
+        self.gaps += 1
+        log.info("matrix gap filled", extra={"room_id": room_id, "events": len(older)})
+        return after_own_join(older + events, me)[0]
+
+    async def gap(self, room_id: str, start: str) -> list[dict]:
+        """Events between the previous sync and this batch, read back from /messages up to Relais' join."""
+        client, me, older = self.adapter.client, self.adapter.user_id, []
+        for _ in range(GAP_PAGES):
+            resp = await self.adapter.outbound.call(lambda: client.room_messages(
+                room_id, start=start, end=self.since, direction=MessageDirection.back, limit=GAP_PAGE,
+                message_filter=gap_filter()), "messages", room_id)
+            if not isinstance(resp, RoomMessagesResponse):
+                raise RuntimeError(f"cannot read the gap of {room_id}")
+            chunk = _sources(resp.chunk)
+            older.extend(chunk)
+            if not chunk or not resp.end or resp.end == start or any(is_own_join(e, me) for e in chunk):
+                break
+            start = resp.end
+        older.reverse()
+        return older
+
+    async def persist(self, jobs: list[Job], token: str) -> list[Job]:
+        """The batch's jobs and the new token in one transaction; returns the jobs not known before (to queue)."""
+        keys = [job.key for job in jobs]
+        known: set[str] = set()
+        for i in range(0, len(keys), 500):
+            known |= set(await InboundEvent.filter(key__in=keys[i:i + 500]).values_list("key", flat=True))
+        fresh = [job for job in jobs if job.key not in known]
+        value = json.dumps({"user_id": self.adapter.user_id, "token": token})
+        async with in_transaction() as conn:
+            if fresh:
+                await InboundEvent.bulk_create([InboundEvent(platform=PLATFORM, key=j.key, payload=j.payload()) for j in fresh],
+                                               ignore_conflicts=True, using_db=conn)
+            updated = await AdapterState.filter(key=SINCE_KEY).using_db(conn).update(value=value)
+            if not updated:
+                await AdapterState.create(key=SINCE_KEY, value=value, using_db=conn)
+        return fresh

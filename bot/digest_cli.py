@@ -1,0 +1,93 @@
+"""`relais digest preview` and `relais digest send`: the operators' way to look at and push digests."""
+
+from __future__ import annotations
+
+import sys
+from datetime import time
+from zoneinfo import ZoneInfo
+
+from bot.app import App
+from bot.core.errors import UserError
+from bot.services import digest as d
+from bot.services.digest_run import Counts
+from bot.services.people import parse_handle
+from bot.services.sql import fetch
+from models import Account, Community, Membership
+from scheduler.calendar import last_due, week_key
+from scheduler.jobs import schedule_of
+
+
+async def _communities(app: App, slug: str | None) -> list[Community]:
+    if slug:
+        return [await app.services.people.community(slug)]
+    return await Community.all().order_by("slug")
+
+
+async def _week(app: App, community: Community, now_mode: bool):
+    tz = ZoneInfo(community.timezone)
+    now = app.clock()
+    if now_mode:
+        return now, week_key(now.astimezone(tz).date())
+    weekday, at = await schedule_of(community)
+    return last_due(now, weekday, at, tz)
+
+
+async def preview(app: App, args) -> int:
+    try:
+        platform, address = parse_handle(args.account)
+        account = await Account.get_or_none(platform=platform, address=address).select_related("person")
+        if account is None:
+            raise UserError("Nobody has the account {handle} yet; they must write to Relais once.", handle=args.account)
+        memberships = await Membership.filter(person_id=account.person_id).select_related("community")
+        chosen = [m for m in memberships if args.community in (None, m.community.slug)]
+        if not chosen:
+            print(f"relais: {args.account} is in no such community", file=sys.stderr)
+            return 1
+    except UserError as exc:
+        print("relais: " + app.catalogs.get("en")(exc.message, **exc.params), file=sys.stderr)
+        return 1
+    mailer = await app.digest_mailer()
+    for membership in chosen:
+        community = membership.community
+        due, week = await _week(app, community, now_mode=True)
+        window = d.week_window(community, week, due, due.astimezone(ZoneInfo(community.timezone)).date())
+        prepared = await d.prepare(window)
+        follows = {row[0] for row in await fetch("SELECT f.project_id FROM follow f JOIN project p ON p.id = f.project_id "
+                                                 "WHERE f.person_id = ? AND p.community_id = ?", [account.person_id, community.id])}
+        email = await Account.filter(person_id=account.person_id, platform="email").first()
+        person = account.person
+        recipient = d.Recipient(person.id, person.display_name, person.locale or community.locale,
+                                email.address if email else "(no email address)", follows)
+        digest = d.assemble(prepared, window, recipient)
+        subject, text, _ = mailer.renderer.render(digest, mailer.links_for(digest))
+        print(f"Subject: {subject}\nTo: {recipient.address}\n")
+        print(text)
+        if not digest.has_news:
+            print("(nothing new this week: this digest would not be sent)")
+    return 0
+
+
+class _Bar:
+    """A progress bar on standard error, redrawn in place."""
+
+    def __init__(self, total: int, label: str):
+        self.total, self.done, self.label = max(total, 1), 0, label
+
+    def __call__(self, count: int) -> None:
+        self.done += count
+        filled = int(30 * self.done / self.total)
+        sys.stderr.write(f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {self.done}/{self.total}")
+        sys.stderr.flush()
+
+
+async def send(app: App, args) -> int:
+    total = Counts()
+    for community in await _communities(app, args.community):
+        due, week = await _week(app, community, args.now)
+        bar = _Bar(await d.count_recipients(community), f"{community.slug} {week}")
+        counts = await (await app.digest_runner()).run(community, due, week, progress=bar)
+        sys.stderr.write("\n")
+        for key, value in counts.as_dict().items():
+            setattr(total, key, getattr(total, key) + value)
+    print(f"sent: {total.sent}, skipped as empty: {total.empty}, already sent: {total.already}, failed: {total.failed}")
+    return 0 if total.failed == 0 else 1

@@ -1,0 +1,96 @@
+"""Communities' discussion lists: the wished state (lists, subscriptions) that the Mailman side carries out."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from tortoise.exceptions import IntegrityError
+
+from bot.core.errors import UserError
+from bot.core.i18n import N_
+from models import Account, Community, Membership, NewsItem, NextStep, Person, Role
+from models.mail import ListPost, ListStatus, ListSubscription, MailingList
+
+_LOCAL_PART = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+
+
+class Lists:
+    def __init__(self, services):
+        self.services = services
+        self.clock = services.clock
+
+    async def of(self, community: Community) -> MailingList | None:
+        return await MailingList.get_or_none(community_id=community.id)
+
+    async def by_list_id(self, list_id: str) -> MailingList | None:
+        return await MailingList.get_or_none(list_id=list_id.lower(), status=ListStatus.READY)
+
+    async def request(self, community: Community, by: Person, name: str, domain: str) -> MailingList:
+        """Ask for the community's list `<name>@<domain>`; the Mailman side creates it and tells `by` when done."""
+        name = name.lower()
+        if not _LOCAL_PART.match(name):
+            raise UserError(N_("“{name}” cannot name a list: use letters, digits, dots and dashes."), name=name)
+        existing = await self.of(community)
+        if existing is not None and existing.status != ListStatus.FAILED:
+            raise UserError(N_("{community} already has the list {address}."), community=community.name, address=existing.address)
+        address = f"{name}@{domain.lower()}"
+        # Announcements start after the list exists: what was said before is not replayed on it.
+        news = await NewsItem.filter(project__community_id=community.id).order_by("-id").first().values_list("id", flat=True) or 0
+        steps = await NextStep.filter(project__community_id=community.id).order_by("-id").first().values_list("id", flat=True) or 0
+        fields = {"address": address, "status": ListStatus.PENDING, "attempts": 0, "last_error": "", "created_by_id": by.id,
+                  "news_cursor": news, "step_cursor": steps, "list_id": "", "created_at": self.clock()}
+        try:
+            if existing is not None:
+                await MailingList.filter(id=existing.id).update(**fields)
+                return await MailingList.get(id=existing.id)
+            return await MailingList.create(community_id=community.id, **fields)
+        except IntegrityError:
+            raise UserError(N_("The address {address} is already taken by another list."), address=address) from None
+
+    async def confirmed_email(self, person_id: int) -> str | None:
+        """The address the person's list mail goes to: a confirmed, reachable email account, preferred first."""
+        rows = await Account.filter(person_id=person_id, platform="email", confirmed=True, reachable=True).order_by("-preferred", "id")
+        return rows[0].address if rows else None
+
+    async def subscribe(self, person: Person, community: Community, joined_now: bool) -> tuple[Membership, MailingList | None, str | None]:
+        """Make the person an observer (members keep their role) who wants the community's list."""
+        membership, _ = await Membership.get_or_create(person_id=person.id, community_id=community.id, defaults={"role": Role.OBSERVER})
+        if joined_now and membership.role == Role.MEMBER:
+            # The dispatcher joins first-time direct writers as members; a subscription asked for observer.
+            membership.role = Role.OBSERVER
+            await Membership.filter(id=membership.id).update(role=Role.OBSERVER)
+        self.services.people.changed()
+        row, created = await ListSubscription.get_or_create(community_id=community.id, person_id=person.id)
+        if not created and not row.wanted:
+            await ListSubscription.filter(id=row.id).update(wanted=True, attempts=0, last_error="")
+        return membership, await self.of(community), await self.confirmed_email(person.id)
+
+    async def unsubscribe(self, person: Person, community: Community) -> tuple[bool, bool]:
+        """Stop the list for this person; an observer also leaves. Returns (was subscribed, left the community)."""
+        wanted = await ListSubscription.filter(community_id=community.id, person_id=person.id, wanted=True).update(
+            wanted=False, attempts=0, last_error="")
+        membership = await Membership.get_or_none(person_id=person.id, community_id=community.id)
+        left = membership is not None and membership.role == Role.OBSERVER
+        if left:
+            await self.services.projects.unfollow_community(person, community)
+            await self.services.people.leave(person, membership)
+        return bool(wanted), left
+
+    async def record_post(self, community_id: int, address: str, when: datetime) -> None:
+        """One post read on the list: the author's last post date moves forward (never back)."""
+        account = await Account.get_or_none(platform="email", address=address)
+        person_id = account.person_id if account else None
+        row, created = await ListPost.get_or_create(community_id=community_id, address=address,
+                                                    defaults={"last_post_at": when, "posts": 1, "person_id": person_id})
+        if not created:
+            await ListPost.filter(id=row.id).update(last_post_at=max(row.last_post_at, when), posts=row.posts + 1,
+                                                    person_id=person_id or row.person_id)
+
+    async def last_posts(self, community: Community) -> dict[int, datetime]:
+        """Each person's last post on the community's list (for "stalest first")."""
+        out: dict[int, datetime] = {}
+        for row in await ListPost.filter(community_id=community.id, person_id__not_isnull=True):
+            if row.person_id not in out or row.last_post_at > out[row.person_id]:
+                out[row.person_id] = row.last_post_at
+        return out

@@ -1,0 +1,87 @@
+"""Builds Relais' mails: addresses, Message-IDs, signed reply addresses and links, then render()."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+
+from bot.core.i18n import normalize_locale
+from bot.core.replies import Reply, link
+from mail import tokens as tk
+from mail.render import Envelope, render
+
+REPLY_DAYS = 30  # a plain reply to a mail works this long
+CONFIRM_DAYS = 7
+# A digest's links (follow, unfollow, unsubscribe) live as long as unsubscribe links: mail is read late.
+LINK_AGE = {"confirm": timedelta(days=CONFIRM_DAYS), "unsub": timedelta(days=365), "cmd": timedelta(days=REPLY_DAYS),
+            "digest": timedelta(days=365)}
+
+
+class Composer:
+    def __init__(self, domain: str, public_url: str, tokens: tk.Tokens, catalogs, clock, default_locale: str = "fr"):
+        self.domain = domain.lower()
+        self.public_url = public_url.rstrip("/")
+        self.tokens = tokens
+        self.catalogs = catalogs
+        self.clock = clock
+        self.default_locale = default_locale
+        self.address = f"relais@{self.domain}"
+        self.sender = f"Relais <{self.address}>"
+
+    def is_ours(self, address: str) -> bool:
+        """relais@ or relais+<anything>@ of our domain: mail Relais itself sent."""
+        local, _, domain = address.lower().rpartition("@")
+        return domain == self.domain and (local == "relais" or local.startswith("relais+"))
+
+    def reply_address(self, kind: str, *ids: int, days: float = REPLY_DAYS) -> str:
+        return f"relais+{self.tokens.address_token(kind, *ids, days=days)}@{self.domain}"
+
+    def token_of(self, recipient: str) -> str | None:
+        """The token of `relais+<token>@domain`, "" for plain relais@, None for any other address."""
+        local, _, domain = recipient.strip("<>").rpartition("@")
+        local = local.lower()
+        if domain.lower() != self.domain:
+            return None
+        if local == "relais":
+            return ""
+        if local.startswith("relais+") and len(local) > 7:
+            return local[7:]
+        return None
+
+    def link(self, kind: str, account_id: int, **extra) -> str:
+        return f"{self.public_url}/l/{self.tokens.link({'k': kind, 'a': account_id, **extra})}"
+
+    def read_link(self, token: str) -> dict:
+        """The payload of a link token; raises tokens.LinkError. Each kind has its own lifetime."""
+        data = self.tokens.read_link(token, max(LINK_AGE.values()))
+        age = LINK_AGE.get(data.get("k"))
+        if age is None:
+            raise tk.LinkError(expired=False)
+        return self.tokens.read_link(token, age)
+
+    def message_id(self, tag: str, created: datetime) -> str:
+        # Row ids restart with a new database; the creation time keeps the ids unique across resets.
+        return f"<relais.{tag}.{int(created.timestamp())}@{self.domain}>"
+
+    def mail(self, reply: Reply, *, to: str, subject: str, message_id: str, locale: str | None, account_id: int | None,
+             reply_to: str = "", in_reply_to: str = "", references: tuple[str, ...] = (), auto_replied: bool = False) -> EmailMessage:
+        """Signed links for each choice and for one-click unsubscribe when the mail goes to a known account."""
+        lang = normalize_locale(locale, self.default_locale)
+        urls: tuple[str, ...] = ()
+        unsubscribe = ""
+        if account_id is not None:
+            urls = tuple(self.link("cmd", account_id, c=choice.command) for choice in reply.choices)
+            unsubscribe = self.link("unsub", account_id)
+        envelope = Envelope(sender=self.sender, to=to, subject=subject, message_id=message_id, date=self.clock(), lang=lang,
+                            reply_to=reply_to, in_reply_to=in_reply_to, references=references, auto_replied=auto_replied,
+                            unsubscribe_url=unsubscribe, choice_urls=urls, loop=self.address)
+        return render(reply, envelope, self.catalogs.get(lang))
+
+    def confirmation(self, reply: Reply, *, to: str, subject: str, message_id: str, locale: str | None, account_id: int,
+                     person_id: int) -> EmailMessage:
+        """The double opt-in mail: answering it (reply address) or opening its link confirms the address."""
+        t = self.catalogs.get(normalize_locale(locale, self.default_locale))
+        url = self.link("confirm", account_id, p=person_id)
+        reply = Reply(blocks=list(reply.blocks)).para(link(t("Confirm my address"), url))
+        return self.mail(reply, to=to, subject=subject, message_id=message_id, locale=locale, account_id=account_id,
+                         reply_to=self.reply_address(tk.CONFIRM, account_id, person_id, days=CONFIRM_DAYS))

@@ -1,0 +1,148 @@
+"""Sending Relais' mails (through mail/smtp.py): the EmailChannel of person delivery and the outgoing queue."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from email.message import EmailMessage
+
+from tortoise import connections
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from bot.core.delivery import TemporaryFailure, Unreachable
+from bot.core.replies import Reply
+from bot.services.email import Email
+from mail import tokens as tk
+from mail.render import reply_subject, subject_for
+from mail.smtp import PermanentSmtpError, TemporarySmtpError
+from models import Account, OutboxMessage, Person
+from models.mail import MailAddress, MailStatus, OutgoingMail
+
+log = logging.getLogger("relais.mail")
+MAX_ATTEMPTS = 30  # with back-off capped at an hour: about a day of tries before a mail is parked
+
+
+class EmailChannel:
+    """Person delivery to a confirmed email account; the outbox row id makes the Message-ID, so a repeat is one thread."""
+
+    platform = "email"
+
+    def __init__(self, mail):
+        self.mail = mail  # the MailAdapter: composer, transport, settings
+
+    async def deliver(self, account: Account, reply: Reply, message: OutboxMessage) -> None:
+        composer = await self.mail.ready()
+        email = Email(self.mail.app.services)
+        if not await email.receives(account.address):
+            raise Unreachable("bounced or unsubscribed address")
+        person = await Person.get(id=account.person_id)
+        msg = composer.mail(reply, to=account.address, subject=subject_for(reply, "Relais"), locale=person.locale,
+                            message_id=composer.message_id(f"o{message.id}", message.created_at), account_id=account.id,
+                            reply_to=composer.reply_address(tk.OUTBOX, message.id) if reply.choices else "")
+        try:
+            await self.mail.transport.send(composer.address, [account.address], msg.as_bytes())
+        except PermanentSmtpError as exc:  # a bounce: the core retries until the address is disabled, then falls back
+            if await email.bounced(account.address, self.mail.settings.mail.bounce_limit):
+                raise Unreachable(str(exc)) from None
+            raise TemporaryFailure(str(exc)) from None
+        except TemporarySmtpError as exc:
+            raise TemporaryFailure(str(exc)) from None
+
+
+class OutgoingQueue:
+    """Sends the OutgoingMail rows (confirmations, replies): 4xx waits with back-off, 5xx counts a bounce."""
+
+    def __init__(self, mail, interval: float = 1.0, batch: int = 50, max_backoff: float = 3600.0, lease: float = 120.0):
+        self.mail = mail
+        self.clock = mail.app.clock
+        self.interval, self.batch, self.max_backoff = interval, batch, max_backoff
+        self.lease = timedelta(seconds=lease)
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                if await self.send_due():
+                    continue
+            except Exception:
+                log.exception("outgoing mail pass failed")
+            self._wake.clear()
+            waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
+            await asyncio.wait(waiters, timeout=self.interval, return_when=asyncio.FIRST_COMPLETED)
+            for w in waiters:
+                w.cancel()
+
+    async def drain(self, rounds: int = 20) -> int:
+        total = 0
+        for _ in range(rounds):
+            done = await self.send_due()
+            total += done
+            if not done:
+                break
+        return total
+
+    async def _claim(self) -> list[OutgoingMail]:
+        now = self.clock()
+        async with in_transaction() as conn:
+            query = OutgoingMail.filter(Q(status=MailStatus.PENDING, next_attempt_at__lte=now)
+                                        | Q(status=MailStatus.WORKING, claimed_until__lt=now)).order_by("id").limit(self.batch)
+            if connections.get("default").capabilities.dialect == "postgres":
+                query = query.select_for_update(skip_locked=True)
+            rows = await query.using_db(conn)
+            if rows:
+                await OutgoingMail.filter(id__in=[r.id for r in rows]).using_db(conn).update(
+                    status=MailStatus.WORKING, claimed_until=now + self.lease)
+        return rows
+
+    async def send_due(self) -> int:
+        rows = await self._claim()
+        await asyncio.gather(*(self._send(row) for row in rows))
+        return len(rows)
+
+    def build(self, row: OutgoingMail, composer) -> EmailMessage:
+        p = row.payload
+        reply = Reply.from_dict(p["reply"])
+        message_id = composer.message_id(f"m{row.id}", row.created_at)
+        if row.kind == "confirm":
+            return composer.confirmation(reply, to=row.address, subject=p["subject"], message_id=message_id, locale=p.get("locale"),
+                                         account_id=p["account"], person_id=p["person"])
+        return composer.mail(reply, to=row.address, subject=reply_subject(p.get("subject", ""), subject_for(reply, "Relais")),
+                             message_id=message_id, locale=p.get("locale"), account_id=p.get("account"),
+                             reply_to=composer.reply_address(tk.OUTGOING, row.id) if reply.choices else "",
+                             in_reply_to=p.get("in_reply_to", ""), references=tuple(p.get("references", ())),
+                             auto_replied=True)
+
+    async def _send(self, row: OutgoingMail) -> None:
+        composer = await self.mail.ready()
+        state = await MailAddress.get_or_none(address=row.address)
+        if state is not None and state.disabled:
+            await self._finish(row, MailStatus.FAILED, "address disabled after bounces")
+            return
+        try:
+            await self.mail.transport.send(composer.address, [row.address], self.build(row, composer).as_bytes())
+        except PermanentSmtpError as exc:
+            await Email(self.mail.app.services).bounced(row.address, self.mail.settings.mail.bounce_limit)
+            log.warning("mail rejected", extra={"mail_id": row.id, "kind": row.kind, "error": str(exc)[:200]})
+            await self._finish(row, MailStatus.FAILED, str(exc))
+        except Exception as exc:  # TemporarySmtpError, or a bug while building: retry later, keep the row
+            attempts = row.attempts + 1
+            error = f"{type(exc).__name__}: {str(exc)[:300]}"
+            log.warning("mail deferred", extra={"mail_id": row.id, "kind": row.kind, "attempts": attempts, "error": error})
+            if attempts >= MAX_ATTEMPTS:
+                await self._finish(row, MailStatus.FAILED, error, attempts)
+                return
+            delay = min(self.max_backoff, 2.0 ** min(attempts, 20))
+            await OutgoingMail.filter(id=row.id).update(status=MailStatus.PENDING, attempts=attempts, last_error=error,
+                                                        next_attempt_at=self.clock() + timedelta(seconds=delay), claimed_until=None)
+        else:
+            await self._finish(row, MailStatus.DONE, "")
+
+    async def _finish(self, row: OutgoingMail, status: MailStatus, error: str, attempts: int | None = None) -> None:
+        await OutgoingMail.filter(id=row.id).update(status=status, last_error=error, claimed_until=None,
+                                                    attempts=row.attempts + 1 if attempts is None else attempts,
+                                                    sent_at=self.clock() if status == MailStatus.DONE else None)

@@ -1,0 +1,105 @@
+"""Pure rendering of a Reply as a mail: text/plain with numbered choices plus an HTML alternative."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from bot.core.render import to_html, to_text
+from bot.core.replies import Reply
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+# Templates are code shipped with Relais; one environment serves every render.
+_ENV = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), keep_trailing_newline=True)
+_TEXT_ENV = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=False, keep_trailing_newline=True)
+SUBJECT_MAX = 78
+# Signed URLs in List-Unsubscribe have no spaces to fold at; under the default 78 columns the email package
+# would turn them into encoded words, which mail clients do not read as URLs. RFC 5322 allows 998.
+POLICY = policy.SMTP.clone(max_line_length=998)
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """Everything about one mail that is not its content; computed by the caller (tokens, ids, dates)."""
+
+    sender: str
+    to: str
+    subject: str
+    message_id: str
+    date: datetime
+    lang: str = "fr"
+    reply_to: str = ""
+    in_reply_to: str = ""
+    references: tuple[str, ...] = ()
+    auto_replied: bool = False
+    unsubscribe_url: str = ""
+    choice_urls: tuple[str, ...] = ()
+    loop: str = ""  # X-Loop: Relais drops incoming mail carrying its own address here
+
+
+def subject_for(reply: Reply, fallback: str) -> str:
+    """The first line of the reply, shortened; `fallback` when the reply has no text."""
+    for line in to_text(reply, numbered_choices=False).splitlines():
+        line = line.strip(" •")
+        if line:
+            return line if len(line) <= SUBJECT_MAX else line[: SUBJECT_MAX - 1].rstrip() + "…"
+    return fallback
+
+
+def reply_subject(original: str, fallback: str) -> str:
+    original = original.strip()
+    if not original:
+        return fallback
+    return original if original.lower().startswith(("re:", "re :")) else f"Re: {original}"
+
+
+def _choices(reply: Reply, urls: tuple[str, ...]) -> list[dict]:
+    return [{"label": c.label, "url": urls[i] if i < len(urls) else ""} for i, c in enumerate(reply.choices)]
+
+
+def render(reply: Reply, env: Envelope, t) -> EmailMessage:
+    """The mail for `reply`; the same input gives the same bytes (the MIME boundary comes from the Message-ID)."""
+    choices = _choices(reply, env.choice_urls)
+    if env.reply_to and any(c["url"] for c in choices):
+        hint = t("Reply to this mail with the number of your choice, or follow a link.")
+    elif env.reply_to:
+        hint = t("Reply to this mail with the number of your choice.")
+    else:
+        hint = t("Follow a link to choose.")
+    context = {
+        "lang": env.lang, "subject": env.subject, "choices": choices, "hint": hint,
+        "footer": t("Relais, the assistant of your community. Write to it: reply, or send commands such as “help”."),
+        "unsubscribe_url": env.unsubscribe_url, "unsubscribe_label": t("Stop these mails"),
+    }
+    text = _TEXT_ENV.get_template("mail.txt").render(body=to_text(reply, numbered_choices=False), **context)
+    html = _ENV.get_template("mail.html").render(body=to_html(reply), **context)
+    msg = EmailMessage(policy=POLICY)
+    msg["From"] = env.sender
+    msg["To"] = env.to
+    msg["Subject"] = env.subject
+    msg["Date"] = format_datetime(env.date)
+    msg["Message-ID"] = env.message_id
+    if env.in_reply_to:
+        msg["In-Reply-To"] = env.in_reply_to
+    if env.references:
+        msg["References"] = " ".join(env.references)
+    if env.reply_to:
+        msg["Reply-To"] = env.reply_to
+    msg["Auto-Submitted"] = "auto-replied" if env.auto_replied else "auto-generated"
+    if env.loop:
+        msg["X-Loop"] = env.loop
+    if env.unsubscribe_url:
+        msg["List-Unsubscribe"] = f"<{env.unsubscribe_url}>"
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058: a POST needs no login
+    msg.set_content(text, charset="utf-8")
+    msg.add_alternative(html, subtype="html", charset="utf-8")
+    msg["Content-Language"] = env.lang  # after the content: set_content() drops Content-* headers
+    msg.set_boundary("=_relais_" + hashlib.sha256(env.message_id.encode()).hexdigest()[:24])
+    return msg

@@ -1,0 +1,245 @@
+"""The weekly digest with a fixed clock: due times, late starts, empty weeks, order, languages, real SMTP."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import time_machine
+
+from bot.app import App
+from bot.config import Settings
+from bot.services import digest as digests
+from models import Account, Community, Follow, JobRun, Membership, NewsItem, NextStep, Person, Project, Role
+from scheduler.jobs import DigestJob
+from tests.peers.smtp_sink import sink, smtp_sink  # noqa: F401
+
+UTC = timezone.utc
+MONDAY = datetime(2026, 11, 23, 7, 30, tzinfo=UTC)  # 08:30 in Paris
+
+
+def at(*args) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+@pytest.fixture
+async def mail_app(tmp_path, sink):  # noqa: F811
+    with time_machine.travel(MONDAY - timedelta(days=10), tick=False):
+        settings = Settings(data_dir=tmp_path, database_url=f"sqlite://{tmp_path / 'relais.sqlite3'}", log_format="text",
+                            sections={"smtp": {"url": f"smtp://127.0.0.1:{sink.port}"},
+                                      "mail": {"domain": "relais.test"}, "web": {"public_url": "http://links.test"}})
+        app = App(settings)
+        await app.start()
+    yield app
+    await app.stop()
+
+
+async def community(slug: str, tz: str = "Europe/Paris", locale: str = "fr") -> Community:
+    return await Community.create(slug=slug, name=slug.title(), timezone=tz, locale=locale)
+
+
+async def observer(community: Community, name: str, locale: str | None = None, role: Role = Role.OBSERVER,
+                   follows: tuple[Project, ...] = ()) -> Person:
+    person = await Person.create(display_name=name, locale=locale)
+    await Account.create(person=person, platform="email", address=f"{name.lower()}@example.org", confirmed=True)
+    await Membership.create(person=person, community=community, role=role)
+    for project in follows:
+        await Follow.create(person=person, project=project)
+    return person
+
+
+async def project(community: Community, slug: str, title: str) -> Project:
+    return await Project.create(community=community, slug=slug, title=title, summary=f"About {title}")
+
+
+def job(app: App) -> DigestJob:
+    return DigestJob(app.digest_runner, app.clock)
+
+
+def texts(sink, address):  # noqa: F811
+    out = []
+    for received in sink.received_by(address):
+        plain = received.message.get_body(("plain",)).get_content()
+        out.append(plain.replace("\r\n", "\n"))
+    return out
+
+
+async def test_each_community_gets_its_digest_at_its_own_local_time(mail_app, sink):  # noqa: F811
+    with time_machine.travel(MONDAY - timedelta(days=10), tick=False):
+        paris, montreal = await community("paris"), await community("montreal", "America/Montreal", "en")
+        p1, p2 = await project(paris, "jardin", "Jardin"), await project(montreal, "garden", "Garden")
+        await observer(paris, "Lea", follows=(p1,))
+        await observer(montreal, "Sam", follows=(p2,))
+    with time_machine.travel(MONDAY - timedelta(days=2), tick=False):
+        await NewsItem.create(project=p1, text="Les semis sont faits")
+        await NewsItem.create(project=p2, text="Seeds are in")
+    with time_machine.travel(at(2026, 11, 23, 6, 59), tick=False):  # 07:59 in Paris
+        assert await job(mail_app).tick() == []
+    # At that first look, last week was more than a day late for both: skipped, nothing sent.
+    assert await JobRun.filter(status="skipped").count() == 2
+    j = job(mail_app)
+    with time_machine.travel(MONDAY, tick=False):
+        assert await j.tick() == ["digest:paris:2026-W48"]
+        assert await j.tick() == []
+    sink.wait_for(1)
+    assert [m.rcpt_tos for m in sink.messages] == [("lea@example.org",)]
+    with time_machine.travel(at(2026, 11, 23, 13, 0, 30), tick=False):  # 08:00 in Montréal
+        assert await j.tick() == ["digest:montreal:2026-W48"]
+    sink.wait_for(2)
+    assert "Seeds are in" in texts(sink, "sam@example.org")[0]
+    runs = await JobRun.filter(key__endswith="W48").order_by("id").values_list("key", "status", "detail")
+    assert runs == [("digest:paris:2026-W48", "done", {"sent": 1, "empty": 0, "already": 0, "failed": 0, "unsettled": 0}),
+                    ("digest:montreal:2026-W48", "done", {"sent": 1, "empty": 0, "already": 0, "failed": 0, "unsettled": 0})]
+
+
+async def test_a_time_skipped_by_daylight_saving_fires_at_the_first_minute_after_it(mail_app, sink):  # noqa: F811
+    with time_machine.travel(at(2027, 3, 20, 12), tick=False):
+        paris = await community("paris")
+        p = await project(paris, "jardin", "Jardin")
+        await observer(paris, "Lea", follows=(p,))
+        await digests.set_schedule(paris.id, weekday=6, hour=2, minute=30)  # Sunday 02:30, which 2027-03-28 skips
+    with time_machine.travel(at(2027, 3, 25, 12), tick=False):
+        await NewsItem.create(project=p, text="Printemps")
+    j = job(mail_app)
+    with time_machine.travel(at(2027, 3, 28, 0, 59, 30), tick=False):  # 01:59:30 CET
+        assert await j.tick() == []
+    with time_machine.travel(at(2027, 3, 28, 1, 0, 30), tick=False):  # 03:00:30 CEST
+        assert await j.tick() == ["digest:paris:2027-W12"]
+    sink.wait_for(1)
+
+
+async def test_late_start_sends_within_24_hours_and_skips_beyond(mail_app, sink, caplog):  # noqa: F811
+    with time_machine.travel(MONDAY - timedelta(days=3), tick=False):
+        paris = await community("paris")
+        p = await project(paris, "jardin", "Jardin")
+        await observer(paris, "Lea", follows=(p,))
+        await NewsItem.create(project=p, text="Les semis sont faits")
+    with time_machine.travel(at(2026, 11, 23, 20, 0), tick=False):  # 13 hours late: still sent
+        assert await job(mail_app).tick() == ["digest:paris:2026-W48"]
+    sink.wait_for(1)
+    with time_machine.travel(at(2026, 11, 28, 12), tick=False):
+        await NewsItem.create(project=p, text="Récolte")
+    with caplog.at_level(logging.WARNING, logger="relais.scheduler"):
+        with time_machine.travel(at(2026, 12, 1, 8, 0), tick=False):  # due 30 Nov 07:00 UTC: 25 hours late
+            assert await job(mail_app).tick() == []
+    assert await JobRun.get(key="digest:paris:2026-W49").values_list("status", flat=True) == "skipped"
+    assert any(r.getMessage() == "digest week skipped: too late" for r in caplog.records)
+    assert len(sink.messages) == 1
+
+
+async def test_a_digest_with_nothing_new_is_not_sent(mail_app, sink):  # noqa: F811
+    with time_machine.travel(MONDAY - timedelta(days=30), tick=False):
+        paris = await community("paris")
+        p = await project(paris, "jardin", "Jardin")
+        await NewsItem.create(project=p, text="Vieille nouvelle")
+        await NextStep.create(project=p, text="Arroser", due=(MONDAY - timedelta(days=20)).date())
+        await observer(paris, "Lea", follows=(p,))
+    with time_machine.travel(MONDAY, tick=False):
+        assert await job(mail_app).tick() == ["digest:paris:2026-W48"]
+    assert await JobRun.get(key="digest:paris:2026-W48").values_list("detail", flat=True) == {
+        "sent": 0, "empty": 1, "already": 0, "failed": 0, "unsettled": 0}
+    assert sink.messages == []
+
+
+async def test_followed_projects_come_first_then_the_others_then_new_ones_in_each_language(mail_app, sink):  # noqa: F811
+    with time_machine.travel(MONDAY - timedelta(days=30), tick=False):
+        paris = await community("paris")
+        jardin, four = await project(paris, "jardin", "Jardin partagé"), await project(paris, "four", "Four à pain")
+        await observer(paris, "Lea", follows=(four,))
+        await observer(paris, "Tom", locale="en", follows=(jardin,))
+        await observer(paris, "Max", role=Role.MEMBER, follows=(jardin,))  # a member who did not opt in
+        await NextStep.create(project=four, text="Allumer le four", due=(MONDAY - timedelta(days=2)).date())
+    with time_machine.travel(MONDAY - timedelta(days=2), tick=False):
+        await NewsItem.create(project=jardin, text="Les tomates sont mûres")
+        await NewsItem.create(project=four, text="Première fournée")
+        await project(paris, "ruche", "Ruche")
+    with time_machine.travel(MONDAY, tick=False):
+        await job(mail_app).tick()
+    sink.wait_for(2)
+    lea, = texts(sink, "lea@example.org")
+    assert lea.index("Les projets que vous suivez") < lea.index("Four à pain") < lea.index("Les autres projets de la communauté") \
+        < lea.index("Jardin partagé") < lea.index("Nouveaux projets") < lea.index("Ruche")
+    assert "Première fournée" in lea and "Allumer le four" in lea and "[en retard]" in lea
+    tom, = texts(sink, "tom@example.org")
+    assert tom.index("The projects you follow") < tom.index("Les tomates sont mûres") < tom.index("The community's other projects")
+    assert "Hello Tom," in tom and "Bonjour Lea," in lea
+    assert sink.received_by("max@example.org") == []
+
+
+async def test_the_week_summary_is_posted_in_bound_rooms_when_asked(mail_app, sink):  # noqa: F811
+    from models import ChatBinding, ConsoleInbox
+
+    with time_machine.travel(MONDAY - timedelta(days=30), tick=False):
+        paris = await community("paris")
+        p = await project(paris, "jardin", "Jardin")
+        await observer(paris, "Lea", follows=(p,))
+        await ChatBinding.create(platform="console", chat_id="#cafe", community=paris)
+        await digests.set_schedule(paris.id, room_summary=True)
+    with time_machine.travel(MONDAY - timedelta(days=1), tick=False):
+        await NewsItem.create(project=p, text="Les semis sont faits")
+    with time_machine.travel(MONDAY, tick=False):
+        await job(mail_app).tick()
+        await job(mail_app).tick()  # a second look posts nothing twice
+        assert await mail_app.delivery.drain() == 1
+    room, = await ConsoleInbox.filter(address="#cafe").values_list("text", flat=True)
+    assert "La semaine de Paris (2026-W48)" in room and "Jardin — Les semis sont faits" in room
+
+
+async def test_the_mail_has_its_headers_both_parts_and_links_that_work_over_http(tmp_path, sink):  # noqa: F811
+    import asyncio
+    import re
+
+    import aiohttp
+
+    from models import DigestSubscription
+    from tests.peers.smtp_sink import free_port
+
+    port = free_port()
+    with time_machine.travel(MONDAY - timedelta(days=10), tick=False):
+        settings = Settings(data_dir=tmp_path, database_url=f"sqlite://{tmp_path / 'relais.sqlite3'}", log_format="text",
+                            sections={"smtp": {"url": f"smtp://127.0.0.1:{sink.port}"}, "mail": {"domain": "relais.test", "listen": ""},
+                                      "web": {"public_url": f"http://127.0.0.1:{port}", "web_listen": f"127.0.0.1:{port}"}})
+        app = App(settings)
+        await app.start()
+        paris = await community("paris")
+        jardin, four = await project(paris, "jardin", "Jardin"), await project(paris, "four", "Four")
+        lea = await observer(paris, "Lea", follows=(jardin,))
+    with time_machine.travel(MONDAY - timedelta(days=1), tick=False):
+        await NewsItem.create(project=jardin, text="Les semis sont faits")
+    stop = asyncio.Event()
+    with time_machine.travel(MONDAY, tick=True):
+        serving = asyncio.create_task(app.serve(stop))  # the scheduler's first look sends the digest
+        try:
+            received, = await asyncio.to_thread(sink.wait_for, 1)
+            mail = received.message
+            assert mail["Message-ID"].startswith("<digest.") and mail["Message-ID"].endswith("@relais.test>")
+            assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+            assert mail["Reply-To"] == "relais@relais.test" and mail["Auto-Submitted"] == "auto-generated"
+            assert mail["Subject"] == "Paris : la semaine 2026-W48"
+            plain = mail.get_body(("plain",)).get_content()
+            html = mail.get_body(("html",)).get_content()
+            assert "Les semis sont faits" in plain and "<b>Jardin</b>" in html
+            unsubscribe = re.search(r"<(http[^>]+)>", mail["List-Unsubscribe"]).group(1)
+            unfollow = re.search(r"Ne plus suivre : (\S+)", plain).group(1)
+            follow = re.search(r"Suivre : (\S+/follow/four)", plain).group(1)
+            assert f'href="{follow}"' in html
+            async with aiohttp.ClientSession() as http:
+                async with http.get(unfollow) as page:  # a link scanner's GET changes nothing
+                    assert page.status == 200 and "<form" in await page.text()
+                assert await Follow.exists(person=lea, project=jardin)
+                async with http.post(unfollow) as done:
+                    assert done.status == 200 and "Vous ne suivez plus Jardin." in await done.text()
+                async with http.post(follow) as done:
+                    assert "Vous suivez désormais Four." in await done.text()
+                async with http.post(unsubscribe, data="List-Unsubscribe=One-Click",
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"}) as done:
+                    assert done.status == 200
+                async with http.post(unfollow.replace("/d/", "/d/x")) as forged:
+                    assert forged.status == 404
+            assert not await Follow.exists(person=lea, project=jardin) and await Follow.exists(person=lea, project=four)
+            assert await DigestSubscription.get(person=lea, community=paris).values_list("enabled", flat=True) is False
+        finally:
+            stop.set()
+            await serving
+            await app.stop()
