@@ -7,11 +7,10 @@ import logging
 from datetime import timedelta
 from email.message import EmailMessage
 
-from tortoise import connections
 from tortoise.expressions import Q
-from tortoise.transactions import in_transaction
 
 from bot.core.delivery import TemporaryFailure, Unreachable
+from bot.core.workloop import WorkLoop, claim
 from bot.core.replies import Reply
 from bot.services.email import Email
 from mail import tokens as tk
@@ -51,53 +50,24 @@ class EmailChannel:
             raise TemporaryFailure(str(exc)) from None
 
 
-class OutgoingQueue:
+class OutgoingQueue(WorkLoop):
     """Sends the OutgoingMail rows (confirmations, replies): 4xx waits with back-off, 5xx counts a bounce."""
+
+    name = "outgoing mail"
 
     def __init__(self, mail, interval: float = 1.0, batch: int = 50, max_backoff: float = 3600.0, lease: float = 120.0):
         self.mail = mail
         self.clock = mail.app.clock
         self.interval, self.batch, self.max_backoff = interval, batch, max_backoff
         self.lease = timedelta(seconds=lease)
-        self._wake = asyncio.Event()
 
-    def wake(self) -> None:
-        self._wake.set()
-
-    async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                if await self.send_due():
-                    continue
-            except Exception:
-                log.exception("outgoing mail pass failed")
-            self._wake.clear()
-            waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
-            await asyncio.wait(waiters, timeout=self.interval, return_when=asyncio.FIRST_COMPLETED)
-            for w in waiters:
-                w.cancel()
-
-    async def drain(self, rounds: int = 20) -> int:
-        total = 0
-        for _ in range(rounds):
-            done = await self.send_due()
-            total += done
-            if not done:
-                break
-        return total
+    async def work_due(self) -> int:
+        return await self.send_due()
 
     async def _claim(self) -> list[OutgoingMail]:
         now = self.clock()
-        async with in_transaction() as conn:
-            query = OutgoingMail.filter(Q(status=MailStatus.PENDING, next_attempt_at__lte=now)
-                                        | Q(status=MailStatus.WORKING, claimed_until__lt=now)).order_by("id").limit(self.batch)
-            if connections.get("default").capabilities.dialect == "postgres":
-                query = query.select_for_update(skip_locked=True)
-            rows = await query.using_db(conn)
-            if rows:
-                await OutgoingMail.filter(id__in=[r.id for r in rows]).using_db(conn).update(
-                    status=MailStatus.WORKING, claimed_until=now + self.lease)
-        return rows
+        return await claim(OutgoingMail, Q(status=MailStatus.PENDING, next_attempt_at__lte=now), MailStatus.WORKING,
+                           now, self.lease, self.batch)
 
     async def send_due(self) -> int:
         rows = await self._claim()

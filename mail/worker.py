@@ -8,12 +8,12 @@ from datetime import timedelta
 from email import message_from_bytes
 
 from flufl.bounce import all_failures
-from tortoise import connections
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from bot.core.i18n import normalize_locale
 from bot.core.incoming import Incoming
+from bot.core.workloop import WorkLoop, claim
 from bot.core.replies import Choice, Reply
 from bot.services.email import Email
 from bot.services.mailing_lists import Lists
@@ -29,7 +29,9 @@ MAX_ATTEMPTS = 5  # then the mail is parked as failed, with its error, for an op
 AUTO_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
 
 
-class MailWorker:
+class MailWorker(WorkLoop):
+    name = "mail worker"
+
     def __init__(self, mail, interval: float = 1.0, batch: int = 100, concurrency: int = 8, lease: float = 300.0):
         self.mail = mail
         self.app = mail.app
@@ -37,46 +39,14 @@ class MailWorker:
         self.interval, self.batch = interval, batch
         self.lease = timedelta(seconds=lease)
         self._limit = asyncio.Semaphore(concurrency)
-        self._wake = asyncio.Event()
 
-    def wake(self) -> None:
-        self._wake.set()
-
-    async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                if await self.process_due():
-                    continue
-            except Exception:
-                log.exception("mail worker pass failed")
-            self._wake.clear()
-            waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
-            await asyncio.wait(waiters, timeout=self.interval, return_when=asyncio.FIRST_COMPLETED)
-            for w in waiters:
-                w.cancel()
-
-    async def drain(self, rounds: int = 100) -> int:
-        total = 0
-        for _ in range(rounds):
-            done = await self.process_due()
-            total += done
-            if not done:
-                break
-        return total
+    async def work_due(self) -> int:
+        return await self.process_due()
 
     async def _claim(self) -> list[InboundMail]:
         now = self.clock()
-        async with in_transaction() as conn:
-            query = InboundMail.filter(
-                Q(status=MailStatus.PENDING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-                | Q(status=MailStatus.WORKING, claimed_until__lt=now)).order_by("id").limit(self.batch)
-            if connections.get("default").capabilities.dialect == "postgres":
-                query = query.select_for_update(skip_locked=True)
-            rows = await query.using_db(conn)
-            if rows:
-                await InboundMail.filter(id__in=[r.id for r in rows]).using_db(conn).update(
-                    status=MailStatus.WORKING, claimed_until=now + self.lease)
-        return rows
+        due = Q(status=MailStatus.PENDING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        return await claim(InboundMail, due, MailStatus.WORKING, now, self.lease, self.batch)
 
     async def process_due(self) -> int:
         rows = await self._claim()

@@ -7,11 +7,10 @@ import logging
 from datetime import datetime, timedelta
 from typing import Callable, Protocol
 
-from tortoise import connections
 from tortoise.expressions import Q
-from tortoise.transactions import in_transaction
 
 from bot.core.replies import Reply
+from bot.core.workloop import WorkLoop, claim
 from models import Account, OutboxMessage, OutboxStatus
 
 log = logging.getLogger("relais.delivery")
@@ -35,7 +34,9 @@ class Channel(Protocol):
     # async def post(self, chat: str, reply: Reply, message: OutboxMessage) -> None
 
 
-class Delivery:
+class Delivery(WorkLoop):
+    name = "delivery"
+
     def __init__(self, clock: Callable[[], datetime], interval: float = 1.0, batch: int = 100,
                  max_backoff: float = 3600.0, lease: float = 120.0, concurrency: int = 64):
         self.channels: dict[str, Channel] = {}
@@ -44,56 +45,18 @@ class Delivery:
         self.batch = batch
         self.max_backoff = max_backoff
         self.lease = timedelta(seconds=lease)
-        self._wake = asyncio.Event()
         self._limit = asyncio.Semaphore(concurrency)
 
     def register(self, channel: Channel) -> None:
         self.channels[channel.platform] = channel
 
-    def wake(self) -> None:
-        self._wake.set()
-
-    async def run(self, stop: asyncio.Event) -> None:
-        """Deliver until `stop` is set; the pass under way is finished first, the rest stays in the outbox."""
-        while not stop.is_set():
-            try:
-                done = await self.deliver_due()
-            except Exception:
-                log.exception("delivery pass failed")
-                done = 0
-            if done:
-                continue
-            self._wake.clear()
-            waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
-            await asyncio.wait(waiters, timeout=self.interval, return_when=asyncio.FIRST_COMPLETED)
-            for w in waiters:
-                w.cancel()
-
-    async def drain(self, rounds: int = 50) -> int:
-        """Deliver what is due now, pass after pass, until nothing is left (used at exit and in tests)."""
-        total = 0
-        for _ in range(rounds):
-            done = await self.deliver_due()
-            total += done
-            if not done:
-                break
-        return total
+    async def work_due(self) -> int:
+        return await self.deliver_due()
 
     async def _claim(self) -> list[OutboxMessage]:
-        if self.batch <= 0:  # this process does not deliver; another one sharing the database does
-            return []
         now = self.clock()
-        async with in_transaction() as conn:
-            query = OutboxMessage.filter(
-                Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now) | Q(status=OutboxStatus.SENDING, claimed_until__lt=now)
-            ).order_by("id").limit(self.batch)
-            if connections.get("default").capabilities.dialect == "postgres":
-                query = query.select_for_update(skip_locked=True)  # two processes never claim the same row
-            rows = await query.using_db(conn)
-            if rows:
-                await OutboxMessage.filter(id__in=[r.id for r in rows]).using_db(conn).update(
-                    status=OutboxStatus.SENDING, claimed_until=now + self.lease)
-        return rows
+        return await claim(OutboxMessage, Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now), OutboxStatus.SENDING,
+                           now, self.lease, self.batch)
 
     async def deliver_due(self) -> int:
         rows = await self._claim()

@@ -8,7 +8,7 @@ from bot.core.commands import Arg, command, fold
 from bot.core.context import Context
 from bot.core.errors import UserError
 from bot.core.i18n import N_
-from bot.core.replies import Reply, bold, code
+from bot.core.replies import Reply, code
 from bot.handlers.projects import follow
 
 SECTION = N_("General")

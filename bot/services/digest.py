@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Iterable, Protocol
 
 from bot.core.i18n import N_
+from bot.core.replies import Reply, bold, italic
 from bot.services.sql import fetch
 from models import Community, NewsItem, NextStep, Project, Role
 
@@ -233,10 +234,8 @@ async def set_schedule(community_id: int, **values) -> None:
     await DigestSchedule.update_or_create(community_id=community_id, defaults=values)
 
 
-def room_summary(state: _Projects, week: Week, t) -> "Reply | None":
+def room_summary(state: _Projects, week: Week, t) -> Reply | None:
     """The week in one message for the community's groups and rooms: the same for everyone, so not personal."""
-    from bot.core.replies import Reply, bold, italic
-
     moving = [state.lines[i] for i in state.order if state.lines[i].news or state.lines[i].step_is_new or state.lines[i].is_new]
     if not moving:
         return None
