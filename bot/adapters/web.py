@@ -85,14 +85,22 @@ class WebAdapter:
         message = t("This link has expired. Write to Relais to get a new one.") if exc.expired else t("This link is not valid.")
         return self._page(t, t("Link not valid"), f"<p>{message}</p>", status=410 if exc.expired else 404)
 
-    async def show(self, request: web.Request) -> web.Response:
-        """GET: what the link would do and a button; link scanners that fetch it change nothing."""
+    async def _open(self, request: web.Request):
+        """The link's payload, account and translator, or the page saying the link is not valid."""
         try:
             data, account, t = await self._resolve(request.match_info["token"], request)
         except LinkError as exc:
             return self._invalid(exc)
         if account is None:
             return self._invalid(LinkError(expired=False))
+        return data, account, t
+
+    async def show(self, request: web.Request) -> web.Response:
+        """GET: what the link would do and a button; link scanners that fetch it change nothing."""
+        opened = await self._open(request)
+        if isinstance(opened, web.Response):
+            return opened
+        data, account, t = opened
         kind = data["k"]
         if kind == "confirm":
             title, text, button = t("Confirm your address"), t("Confirm that {address} is yours.", address=account.address), t("Confirm")
@@ -106,12 +114,10 @@ class WebAdapter:
 
     async def act(self, request: web.Request) -> web.Response:
         """POST: the action; the one-click unsubscribe of mail clients is a POST with no cookie and no login."""
-        try:
-            data, account, t = await self._resolve(request.match_info["token"], request)
-        except LinkError as exc:
-            return self._invalid(exc)
-        if account is None:
-            return self._invalid(LinkError(expired=False))
+        opened = await self._open(request)
+        if isinstance(opened, web.Response):
+            return opened
+        data, account, t = opened
         kind = data["k"]
         try:
             if kind == "confirm":
