@@ -16,6 +16,8 @@ from models import Account, ChatBinding, Community, Membership, Person, Role
 from models.people import PLATFORMS
 
 _SEEN_EVERY = timedelta(minutes=10)
+# How each kind of account address is written canonically (mail addresses are compared lower-cased).
+CANONICAL = {"email": str.lower}
 
 
 def parse_handle(text: str) -> tuple[str, str]:
@@ -24,9 +26,7 @@ def parse_handle(text: str) -> tuple[str, str]:
     if not sep or platform.lower() not in PLATFORMS or not address:
         raise UserError(N_("“{text}” is not an account; write it as telegram:<id>, matrix:<mxid>, email:<address> or console:<name>."), text=text)
     platform = platform.lower()
-    if platform == "email":
-        address = address.lower()
-    return platform, address
+    return platform, CANONICAL.get(platform, str)(address)
 
 
 class People:
