@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
 import copy
 import dataclasses
@@ -11,6 +12,7 @@ import itertools
 import json
 import logging
 import math
+import mimetypes
 import re
 import signal
 import sys
@@ -31,10 +33,15 @@ DEFAULT_TOKEN = "123:ABC"
 DEFAULT_BOT_USERNAME = "relais_bot"
 DEFAULT_BOT_FIRST_NAME = "Relais"
 MAX_TEXT_LENGTH = 4096
+MAX_CAPTION_LENGTH = 1024
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_COMMANDS = 100
 TOKEN_RE = re.compile(r"^(\d{1,20}):[A-Za-z0-9_-]{1,100}$")
 CALLBACK_ID_BASE = 4_382_000_000_000_000_000
+POLL_ID_BASE = 5_000_000_000_000_000_000
+DEFAULT_TOPIC_COLOR = 7322096  # the first of the six colours Telegram offers for topic icons
+# The sender Telegram shows for an anonymous group administrator.
+ANONYMOUS_ADMIN = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
 WEBHOOK_RETRY_MIN = 0.2
 WEBHOOK_RETRY_MAX = 2.0
 WEBHOOK_ACTIVE = (
@@ -824,7 +831,7 @@ class Params:
         value = self.raw(name)
         if value is None or isinstance(value, str):
             return value
-        if isinstance(value, web.FileField):
+        if isinstance(value, Upload):
             return None
         return json.dumps(value) if isinstance(value, (dict, list, bool)) else str(value)
 
@@ -866,6 +873,23 @@ class Params:
                 raise bad_request(error) from None
         return value
 
+    def file(self, name: str) -> Upload | str | None:
+        """A file parameter: an uploaded part, ``attach://<part>`` naming one, or a file_id string."""
+        value = self.raw(name)
+        if isinstance(value, str) and value.startswith("attach://"):
+            value = self.raw(value[len("attach://") :])
+            return value if isinstance(value, Upload) else None
+        return value if isinstance(value, (Upload, str)) else None
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file part of a multipart request."""
+
+    filename: str
+    content_type: str | None
+    data: bytes
+
 
 async def read_params(request: web.Request) -> Params:
     values: dict[str, Any] = dict(request.query)
@@ -878,9 +902,28 @@ async def read_params(request: web.Request) -> Params:
             if not isinstance(body, dict):
                 raise bad_request("can't parse JSON encoded request")
             values.update(body)
-        elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        elif request.content_type == "multipart/form-data":
+            values.update(await _read_multipart(request))
+        elif request.content_type == "application/x-www-form-urlencoded":
             values.update((await request.post()).items())
     return Params(values)
+
+
+async def _read_multipart(request: web.Request) -> dict[str, Any]:
+    """Fields as text and file parts (those with a filename) as ``Upload``, kept in memory for the tests."""
+    values: dict[str, Any] = {}
+    try:
+        async for part in await request.multipart():
+            if not isinstance(part, aiohttp.BodyPartReader) or not part.name:
+                continue
+            if part.filename is not None:
+                data = bytes(await part.read(decode=True))
+                values[part.name] = Upload(part.filename, part.headers.get(aiohttp.hdrs.CONTENT_TYPE), data)
+            else:
+                values[part.name] = await part.text()
+    except (ValueError, UnicodeDecodeError, aiohttp.ClientError):
+        raise bad_request("can't parse multipart/form-data request") from None
+    return values
 
 
 # ------------------------------------------------------------------------------------------ reply markup
@@ -1012,6 +1055,7 @@ class Group:
     description: str | None = None
     is_forum: bool = False
     members: dict[int, str] = field(default_factory=dict)  # user or bot id -> chat member status
+    topics: dict[int, Topic] = field(default_factory=dict)  # message_thread_id -> forum topic
 
     def api(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "type": self.type, "title": self.title}
@@ -1024,6 +1068,55 @@ class Group:
     @property
     def kind(self) -> str:
         return "supergroup" if self.type == "supergroup" else "group"
+
+
+@dataclass
+class Topic:
+    """A forum topic; its id is the id of the service message that created it, as on Telegram."""
+
+    message_thread_id: int
+    name: str
+    icon_color: int
+    creator: int
+    icon_custom_emoji_id: str | None = None
+    is_closed: bool = False
+
+    def api(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "message_thread_id": self.message_thread_id,
+            "name": self.name,
+            "icon_color": self.icon_color,
+        }
+        if self.icon_custom_emoji_id:
+            data["icon_custom_emoji_id"] = self.icon_custom_emoji_id
+        return data
+
+
+def _b64(text: str) -> str:
+    """Unpadded URL-safe base64, the alphabet of Telegram's file ids."""
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """An uploaded file; its file_id only works for the bot that uploaded it, like on Telegram."""
+
+    owner: int
+    file_id: str
+    file_unique_id: str
+    file_path: str
+    file_name: str
+    mime_type: str
+    data: bytes
+
+    def document(self) -> dict[str, Any]:
+        return {
+            "file_name": self.file_name,
+            "mime_type": self.mime_type,
+            "file_id": self.file_id,
+            "file_unique_id": self.file_unique_id,
+            "file_size": len(self.data),
+        }
 
 
 @dataclass
@@ -1115,6 +1208,7 @@ class BotState:
         self.sent: list[dict[str, Any]] = []
         self.sent_index: dict[tuple[int, int], dict[str, Any]] = {}
         self.callback_queries: dict[str, dict[str, Any]] = {}
+        self.polls: dict[str, dict[str, Any]] = {}  # poll id -> poll, its message, votes and closing timer
         self.callback_answers: list[dict[str, Any]] = []
         self.chat_actions: list[dict[str, Any]] = []
         self.calls: Counter[str] = Counter()
@@ -1192,14 +1286,13 @@ def _member(user: dict[str, Any], status: str) -> dict[str, Any]:
     if status == "administrator":
         rights = """can_manage_chat can_delete_messages can_manage_video_chats can_restrict_members can_change_info
         can_invite_users can_post_stories can_edit_stories can_delete_stories can_pin_messages
-        can_send_welcome_messages""".split()
+        can_send_welcome_messages can_manage_topics""".split()
         return {
             "status": status,
             "user": user,
             "can_be_edited": False,
             "is_anonymous": False,
             "can_promote_members": False,
-            "can_manage_topics": False,
             **dict.fromkeys(rights, True),
         }
     if status == "restricted":
@@ -1227,6 +1320,7 @@ class Emulator:
     Where it knowingly differs from Telegram: webhooks may use http:// and are delivered one
     update at a time; a bare ``&`` in HTML is rejected; edits are not rate limited; privacy mode
     treats every plain ``/command`` as meant for the bot (there is no "last bot that spoke");
+    documents come as uploads or file_ids only (no HTTP URLs), and private chats have no topics;
     users, groups and message ids are made up by the tests through ``/_emu``.
     """
 
@@ -1235,7 +1329,9 @@ class Emulator:
         self.default_username = default_username
         # Never reset: a running bot keeps its offset across /_emu/reset, as real update ids only grow.
         self._update_ids = itertools.count(1)
+        # Never reset either, so a file_id or poll id kept from an earlier test can't name a new one.
         self._poll_ids = itertools.count(1)
+        self._file_numbers = itertools.count(1)
         self._clear()
 
     def _clear(self) -> None:
@@ -1245,6 +1341,7 @@ class Emulator:
         self.bots: dict[str, BotState] = {}
         self.messages: dict[tuple[Any, ...], dict[int, dict[str, Any]]] = {}
         self.message_ids: dict[tuple[Any, ...], int] = {}
+        self.files: dict[str, StoredFile] = {}
         self.next_user_id = 1_000_001
         self.next_group_number = 1
         self.callback_sequence = 0
@@ -1253,6 +1350,9 @@ class Emulator:
         for bot in self.bots.values():
             bot.retired = True
             self._stop_webhook(bot)
+            for poll in bot.polls.values():
+                if poll["timer"] is not None:
+                    poll["timer"].cancel()
             bot.notify()
         self._clear()
 
@@ -1410,6 +1510,15 @@ class Emulator:
         status, body = await self.call(bot, entry[0], entry[1], params)
         return web.json_response(body, status=status)
 
+    async def handle_file_download(self, request: web.Request) -> web.Response:
+        """``GET /file/bot<token>/<file_path>``, where a bot downloads what getFile described."""
+        bot = self.bots.get(request.match_info["token"])
+        path = request.match_info["path"]
+        found = next((f for f in self.files.values() if f.file_path == path), None)
+        if found is None or bot is None or found.owner != bot.id:
+            return web.json_response(ApiError(404, "Not Found").body(), status=404)
+        return web.Response(body=found.data, content_type="application/octet-stream")
+
     # ----------------------------------------------------------------------------- webhook delivery
 
     def _start_webhook(self, bot: BotState) -> None:
@@ -1481,6 +1590,50 @@ class Emulator:
             raise bad_request("message to be replied not found")
         return target
 
+    def _thread(self, chat: ChatRef, requested: int | None, reply_to: dict[str, Any] | None, sender: int) -> int | None:
+        """The message thread a new message lands in, checked like the Bot API checks message_thread_id."""
+        group = chat.group
+        thread = None
+        if requested and group is None:
+            # Private chats only have topics for bots that enabled them, which emulated bots never do.
+            raise bad_request("message thread not found")
+        if requested and group is not None and group.is_forum:
+            if requested not in group.topics:
+                raise bad_request("message thread not found")
+            thread = requested
+        elif reply_to is not None and group is not None and group.type == "supergroup":
+            # Outside forums Telegram ignores message_thread_id. A reply stays in the topic of the message it
+            # answers; in other supergroups it joins that message's reply thread, so it carries message_thread_id.
+            thread = reply_to.get("message_thread_id")
+            if thread is None and not group.is_forum:
+                thread = reply_to["message_id"]
+        topic = group.topics.get(thread) if group is not None and thread else None
+        if topic is not None and topic.is_closed and group.members.get(sender) not in ("administrator", "creator"):
+            raise bad_request("TOPIC_CLOSED")
+        return thread
+
+    def _place(
+        self, bot: BotState, chat: ChatRef, message: dict[str, Any], thread: int | None, reply_to: dict[str, Any] | None
+    ) -> None:
+        """Set a new message's thread fields and the message it replies to."""
+        if thread:
+            message["message_thread_id"] = thread
+            if chat.group is not None and chat.group.is_forum:
+                message["is_topic_message"] = True
+                # Telegram shows every topic message as a reply to the service message that created the topic.
+                reply_to = reply_to or self.find_message(bot, chat, thread)
+        if reply_to is not None:
+            message["reply_to_message"] = _without_reply(reply_to)
+
+    def _prepare_send(self, bot: BotState, p: Params) -> tuple[ChatRef, dict[str, Any] | None, int | None]:
+        """The checks every sending method makes before a message exists: chat, rights, reply, thread, flood."""
+        chat = self.resolve_chat(p.raw("chat_id"))
+        self.check_can_send(bot, chat)
+        reply_to = self._reply_target(bot, chat, p)
+        thread = self._thread(chat, p.integer("message_thread_id"), reply_to, bot.id)
+        self._take_rate(bot, chat)
+        return chat, reply_to, thread
+
     def _bot_message(
         self,
         bot: BotState,
@@ -1490,14 +1643,10 @@ class Emulator:
         markup: dict[str, Any] | None,
         p: Params,
         reply_to: dict[str, Any] | None,
+        thread: int | None,
     ) -> dict[str, Any]:
         message: dict[str, Any] = {"message_id": 0, "from": bot.user(), "chat": chat.api(), "date": int(time.time())}
-        thread = p.integer("message_thread_id")
-        if thread and chat.group is not None and chat.group.is_forum:
-            message["message_thread_id"] = thread
-            message["is_topic_message"] = True
-        if reply_to is not None:
-            message["reply_to_message"] = _without_reply(reply_to)
+        self._place(bot, chat, message, thread, reply_to)
         message.update(content)
         if _inline_markup(markup):
             message["reply_markup"] = markup
@@ -1512,9 +1661,12 @@ class Emulator:
             "entities": content.get("entities", []),
             "raw_text": p.text("text"),
             "parse_mode": p.text("parse_mode"),
+            "caption": content.get("caption"),
+            "caption_entities": content.get("caption_entities", []),
+            "document": content.get("document"),
             "reply_markup": markup,
             "reply_to_message_id": reply_to["message_id"] if reply_to else None,
-            "message_thread_id": thread,
+            "message_thread_id": message.get("message_thread_id"),
             "disable_notification": p.flag("disable_notification"),
             "protect_content": p.flag("protect_content"),
             "link_preview_options": content.get("link_preview_options"),
@@ -1701,10 +1853,7 @@ class Emulator:
             raise bad_request("message is too long")
         markup = parse_reply_markup(p.raw("reply_markup"))
         preview = p.json("link_preview_options", "can't parse link preview options JSON object")
-        chat = self.resolve_chat(p.raw("chat_id"))
-        self.check_can_send(bot, chat)
-        reply_to = self._reply_target(bot, chat, p)
-        self._take_rate(bot, chat)
+        chat, reply_to, thread = self._prepare_send(bot, p)
         content: dict[str, Any] = {"text": text}
         if entities:
             content["entities"] = entities
@@ -1712,7 +1861,70 @@ class Emulator:
             content["link_preview_options"] = preview
         elif p.flag("disable_web_page_preview"):
             content["link_preview_options"] = {"is_disabled": True}
-        return self._bot_message(bot, chat, "sendMessage", content, markup, p, reply_to)
+        return self._bot_message(bot, chat, "sendMessage", content, markup, p, reply_to, thread)
+
+    def _input_document(self, bot: BotState, p: Params) -> StoredFile | Upload:
+        """The document to send: a new upload, or a file this bot sent before, named by its file_id."""
+        document = p.file("document")
+        if document is None:
+            raise bad_request("there is no document in the request")
+        if isinstance(document, Upload):
+            if not document.data:
+                raise bad_request("file must be non-empty")
+            return document
+        known = self.files.get(document.strip())
+        if known is None or known.owner != bot.id:
+            raise bad_request("wrong file identifier/HTTP URL specified")
+        return known
+
+    def _store_upload(self, bot: BotState, upload: Upload) -> StoredFile:
+        number = next(self._file_numbers)
+        name = upload.filename or "document"
+        suffix = name[name.rfind(".") :] if "." in name else ""
+        # Telegram names the type after the file name; the part's own Content-Type is a last resort.
+        mime_type = mimetypes.guess_type(name)[0] or upload.content_type or "application/octet-stream"
+        stored = StoredFile(
+            owner=bot.id,
+            file_id="BQACAgIAAxkBAA" + _b64(f"{bot.id}:{number}"),
+            file_unique_id="AgAD" + _b64(str(number)),
+            file_path=f"documents/file_{number}{suffix}",
+            file_name=name,
+            mime_type=mime_type,
+            data=upload.data,
+        )
+        self.files[stored.file_id] = stored
+        return stored
+
+    @api_method("sendDocument")
+    async def _send_document(self, bot: BotState, p: Params) -> Any:
+        document = self._input_document(bot, p)
+        caption, entities = format_text(
+            p.text("caption"), p.text("parse_mode"), p.raw("caption_entities"), self.user_dict
+        )
+        if len(caption) > MAX_CAPTION_LENGTH:
+            raise bad_request("message caption is too long")
+        markup = parse_reply_markup(p.raw("reply_markup"))
+        chat, reply_to, thread = self._prepare_send(bot, p)
+        if isinstance(document, Upload):
+            document = self._store_upload(bot, document)
+        content: dict[str, Any] = {"document": document.document()}
+        if caption:
+            content["caption"] = caption
+            if entities:
+                content["caption_entities"] = entities
+        return self._bot_message(bot, chat, "sendDocument", content, markup, p, reply_to, thread)
+
+    @api_method("getFile")
+    async def _get_file(self, bot: BotState, p: Params) -> Any:
+        stored = self.files.get((p.text("file_id") or "").strip())
+        if stored is None or stored.owner != bot.id:
+            raise bad_request("invalid file_id")
+        return {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": len(stored.data),
+            "file_path": stored.file_path,
+        }
 
     @api_method("sendPoll")
     async def _send_poll(self, bot: BotState, p: Params) -> Any:
@@ -1734,13 +1946,18 @@ class Emulator:
         poll_type = p.text("type") or "regular"
         if poll_type not in ("regular", "quiz"):
             raise bad_request("wrong poll type specified")
+        correct = self._correct_options(p, len(options)) if poll_type == "quiz" else []
+        now = int(time.time())
+        open_period = max(p.integer("open_period") or 0, 0)
+        close_date = p.integer("close_date") or 0
+        if open_period:
+            close_date = now + open_period
+        elif close_date:
+            open_period = max(close_date - now, 0)
         markup = parse_reply_markup(p.raw("reply_markup"))
-        chat = self.resolve_chat(p.raw("chat_id"))
-        self.check_can_send(bot, chat)
-        reply_to = self._reply_target(bot, chat, p)
-        self._take_rate(bot, chat)
+        chat, reply_to, thread = self._prepare_send(bot, p)
         poll: dict[str, Any] = {
-            "id": str(5_000_000_000_000_000_000 + next(self._poll_ids)),
+            "id": str(POLL_ID_BASE + next(self._poll_ids)),
             "question": question,
             "options": [
                 {"persistent_id": str(index), "text": text.strip(), "voter_count": 0}
@@ -1751,14 +1968,71 @@ class Emulator:
             "is_anonymous": p.flag("is_anonymous", default=True),
             "type": poll_type,
             "allows_multiple_answers": p.flag("allows_multiple_answers"),
-            "allows_revoting": True,
-            "members_only": False,
+            # Voters may change their mind in a regular poll, not in a quiz, unless the bot says otherwise.
+            "allows_revoting": p.flag("allows_revoting", default=poll_type != "quiz"),
+            "members_only": p.flag("members_only"),
         }
+        if open_period and close_date:
+            poll["open_period"], poll["close_date"] = open_period, close_date
         if poll_type == "quiz":
-            poll["correct_option_id"] = p.integer("correct_option_id") or 0
+            if len(correct) == 1:
+                poll["correct_option_id"] = correct[0]
+            poll["correct_option_ids"] = correct
             if p.has("explanation"):
                 poll["explanation"] = p.text("explanation")
-        return self._bot_message(bot, chat, "sendPoll", {"poll": poll}, markup, p, reply_to)
+        message = self._bot_message(bot, chat, "sendPoll", {"poll": poll}, markup, p, reply_to, thread)
+        state = {"poll": poll, "chat_id": chat.id, "message_id": message["message_id"], "votes": {}, "timer": None}
+        if close_date and not poll["is_closed"]:
+            delay = max(close_date - time.time(), 0)
+            state["timer"] = asyncio.get_running_loop().call_later(delay, self._close_poll, bot, poll["id"])
+        bot.polls[poll["id"]] = state
+        return message
+
+    @staticmethod
+    def _correct_options(p: Params, count: int) -> list[int]:
+        raw = p.json("correct_option_ids", "can't parse correct option identifiers JSON object")
+        if raw is None:
+            raw = [p.integer("correct_option_id") or 0]
+        if not isinstance(raw, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in raw):
+            raise bad_request("expected an Array of correct option identifiers")
+        if not raw or not all(0 <= i < count for i in raw):
+            raise bad_request("invalid correct option identifier specified")
+        return sorted(set(raw))
+
+    def _close_poll(self, bot: BotState, poll_id: str) -> None:
+        """Close a poll when its time is up or the bot stops it; Telegram then sends the final state."""
+        state = bot.polls[poll_id]
+        if state["timer"] is not None:
+            state["timer"].cancel()
+            state["timer"] = None
+        if state["poll"]["is_closed"]:
+            return
+        state["poll"]["is_closed"] = True
+        self.queue_update(bot, "poll", state["poll"])
+
+    @api_method("stopPoll")
+    async def _stop_poll(self, bot: BotState, p: Params) -> Any:
+        markup = parse_reply_markup(p.raw("reply_markup"), inline_only=True)
+        if not p.has("chat_id") or not p.has("message_id"):
+            raise bad_request("message identifier is not specified")
+        chat = self.resolve_chat(p.raw("chat_id"))
+        message = self.find_message(bot, chat, p.integer("message_id"))
+        if message is None:
+            raise bad_request("message with poll to stop not found")
+        if "poll" not in message:
+            raise bad_request("message is not a poll")
+        if message["from"]["id"] != bot.id:
+            raise bad_request("poll can't be stopped")
+        state = bot.polls[message["poll"]["id"]]
+        if state["poll"]["is_closed"]:
+            raise bad_request("poll has already been closed")
+        self._close_poll(bot, state["poll"]["id"])
+        # Like the edit methods, stopPoll leaves the message with exactly the keyboard it was given.
+        message.pop("reply_markup", None)
+        if markup:
+            message["reply_markup"] = markup
+        self._record_edit(bot, chat, message, "stopPoll", p)
+        return copy.deepcopy(state["poll"])
 
     @api_method("editMessageText")
     async def _edit_message_text(self, bot: BotState, p: Params) -> Any:
@@ -1809,8 +2083,11 @@ class Emulator:
         foreign = message["from"]["id"] != bot.id and chat.group is not None
         if foreign and chat.group.members.get(bot.id) not in ("administrator", "creator"):  # type: ignore[union-attr]
             raise bad_request("message can't be deleted")
-        del self.messages[self.chat_key(bot, chat)][message["message_id"]]
-        record = bot.sent_index.get((chat.id, message["message_id"]))
+        self._remove_message(bot, chat, message["message_id"])
+
+    def _remove_message(self, bot: BotState, chat: ChatRef, message_id: int) -> None:
+        del self.messages[self.chat_key(bot, chat)][message_id]
+        record = bot.sent_index.get((chat.id, message_id))
         if record is not None:
             record["deleted"] = True
             record["deleted_at"] = time.time()
@@ -1905,6 +2182,107 @@ class Emulator:
             return _member(user.api(), "member" if user_id == chat.id else "left")
         assert chat.group is not None
         return _member(user.api(), chat.group.members.get(user_id, "left"))
+
+    def _forum(self, bot: BotState, chat: ChatRef) -> Group:
+        if chat.group is None or not chat.group.is_forum:
+            raise bad_request("the chat is not a forum")
+        self.check_can_send(bot, chat)
+        return chat.group
+
+    def _managed_topic(self, bot: BotState, p: Params) -> tuple[ChatRef, Group, Topic]:
+        """The topic a management method names; administrators manage every topic, others only their own."""
+        chat = self.resolve_chat(p.raw("chat_id"))
+        group = self._forum(bot, chat)
+        topic = group.topics.get(p.integer("message_thread_id") or 0)
+        if topic is None:
+            raise bad_request("topic not found")
+        if topic.creator != bot.id and group.members.get(bot.id) not in ("administrator", "creator"):
+            raise bad_request("CHAT_ADMIN_REQUIRED")
+        return chat, group, topic
+
+    def _topic_name(self, raw: str | None) -> str:
+        name = (raw or "").strip()
+        if not name:
+            raise bad_request("title must be non-empty")
+        return name[:128]
+
+    def open_topic(
+        self, bot: BotState, group: Group, sender: dict[str, Any], name: str, color: int, emoji: str | None
+    ) -> tuple[Topic, dict[str, Any]]:
+        """Create a topic: its service message comes first and lends the topic its id."""
+        message: dict[str, Any] = {"message_id": 0, "from": sender}
+        if sender["id"] == ANONYMOUS_ADMIN["id"]:
+            message["sender_chat"] = group.api()
+        message.update(chat=group.api(), date=int(time.time()))
+        self.store_message(bot, ChatRef(group.id, group=group), message)
+        topic = Topic(message["message_id"], name, color, sender["id"], emoji)
+        group.topics[topic.message_thread_id] = topic
+        message["message_thread_id"] = topic.message_thread_id
+        message["is_topic_message"] = True
+        created: dict[str, Any] = {"name": name, "icon_color": color}
+        if emoji:
+            created["icon_custom_emoji_id"] = emoji
+        message["forum_topic_created"] = created
+        return topic, message
+
+    def _topic_service(self, bot: BotState, chat: ChatRef, topic: Topic, content: dict[str, Any]) -> None:
+        """A service message the bot's own topic change leaves in the topic (the bot gets no update for it)."""
+        message: dict[str, Any] = {"message_id": 0, "from": bot.user(), "chat": chat.api(), "date": int(time.time())}
+        self._place(bot, chat, message, topic.message_thread_id, None)
+        message.update(content)
+        self.store_message(bot, chat, message)
+
+    @api_method("createForumTopic")
+    async def _create_forum_topic(self, bot: BotState, p: Params) -> Any:
+        chat = self.resolve_chat(p.raw("chat_id"))
+        group = self._forum(bot, chat)
+        if group.members.get(bot.id) not in ("administrator", "creator"):
+            raise bad_request("not enough rights to create a topic")
+        name = self._topic_name(p.text("name"))
+        color = p.integer("icon_color") or DEFAULT_TOPIC_COLOR
+        topic, _ = self.open_topic(bot, group, bot.user(), name, color, p.text("icon_custom_emoji_id"))
+        return topic.api()
+
+    @api_method("editForumTopic")
+    async def _edit_forum_topic(self, bot: BotState, p: Params) -> Any:
+        chat, _, topic = self._managed_topic(bot, p)
+        edited: dict[str, Any] = {}
+        if p.has("name") and p.text("name") != topic.name:
+            topic.name = edited["name"] = self._topic_name(p.text("name"))
+        emoji = p.text("icon_custom_emoji_id") or None  # an empty one removes the icon, as on Telegram
+        if "icon_custom_emoji_id" in p.values and emoji != topic.icon_custom_emoji_id:
+            topic.icon_custom_emoji_id = emoji
+            edited["icon_custom_emoji_id"] = emoji or ""
+        if not edited:
+            raise bad_request("TOPIC_NOT_MODIFIED")
+        self._topic_service(bot, chat, topic, {"forum_topic_edited": edited})
+        return True
+
+    async def _toggle_topic(self, bot: BotState, p: Params, closed: bool) -> bool:
+        chat, _, topic = self._managed_topic(bot, p)
+        if topic.is_closed == closed:
+            raise bad_request("TOPIC_NOT_MODIFIED")
+        topic.is_closed = closed
+        self._topic_service(bot, chat, topic, {"forum_topic_closed" if closed else "forum_topic_reopened": {}})
+        return True
+
+    @api_method("closeForumTopic")
+    async def _close_forum_topic(self, bot: BotState, p: Params) -> Any:
+        return await self._toggle_topic(bot, p, closed=True)
+
+    @api_method("reopenForumTopic")
+    async def _reopen_forum_topic(self, bot: BotState, p: Params) -> Any:
+        return await self._toggle_topic(bot, p, closed=False)
+
+    @api_method("deleteForumTopic")
+    async def _delete_forum_topic(self, bot: BotState, p: Params) -> Any:
+        chat, group, topic = self._managed_topic(bot, p)
+        del group.topics[topic.message_thread_id]
+        # Deleting a topic deletes every message in it.
+        stored = self.messages.get(self.chat_key(bot, chat), {})
+        for message_id in [i for i, m in stored.items() if m.get("message_thread_id") == topic.message_thread_id]:
+            self._remove_message(bot, chat, message_id)
+        return True
 
     @api_method("getChatMember")
     async def _get_chat_member(self, bot: BotState, p: Params) -> Any:
@@ -2074,6 +2452,8 @@ class Emulator:
         bot_status = data.get("bot_status", "member")
         if bot_status not in MEMBER_STATUSES:
             raise ControlError(400, f"bot_status must be one of {sorted(MEMBER_STATUSES)}")
+        if data.get("is_forum") and kind != "supergroup":
+            raise ControlError(400, "only a supergroup can be a forum")
         group = Group(
             id=group_id,
             title=str(data.get("title") or f"Group {-group_id}"),
@@ -2092,6 +2472,9 @@ class Emulator:
                 raise ControlError(400, f"member status must be one of {sorted(MEMBER_STATUSES)}")
             group.members[self._user(user_id).id] = status
         self.groups[group_id] = group
+        if group.is_forum:
+            # Message 1 of a forum is the General topic's root, so no topic gets id 1 (General's own id).
+            self.message_ids.setdefault(("group", group.id), 1)
         added_by = data.get("added_by")
         if added_by is not None and bot_status in PRESENT_STATUSES:
             actor = self._user(added_by)
@@ -2139,14 +2522,16 @@ class Emulator:
         elif chat.group is not None and chat.group.members.get(user.id, "left") not in PRESENT_STATUSES:
             raise ControlError(409, f"user {user.id} is not a member of group {chat.id}; POST /_emu/join first")
         message: dict[str, Any] = {"message_id": 0, "from": user.api(), "chat": chat.api(), "date": int(time.time())}
-        if data.get("message_thread_id") and chat.group is not None and chat.group.is_forum:
-            message["message_thread_id"] = int(data["message_thread_id"])
-            message["is_topic_message"] = True
+        target = None
         if data.get("reply_to_message_id") is not None:
             target = self.find_message(bot, chat, int(data["reply_to_message_id"]))
             if target is None:
                 raise ControlError(404, f"message {data['reply_to_message_id']} not found in chat {chat.id}")
-            message["reply_to_message"] = _without_reply(target)
+        requested = data.get("message_thread_id")
+        if requested and (chat.group is None or not chat.group.is_forum):
+            raise ControlError(409, f"chat {chat.id} is not a forum, so it has no topic {requested}")
+        thread = self._thread(chat, int(requested) if requested else None, target, user.id)
+        self._place(bot, chat, message, thread, target)
         message["text"] = text
         entities = data.get("entities")
         entities = find_entities(text) if entities is None else _clean_entities(text, entities, self.user_dict)
@@ -2262,6 +2647,93 @@ class Emulator:
             "callback_query": query,
         }
 
+    def create_topic(self, bot: BotState, data: dict[str, Any]) -> dict[str, Any]:
+        """A user (or, without ``from``, an anonymous administrator) opens a topic in a forum."""
+        group = self._group(data.get("chat_id"))
+        if not group.is_forum:
+            raise ControlError(409, f"group {group.id} is not a forum; create it with is_forum=true")
+        sender = ANONYMOUS_ADMIN
+        if data.get("from") is not None:
+            user = self._user(data["from"])
+            if group.members.get(user.id) not in PRESENT_STATUSES:
+                raise ControlError(409, f"user {user.id} is not a member of group {group.id}; POST /_emu/join first")
+            sender = user.api()
+        name = self._topic_name(data.get("name"))
+        color = int(data.get("icon_color") or DEFAULT_TOPIC_COLOR)
+        topic, message = self.open_topic(bot, group, dict(sender), name, color, data.get("icon_custom_emoji_id"))
+        seen = self._group_sees(bot, group, message, service=True)
+        update_id = self.queue_update(bot, "message", message) if seen else None
+        return {**topic.api(), "update_id": update_id, "message": message}
+
+    def answer_poll(self, bot: BotState, data: dict[str, Any]) -> dict[str, Any]:
+        """A user votes in one of the bot's polls; an empty ``option_ids`` takes the vote back."""
+        user = self._user(data.get("from", data.get("user_id")))
+        state = bot.polls.get(str(data.get("poll_id")))
+        if state is None:
+            raise ControlError(404, f"the bot sent no poll {data.get('poll_id')!r}")
+        poll = state["poll"]
+        chat_id = state["chat_id"]
+        group = self.groups.get(chat_id)
+        allowed = user.id == chat_id if group is None else group.members.get(user.id) in PRESENT_STATUSES
+        if not allowed:
+            raise ControlError(409, f"user {user.id} can't see chat {chat_id}, where poll {poll['id']} is")
+        if poll["is_closed"]:
+            raise ControlError(409, f"poll {poll['id']} is closed")
+        chosen = data.get("option_ids")
+        if not isinstance(chosen, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in chosen):
+            raise ControlError(400, "option_ids must be a list of option indexes")
+        if not all(0 <= i < len(poll["options"]) for i in chosen) or len(set(chosen)) != len(chosen):
+            raise ControlError(400, f"option_ids {chosen} must be distinct indexes below {len(poll['options'])}")
+        if len(chosen) > 1 and not poll["allows_multiple_answers"]:
+            raise ControlError(400, f"poll {poll['id']} takes one answer")
+        previous = state["votes"].get(user.id, [])
+        if not chosen and not previous:
+            raise ControlError(409, f"user {user.id} has no vote to take back in poll {poll['id']}")
+        if previous and not poll["allows_revoting"]:
+            raise ControlError(409, f"poll {poll['id']} doesn't let voters change their answer")
+        for index in previous:
+            poll["options"][index]["voter_count"] -= 1
+        for index in chosen:
+            poll["options"][index]["voter_count"] += 1
+        if chosen:
+            state["votes"][user.id] = sorted(chosen)
+        else:
+            del state["votes"][user.id]
+        poll["total_voter_count"] = len(state["votes"])
+        answer_update_id = None
+        if not poll["is_anonymous"]:
+            answer = {
+                "poll_id": poll["id"],
+                "user": user.api(),
+                "option_ids": sorted(chosen),
+                "option_persistent_ids": [poll["options"][i]["persistent_id"] for i in sorted(chosen)],
+            }
+            answer_update_id = self.queue_update(bot, "poll_answer", answer)
+        # Telegram tells a bot every new state of the polls it sent, anonymous or not.
+        poll_update_id = self.queue_update(bot, "poll", poll)
+        return {"poll_answer_update_id": answer_update_id, "poll_update_id": poll_update_id, "poll": poll}
+
+    def _polls(self, bot: BotState) -> list[dict[str, Any]]:
+        return [
+            {
+                "poll": state["poll"],
+                "chat_id": state["chat_id"],
+                "message_id": state["message_id"],
+                "votes": {str(user_id): options for user_id, options in state["votes"].items()},
+            }
+            for state in bot.polls.values()
+        ]
+
+    def _document(self, bot: BotState, data: dict[str, Any]) -> dict[str, Any]:
+        stored = self.files.get(str(data.get("file_id")))
+        if stored is None or stored.owner != bot.id:
+            raise ControlError(404, f"the bot uploaded no file {data.get('file_id')!r}")
+        return {**stored.document(), "file_path": stored.file_path, "data": base64.b64encode(stored.data).decode()}
+
+    def _topics(self, data: dict[str, Any]) -> list[dict[str, Any]]:
+        group = self._group(data.get("chat_id"))
+        return [{**topic.api(), "is_closed": topic.is_closed} for topic in group.topics.values()]
+
     def set_member(self, bot: BotState, data: dict[str, Any]) -> dict[str, Any]:
         group = self._group(data.get("chat_id"))
         status = data.get("status", "member")
@@ -2311,37 +2783,41 @@ class Emulator:
     def create_app(self) -> web.Application:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self.handle_bot_api)
-        control: dict[str, tuple[str, Callable[[BotState, dict[str, Any]], Any]]] = {
-            "users": ("POST", lambda bot, d: self.create_user(d).api()),
-            "groups": ("POST", self._group_result),
-            "members": ("POST", self.set_member),
-            "bot": ("POST", self._configure_bot),
-            "send": ("POST", self.user_sends),
-            "press": ("POST", self.press),
-            "start": ("POST", self.start),
-            "block": ("POST", self.block),
-            "join": ("POST", lambda bot, d: self.join(bot, d, joining=True)),
-            "leave": ("POST", lambda bot, d: self.join(bot, d, joining=False)),
-            "limits": ("POST", self._set_limits),
-            "fail": ("POST", lambda bot, d: {"faults": self.add_fault(bot, d)}),
-            "reset": ("POST", lambda bot, d: self._reset_result()),
-            "sent": (
-                "GET",
-                lambda bot, d: [r for r in bot.sent if "chat_id" not in d or r["chat_id"] == int(d["chat_id"])],
-            ),
-            "messages": ("GET", lambda bot, d: self._chat_messages(bot, d)),
-            "commands": ("GET", lambda bot, d: list(bot.commands.values())),
-            "callback_answers": ("GET", lambda bot, d: bot.callback_answers),
-            "actions": (
-                "GET",
-                lambda bot, d: [a for a in bot.chat_actions if "chat_id" not in d or a["chat_id"] == int(d["chat_id"])],
-            ),
-            "pending": ("GET", lambda bot, d: bot.updates),
-            "stats": ("GET", lambda bot, d: self.stats(bot)),
-            "calls": ("GET", lambda bot, d: list(bot.call_log)),
-            "health": ("GET", lambda bot, d: {"ok": True}),
+        app.router.add_get("/file/bot{token}/{path:.+}", self.handle_file_download)
+        control: dict[tuple[str, str], Callable[[BotState, dict[str, Any]], Any]] = {
+            ("POST", "users"): lambda bot, d: self.create_user(d).api(),
+            ("POST", "groups"): self._group_result,
+            ("POST", "members"): self.set_member,
+            ("POST", "bot"): self._configure_bot,
+            ("POST", "send"): self.user_sends,
+            ("POST", "press"): self.press,
+            ("POST", "topics"): self.create_topic,
+            ("POST", "poll_answer"): self.answer_poll,
+            ("POST", "start"): self.start,
+            ("POST", "block"): self.block,
+            ("POST", "join"): lambda bot, d: self.join(bot, d, joining=True),
+            ("POST", "leave"): lambda bot, d: self.join(bot, d, joining=False),
+            ("POST", "limits"): self._set_limits,
+            ("POST", "fail"): lambda bot, d: {"faults": self.add_fault(bot, d)},
+            ("POST", "reset"): lambda bot, d: self._reset_result(),
+            ("GET", "sent"): lambda bot, d: [
+                r for r in bot.sent if "chat_id" not in d or r["chat_id"] == int(d["chat_id"])
+            ],
+            ("GET", "messages"): lambda bot, d: self._chat_messages(bot, d),
+            ("GET", "commands"): lambda bot, d: list(bot.commands.values()),
+            ("GET", "callback_answers"): lambda bot, d: bot.callback_answers,
+            ("GET", "actions"): lambda bot, d: [
+                a for a in bot.chat_actions if "chat_id" not in d or a["chat_id"] == int(d["chat_id"])
+            ],
+            ("GET", "pending"): lambda bot, d: bot.updates,
+            ("GET", "polls"): lambda bot, d: self._polls(bot),
+            ("GET", "document"): self._document,
+            ("GET", "topics"): lambda bot, d: self._topics(d),
+            ("GET", "stats"): lambda bot, d: self.stats(bot),
+            ("GET", "calls"): lambda bot, d: list(bot.call_log),
+            ("GET", "health"): lambda bot, d: {"ok": True},
         }
-        for name, (verb, action) in control.items():
+        for (verb, name), action in control.items():
             app.router.add_route(verb, f"/_emu/{name}", self._control_handler(action))
         app.on_cleanup.append(lambda _app: self.shutdown())
         return app

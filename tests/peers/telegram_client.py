@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import time
 from typing import Any
 
@@ -96,9 +97,13 @@ class TelegramEmulator:
         members: list[int | dict[str, Any]] | None = None,
         bot_status: str = "member",
         added_by: int | dict[str, Any] | None = None,
+        is_forum: bool = False,
         **extra: Any,
     ) -> dict[str, Any]:
-        """Create a group the bot is in (``bot_status``); ``added_by`` also queues the my_chat_member update."""
+        """Create a group the bot is in (``bot_status``); ``added_by`` also queues the my_chat_member update.
+
+        ``is_forum`` makes a supergroup with topics (see ``create_topic``).
+        """
         member_list = [m if isinstance(m, dict) and "status" in m else _id(m) for m in members or []]
         return await self._post(
             "groups",
@@ -108,8 +113,34 @@ class TelegramEmulator:
             members=member_list,
             bot_status=bot_status,
             added_by=None if added_by is None else _id(added_by),
+            is_forum=is_forum or None,
             **extra,
         )
+
+    async def create_topic(
+        self,
+        chat_id: int,
+        name: str,
+        user: int | dict[str, Any] | None = None,
+        icon_color: int | None = None,
+        icon_custom_emoji_id: str | None = None,
+    ) -> dict[str, Any]:
+        """``user`` (or an anonymous admin) opens a topic in a forum; the bot gets its forum_topic_created message.
+
+        Returns the ForumTopic fields (``message_thread_id``...) plus ``update_id`` and the service ``message``.
+        """
+        return await self._post(
+            "topics",
+            chat_id=chat_id,
+            name=name,
+            icon_color=icon_color,
+            icon_custom_emoji_id=icon_custom_emoji_id,
+            **{"from": None if user is None else _id(user)},
+        )
+
+    async def topics(self, chat_id: int) -> list[dict[str, Any]]:
+        """The forum's topics, with ``is_closed``."""
+        return await self._get("topics", chat_id=chat_id)
 
     async def add_member(self, chat_id: int, user: int | dict[str, Any], status: str = "member") -> dict[str, Any]:
         """Put a user into a group silently (no update); use ``join`` for the real thing."""
@@ -132,8 +163,12 @@ class TelegramEmulator:
         chat_id: int | None = None,
         reply_to_message_id: int | None = None,
         entities: list[dict[str, Any]] | None = None,
+        thread_id: int | None = None,
     ) -> dict[str, Any]:
-        """A user writes ``text`` in their private chat with the bot, or in group ``chat_id``."""
+        """A user writes ``text`` in their private chat with the bot, or in group ``chat_id``.
+
+        ``thread_id`` picks a forum topic; without it a forum message goes to the General topic.
+        """
         return await self._post(
             "send",
             **{"from": _id(user)},
@@ -141,6 +176,7 @@ class TelegramEmulator:
             chat_id=chat_id,
             reply_to_message_id=reply_to_message_id,
             entities=entities,
+            message_thread_id=thread_id,
         )
 
     async def press(
@@ -162,6 +198,14 @@ class TelegramEmulator:
             text=text,
             force=force or None,
         )
+
+    async def answer_poll(self, user: int | dict[str, Any], poll_id: str, option_ids: list[int]) -> dict[str, Any]:
+        """A user votes in a poll the bot sent (option indexes; ``[]`` takes the vote back).
+
+        Queues a ``poll_answer`` update for a non-anonymous poll and a ``poll`` update in any case;
+        returns ``poll_answer_update_id``, ``poll_update_id`` and the new ``poll``.
+        """
+        return await self._post("poll_answer", **{"from": _id(user)}, poll_id=poll_id, option_ids=option_ids)
 
     async def start(self, user: int | dict[str, Any], payload: str | None = None) -> dict[str, Any]:
         """A user presses Start (``/start payload``); this also unblocks a bot the user had blocked."""
@@ -185,6 +229,15 @@ class TelegramEmulator:
     async def messages(self, chat_id: int) -> list[dict[str, Any]]:
         """The chat's current messages from everyone, as Message objects."""
         return await self._get("messages", chat_id=chat_id)
+
+    async def document(self, file_id: str) -> tuple[str, str, bytes]:
+        """A file the bot uploaded, as ``(file_name, mime_type, content)``."""
+        found = await self._get("document", file_id=file_id)
+        return found["file_name"], found["mime_type"], base64.b64decode(found["data"])
+
+    async def polls(self) -> list[dict[str, Any]]:
+        """The bot's polls: ``poll`` (current state), ``chat_id``, ``message_id`` and ``votes`` by user id."""
+        return await self._get("polls")
 
     async def commands(self) -> list[dict[str, Any]]:
         return await self._get("commands")

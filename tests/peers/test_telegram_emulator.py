@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
 from aiogram import Bot, Dispatcher, F, html
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -19,12 +20,14 @@ from aiogram.exceptions import (
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import (
     BotCommand,
+    BufferedInputFile,
     BotCommandScopeAllGroupChats,
     BotCommandScopeChat,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
+    ReplyParameters,
 )
 from aiohttp import web
 
@@ -33,6 +36,7 @@ from tests.peers.telegram_fixture import RunningEmulator
 from tests.peers.telegram_fixture import telegram_emulator  # noqa: F401
 
 TOKEN = "123:ABC"
+ICS = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nSUMMARY:Picnic\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
 KEYBOARD = InlineKeyboardMarkup(
     inline_keyboard=[
         [
@@ -387,3 +391,335 @@ async def test_dispatcher_polling_end_to_end(emu: TelegramEmulator, bot: Bot) ->
     finally:
         await dispatcher.stop_polling()
         await polling
+
+
+async def test_send_document_upload_caption_and_download(
+    emu: TelegramEmulator, bot: Bot, telegram_emulator: RunningEmulator  # noqa: F811
+) -> None:
+    """sendDocument takes aiogram's multipart upload, parses the caption, and keeps the bytes for getFile and tests."""
+    alice = await started_user(emu, bot)
+    sent = await bot.send_document(
+        alice["id"],
+        BufferedInputFile(ICS, filename="picnic.ics"),
+        caption="<b>Picnic</b> on Sunday",
+        parse_mode="HTML",
+        reply_markup=KEYBOARD,
+    )
+    document = sent.document
+    assert (document.file_name, document.mime_type, document.file_size) == ("picnic.ics", "text/calendar", len(ICS))
+    assert document.file_id and document.file_unique_id
+    assert sent.caption == "Picnic on Sunday" and sent.text is None
+    assert [(e.type, e.offset, e.length) for e in sent.caption_entities] == [("bold", 0, 6)]
+    assert sent.reply_markup.inline_keyboard[0][0].callback_data == "vote:yes"
+    assert await emu.document(document.file_id) == ("picnic.ics", "text/calendar", ICS)
+    [record] = await emu.sent(alice["id"])
+    assert (record["method"], record["caption"], record["text"]) == ("sendDocument", "Picnic on Sunday", None)
+    assert record["document"]["file_id"] == document.file_id
+    assert record["caption_entities"] == [{"type": "bold", "offset": 0, "length": 6}]
+
+    described = await bot.get_file(document.file_id)
+    assert described.file_path.startswith("documents/") and described.file_path.endswith(".ics")
+    assert described.file_size == len(ICS)
+    assert (await bot.download(document.file_id)).read() == ICS
+
+    # A file_id sends the same file again without uploading it.
+    again = await bot.send_document(
+        alice["id"], document.file_id, caption="Again", reply_parameters=ReplyParameters(message_id=sent.message_id)
+    )
+    assert again.document.file_unique_id == document.file_unique_id and again.caption == "Again"
+    assert again.reply_to_message.message_id == sent.message_id
+
+    with pytest.raises(TelegramBadRequest, match="wrong file identifier/HTTP URL specified"):
+        await bot.send_document(alice["id"], "no-such-file")
+    with pytest.raises(TelegramBadRequest, match="file must be non-empty"):
+        await bot.send_document(alice["id"], BufferedInputFile(b"", filename="empty.txt"))
+    with pytest.raises(TelegramBadRequest, match="message caption is too long"):
+        await bot.send_document(alice["id"], document.file_id, caption="c" * 1025)
+    with pytest.raises(TelegramBadRequest, match="invalid file_id"):
+        await bot.get_file("no-such-file")
+    # File ids belong to the bot that uploaded the file.
+    other = Bot("456:DEF", session=AiohttpSession(api=TelegramAPIServer.from_base(telegram_emulator.base_url)))
+    try:
+        with pytest.raises(TelegramBadRequest, match="invalid file_id"):
+            await other.get_file(document.file_id)
+    finally:
+        await other.session.close()
+    assert len(await emu.sent(alice["id"])) == 2
+
+
+async def test_multipart_requests_carry_fields_and_files(
+    emu: TelegramEmulator, bot: Bot, telegram_emulator: RunningEmulator  # noqa: F811
+) -> None:
+    """Any method reads multipart fields; a file part may be named directly or through attach://."""
+    alice = await started_user(emu, bot)
+    url = f"{telegram_emulator.base_url}/bot{TOKEN}"
+    async with aiohttp.ClientSession() as session:
+        form = aiohttp.FormData()
+        form.add_field("chat_id", str(alice["id"]))
+        form.add_field("text", "<i>multipart</i>")
+        form.add_field("parse_mode", "HTML")
+        form.add_field("stray", b"ignored", filename="stray.bin")
+        async with session.post(f"{url}/sendMessage", data=form) as response:
+            body = await response.json()
+        assert body["ok"] and body["result"]["text"] == "multipart"
+        assert body["result"]["entities"] == [{"type": "italic", "offset": 0, "length": 9}]
+
+        form = aiohttp.FormData()
+        form.add_field("chat_id", str(alice["id"]))
+        form.add_field("document", b"a,b\n1,2\n", filename="table.csv", content_type="application/octet-stream")
+        async with session.post(f"{url}/sendDocument", data=form) as response:
+            body = await response.json()
+        assert body["ok"], body
+        assert (body["result"]["document"]["file_name"], body["result"]["document"]["mime_type"]) == (
+            "table.csv",
+            "text/csv",
+        )
+
+        form = aiohttp.FormData()
+        form.add_field("chat_id", str(alice["id"]))
+        form.add_field("document", "attach://missing")
+        form.add_field("other", b"x", filename="x.txt")
+        async with session.post(f"{url}/sendDocument", data=form) as response:
+            assert response.status == 400
+            assert (await response.json())["description"] == "Bad Request: there is no document in the request"
+
+
+async def test_forum_topics_messages_and_replies(emu: TelegramEmulator, bot: Bot) -> None:
+    """Topic messages carry message_thread_id and is_topic_message; replies stay in the topic; General has none."""
+    alice = await emu.create_user(first_name="Alice")
+    group = await emu.create_group("Relais forum", members=[alice], bot_status="administrator", is_forum=True)
+    chat = await bot.get_chat(group["id"])
+    assert chat.is_forum is True
+
+    events = await bot.create_forum_topic(group["id"], "Events")
+    assert (events.name, events.icon_color) == ("Events", 7322096)
+    assert events.message_thread_id > 1, "topic ids are message ids and never General's id 1"
+    thread = events.message_thread_id
+
+    opened = await emu.create_topic(group["id"], "Chatter", user=alice)
+    [update] = await bot.get_updates(offset=opened["update_id"])
+    assert update.message.forum_topic_created.name == "Chatter"
+    assert (update.message.message_thread_id, update.message.is_topic_message) == (opened["message_thread_id"], True)
+    assert {t["name"] for t in await emu.topics(group["id"])} == {"Events", "Chatter"}
+
+    asked = await emu.send(alice, "Who comes to the picnic?", chat_id=group["id"], thread_id=thread)
+    [update] = await bot.get_updates(offset=asked["update_id"])
+    message = update.message
+    assert (message.message_thread_id, message.is_topic_message) == (thread, True)
+    # Telegram shows each topic message as a reply to the topic's creation message.
+    assert message.reply_to_message.forum_topic_created.name == "Events"
+
+    # A reply without message_thread_id lands in the topic of the message it answers.
+    reply = await message.reply("Me!")
+    assert (reply.message_thread_id, reply.is_topic_message) == (thread, True)
+    assert reply.reply_to_message.message_id == message.message_id
+    explicit = await bot.send_message(group["id"], "Bring food", message_thread_id=thread)
+    assert explicit.reply_to_message.message_id == thread
+    general = await bot.send_message(group["id"], "Hello everyone")
+    assert general.message_thread_id is None and general.is_topic_message is None
+    records = {r["text"]: r for r in await emu.sent(group["id"])}
+    assert records["Me!"]["message_thread_id"] == thread and records["Bring food"]["message_thread_id"] == thread
+    assert records["Me!"]["reply_to_message_id"] == message.message_id
+    assert records["Hello everyone"]["message_thread_id"] is None
+
+    in_general = await emu.send(alice, "/help@relais_bot", chat_id=group["id"])
+    assert "message_thread_id" not in in_general["message"] and "is_topic_message" not in in_general["message"]
+
+    with pytest.raises(TelegramBadRequest, match="Bad Request: message thread not found"):
+        await bot.send_message(group["id"], "lost", message_thread_id=999)
+    with pytest.raises(TelegramBadRequest, match="Bad Request: message thread not found"):
+        await bot.send_message(group["id"], "General can't be named", message_thread_id=1)
+    with pytest.raises(EmulatorError, match="message thread not found"):
+        await emu.send(alice, "lost", chat_id=group["id"], thread_id=999)
+
+
+async def test_topic_document_poll_and_button_press(emu: TelegramEmulator, bot: Bot) -> None:
+    """sendDocument and sendPoll go to a topic, and a button pressed there brings the topic message back."""
+    alice = await emu.create_user(first_name="Alice")
+    group = await emu.create_group("Relais forum", members=[alice], bot_status="administrator", is_forum=True)
+    thread = (await bot.create_forum_topic(group["id"], "Events")).message_thread_id
+
+    invite = await bot.send_document(
+        group["id"], BufferedInputFile(ICS, filename="picnic.ics"), caption="Picnic", message_thread_id=thread
+    )
+    assert (invite.message_thread_id, invite.is_topic_message) == (thread, True)
+    poll = await bot.send_poll(group["id"], "Coming?", ["Yes", "No"], is_anonymous=False, message_thread_id=thread)
+    assert poll.message_thread_id == thread
+    asked = await bot.send_message(group["id"], "Confirm?", message_thread_id=thread, reply_markup=KEYBOARD)
+    assert [r["message_thread_id"] for r in await emu.sent(group["id"])] == [thread, thread, thread]
+
+    pressed = await emu.press(alice, asked.message_id, data="vote:yes", chat_id=group["id"])
+    [update] = await bot.get_updates(offset=pressed["update_id"])
+    query_message = update.callback_query.message
+    assert (query_message.message_id, query_message.message_thread_id) == (asked.message_id, thread)
+    assert query_message.is_topic_message is True
+
+
+async def test_topics_of_the_bot_reach_it_in_privacy_mode(emu: TelegramEmulator, bot: Bot) -> None:
+    """In privacy mode the bot sees every message of a topic it created, since each one replies to its message."""
+    alice = await emu.create_user(first_name="Alice")
+    group = await emu.create_group("Relais forum", members=[alice], bot_status="administrator", is_forum=True)
+    own = (await bot.create_forum_topic(group["id"], "Events")).message_thread_id
+    other = await emu.create_topic(group["id"], "Chatter", user=alice)
+    await emu.set_bot_status(group["id"], "member")
+
+    assert (await emu.send(alice, "chatting", chat_id=group["id"], thread_id=own))["delivered"] is True
+    elsewhere = await emu.send(alice, "chatting", chat_id=group["id"], thread_id=other["message_thread_id"])
+    assert elsewhere["delivered"] is False
+    assert (await emu.send(alice, "chatting", chat_id=group["id"]))["delivered"] is False
+
+
+async def test_forum_topic_management(emu: TelegramEmulator, bot: Bot) -> None:
+    """Topics can be renamed, closed (only admins post then), reopened and deleted with their messages."""
+    alice = await emu.create_user(first_name="Alice")
+    group = await emu.create_group("Relais forum", members=[alice], bot_status="administrator", is_forum=True)
+    thread = (await bot.create_forum_topic(group["id"], "Events")).message_thread_id
+
+    assert await bot.edit_forum_topic(group["id"], thread, name="Events 2025") is True
+    with pytest.raises(TelegramBadRequest, match="TOPIC_NOT_MODIFIED"):
+        await bot.edit_forum_topic(group["id"], thread, name="Events 2025")
+    assert await bot.close_forum_topic(group["id"], thread) is True
+    with pytest.raises(TelegramBadRequest, match="TOPIC_NOT_MODIFIED"):
+        await bot.close_forum_topic(group["id"], thread)
+    assert await emu.topics(group["id"]) == [
+        {"message_thread_id": thread, "name": "Events 2025", "icon_color": 7322096, "is_closed": True}
+    ]
+    with pytest.raises(EmulatorError, match="TOPIC_CLOSED"):
+        await emu.send(alice, "can I still write?", chat_id=group["id"], thread_id=thread)
+    # An administrator still posts in a closed topic.
+    assert (await bot.send_message(group["id"], "Closed", message_thread_id=thread)).message_thread_id == thread
+    assert await bot.reopen_forum_topic(group["id"], thread) is True
+    await emu.send(alice, "open again", chat_id=group["id"], thread_id=thread)
+    messages = await emu.messages(group["id"])
+    kinds = [next(k for k in m if k.startswith("forum_topic_") or k == "text") for m in messages]
+    assert kinds == [
+        "forum_topic_created",
+        "forum_topic_edited",
+        "forum_topic_closed",
+        "text",
+        "forum_topic_reopened",
+        "text",
+    ]
+    assert all(m["message_thread_id"] == thread for m in messages)
+
+    assert await bot.delete_forum_topic(group["id"], thread) is True
+    assert await emu.topics(group["id"]) == [] and await emu.messages(group["id"]) == []
+    [record] = await emu.sent(group["id"])
+    assert record["deleted"] is True
+    with pytest.raises(TelegramBadRequest, match="message thread not found"):
+        await bot.send_message(group["id"], "gone", message_thread_id=thread)
+    with pytest.raises(TelegramBadRequest, match="topic not found"):
+        await bot.close_forum_topic(group["id"], thread)
+
+    plain = await emu.create_group("Plain group", bot_status="administrator")
+    with pytest.raises(TelegramBadRequest, match="the chat is not a forum"):
+        await bot.create_forum_topic(plain["id"], "Nope")
+    await emu.set_bot_status(group["id"], "member")
+    with pytest.raises(TelegramBadRequest, match="not enough rights to create a topic"):
+        await bot.create_forum_topic(group["id"], "Nope")
+
+
+async def test_replies_in_plain_supergroups_form_threads(emu: TelegramEmulator, bot: Bot) -> None:
+    """Outside forums a reply carries its thread's root as message_thread_id, and a bot's thread id is ignored."""
+    alice = await emu.create_user(first_name="Alice")
+    group = await emu.create_group("Plain group", members=[alice], bot_status="administrator")
+    root = await bot.send_message(group["id"], "Who comes?", message_thread_id=12345)
+    assert root.message_thread_id is None
+    answer = await emu.send(alice, "Me", chat_id=group["id"], reply_to_message_id=root.message_id)
+    [update] = await bot.get_updates(offset=answer["update_id"])
+    assert (update.message.message_thread_id, update.message.is_topic_message) == (root.message_id, None)
+    follow_up = await update.message.reply("Great")
+    assert follow_up.message_thread_id == root.message_id
+    with pytest.raises(EmulatorError, match="is not a forum"):
+        await emu.send(alice, "x", chat_id=group["id"], thread_id=root.message_id)
+
+
+async def test_poll_answers_counts_and_stop_poll(emu: TelegramEmulator, bot: Bot) -> None:
+    """Votes in a non-anonymous poll reach the bot as poll_answer and poll updates; stopPoll closes it for good."""
+    alice = await emu.create_user(first_name="Alice")
+    bob = await emu.create_user(first_name="Bob")
+    group = await emu.create_group("Relais fans", members=[alice, bob])
+    sent = await bot.send_poll(group["id"], "Picnic on Sunday?", ["Yes", "No", "Maybe"], is_anonymous=False)
+    poll = sent.poll
+    assert (poll.question, [o.text for o in poll.options], [o.voter_count for o in poll.options]) == (
+        "Picnic on Sunday?",
+        ["Yes", "No", "Maybe"],
+        [0, 0, 0],
+    )
+    assert (poll.total_voter_count, poll.is_closed, poll.is_anonymous, poll.type) == (0, False, False, "regular")
+    assert (poll.allows_multiple_answers, poll.allows_revoting) == (False, True)
+    assert (await emu.sent(group["id"]))[0]["poll"]["id"] == poll.id
+
+    voted = await emu.answer_poll(alice, poll.id, [0])
+    updates = await bot.get_updates(offset=voted["poll_answer_update_id"])
+    assert [u.event_type for u in updates] == ["poll_answer", "poll"]
+    answer = updates[0].poll_answer
+    assert (answer.poll_id, answer.user.id, answer.option_ids, answer.option_persistent_ids) == (
+        poll.id,
+        alice["id"],
+        [0],
+        ["0"],
+    )
+    assert [o.voter_count for o in updates[1].poll.options] == [1, 0, 0]
+    await emu.answer_poll(bob, poll.id, [1])
+    changed = await emu.answer_poll(alice, poll.id, [2])
+    assert [o["voter_count"] for o in changed["poll"]["options"]] == [0, 1, 1]
+    assert changed["poll"]["total_voter_count"] == 2
+    retracted = await emu.answer_poll(alice, poll.id, [])
+    [update, _] = await bot.get_updates(offset=retracted["poll_answer_update_id"])
+    assert update.poll_answer.option_ids == [] and update.poll_answer.user.id == alice["id"]
+    assert retracted["poll"]["total_voter_count"] == 1
+    with pytest.raises(EmulatorError, match="takes one answer"):
+        await emu.answer_poll(alice, poll.id, [0, 1])
+
+    stopped = await bot.stop_poll(group["id"], sent.message_id)
+    assert stopped.is_closed is True and [o.voter_count for o in stopped.options] == [0, 1, 0]
+    [polls] = await emu.polls()
+    assert polls["votes"] == {str(bob["id"]): [1]} and polls["poll"]["is_closed"] is True
+    with pytest.raises(EmulatorError, match="is closed"):
+        await emu.answer_poll(alice, poll.id, [0])
+    with pytest.raises(TelegramBadRequest, match="poll has already been closed"):
+        await bot.stop_poll(group["id"], sent.message_id)
+    text = await bot.send_message(group["id"], "not a poll")
+    with pytest.raises(TelegramBadRequest, match="message is not a poll"):
+        await bot.stop_poll(group["id"], text.message_id)
+    with pytest.raises(TelegramBadRequest, match="message with poll to stop not found"):
+        await bot.stop_poll(group["id"], 999)
+
+
+async def test_anonymous_multiple_and_quiz_polls(emu: TelegramEmulator, bot: Bot) -> None:
+    """Anonymous votes only change counts; poll_answer obeys allowed_updates; quizzes refuse a changed answer."""
+    alice = await started_user(emu, bot)
+    anonymous = await bot.send_poll(alice["id"], "Which days?", ["Sat", "Sun", "Mon"], allows_multiple_answers=True)
+    assert anonymous.poll.is_anonymous is True and anonymous.poll.allows_multiple_answers is True
+    voted = await emu.answer_poll(alice, anonymous.poll.id, [0, 2])
+    assert voted["poll_answer_update_id"] is None
+    [update] = await bot.get_updates(offset=voted["poll_update_id"])
+    assert [o.voter_count for o in update.poll.options] == [1, 0, 1] and update.poll.total_voter_count == 1
+
+    named = await bot.send_poll(alice["id"], "Coming?", ["Yes", "No"], is_anonymous=False)
+    await bot.get_updates(offset=update.update_id + 1, allowed_updates=["message", "poll"])
+    skipped = await emu.answer_poll(alice, named.poll.id, [0])
+    assert skipped["poll_answer_update_id"] is None and skipped["poll_update_id"] is not None
+    assert (await emu.stats())["dropped_updates"] == 1
+
+    await bot.get_updates(offset=skipped["poll_update_id"] + 1, allowed_updates=[])
+    quiz = await bot.send_poll(alice["id"], "2 + 2?", ["3", "4"], type="quiz", correct_option_id=1, is_anonymous=False)
+    assert (quiz.poll.type, quiz.poll.correct_option_id, quiz.poll.allows_revoting) == ("quiz", 1, False)
+    assert (await emu.answer_poll(alice, quiz.poll.id, [0]))["poll_answer_update_id"] is not None
+    with pytest.raises(EmulatorError, match="doesn't let voters change their answer"):
+        await emu.answer_poll(alice, quiz.poll.id, [1])
+
+
+async def test_poll_open_period_closes_it(emu: TelegramEmulator, bot: Bot) -> None:
+    """A poll with open_period or close_date reports both, and closes by itself with a final poll update."""
+    alice = await started_user(emu, bot)
+    closes_at = int(time.time()) + 3600
+    later = await bot.send_poll(alice["id"], "Later?", ["Yes", "No"], close_date=closes_at)
+    assert int(later.poll.close_date.timestamp()) == closes_at and 3590 <= later.poll.open_period <= 3600
+    sent = await bot.send_poll(alice["id"], "Quick?", ["Yes", "No"], open_period=1)
+    assert sent.poll.open_period == 1 and sent.poll.close_date is not None
+    [update] = await bot.get_updates(timeout=3, allowed_updates=["poll"])
+    assert (update.poll.id, update.poll.is_closed) == (sent.poll.id, True)
+    with pytest.raises(EmulatorError, match="is closed"):
+        await emu.answer_poll(alice, sent.poll.id, [0])
