@@ -62,8 +62,8 @@ async def run(kind: str, commands: int, members: int) -> dict:
     app = App(Settings(data_dir=tmp, database_url=url, log_level="WARNING", delivery_batch=0))
     await app.start()
     await demo.seed("me", app.clock())
-    chats = {f"m{i}": ConsoleChat(app.dispatcher, f"m{i}") for i in range(members)}
-    chats["camille"] = ConsoleChat(app.dispatcher, "camille")
+    chats = {f"m{i}": ConsoleChat(app.console, f"m{i}") for i in range(members)}
+    chats["camille"] = ConsoleChat(app.console, "camille")
     for chat in chats.values():  # first contact creates the person: not part of the steady state
         await chat.exchange("aide")
     work = mix(commands, members)

@@ -102,7 +102,7 @@ async def relais(mails: int, connections: int, database: str) -> tuple[float, fl
             person = await Person.create(display_name=f"Member {n}")
             await Account.create(person=person, platform="email", address=f"member{n}@example.org", preferred=True)
             await Membership.create(person=person, community=community, role=Role.MEMBER)
-        mail = next(a for a in app.adapters if a.name == "mail")
+        mail = app.mail
         await mail.ready()
         # The adapter's own gateway, without its worker running: intake is measured alone, processing after.
         gateway = Gateway("127.0.0.1:0", "relais.test", settings.mail.max_size, False, mail.accepts, app.clock)

@@ -209,7 +209,7 @@ async def main() -> None:
                 await demo.seed("me", datetime.now(timezone.utc))
                 stop = asyncio.Event()
                 task = asyncio.create_task(app.serve(stop))
-                adapter = next(a for a in app.adapters if a.name == "matrix")
+                adapter = app.adapter("matrix")
                 await asyncio.wait_for(adapter.ready.wait(), 30)
                 return app, stop, task
 

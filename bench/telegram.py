@@ -63,7 +63,7 @@ def rate(records: list[dict]) -> float:
 async def serve(app: App) -> tuple[asyncio.Event, asyncio.Task]:
     stop = asyncio.Event()
     task = asyncio.create_task(app.serve(stop))
-    telegram = next(a for a in app.adapters if getattr(a, "name", "") == "telegram")
+    telegram = app.adapter("telegram")
     await telegram.wait_ready(10)
     return stop, task
 
@@ -148,7 +148,7 @@ async def broadcast(base_url: str, followers: int, news: int, limit: int, faults
     injector = asyncio.create_task(inject())
     for n in range(news):
         reply = await app.dispatcher.handle(Incoming(platform="console", address="me", text=f"/news dombes-brasserie Bench news {n}"))
-        assert reply is not None and not reply.error, reply.plain()
+        assert reply is not None and not reply.error, to_text(reply)
     total = followers * news
     await wait_sent(emu, followers + total, total / limit * 3 + 60)
     injector.cancel()

@@ -1,17 +1,22 @@
-"""The one composition root: settings → database → services → core → delivery and adapters."""
+"""The one composition root: settings → database → services → core → adapters, delivery and the scheduler."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
 from bot import db
-from bot.adapters.console import ConsoleChannel
+from bot.adapters.console import ConsoleAdapter
+from bot.adapters.web import WebServer
 from bot.config import Settings
+from bot.core.adapter import Adapter
+from bot.core.choices import ChoiceMemory
 from bot.core.commands import Registry
 from bot.core.delivery import Delivery
 from bot.core.dispatcher import Dispatcher
 from bot.core.i18n import Catalogs
+from bot.core.ports import Ports
 from bot.handlers import MODULES
 from bot.services import Services, utcnow
 
@@ -23,7 +28,9 @@ class NotMigrated(RuntimeError):
 
 
 class App:
-    def __init__(self, settings: Settings, clock=utcnow):
+    def __init__(self, settings: Settings, clock=utcnow, listen: bool = True):
+        """`listen`: the service's endpoints (mail gateway, link endpoint, webhooks); the console and the CLI
+        are clients of the core and open none."""
         self.settings = settings
         self.clock = clock
         core = settings.core
@@ -35,51 +42,72 @@ class App:
                                  default_locale=core.default_locale, clock=clock, on_outbox=self.delivery.wake)
         self.registry = Registry(MODULES)
         self.dispatcher = Dispatcher(self.registry, self.services, self.catalogs, default_locale=core.default_locale)
-        self.console_channel = ConsoleChannel()
-        self.delivery.register(self.console_channel)
+        self.choices = ChoiceMemory(clock)
+        self.ports = Ports(dispatch=self.dispatcher.handle, choices=self.choices, services=self.services,
+                           catalogs=self.catalogs, registry=self.registry, clock=clock, default_locale=core.default_locale,
+                           data_dir=core.data_dir, wake_delivery=self.delivery.wake)
+        self.web = WebServer(settings.web.web_listen) if listen and settings.web.web_listen else None
+        self.console = ConsoleAdapter(self.ports)
+        self.adapters: list[Adapter] = [self.console, *self._channels(listen)]
+        for adapter in self.adapters:
+            self.delivery.register(adapter)
+        self.listen = listen
+        if not listen:  # a client beside the service delivers to console accounts only; the service does the rest
+            self.delivery.only = ("console",)
+        self.workers: list = self._workers() if listen else []
         self._digest_mailer = None
-        self.adapters: list = self._build_adapters()
         self.started = False
 
-    def _build_adapters(self) -> list:
-        """The platforms configured in the settings; each one registers its delivery channel."""
-        adapters: list = []
-        if self.settings.telegram.token.get_secret_value():
-            from bot.adapters.telegram import TelegramAdapter
-            adapters.append(TelegramAdapter(self))
-        if self.settings.matrix.homeserver:
-            from bot.adapters.matrix import MatrixAdapter
-            adapters.append(MatrixAdapter(self))
-        # Email in every mode: the gateway (mail.listen) and signed links (web.web_listen) when set, outbound, Mailman.
+    def _channels(self, listen: bool) -> list[Adapter]:
+        """The platforms configured in the settings (without `listen`, mail is outbound only: `digest send`)."""
+        s = self.settings
+        channels: list[Adapter] = []
+        if s.telegram.token.get_secret_value():
+            from bot.adapters.telegram.adapter import TelegramAdapter
+
+            channels.append(TelegramAdapter(s.telegram, self.ports))
+        if s.matrix.homeserver:
+            from bot.adapters.matrix.adapter import MatrixAdapter
+
+            channels.append(MatrixAdapter(s.matrix, self.ports))
         from mail.adapter import MailAdapter
-        adapters.append(MailAdapter(self))
-        # The scheduler (weekly digests) runs in every service process; claims keep two processes from doubling.
+
+        mail = s.mail if listen else s.mail.model_copy(update={"listen": ""})
+        channels.append(MailAdapter(mail, self.ports, smtp_url=s.smtp.url.get_secret_value(), public_url=s.web.public_url,
+                                    secret=s.core.secret_key.get_secret_value(), web=self.web,
+                                    mailman=s.mailman if listen else None))
+        return channels
+
+    def _workers(self) -> list:
+        """The scheduler (weekly digests); claims keep two processes from doing a run twice."""
         from scheduler.factory import Scheduler
         from scheduler.jobs import DigestJob
 
-        adapters.append(Scheduler(lambda: DigestJob(self.digest_runner, self.clock), self.clock,
-                                  every=self.settings.core.scheduler_interval))
-        return adapters
+        return [Scheduler(lambda: DigestJob(self.digest_runner, self.services, self.clock), self.clock,
+                          every=self.settings.core.scheduler_interval)]
+
+    def adapter(self, platform: str):
+        return next(a for a in self.adapters if a.platform == platform)
+
+    @property
+    def mail(self):
+        return self.adapter("email")
 
     async def digest_mailer(self):
         """The digest mailer: Jinja2 templates, and the mail adapter's signed links and transport (SMTP or .eml files)."""
         if self._digest_mailer is None:
             from mail.digest import DigestRenderer, Mailer, digest_links
 
-            mail = next(a for a in self.adapters if a.name == "mail")
-            composer = await mail.ready()
-            self._digest_mailer = Mailer(DigestRenderer(self.catalogs), mail.transport, lambda dg: digest_links(composer, dg),
+            composer = await self.mail.ready()
+            self._digest_mailer = Mailer(DigestRenderer(self.catalogs), self.mail.transport, lambda dg: digest_links(composer, dg),
                                          sender=composer.address, sender_name="Relais", domain=composer.domain)
         return self._digest_mailer
 
     async def digest_runner(self):
-        from datetime import timedelta
-
         from bot.services.digest_run import DigestRunner
 
-        return DigestRunner(await self.digest_mailer(), self.clock, self.settings.core.default_locale,
-                            lease=timedelta(seconds=self.settings.core.digest_lease), catalogs=self.catalogs,
-                            on_outbox=self.delivery.wake)
+        return DigestRunner(await self.digest_mailer(), self.services.digest, self.clock,
+                            lease=timedelta(seconds=self.settings.core.digest_lease), on_outbox=self.delivery.wake)
 
     async def start(self, migrate: bool = True) -> None:
         """Connect; apply pending migrations (migrate=True, the documented default) or refuse to start."""
@@ -102,16 +130,18 @@ class App:
             self.started = False
 
     async def serve(self, stop: asyncio.Event) -> None:
-        """Service mode: the adapters and delivery until `stop`; what is not done stays persisted for the next start."""
-        started = []
+        """Service mode: the adapters, the web endpoint, the scheduler and delivery until `stop`; what is not done
+        stays stored for the next start. A port that is taken stops the start with a message naming the setting."""
+        started: list = []
+        parts = [*self.adapters, *([self.web] if self.web else []), *self.workers] if self.listen else [self.console]
         try:
-            for adapter in self.adapters:
-                await adapter.start()
-                started.append(adapter)
+            for part in parts:
+                await part.start()
+                started.append(part)
             await self.delivery.run(stop)
         finally:
-            for adapter in reversed(started):
+            for part in reversed(started):
                 try:
-                    await adapter.stop()
+                    await part.stop()
                 except Exception:
-                    log.exception("adapter stop failed", extra={"adapter": getattr(adapter, "name", type(adapter).__name__)})
+                    log.exception("stop failed", extra={"part": type(part).__name__})

@@ -42,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     cg.add_argument("role", choices=sorted(set(ROLE_WORDS)), metavar="role")
     csub.add_parser("list")
     sub.add_parser("outbox", help="count the outbox messages by status")
+    f = sub.add_parser("failed", help="list what was parked after its last try (events, mails, outbox), or put it back")
+    f.add_argument("--retry", nargs="+", metavar="ID", default=[], help="put these back (kind:id, as listed)")
+    f.add_argument("--all", action="store_true", help="put everything parked back")
     dg = sub.add_parser("digest", help="preview or send the weekly digest")
     dsub = dg.add_subparsers(dest="action", required=True)
     dp = dsub.add_parser("preview", help="print the text version of a person's digest")
@@ -70,7 +73,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 async def _dispatch(args, settings: Settings, interactive: bool) -> int:
-    app = App(settings)
+    # Only `relais run` listens (mail gateway, link endpoint, webhooks, scheduler); the console and the other
+    # commands are clients of the core beside it.
+    app = App(settings, listen=args.cmd == "run")
     if args.cmd == "migrate":
         from bot import db
 
@@ -99,6 +104,8 @@ async def _dispatch(args, settings: Settings, interactive: bool) -> int:
             from bot.digest_cli import preview, send
 
             return await (preview(app, args) if args.action == "preview" else send(app, args))
+        if args.cmd == "failed":
+            return await _failed(app, args)
         if args.cmd == "outbox":
             from tortoise.functions import Count
 
@@ -139,7 +146,7 @@ async def _run(app: App, interactive: bool) -> int:
     stop = _stop_event()
     if interactive:
         await _demo(app, app.settings.core.console_user, say=False)
-        chat = ConsoleChat(app.dispatcher, app.settings.core.console_user)
+        chat = ConsoleChat(app.console, app.settings.core.console_user)
         serving = asyncio.create_task(app.serve(stop))
         banner = (f"Relais — console chat as console:{chat.address}. Type help (or aide), a number answers a choice, "
                   f"quit to leave. Logs: {app.settings.core.data_dir / 'relais.log'}")
@@ -156,7 +163,7 @@ async def _run(app: App, interactive: bool) -> int:
 async def _console(app: App, args) -> int:
     name = args.name or app.settings.core.console_user
     await _demo(app, name, say=False)
-    chat = ConsoleChat(app.dispatcher, name, room=args.room, locale=args.lang)
+    chat = ConsoleChat(app.console, name, room=args.room, locale=args.lang)
     stop = _stop_event()
     serving = asyncio.create_task(app.serve(stop))
     try:
@@ -168,6 +175,37 @@ async def _console(app: App, args) -> int:
         stop.set()
         await serving
         await app.delivery.drain()  # deliver what this session posted before leaving
+    return 0
+
+
+async def _failed(app: App, args) -> int:
+    from bot.services.failures import Failures
+
+    failures = Failures(app.clock)
+    if args.all:
+        print(f"put back: {await failures.retry_all()}")
+        return 0
+    if args.retry:
+        missing = []
+        for ref in args.retry:
+            try:
+                if not await failures.retry(ref):
+                    missing.append(ref)
+            except ValueError as exc:
+                print(f"relais: {exc}", file=sys.stderr)
+                return 2
+        print(f"put back: {len(args.retry) - len(missing)}")
+        if missing:
+            print("not parked: " + ", ".join(missing), file=sys.stderr)
+        return 1 if missing else 0
+    rows = await failures.parked()
+    if not rows:
+        print("nothing parked")
+        return 0
+    for row in rows:
+        when = row.at.strftime("%Y-%m-%d %H:%M") if row.at else ""
+        print(f"{row.ref}\t{when}\t{row.attempts} tries\t{row.what}\t{row.error[:160]}")
+    print(f"{len(rows)} parked; put back with: relais failed --retry ID [ID ...] (or --all)")
     return 0
 
 

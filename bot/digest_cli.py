@@ -8,12 +8,10 @@ from zoneinfo import ZoneInfo
 from bot.app import App
 from bot.core.errors import UserError
 from bot.services import digest as d
+from bot.services.calendar import last_due, week_key
 from bot.services.digest_run import Counts
 from bot.services.people import parse_handle
-from bot.services.sql import fetch
 from models import Account, Community, Membership
-from scheduler.calendar import last_due, week_key
-from scheduler.jobs import schedule_of
 
 
 async def _communities(app: App, slug: str | None) -> list[Community]:
@@ -27,7 +25,7 @@ async def _week(app: App, community: Community, now_mode: bool):
     now = app.clock()
     if now_mode:
         return now, week_key(now.astimezone(tz).date())
-    weekday, at = await schedule_of(community)
+    weekday, at = await app.services.schedules.of(community)
     return last_due(now, weekday, at, tz)
 
 
@@ -50,9 +48,8 @@ async def preview(app: App, args) -> int:
         community = membership.community
         due, week = await _week(app, community, now_mode=True)
         window = d.week_window(community, week, due, due.astimezone(ZoneInfo(community.timezone)).date())
-        prepared = await d.prepare(window)
-        follows = {row[0] for row in await fetch("SELECT f.project_id FROM follow f JOIN project p ON p.id = f.project_id "
-                                                 "WHERE f.person_id = ? AND p.community_id = ?", [account.person_id, community.id])}
+        prepared = await app.services.digest.prepare(window)
+        follows = await app.services.digest.follows(account.person_id, community)
         email = await Account.filter(person_id=account.person_id, platform="email").first()
         person = account.person
         recipient = d.Recipient(person.id, person.display_name, person.locale or community.locale,
@@ -83,7 +80,7 @@ async def send(app: App, args) -> int:
     total = Counts()
     for community in await _communities(app, args.community):
         due, week = await _week(app, community, args.now)
-        bar = _Bar(await d.count_recipients(community), f"{community.slug} {week}")
+        bar = _Bar(await app.services.digest.count_recipients(community), f"{community.slug} {week}")
         counts = await (await app.digest_runner()).run(community, due, week, progress=bar)
         sys.stderr.write("\n")
         for key, value in counts.as_dict().items():

@@ -1,4 +1,5 @@
-"""The email channel as one adapter: gateway, worker, outgoing queue, person delivery, signed links, Mailman."""
+"""The email channel as one adapter: the gateway into the core's inbox, the reader, replies and person delivery,
+the outgoing queue, signed links on the web endpoint, Mailman lists."""
 
 from __future__ import annotations
 
@@ -6,39 +7,57 @@ import asyncio
 import contextlib
 import logging
 
+from bot.adapters.web import WebServer
+from bot.config import MailmanSettings, MailSettings
+from bot.core.adapter import Turn
+from bot.core.delivery import TemporaryFailure, Unreachable
+from bot.core.inbox import Event, Inbox
+from bot.core.pipeline import Pipeline
+from bot.core.ports import Ports
+from bot.core.replies import Reply
 from mail import tokens as tk
 from mail.compose import Composer
 from mail.inbound import Gateway
-from mail.outbound import EmailChannel, OutgoingQueue
-from mail.smtp import FileDrop, SmtpPool
-from mail.worker import MailWorker
-from models import AdapterState
+from mail.links import LinkPages
+from mail.outbound import OutgoingQueue
+from mail.reader import MailReader
+from mail.render import NATIVE, subject_for
+from mail.smtp import FileDrop, PermanentSmtpError, SmtpPool, TemporarySmtpError
+from mail.store import MailStore
+from models import Account, OutboxMessage, Person
 
 log = logging.getLogger("relais.mail")
-LISTS_DOMAIN_KEY = "mail:lists_domain"  # read by `list create` (bot/handlers/email.py)
+PLATFORM = "email"
 
 
 class MailAdapter:
-    """Built by the App; the channel is registered at once so the outbox can reach email accounts."""
+    """People act by writing to Relais; links in its mails work without a login; lists live on Mailman."""
 
-    name = "mail"
+    platform = PLATFORM
+    native = NATIVE
 
-    def __init__(self, app):
-        self.app = app
-        self.settings = app.settings
-        smtp_url = self.settings.smtp.url.get_secret_value()
-        self.transport = SmtpPool(smtp_url) if smtp_url else FileDrop(self.settings.core.data_dir / "mail-out")
-        self.channel = EmailChannel(self)
-        app.delivery.register(self.channel)
-        self.worker = MailWorker(self)
+    def __init__(self, settings: MailSettings, ports: Ports, *, smtp_url: str = "", public_url: str = "",
+                 secret: str = "", web: WebServer | None = None, mailman: MailmanSettings | None = None):
+        self.settings = settings
+        self.ports = ports
+        self.public_url = public_url.rstrip("/")
+        self.secret = secret
+        self.transport = SmtpPool(smtp_url) if smtp_url else FileDrop(ports.data_dir / "mail-out")
+        self.reader = MailReader(self)
+        self.store = MailStore(ports.clock)
+        self.inbox = Inbox("mail", self.store, Pipeline(self, ports.dispatch, self.store, ports.choices), ports.clock,
+                           ports.policy, concurrency=8)
         self.queue = OutgoingQueue(self)
         self.gateway: Gateway | None = None
-        self.web = None
+        self.web = web
         self.mailman = None
-        if self.settings.mailman.url:
+        self.mailman_settings = mailman
+        if mailman is not None and mailman.url:
             from mail.mailman import MailmanSync
 
-            self.mailman = MailmanSync(self)
+            self.mailman = MailmanSync(self, mailman)
+        if web is not None:
+            LinkPages(self).register(web)
         self._composer: Composer | None = None
         self._lock = asyncio.Lock()
         self._stop = asyncio.Event()
@@ -46,17 +65,18 @@ class MailAdapter:
 
     @property
     def lists_domain(self) -> str:
-        return (self.settings.mailman.domain or self.settings.mail.domain).lower()
+        domain = self.mailman_settings.domain if self.mailman_settings is not None else ""
+        return (domain or self.settings.domain).lower()
 
     async def ready(self) -> Composer:
         """The composer, made once the signing key is loaded (or generated and stored)."""
         if self._composer is None:
             async with self._lock:
                 if self._composer is None:
-                    secret = await tk.load_secret(self.settings.core.secret_key.get_secret_value())
-                    tokens = tk.Tokens(secret, self.app.clock)
-                    self._composer = Composer(self.settings.mail.domain, self.settings.web.public_url, tokens,
-                                              self.app.catalogs, self.app.clock, self.settings.core.default_locale)
+                    secret = await tk.load_secret(self.secret)
+                    tokens = tk.Tokens(secret, self.ports.clock)
+                    self._composer = Composer(self.settings.domain, self.public_url, tokens, self.ports.catalogs,
+                                              self.ports.clock, self.ports.default_locale)
         return self._composer
 
     def accepts(self, recipient: str) -> bool:
@@ -64,30 +84,22 @@ class MailAdapter:
         token = self._composer.token_of(recipient) if self._composer else None
         if token is None:
             return False
-        return token == "" or self._composer.tokens.read_address_token(token) is not None
+        return token == "" or self._composer.tokens.read_address_token(token) is not None  # type: ignore[union-attr]
+
+    # -- lifecycle ----------------------------------------------------------------------------------------
 
     async def start(self) -> None:
+        """The gateway first (a busy port stops the start, naming the setting), then the loops."""
         await self.ready()
-        await self._publish_lists_domain()
-        mail = self.settings.mail
+        await self.ports.services.lists.publish_domain(self.lists_domain if self.mailman is not None else "")
+        mail = self.settings
         if mail.listen:
-            gateway = Gateway(mail.listen, mail.domain, mail.max_size, mail.lmtp, self.accepts, self.app.clock, self.worker.wake)
-            try:
-                await gateway.start()
-                self.gateway = gateway
-            except OSError as exc:  # a busy port must not take the other channels down; the log says it loudly
-                log.error("mail gateway cannot listen", extra={"listen": mail.listen, "error": str(exc)})
-        if self.settings.web.web_listen:
-            from bot.adapters.web import WebAdapter
-
-            web = WebAdapter(self.app, self, self.settings.web.web_listen)
-            try:
-                await web.start()
-                self.web = web
-            except OSError as exc:
-                log.error("web endpoint cannot listen", extra={"listen": self.settings.web.web_listen, "error": str(exc)})
+            gateway = Gateway(mail.listen, mail.domain, mail.max_size, mail.lmtp, self.accepts, self.ports.clock,
+                              self.inbox.wake)
+            await gateway.start()
+            self.gateway = gateway
         self._stop.clear()
-        self._tasks = [asyncio.create_task(self.worker.run(self._stop), name="mail-worker"),
+        self._tasks = [asyncio.create_task(self.inbox.run(self._stop), name="mail-inbox"),
                        asyncio.create_task(self.queue.run(self._stop), name="mail-outgoing")]
         if self.mailman is not None:
             self._tasks.append(asyncio.create_task(self.mailman.run(self._stop), name="mailman-sync"))
@@ -97,9 +109,6 @@ class MailAdapter:
         if self.gateway is not None:
             await self.gateway.stop()
             self.gateway = None
-        if self.web is not None:
-            await self.web.stop()
-            self.web = None
         self._stop.set()
         if self._tasks:
             done, pending = await asyncio.wait(self._tasks, timeout=10)
@@ -108,8 +117,65 @@ class MailAdapter:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         self._tasks = []
+        await self.inbox.stop()
         await self.transport.close()
 
-    async def _publish_lists_domain(self) -> None:
-        value = self.lists_domain if self.mailman is not None else ""
-        await AdapterState.update_or_create(key=LISTS_DOMAIN_KEY, defaults={"value": value})
+    async def drain(self) -> int:
+        """Handle what is stored now, until nothing is due (at exit and in tests); returns how many mails."""
+        total = 0
+        while count := await self.inbox.sweep():
+            total += count
+            await self.inbox.idle()
+        await self.inbox.idle()
+        return total
+
+    # -- the contract -------------------------------------------------------------------------------------
+
+    async def translate(self, event: Event) -> Turn | None:
+        return await self.reader.translate(event)
+
+    async def combine(self, results: list[tuple[str, Reply]], where: dict) -> Reply:
+        return await self.reader.combine(results, where)
+
+    async def render(self, reply: Reply, where: dict) -> list[dict]:
+        if not await self.ports.services.email.may_reply(where["to"], self.settings.replies_per_hour):
+            log.warning("reply rate limit reached", extra={"mail_id": where.get("mail")})
+            where["outcome"] = "commands, not answered (rate limit)"  # the mail was handled; its answer is not sent
+            return []
+        return self.reply_actions(reply, where)
+
+    @staticmethod
+    def reply_actions(reply: Reply, where: dict) -> list[dict]:
+        """A reply in the sender's thread, queued (once: its key) as outgoing mail."""
+        payload = {"reply": reply.to_dict(), "subject": where.get("subject", ""), "in_reply_to": where.get("in_reply_to", ""),
+                   "references": where.get("references", []), "locale": where.get("locale"), "account": where.get("account")}
+        return [{"op": "reply", "to": where["to"], "key": f"reply:{where['mail']}", "payload": payload}]
+
+    async def perform(self, action: dict) -> str | None:
+        await self.ports.services.email.queue(action["to"], "reply", action["key"], action["payload"])
+        self.queue.wake()
+        return None
+
+    async def deliver(self, account: Account, reply: Reply, message: OutboxMessage) -> None:
+        """A notification to a confirmed address; the outbox row id makes the Message-ID, so a repeat is one thread."""
+        composer = await self.ready()
+        email = self.ports.services.email
+        if not await email.receives(account.address):
+            raise Unreachable("bounced or unsubscribed address")
+        person = await Person.get(id=account.person_id)
+        choice_set = await self.ports.choices.store(reply.choices) if reply.choices else None
+        msg = composer.mail(reply, to=account.address, subject=subject_for(reply, "Relais"), locale=person.locale,
+                            message_id=composer.message_id(f"o{message.id}", message.created_at), account_id=account.id,
+                            choice_set=choice_set)
+        try:
+            await self.transport.send(composer.address, [account.address], msg.as_bytes())
+        except PermanentSmtpError as exc:  # a bounce: the core retries until the address is disabled, then falls back
+            if await email.bounced(account.address, self.settings.bounce_limit):
+                raise Unreachable(str(exc)) from None
+            raise TemporaryFailure(str(exc)) from None
+        except TemporarySmtpError as exc:
+            raise TemporaryFailure(str(exc)) from None
+
+    async def post(self, chat: str, reply: Reply, message: OutboxMessage) -> None:
+        """Mailing lists get the digest and the list announcements, not room messages: nothing is posted to them."""
+        raise Unreachable(f"no room summary on a mailing list ({chat[:80]})")

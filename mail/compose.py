@@ -13,8 +13,8 @@ from mail.render import Envelope, render
 REPLY_DAYS = 30  # a plain reply to a mail works this long
 CONFIRM_DAYS = 7
 # A digest's links (follow, unfollow, unsubscribe) live as long as unsubscribe links: mail is read late.
-LINK_AGE = {"confirm": timedelta(days=CONFIRM_DAYS), "unsub": timedelta(days=365), "cmd": timedelta(days=REPLY_DAYS),
-            "digest": timedelta(days=365)}
+LINK_AGE = {"confirm": timedelta(days=CONFIRM_DAYS), "unsub": timedelta(days=365), "pick": timedelta(days=REPLY_DAYS),
+            "cmd": timedelta(days=REPLY_DAYS), "digest": timedelta(days=365)}
 
 
 class Composer:
@@ -64,13 +64,17 @@ class Composer:
         return f"<relais.{tag}.{int(created.timestamp())}@{self.domain}>"
 
     def mail(self, reply: Reply, *, to: str, subject: str, message_id: str, locale: str | None, account_id: int | None,
-             reply_to: str = "", in_reply_to: str = "", references: tuple[str, ...] = (), auto_replied: bool = False) -> EmailMessage:
-        """Signed links for each choice and for one-click unsubscribe when the mail goes to a known account."""
+             choice_set: int | None = None, reply_to: str = "", in_reply_to: str = "", references: tuple[str, ...] = (),
+             auto_replied: bool = False) -> EmailMessage:
+        """Signed links for each choice (the choice memory's set `choice_set`), a reply address that answers them
+        by number, and one-click unsubscribe, when the mail goes to a known account."""
         lang = normalize_locale(locale, self.default_locale)
         urls: tuple[str, ...] = ()
         unsubscribe = ""
         if account_id is not None:
-            urls = tuple(self.link("cmd", account_id, c=choice.command) for choice in reply.choices)
+            if choice_set is not None and reply.choices:
+                urls = tuple(self.link("pick", account_id, s=choice_set, i=i) for i in range(len(reply.choices)))
+                reply_to = reply_to or self.reply_address(tk.CHOICES, choice_set, account_id)
             unsubscribe = self.link("unsub", account_id)
         envelope = Envelope(sender=self.sender, to=to, subject=subject, message_id=message_id, date=self.clock(), lang=lang,
                             reply_to=reply_to, in_reply_to=in_reply_to, references=references, auto_replied=auto_replied,

@@ -15,7 +15,6 @@ from markupsafe import Markup
 
 from bot.core.delivery import TemporaryFailure, Unreachable
 from bot.core.i18n import N_, Catalogs
-from bot.handlers.projects import STATUS_NAMES
 from bot.services.digest import Digest
 from mail.smtp import PermanentSmtpError, TemporarySmtpError
 
@@ -46,49 +45,56 @@ _SHARED = Links(_BASE, "", "")
 
 
 class DigestRenderer:
-    """Renders with Jinja2; a project line is the same for every reader of a language, so each line is rendered
-    once per language and section and reused, with the reader's own link base put in afterwards."""
+    """Renders with Jinja2: the mail's frame, then each section with its own templates
+    (`digest/<section.template>.txt.j2` and `.html.j2`). A section's piece that reads the same for every reader
+    of a language (a project line) is rendered once with `cached()` and reused, with the reader's own link
+    base put in afterwards."""
 
     def __init__(self, catalogs: Catalogs):
         self.catalogs = catalogs
         self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html.j2"]),
                                trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-        self.text = self.env.get_template("digest.txt.j2")
-        self.html = self.env.get_template("digest.html.j2")
-        self.line_templates = {"text": self.env.get_template("digest_line.txt.j2"),
-                               "html": self.env.get_template("digest_line.html.j2")}
-        self.status_names = {status.value: msgid for status, msgid in STATUS_NAMES.items()}
-        self._lines: dict[tuple, str] = {}
+        self.frame = {"text": self.env.get_template("digest.txt.j2"), "html": self.env.get_template("digest.html.j2")}
+        self._cache: dict[tuple, str] = {}
         self._edition = ""
 
     def subject(self, digest: Digest) -> str:
         t = self.catalogs.get(digest.recipient.locale)
         return t(N_("{community}: the week {week}"), community=digest.community_name, week=digest.week)
 
-    def _line(self, kind: str, t, section: str, line, edition: str) -> str:
-        if edition != self._edition:  # another run: its lines may read differently
-            self._lines.clear()
+    def _cached(self, kind: str, t, edition: str, name: str, key: str, **context) -> str:
+        if edition != self._edition:  # another run: its pieces may read differently
+            self._cache.clear()
             self._edition = edition
-        key = (kind, t.locale, section, line.slug)
-        cached = self._lines.get(key)
-        if cached is None:
-            cached = self.line_templates[kind].render(line=line, section=section, t=t, tn=t.n, links=_SHARED,
-                                                      status_names=self.status_names)
-            self._lines[key] = cached
-        return cached
+        cache_key = (kind, t.locale, name, key)
+        found = self._cache.get(cache_key)
+        if found is None:
+            found = self.env.get_template(name).render(t=t, tn=t.n, links=_SHARED, **context)
+            self._cache[cache_key] = found
+        return found
+
+    def _section(self, kind: str, t, digest: Digest, section, links: Links) -> str:
+        ext = "txt" if kind == "text" else "html"
+
+        def cached(name: str, key: str, **context) -> str:
+            body = self._cached(kind, t, digest.edition, f"digest/{name}.{ext}.j2", f"{section.key}:{key}", **context)
+            return Markup(body) if kind == "html" else body
+
+        return self.env.get_template(f"digest/{section.template}.{ext}.j2").render(
+            section=section, data=section.data, t=t, tn=t.n, links=links, cached=cached)
 
     def render(self, digest: Digest, links: Links) -> tuple[str, str, str]:
         """(subject, text, html) of one digest."""
         t = self.catalogs.get(digest.recipient.locale)
-        example = next((line.slug for s in digest.sections for line in s.lines), "projet")
+        example = next((line.slug for s in digest.sections if s.template == "projects" for line in s.data.lines), "projet")
         subject = self.subject(digest)
         out = []
-        for kind, template in (("text", self.text), ("html", self.html)):
-            def lines(section, kind=kind):
-                body = "".join(self._line(kind, t, section.key, line, digest.edition) for line in section.lines)
+        for kind in ("text", "html"):
+            def section(sec, kind=kind):
+                body = self._section(kind, t, digest, sec, links)
                 return Markup(body) if kind == "html" else body
-            out.append(template.render(digest=digest, t=t, tn=t.n, links=links, lines=lines, example_slug=example,
-                                       subject=subject).replace(_BASE, links.base))
+            out.append(self.frame[kind].render(digest=digest, t=t, tn=t.n, links=links, section=section,
+                                               example_slug=example, subject=subject).replace(_BASE, links.base))
         return subject, _tidy(out[0]), out[1]
 
 

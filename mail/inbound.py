@@ -8,17 +8,13 @@ import logging
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from bot.adapters.web import ListenError, split_listen
 from models.mail import InboundMail
 
 log = logging.getLogger("relais.mail")
 # aiosmtpd logs every command line at INFO, reply tokens (relais+<token>@) included: only its warnings are kept.
 logging.getLogger("mail.log").setLevel(logging.WARNING)
 
-
-def split_listen(listen: str) -> tuple[str, int]:
-    """`host:port` (port 0 = any free port), `[::1]:2525` for IPv6."""
-    host, _, port = listen.rpartition(":")
-    return host.strip("[]") or "127.0.0.1", int(port)
 
 
 class _Handler:
@@ -62,7 +58,11 @@ class Gateway:
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(self._protocol, self.host, self.port)
+        try:
+            self._server = await loop.create_server(self._protocol, self.host, self.port)
+        except OSError as exc:
+            raise ListenError(f"cannot listen on {self.host}:{self.port} ({exc.strerror or exc}); set RELAIS_MAIL_LISTEN "
+                              "to a free host:port (or empty to turn the mail gateway off)") from None
         self.port = self._server.sockets[0].getsockname()[1]
         log.info("mail gateway listening", extra={"host": self.host, "port": self.port, "lmtp": self.lmtp})
 

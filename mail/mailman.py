@@ -14,8 +14,7 @@ import mailmanclient
 
 from bot.core.i18n import N_
 from bot.core.replies import Reply
-from bot.services.mailing_lists import Lists
-from mail.inbound import split_listen
+from bot.adapters.web import split_listen
 from mail.smtp import PermanentSmtpError
 from models import Community, NewsItem, NextStep, Person
 from models.mail import ListStatus, ListSubscription, MailingList
@@ -27,10 +26,12 @@ MAX_ATTEMPTS = 5
 class MailmanSync:
     """Brings Mailman to the state the database asks for: lists, subscriptions, announcements; retries on failure."""
 
-    def __init__(self, mail, interval: float = 2.0):
-        self.mail = mail
-        self.app = mail.app
-        self.settings = mail.settings.mailman
+    def __init__(self, mail, settings, interval: float = 2.0):
+        self.mail = mail  # the MailAdapter: composer, transport, services
+        self.services = mail.ports.services
+        self.catalogs = mail.ports.catalogs
+        self.clock = mail.ports.clock
+        self.settings = settings  # MailmanSettings
         self.interval = interval
         self._wake = asyncio.Event()
 
@@ -125,14 +126,14 @@ class MailmanSync:
         def build(t):
             return Reply().para(t(message, address=mlist.address, **params))
 
-        notifier = self.app.services.notifier
+        notifier = self.services.notifier
         await notifier.enqueue([person], f"{kind}:{mlist.id}:{mlist.attempts}", kind, build, mlist.community_id)
         notifier.wake()
 
     # --- subscriptions -----------------------------------------------------------------------------------------
 
     async def _subscriptions(self, mlist: MailingList) -> None:
-        lists = Lists(self.app.services)
+        lists = self.services.lists
         for sub in await ListSubscription.filter(community_id=mlist.community_id, attempts__lt=MAX_ATTEMPTS):
             wanted = await lists.confirmed_email(sub.person_id) if sub.wanted else None
             if wanted == sub.address:
@@ -167,7 +168,7 @@ class MailmanSync:
         steps = await NextStep.filter(project__community_id=mlist.community_id, id__gt=mlist.step_cursor).order_by("id").select_related("project", "author")
         for step in steps:
             community = await Community.get(id=mlist.community_id)
-            t = self.app.catalogs.get(community.locale)
+            t = self.catalogs.get(community.locale)
             text = step.text + (" " + t(N_("(by {date})"), date=t.date(step.due)) if step.due else "")
             await self._post(mlist, f"step{step.id}", step.created_at, "➡️ " + t(N_("{project}: next step"), project=step.project.title),
                              text, step.author.display_name if step.author else "")
@@ -179,7 +180,7 @@ class MailmanSync:
         msg["From"] = f"{author} via Relais <{composer.address}>" if author else composer.sender
         msg["To"] = mlist.address
         msg["Subject"] = subject
-        msg["Date"] = format_datetime(self.app.clock())
+        msg["Date"] = format_datetime(self.clock())
         msg["Message-ID"] = composer.message_id(tag, created)
         msg.set_content(text + "\n", charset="utf-8")
         if self.settings.lmtp:

@@ -1,4 +1,5 @@
-"""Sending Relais' mails (through mail/smtp.py): the EmailChannel of person delivery and the outgoing queue."""
+"""The outgoing mail queue: mails to an address that are not a person delivery (confirmations, command replies),
+sent with retries: 4xx waits with back-off, 5xx counts a bounce; parked after MAX_ATTEMPTS, never dropped."""
 
 from __future__ import annotations
 
@@ -9,55 +10,22 @@ from email.message import EmailMessage
 
 from tortoise.expressions import Q
 
-from bot.core.delivery import TemporaryFailure, Unreachable
-from bot.core.workloop import WorkLoop, claim
 from bot.core.replies import Reply
-from bot.services.email import Email
-from mail import tokens as tk
+from bot.core.workloop import WorkLoop, claim
 from mail.render import reply_subject, subject_for
-from mail.smtp import PermanentSmtpError, TemporarySmtpError
-from models import Account, OutboxMessage, Person
+from mail.smtp import PermanentSmtpError
 from models.mail import MailAddress, MailStatus, OutgoingMail
 
 log = logging.getLogger("relais.mail")
 MAX_ATTEMPTS = 30  # with back-off capped at an hour: about a day of tries before a mail is parked
 
 
-class EmailChannel:
-    """Person delivery to a confirmed email account; the outbox row id makes the Message-ID, so a repeat is one thread."""
-
-    platform = "email"
-
-    def __init__(self, mail):
-        self.mail = mail  # the MailAdapter: composer, transport, settings
-
-    async def deliver(self, account: Account, reply: Reply, message: OutboxMessage) -> None:
-        composer = await self.mail.ready()
-        email = Email(self.mail.app.services)
-        if not await email.receives(account.address):
-            raise Unreachable("bounced or unsubscribed address")
-        person = await Person.get(id=account.person_id)
-        msg = composer.mail(reply, to=account.address, subject=subject_for(reply, "Relais"), locale=person.locale,
-                            message_id=composer.message_id(f"o{message.id}", message.created_at), account_id=account.id,
-                            reply_to=composer.reply_address(tk.OUTBOX, message.id) if reply.choices else "")
-        try:
-            await self.mail.transport.send(composer.address, [account.address], msg.as_bytes())
-        except PermanentSmtpError as exc:  # a bounce: the core retries until the address is disabled, then falls back
-            if await email.bounced(account.address, self.mail.settings.mail.bounce_limit):
-                raise Unreachable(str(exc)) from None
-            raise TemporaryFailure(str(exc)) from None
-        except TemporarySmtpError as exc:
-            raise TemporaryFailure(str(exc)) from None
-
-
 class OutgoingQueue(WorkLoop):
-    """Sends the OutgoingMail rows (confirmations, replies): 4xx waits with back-off, 5xx counts a bounce."""
-
     name = "outgoing mail"
 
     def __init__(self, mail, interval: float = 1.0, batch: int = 50, max_backoff: float = 3600.0, lease: float = 120.0):
-        self.mail = mail
-        self.clock = mail.app.clock
+        self.mail = mail  # the MailAdapter: composer, transport, services
+        self.clock = mail.ports.clock
         self.interval, self.batch, self.max_backoff = interval, batch, max_backoff
         self.lease = timedelta(seconds=lease)
 
@@ -74,16 +42,16 @@ class OutgoingQueue(WorkLoop):
         await asyncio.gather(*(self._send(row) for row in rows))
         return len(rows)
 
-    def build(self, row: OutgoingMail, composer) -> EmailMessage:
+    async def build(self, row: OutgoingMail, composer) -> EmailMessage:
         p = row.payload
         reply = Reply.from_dict(p["reply"])
         message_id = composer.message_id(f"m{row.id}", row.created_at)
         if row.kind == "confirm":
             return composer.confirmation(reply, to=row.address, subject=p["subject"], message_id=message_id, locale=p.get("locale"),
                                          account_id=p["account"], person_id=p["person"])
+        choice_set = await self.mail.ports.choices.store(reply.choices) if reply.choices else None
         return composer.mail(reply, to=row.address, subject=reply_subject(p.get("subject", ""), subject_for(reply, "Relais")),
-                             message_id=message_id, locale=p.get("locale"), account_id=p.get("account"),
-                             reply_to=composer.reply_address(tk.OUTGOING, row.id) if reply.choices else "",
+                             message_id=message_id, locale=p.get("locale"), account_id=p.get("account"), choice_set=choice_set,
                              in_reply_to=p.get("in_reply_to", ""), references=tuple(p.get("references", ())),
                              auto_replied=True)
 
@@ -94,9 +62,10 @@ class OutgoingQueue(WorkLoop):
             await self._finish(row, MailStatus.FAILED, "address disabled after bounces")
             return
         try:
-            await self.mail.transport.send(composer.address, [row.address], self.build(row, composer).as_bytes())
+            message = await self.build(row, composer)
+            await self.mail.transport.send(composer.address, [row.address], message.as_bytes())
         except PermanentSmtpError as exc:
-            await Email(self.mail.app.services).bounced(row.address, self.mail.settings.mail.bounce_limit)
+            await self.mail.ports.services.email.bounced(row.address, self.mail.settings.bounce_limit)
             log.warning("mail rejected", extra={"mail_id": row.id, "kind": row.kind, "error": str(exc)[:200]})
             await self._finish(row, MailStatus.FAILED, str(exc))
         except Exception as exc:  # TemporarySmtpError, or a bug while building: retry later, keep the row

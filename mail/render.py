@@ -1,8 +1,10 @@
-"""Pure rendering of a Reply as a mail: text/plain with numbered choices plus an HTML alternative."""
+"""Pure rendering of a Reply as a mail: text/plain with numbered choices plus an HTML alternative; link buttons
+as buttons (and their URL in the text), files as MIME attachments."""
 
 from __future__ import annotations
 
 import hashlib
+from html import escape
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
@@ -12,8 +14,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from bot.core.render import to_html, to_text
-from bot.core.replies import Reply
+from bot.core.render import block_html, block_text, fallback, to_text
+from bot.core.replies import Attachment, Block, LinkButton, Reply
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # Templates are code shipped with Relais; one environment serves every render.
@@ -60,6 +62,36 @@ def reply_subject(original: str, fallback: str) -> str:
     return original if original.lower().startswith(("re:", "re :")) else f"Re: {original}"
 
 
+NATIVE: tuple[type, ...] = (Block, LinkButton, Attachment)
+BUTTON = ("display: inline-block; padding: 0.55em 1.1em; border-radius: 6px; background: #0b57d0; color: #ffffff; "
+          "text-decoration: none; font-weight: 600;")
+
+
+def body_text(reply: Reply) -> str:
+    out: list[str] = []
+    for element in reply.blocks:
+        if isinstance(element, LinkButton):
+            out.append(f"{element.label}:\n  {element.url}")
+        elif isinstance(element, Attachment):
+            out.append(f"📎 {element.filename}" + (f" — {element.caption}" if element.caption else ""))
+        else:
+            out.extend(block_text(b) for b in fallback(element))
+    return "\n\n".join(o for o in out if o)
+
+
+def body_html(reply: Reply) -> str:
+    out: list[str] = []
+    for element in reply.blocks:
+        if isinstance(element, LinkButton):
+            out.append(f'<p><a href="{escape(element.url, quote=True)}" style="{BUTTON}">{escape(element.label, quote=False)}</a></p>')
+        elif isinstance(element, Attachment):
+            caption = f" — {escape(element.caption, quote=False)}" if element.caption else ""
+            out.append(f"<p>📎 <b>{escape(element.filename, quote=False)}</b>{caption}</p>")
+        else:
+            out.extend(block_html(b) for b in fallback(element))
+    return "".join(out)
+
+
 def _choices(reply: Reply, urls: tuple[str, ...]) -> list[dict]:
     return [{"label": c.label, "url": urls[i] if i < len(urls) else ""} for i, c in enumerate(reply.choices)]
 
@@ -78,8 +110,8 @@ def render(reply: Reply, env: Envelope, t) -> EmailMessage:
         "footer": t("Relais, the assistant of your community. Write to it: reply, or send commands such as “help”."),
         "unsubscribe_url": env.unsubscribe_url, "unsubscribe_label": t("Stop these mails"),
     }
-    text = _TEXT_ENV.get_template("mail.txt").render(body=to_text(reply, numbered_choices=False), **context)
-    html = _ENV.get_template("mail.html").render(body=to_html(reply), **context)
+    text = _TEXT_ENV.get_template("mail.txt").render(body=body_text(reply), **context)
+    html = _ENV.get_template("mail.html").render(body=body_html(reply), **context)
     msg = EmailMessage(policy=POLICY)
     msg["From"] = env.sender
     msg["To"] = env.to
@@ -100,6 +132,16 @@ def render(reply: Reply, env: Envelope, t) -> EmailMessage:
         msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058: a POST needs no login
     msg.set_content(text, charset="utf-8")
     msg.add_alternative(html, subtype="html", charset="utf-8")
+    files = reply.elements(Attachment)
+    if files:  # multipart/mixed: the alternative body first, then each file
+        msg.make_mixed()
+        for item in files:
+            maintype, _, subtype = item.mime.partition("/")
+            msg.add_attachment(item.data, maintype=maintype or "application", subtype=subtype or "octet-stream",
+                               filename=item.filename)
     msg["Content-Language"] = env.lang  # after the content: set_content() drops Content-* headers
-    msg.set_boundary("=_relais_" + hashlib.sha256(env.message_id.encode()).hexdigest()[:24])
+    boundary = "=_relais_" + hashlib.sha256(env.message_id.encode()).hexdigest()[:24]
+    msg.set_boundary(boundary)
+    if files:
+        msg.get_payload()[0].set_boundary(boundary + "_alt")
     return msg

@@ -17,10 +17,13 @@ from models import AdapterState
 log = logging.getLogger("relais.mail")
 
 SECRET_STATE_KEY = "mail:secret_key"
-CONFIRM = "c"  # confirm the email account with this id
-OUTBOX = "o"  # a reply to the person delivery (outbox message) with this id
-OUTGOING = "m"  # a reply to the outgoing mail with this id
-KINDS = (CONFIRM, OUTBOX, OUTGOING)
+CONFIRM = "c"  # confirm the email account with this id (and its person's id)
+CHOICES = "s"  # a reply to a mail offering the choice set with this id, sent to the account with this id
+BOUNCE = "b"  # the envelope sender (VERP) of a mail to the account with this id: its bounces come back here
+# Replies to mails sent before the choice memory name the outbox message or outgoing mail they answer.
+OUTBOX = "o"
+OUTGOING = "m"
+KINDS = (CONFIRM, CHOICES, BOUNCE, OUTBOX, OUTGOING)
 _B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 _EPOCH = datetime(2020, 1, 1, tzinfo=timezone.utc)
 

@@ -4,12 +4,12 @@ from models.communities import ChatBinding, Community, Membership, Role
 from models.digest import DeliveryStatus, DigestDelivery, DigestSchedule, DigestSubscription, JobRun  # noqa: F401
 from models.messaging import AdapterState, ConsoleInbox, InboundEvent, InboundStatus, OutboxMessage, OutboxStatus
 from models.mail import InboundMail, ListPost, ListSubscription, MailAddress, MailingList, OutgoingMail  # noqa: F401  (email tables)
-from models.matrix import MatrixDirect, MatrixPrompt  # noqa: F401  (Matrix adapter tables)
+from models.conversation import ChoiceOffer, ChoiceSet, PendingQuestion
+from models.matrix import MatrixDirect  # noqa: F401  (Matrix adapter table)
 from models.people import Account, Person
 from models.projects import Follow, NewsItem, NextStep, Project, ProjectStatus
-from models.telegram import TelegramKeyboard  # noqa: F401  (Telegram adapter table)
 
 __all__ = [
-    "Account", "AdapterState", "ChatBinding", "Community", "ConsoleInbox", "Follow", "InboundEvent", "InboundStatus", "Membership",
-    "NewsItem", "NextStep", "OutboxMessage", "OutboxStatus", "Person", "Project", "ProjectStatus", "Role",
+    "Account", "AdapterState", "ChatBinding", "ChoiceOffer", "ChoiceSet", "Community", "ConsoleInbox", "Follow", "InboundEvent", "InboundStatus", "Membership",
+    "NewsItem", "NextStep", "OutboxMessage", "OutboxStatus", "PendingQuestion", "Person", "Project", "ProjectStatus", "Role",
 ]

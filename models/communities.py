@@ -5,6 +5,8 @@ from enum import IntEnum
 from tortoise import fields
 from tortoise.models import Model
 
+from models.labels import N_
+
 
 class Role(IntEnum):
     """Ordered roles: a command needs at least its declared role."""
@@ -17,6 +19,11 @@ class Role(IntEnum):
     @property
     def key(self) -> str:
         return self.name.lower()
+
+    @property
+    def label(self) -> str:
+        """The role as a reader sees it (a message id: translate it where it is shown)."""
+        return ROLE_LABELS[self]
 
     @classmethod
     def parse(cls, word: str) -> "Role":
@@ -31,6 +38,8 @@ _ROLE_WORDS = {
     "animateur": Role.FACILITATOR, "animatrice": Role.FACILITATOR,
 }
 ROLE_WORDS = tuple(_ROLE_WORDS)
+ROLE_LABELS = {Role.OBSERVER: N_("observer"), Role.MEMBER: N_("member"), Role.REFERENT: N_("referent"),
+               Role.FACILITATOR: N_("facilitator")}
 
 
 class Community(Model):
@@ -63,6 +72,7 @@ class ChatBinding(Model):
     id = fields.IntField(primary_key=True)
     platform = fields.CharField(max_length=16)
     chat_id = fields.CharField(max_length=320)
+    thread = fields.CharField(max_length=64, null=True)  # the forum topic where announcements go (bound from there)
     community = fields.ForeignKeyField("models.Community", related_name="bindings", on_delete=fields.CASCADE)
     bound_by = fields.ForeignKeyField("models.Person", null=True, related_name=False, on_delete=fields.SET_NULL)
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -27,7 +27,7 @@ class InboundMail(Model):
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField(null=True)
     claimed_until = fields.DatetimeField(null=True)
-    progress = fields.JSONField(default=list)  # results of the command lines already run, so a retry skips them
+    progress = fields.JSONField(default=dict)  # the inbox pipeline's state: commands already run, the reply planned
     outcome = fields.CharField(max_length=64, default="")
     last_error = fields.TextField(default="")
     received_at = fields.DatetimeField()

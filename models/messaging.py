@@ -10,6 +10,7 @@ class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENDING = "sending"
     SENT = "sent"
+    FAILED = "failed"  # parked after MAX_ATTEMPTS with its error; `relais failed --retry` puts it back
 
 
 class OutboxMessage(Model):
@@ -64,7 +65,7 @@ class AdapterState(Model):
 class InboundStatus(StrEnum):
     PENDING = "pending"
     DONE = "done"
-    FAILED = "failed"
+    FAILED = "failed"  # parked after the inbox's tries, with its error; `relais failed --retry` puts it back
 
 
 class InboundEvent(Model):
@@ -73,10 +74,13 @@ class InboundEvent(Model):
     id = fields.BigIntField(primary_key=True)
     platform = fields.CharField(max_length=16)
     key = fields.CharField(max_length=200, unique=True)  # e.g. telegram:update:<id>, matrix:<event_id>
-    payload = fields.JSONField()
+    lane = fields.CharField(max_length=340, default="")  # the conversation: its events are handled in order
+    payload = fields.JSONField()  # the platform's event as received
+    state = fields.JSONField(default=dict)  # the handler's progress: the platform calls planned, how many made
     status = fields.CharEnumField(InboundStatus, default=InboundStatus.PENDING, max_length=16, db_index=True)
     attempts = fields.IntField(default=0)
     last_error = fields.TextField(default="")
+    claimed_until = fields.DatetimeField(null=True)  # a process works on it until then
     created_at = fields.DatetimeField(auto_now_add=True)
     handled_at = fields.DatetimeField(null=True)
 

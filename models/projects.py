@@ -5,12 +5,23 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
+from models.labels import N_
+
 
 class ProjectStatus(StrEnum):
     IDEA = "idea"
     ACTIVE = "active"
     FUNDING = "funding"
     DONE = "done"
+
+    @property
+    def label(self) -> str:
+        """The status as a reader sees it (a message id: translate it where it is shown)."""
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {ProjectStatus.IDEA: N_("idea"), ProjectStatus.ACTIVE: N_("active"),
+                 ProjectStatus.FUNDING: N_("funding"), ProjectStatus.DONE: N_("done")}
 
 
 STATUS_WORDS = {

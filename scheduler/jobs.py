@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Awaitable, Callable
 from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
 
+from bot.services import Services
+from bot.services.calendar import last_due
 from bot.services.digest_run import DigestRunner
-from models import Community, DigestSchedule, JobRun
-from scheduler.calendar import last_due
+from models import Community, JobRun
 
 log = logging.getLogger("relais.scheduler")
 LATE_LIMIT = timedelta(hours=24)
-
-
-async def schedule_of(community: Community) -> tuple[int, time]:
-    row = await DigestSchedule.get_or_none(community_id=community.id)
-    return (row.weekday, time(row.hour, row.minute)) if row else (0, time(8, 0))
 
 
 class DigestJob:
@@ -29,9 +25,10 @@ class DigestJob:
     is skipped and logged. A run cut short (the process died) is taken up again; the per-person claims
     make sure nobody gets the digest twice."""
 
-    def __init__(self, runner_factory: Callable[[], Awaitable[DigestRunner]], clock):
+    def __init__(self, runner_factory: Callable[[], Awaitable[DigestRunner]], services: Services, clock):
         self.runner_factory = runner_factory
         self.runner: DigestRunner | None = None
+        self.services = services
         self.clock = clock
         self._running: set[str] = set()
 
@@ -40,14 +37,18 @@ class DigestJob:
             self.runner = await self.runner_factory()
         done = []
         for community in await Community.all().order_by("id"):
-            key = await self.due_key(community)
+            try:
+                key = await self.due_key(community)
+            except Exception:  # one community's bad data (a time zone that no longer exists…) never stops the others
+                log.exception("digest tick failed for a community", extra={"community": community.slug})
+                continue
             if key:
                 done.append(key)
         return done
 
     async def due_key(self, community: Community) -> str | None:
         now = self.clock()
-        weekday, at = await schedule_of(community)
+        weekday, at = await self.services.schedules.of(community)
         due, week = last_due(now, weekday, at, ZoneInfo(community.timezone))
         key = f"digest:{community.slug}:{week}"
         if key in self._running:

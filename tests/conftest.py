@@ -96,7 +96,7 @@ class Dialog:
     """A conversation asserted as (said, expected pieces) pairs, like a transcript."""
 
     def __init__(self, app: App, name: str, room: str | None = None, locale: str | None = None):
-        self.chat = ConsoleChat(app.dispatcher, name, room=room, locale=locale)
+        self.chat = ConsoleChat(app.console, name, room=room, locale=locale)
 
     async def say(self, line: str) -> str:
         return await self.chat.exchange(line)

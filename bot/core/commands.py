@@ -11,6 +11,9 @@ from bot.core.i18n import N_
 from models.communities import Role
 
 EVERYONE = None  # a command anyone may run, even outside any community
+# The longest value each kind of argument takes (the columns that keep them are this long): longer input gets the
+# usage line and the limit, never a database error.
+MAX_LENGTH = {"project": 129, "community": 64, "person": 320, "word": 200, "choice": 64, "text": 4000}
 
 
 def fold(word: str) -> str:
@@ -29,11 +32,17 @@ class Arg:
     required: bool = True
     choices: tuple[str, ...] = ()
     accept: tuple[str, ...] = ()  # every word taken for a choice (aliases in both languages)
+    max_length: int = 0  # 0: the kind's limit (MAX_LENGTH)
+    shown: tuple[str, ...] = ()  # the choices as message ids, translated in usage lines (default: `choices`)
+
+    @property
+    def limit(self) -> int:
+        return self.max_length or MAX_LENGTH.get(self.kind, 200)
 
     def metavar(self, t) -> str:
         shown = t(self.label) if self.label else self.name
         if self.kind == "choice" and self.choices:
-            shown = "|".join(self.choices)
+            shown = "|".join(t(c) for c in self.shown) if self.shown else "|".join(self.choices)
         return f"<{shown}>" if self.required else f"[{shown}]"
 
 
@@ -60,6 +69,24 @@ class Command:
         return " ".join(parts)
 
 
+@dataclass
+class Answer:
+    """A handler of the answer to a Question: `fn(ctx, text, data) -> Reply`."""
+
+    name: str
+    handler: Callable[..., Awaitable]
+
+
+def answers(name: str):
+    """Declare the handler of the answers to the questions asked with `Question(handler=name)`."""
+
+    def decorate(fn):
+        fn.__relais_answer__ = Answer(name, fn)
+        return fn
+
+    return decorate
+
+
 def command(name: str, *, args: tuple[Arg, ...] | list[Arg] = (), fr: tuple[str, ...] | list[str] = (),
             en: tuple[str, ...] | list[str] = (), help: str = "", section: str = N_("General"),
             role: Role | None = EVERYONE, referent_of: str | None = None, group: bool = True):
@@ -80,12 +107,20 @@ class Registry:
 
     def __init__(self, modules: list[ModuleType]):
         self.commands: list[Command] = []
+        self.answers: dict[str, Answer] = {}
         self._index: dict[str, Command] = {}
         for module in modules:
             for value in vars(module).values():
+                if getattr(value, "__module__", None) != module.__name__:
+                    continue
                 cmd = getattr(value, "__relais_command__", None)
-                if isinstance(cmd, Command) and getattr(value, "__module__", None) == module.__name__:
+                if isinstance(cmd, Command):
                     self.add(cmd)
+                answer = getattr(value, "__relais_answer__", None)
+                if isinstance(answer, Answer):
+                    if answer.name in self.answers:
+                        raise ValueError(f"answer handler {answer.name!r} declared twice")
+                    self.answers[answer.name] = answer
 
     def add(self, cmd: Command) -> None:
         self.commands.append(cmd)
@@ -112,15 +147,3 @@ class Registry:
 
     def get(self, name: str) -> Command | None:
         return self._index.get(fold(name))
-
-    def has_subcommands(self, word: str) -> bool:
-        prefix = fold(word) + " "
-        return any(k.startswith(prefix) for k in self._index)
-
-    def subcommands(self, word: str) -> list[Command]:
-        prefix = fold(word) + " "
-        seen: list[Command] = []
-        for key, cmd in self._index.items():
-            if key.startswith(prefix) and cmd not in seen:
-                seen.append(cmd)
-        return seen

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
+from bot.core.choices import conversation
 from bot.core.errors import UserError
 from bot.core.i18n import N_, Translator
 from bot.core.incoming import Incoming
 from models import Account, Community, Membership, Person, Role
+
+if TYPE_CHECKING:  # the services are built on the core; the core only names them for the type checker
+    from bot.core.commands import Registry
+    from bot.services import Services
 
 
 @dataclass
@@ -19,8 +25,8 @@ class Context:
     community: Community | None
     membership: Membership | None
     t: Translator
-    services: object
-    registry: object
+    services: Services
+    registry: Registry
 
     @property
     def role(self) -> Role | None:
@@ -29,6 +35,11 @@ class Context:
     @property
     def locale(self) -> str:
         return self.t.locale
+
+    @property
+    def where(self) -> str:
+        """This conversation's key (choices offered here, questions asked here)."""
+        return conversation(self.incoming.platform, self.incoming.address, self.incoming.chat)
 
     def now(self) -> datetime:
         return self.services.clock()

@@ -14,6 +14,9 @@ from bot.core.workloop import WorkLoop, claim
 from models import Account, OutboxMessage, OutboxStatus
 
 log = logging.getLogger("relais.delivery")
+# With the back-off capped at an hour, about a day and a half of tries; then the message is parked (FAILED) with
+# its error, for an operator to see and put back (`relais failed`): kept, never dropped.
+MAX_ATTEMPTS = 40
 
 
 class Unreachable(Exception):
@@ -25,13 +28,15 @@ class TemporaryFailure(Exception):
 
 
 class Channel(Protocol):
+    """The sending half of the adapter contract (bot/core/adapter.py)."""
+
     platform: str
 
     async def deliver(self, account: Account, reply: Reply, message: OutboxMessage) -> None:
         """Send the reply; must be safe to call twice for the same message (a crash may repeat it)."""
 
-    # Optional: channels of platforms with groups also have
-    # async def post(self, chat: str, reply: Reply, message: OutboxMessage) -> None
+    async def post(self, chat: str, reply: Reply, message: OutboxMessage) -> None:
+        """Send the reply to a group or room of the platform."""
 
 
 class Delivery(WorkLoop):
@@ -46,6 +51,7 @@ class Delivery(WorkLoop):
         self.max_backoff = max_backoff
         self.lease = timedelta(seconds=lease)
         self._limit = asyncio.Semaphore(concurrency)
+        self.only: tuple[str, ...] = ()  # when set, only messages for people with an account on these platforms
 
     def register(self, channel: Channel) -> None:
         self.channels[channel.platform] = channel
@@ -55,8 +61,11 @@ class Delivery(WorkLoop):
 
     async def _claim(self) -> list[OutboxMessage]:
         now = self.clock()
-        return await claim(OutboxMessage, Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now), OutboxStatus.SENDING,
-                           now, self.lease, self.batch)
+        due = Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
+        if self.only:
+            ids = await Account.filter(platform__in=self.only).distinct().values_list("person_id", flat=True)
+            due &= Q(person_id__in=list(ids))
+        return await claim(OutboxMessage, due, OutboxStatus.SENDING, now, self.lease, self.batch)
 
     async def deliver_due(self) -> int:
         rows = await self._claim()
@@ -77,7 +86,7 @@ class Delivery(WorkLoop):
         """A message for a group or room (`platform:chat id`), through that platform's channel."""
         platform, _, chat = (message.chat or "").partition(":")
         channel = self.channels.get(platform)
-        if channel is None or not hasattr(channel, "post"):
+        if channel is None:
             await self._retry(message, f"no channel for {platform or 'chat'}")
             return
         try:
@@ -126,5 +135,8 @@ class Delivery(WorkLoop):
     async def _retry(self, message: OutboxMessage, error: str) -> None:
         attempts = message.attempts + 1
         delay = min(self.max_backoff, 2.0 ** min(attempts, 20))
-        await OutboxMessage.filter(id=message.id).update(status=OutboxStatus.PENDING, attempts=attempts, last_error=error,
+        status = OutboxStatus.FAILED if attempts >= MAX_ATTEMPTS else OutboxStatus.PENDING
+        if status == OutboxStatus.FAILED:
+            log.error("outbox message parked", extra={"outbox_id": message.id, "attempts": attempts, "error": error[:200]})
+        await OutboxMessage.filter(id=message.id).update(status=status, attempts=attempts, last_error=error,
                                                          next_attempt_at=self.clock() + timedelta(seconds=delay), claimed_until=None)

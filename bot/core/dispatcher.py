@@ -1,10 +1,12 @@
-"""Parse once, check the role, run the handler; turn every failure into a localized reply."""
+"""Parse once, check the role, run the handler (or the answer to a pending question); every failure becomes a
+localized reply, and the traceback of an unexpected one stays in the log with a reference."""
 
 from __future__ import annotations
 
 import difflib
 import logging
 import secrets
+from typing import TYPE_CHECKING
 
 from bot.core import parser
 from bot.core.commands import Arg, Command, Registry, fold
@@ -13,16 +15,16 @@ from bot.core.errors import UsageError, UserError
 from bot.core.i18n import N_, Catalogs, Translator, normalize_locale
 from bot.core.incoming import Incoming
 from bot.core.replies import Choice, Reply, code
-from models import Role
+from models import PendingQuestion, Role
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 log = logging.getLogger("relais.core")
 
-ROLE_NAMES = {Role.OBSERVER: N_("observer"), Role.MEMBER: N_("member"), Role.REFERENT: N_("referent"),
-              Role.FACILITATOR: N_("facilitator")}
-
 
 class Dispatcher:
-    def __init__(self, registry: Registry, services, catalogs: Catalogs, default_locale: str = "fr"):
+    def __init__(self, registry: Registry, services: Services, catalogs: Catalogs, default_locale: str = "fr"):
         self.registry = registry
         self.services = services
         self.catalogs = catalogs
@@ -40,13 +42,18 @@ class Dispatcher:
             t = ctx.t
             cmd, used = self.registry.resolve(line.words)
             if cmd is None:
+                pending = None if line.prefixed else await self._pending(ctx)
+                if pending is not None:
+                    return await self._answer(ctx, pending, line.raw)
                 return self._unknown(line.words[0], t)
             log.info("command", extra={"command": cmd.name, "platform": incoming.platform, "origin": str(incoming.origin)})
             kwargs = await self._arguments(cmd, ctx, parser.rest_after(line.raw, used))
-            self._check_role(cmd, ctx, kwargs)
+            self._check_role(cmd, ctx)
             if cmd.referent_of:
-                await self._check_referent(cmd, ctx, kwargs[cmd.referent_of])
-            return await cmd.handler(ctx, **kwargs)
+                await self._check_referent(ctx, kwargs[cmd.referent_of])
+            reply = await cmd.handler(ctx, **kwargs)
+            await self._ask(ctx, reply)
+            return reply
         except UsageError as exc:
             return self._error(t, exc, exc.command or cmd)
         except UserError as exc:
@@ -64,9 +71,42 @@ class Dispatcher:
         locale = person.locale or (community.locale if community else None) or incoming.locale or self.default_locale
         return Context(incoming, account, person, community, membership, self.catalogs.get(locale), self.services, self.registry)
 
+    # -- conversations ------------------------------------------------------------------------------------
+
+    async def _pending(self, ctx: Context) -> PendingQuestion | None:
+        """The person's open question, when this message can answer it: a direct chat or a mail (any platform),
+        or the very chat it was asked in."""
+        pending = await self.services.conversations.pending(ctx.person.id)
+        if pending is None or not (ctx.incoming.direct or pending.conversation == ctx.where):
+            return None
+        return pending
+
+    async def _answer(self, ctx: Context, pending: PendingQuestion, text: str) -> Reply:
+        answer = self.registry.answers.get(pending.handler)
+        if answer is None:  # asked by a version of Relais that had this handler
+            await self.services.conversations.drop(ctx.person.id)
+            raise UserError(N_("That question is closed. Type /help to see what I can do."))
+        if pending.community_id and (ctx.community is None or ctx.community.id != pending.community_id):
+            ctx.community = await self.services.people.community_by_id(pending.community_id)
+            ctx.membership = await self.services.people.membership(ctx.person, ctx.community)
+        log.info("answer", extra={"handler": pending.handler, "platform": ctx.incoming.platform})
+        reply = await answer.handler(ctx, text.strip(), dict(pending.data))
+        if reply.question is None:
+            await self.services.conversations.drop(ctx.person.id)
+        await self._ask(ctx, reply)
+        return reply
+
+    async def _ask(self, ctx: Context, reply: Reply | None) -> None:
+        question = reply.question if reply is not None else None
+        if question is not None:
+            community = ctx.community.id if ctx.community else None
+            await self.services.conversations.ask(ctx.person.id, question, ctx.where, community)
+
+    # -- arguments and permissions ------------------------------------------------------------------------
+
     async def _arguments(self, cmd: Command, ctx: Context, rest: str) -> dict:
         values: dict = {}
-        for i, arg in enumerate(cmd.args):
+        for arg in cmd.args:
             if arg.kind == "text":
                 raw = parser.unquote(rest) if rest.count('"') == 2 and rest.startswith('"') else rest.strip()
                 rest = ""
@@ -77,10 +117,21 @@ class Dispatcher:
                     raise UsageError(N_("Missing {arg}."), command=cmd, arg=arg.metavar(ctx.t))
                 values[arg.name] = None
                 continue
+            self._check_length(arg, raw, ctx, cmd)
             values[arg.name] = await self._convert(arg, raw, ctx, cmd)
         if rest:
-            raise UsageError(N_("Too many words: “{extra}”."), command=cmd, extra=rest)
+            extra = rest if len(rest) <= 80 else rest[:79] + "…"
+            raise UsageError(N_("Too many words: “{extra}”."), command=cmd, extra=extra)
         return values
+
+    @staticmethod
+    def _check_length(arg: Arg, raw: str, ctx: Context, cmd: Command) -> None:
+        """Longer than its column: the usage line and the limit, never a database error (nor the text in a log)."""
+        parts = raw.split("/", 1) if arg.kind == "project" else [raw]
+        limit = 64 if arg.kind == "project" else arg.limit
+        if any(len(part) > limit for part in parts):
+            raise UsageError(N_("{arg} is too long: at most {limit} characters."), command=cmd, arg=arg.metavar(ctx.t),
+                             limit=limit)
 
     async def _convert(self, arg: Arg, raw: str, ctx: Context, cmd: Command):
         services = self.services
@@ -100,38 +151,45 @@ class Dispatcher:
             return await services.people.find_member(ctx.need_community(), raw)
         if arg.kind == "choice":
             if fold(raw) not in {fold(c) for c in (arg.accept or arg.choices)}:
-                raise UsageError(N_("“{value}” is not one of: {options}."), command=cmd, value=raw, options=", ".join(arg.choices))
+                options = ", ".join(ctx.t(c) for c in arg.shown) if arg.shown else ", ".join(arg.choices)
+                raise UsageError(N_("“{value}” is not one of: {options}."), command=cmd, value=raw, options=options)
             return fold(raw)
         return raw
 
-    def _check_role(self, cmd: Command, ctx: Context, kwargs: dict) -> None:
+    def _check_role(self, cmd: Command, ctx: Context) -> None:
         if cmd.role is None:
             return
-        ctx.need_community()
+        community = ctx.need_community()
         if cmd.referent_of:
             return  # referents of the named project may run it, checked next
         if ctx.role is None or ctx.role < cmd.role:
-            raise UserError(N_("Only a {role} of {community} can do that."), role=ctx.t(ROLE_NAMES[cmd.role]), community=ctx.community.name)
+            raise UserError(N_("Only a {role} of {community} can do that."), role=ctx.t(cmd.role.label), community=community.name)
 
-    async def _check_referent(self, cmd: Command, ctx: Context, project) -> None:
+    async def _check_referent(self, ctx: Context, project) -> None:
         if ctx.role is not None and ctx.role >= Role.FACILITATOR:
             return
         if not await self.services.projects.is_referent(project, ctx.person):
             raise UserError(N_("Only the referents of {project} and the facilitators can do that."), project=project.title)
 
+    # -- errors -------------------------------------------------------------------------------------------
+
     def _unknown(self, word: str, t: Translator) -> Reply:
-        names = [fold(c.localized_name(t.locale)) for c in self.registry.commands] + self.registry.names()
-        close = difflib.get_close_matches(fold(word), names, n=1, cutoff=0.6)
+        target = self.closest(word, t)
         reply = Reply(error=True)
-        if close:
-            target = self.registry.get(close[0])
+        if target is not None:
             name = target.localized_name(t.locale)
-            reply.para(t(N_("Unknown command “{word}”. Did you mean {suggestion}?"), word=word, suggestion="/" + name))
+            reply.para(t(N_("Unknown command “{word}”. Did you mean {suggestion}?"), word=word[:40], suggestion="/" + name))
             reply.para(code(target.usage(t)))
             reply.choice(t(N_("Help on {command}"), command=name), f"help {name}")
         else:
-            reply.para(t(N_("Unknown command “{word}”. Type /help to see what I can do."), word=word))
+            reply.para(t(N_("Unknown command “{word}”. Type /help to see what I can do."), word=word[:40]))
         return reply
+
+    def closest(self, word: str, t: Translator) -> Command | None:
+        """The command a mistyped word most likely meant (`folow` → follow), or None."""
+        names = [fold(c.localized_name(t.locale)) for c in self.registry.commands] + self.registry.names()
+        close = difflib.get_close_matches(fold(word), names, n=1, cutoff=0.6)
+        return self.registry.get(close[0]) if close else None
 
     def _error(self, t: Translator, exc: UserError, cmd: Command | None) -> Reply:
         reply = Reply(error=True).para(t(exc.message, **exc.params))

@@ -36,7 +36,7 @@ class Catalogs:
         self._translations: dict[str, NullTranslations] = {}
         for code in LOCALES:
             po = locale_dir / code / "LC_MESSAGES" / f"{DOMAIN}.po"
-            if not po.exists():
+            if not po.exists():  # English: the message ids themselves
                 self._translations[code] = NullTranslations()
                 continue
             with po.open("rb") as fh:

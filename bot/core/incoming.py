@@ -27,6 +27,7 @@ class Incoming:
     origin: Origin = Origin.TYPED
     addressed: bool = False
     message_id: str | None = None
+    thread: str | None = None  # the topic of a forum group it was written in (answers go there)
     received_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
     @property

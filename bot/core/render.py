@@ -1,12 +1,21 @@
-"""Pure renderers of a Reply: plain text and HTML; adapters build on them."""
+"""Pure renderers of a Reply: plain text and HTML, and the text fallback of every typed element.
+
+An adapter renders natively the elements its platform has (a native poll, a URL button, an uploaded file)
+and asks `fallback()` for the others, so an element added to the core works everywhere the day it lands.
+"""
 
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
-from bot.core.replies import Reply, Span
+from babel.numbers import format_decimal
+
+from bot.core.replies import Attachment, Block, LinkButton, Poll, Progress, Question, Reply, Span, bold, italic
 
 _HTML_TAGS = {"bold": "b", "italic": "i", "code": "code"}
+BAR = 10  # cells of a text progress bar
+FULL, EMPTY = "▓", "░"
 
 
 def span_text(span: Span) -> str:
@@ -25,30 +34,83 @@ def span_html(span: Span) -> str:
     return body
 
 
-def to_text(reply: Reply, numbered_choices: bool = True) -> str:
+def number(value: float, locale: str) -> str:
+    """A figure the way the reader writes it (12 000 in French, 12,000 in English)."""
+    return format_decimal(round(value) if abs(value - round(value)) < 0.005 else round(value, 2), locale=locale)
+
+
+def progress_line(p: Progress) -> str:
+    """▓▓▓▓░░░░░░ 40 % — 4 800 € / 12 000 € — 26 jours restants"""
+    filled = min(BAR, int(p.ratio * BAR + 1e-9))
+    percent = f"{round(p.ratio * 100)}\u202f%" if p.locale == "fr" else f"{round(p.ratio * 100)}%"
+    unit = f"\u202f{p.unit}" if p.unit and p.locale == "fr" else (f" {p.unit}" if p.unit else "")
+    parts = [f"{FULL * filled}{EMPTY * (BAR - filled)} {percent}", f"{number(p.value, p.locale)}{unit} / {number(p.goal, p.locale)}{unit}"]
+    if p.caption:
+        parts.append(p.caption)
+    return " — ".join(parts)
+
+
+def fallback(element: Any) -> list[Block]:
+    """The text rendering of an element, made once here for every adapter without a native one."""
+    if isinstance(element, Block):
+        return [element]
+    if isinstance(element, LinkButton):
+        return [Block(spans=[Span("🔗 "), Span(element.label, "", element.url)])]
+    if isinstance(element, Attachment):
+        spans = [Span("📎 "), bold(element.filename)]
+        if element.caption:
+            spans += [Span(" — "), Span(element.caption)]
+        return [Block(spans=spans)]
+    if isinstance(element, Progress):
+        return [Block(spans=[Span(progress_line(element))])]
+    if isinstance(element, Poll):
+        blocks = [Block(spans=[Span("🗳 "), bold(element.question)],
+                        items=[[Span(f"{n}. {option}")] for n, option in enumerate(element.options, 1)])]
+        if element.hint:
+            blocks.append(Block(spans=[italic(element.hint)]))
+        return blocks
+    if isinstance(element, Question):
+        blocks = [Block(spans=[Span("❓ "), bold(element.prompt)])]
+        if element.hint:
+            blocks.append(Block(spans=[italic(element.hint)]))
+        return blocks
+    raise TypeError(f"no text rendering for {type(element).__name__}")
+
+
+def text_blocks(reply: Reply, skip: tuple[type, ...] = ()) -> list[Block]:
+    """The reply as text blocks: each element not in `skip` (rendered natively by the adapter) by its fallback."""
+    return [block for element in reply.blocks if not isinstance(element, skip) for block in fallback(element)]
+
+
+def block_text(block: Block) -> str:
+    lines = []
+    if block.title:
+        lines.append(block.title)
+    if block.spans:
+        lines.append("".join(span_text(s) for s in block.spans))
+    lines.extend("  • " + "".join(span_text(s) for s in item) for item in block.items)
+    return "\n".join(lines)
+
+
+def block_html(block: Block) -> str:
+    out = []
+    if block.title:
+        out.append(f"<p><b>{escape(block.title, quote=False)}</b></p>")
+    if block.spans:
+        out.append("<p>" + "".join(span_html(s) for s in block.spans) + "</p>")
+    if block.items:
+        out.append("<ul>" + "".join("<li>" + "".join(span_html(s) for s in item) + "</li>" for item in block.items) + "</ul>")
+    return "".join(out)
+
+
+def to_text(reply: Reply, numbered_choices: bool = True, skip: tuple[type, ...] = ()) -> str:
     """Plain text; choices become a numbered list the person answers with the number."""
-    out: list[str] = []
-    for block in reply.blocks:
-        lines = []
-        if block.title:
-            lines.append(block.title)
-        if block.spans:
-            lines.append("".join(span_text(s) for s in block.spans))
-        lines.extend("  • " + "".join(span_text(s) for s in item) for item in block.items)
-        out.append("\n".join(lines))
+    out = [block_text(b) for b in text_blocks(reply, skip)]
     if reply.choices and numbered_choices:
         out.append("\n".join(f"  {i}) {c.label}" for i, c in enumerate(reply.choices, 1)))
-    return "\n\n".join(out)
+    return "\n\n".join(o for o in out if o)
 
 
-def to_html(reply: Reply) -> str:
-    """HTML body (paragraphs, lists, emphasis, links); choices are left to the adapter."""
-    out: list[str] = []
-    for block in reply.blocks:
-        if block.title:
-            out.append(f"<p><b>{escape(block.title, quote=False)}</b></p>")
-        if block.spans:
-            out.append("<p>" + "".join(span_html(s) for s in block.spans) + "</p>")
-        if block.items:
-            out.append("<ul>" + "".join("<li>" + "".join(span_html(s) for s in item) + "</li>" for item in block.items) + "</ul>")
-    return "".join(out)
+def to_html(reply: Reply, skip: tuple[type, ...] = ()) -> str:
+    """HTML body (paragraphs, lists, emphasis, links); choices and the elements in `skip` are left to the adapter."""
+    return "".join(block_html(b) for b in text_blocks(reply, skip))

@@ -1,9 +1,11 @@
-"""The platform-neutral reply: text blocks with emphasis and links, lists, and choices."""
+"""The platform-neutral reply: text blocks, typed elements (poll, progress, link, file, question) and choices."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Literal
+import base64
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from typing import Any, ClassVar, Literal, Union
 
 Style = Literal["", "bold", "italic", "code"]
 
@@ -15,19 +17,19 @@ class Span:
     url: str | None = None
 
 
-def bold(text: str) -> Span:
+def bold(text: object) -> Span:
     return Span(str(text), "bold")
 
 
-def italic(text: str) -> Span:
+def italic(text: object) -> Span:
     return Span(str(text), "italic")
 
 
-def code(text: str) -> Span:
+def code(text: object) -> Span:
     return Span(str(text), "code")
 
 
-def link(text: str, url: str) -> Span:
+def link(text: object, url: str) -> Span:
     return Span(str(text), "", url)
 
 
@@ -39,9 +41,82 @@ def _spans(parts: tuple) -> list[Span]:
 class Block:
     """A paragraph (`items` empty) or a bulleted list (each item a list of spans), with an optional title."""
 
+    kind: ClassVar[str] = "block"
     spans: list[Span] = field(default_factory=list)
     items: list[list[Span]] = field(default_factory=list)
     title: str = ""
+
+
+@dataclass(frozen=True)
+class LinkButton:
+    """A button that opens a web page (a pledge page, a public page)."""
+
+    kind: ClassVar[str] = "link"
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with the reply: an `.ics` invitation, a `.csv` sheet, a `.png` chart."""
+
+    kind: ClassVar[str] = "file"
+    filename: str
+    mime: str
+    data: bytes
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Progress toward a goal (a campaign): `caption` is the localized rest of the line ("26 days left")."""
+
+    kind: ClassVar[str] = "progress"
+    value: float
+    goal: float
+    unit: str = ""
+    caption: str = ""
+    locale: str = "fr"
+
+    @property
+    def ratio(self) -> float:
+        return 0.0 if self.goal <= 0 else max(0.0, self.value / self.goal)
+
+
+PollKind = Literal["single", "multiple", "ranked"]
+
+
+@dataclass(frozen=True)
+class Poll:
+    """A question with options; `vote` is the command prefix a ballot is cast with (`vote 3`), `hint` says how
+    in the reader's language for the text fallback."""
+
+    kind: ClassVar[str] = "poll"
+    question: str
+    options: tuple[str, ...]
+    mode: PollKind = "single"
+    closes_at: datetime | None = None
+    anonymous: bool = False
+    vote: str = ""
+    hint: str = ""
+    ref: str = ""  # the poll's id in Relais (e.g. "usine-vivante#3"), for adapters that track native polls
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question awaiting the person's next message as its answer; `handler` names the registered answer handler,
+    `data` is what it needs to resume; the prompt itself is shown as text."""
+
+    kind: ClassVar[str] = "question"
+    prompt: str
+    handler: str
+    data: dict = field(default_factory=dict, hash=False, compare=False)
+    hint: str = ""  # "Answer in your next message, or type cancel."
+    days: float = 7.0
+
+
+Element = Union[Block, LinkButton, Attachment, Progress, Poll, Question]
+ELEMENTS: dict[str, type] = {cls.kind: cls for cls in (Block, LinkButton, Attachment, Progress, Poll, Question)}
 
 
 @dataclass(frozen=True)
@@ -54,42 +129,93 @@ class Choice:
 
 @dataclass
 class Reply:
-    blocks: list[Block] = field(default_factory=list)
+    """What the core answers: elements in reading order, then choices (each a command line)."""
+
+    blocks: list[Any] = field(default_factory=list)  # Element instances, in reading order
     choices: list[Choice] = field(default_factory=list)
     error: bool = False
 
-    def para(self, *parts) -> "Reply":
+    def para(self, *parts) -> Reply:
         self.blocks.append(Block(spans=_spans(parts)))
         return self
 
-    def items(self, rows: list, title: str = "") -> "Reply":
-        rows = [_spans(r if isinstance(r, tuple) else (r,)) for r in rows]
-        self.blocks.append(Block(items=rows, title=title))
+    def items(self, rows: list, title: str = "") -> Reply:
+        self.blocks.append(Block(items=[_spans(r if isinstance(r, tuple) else (r,)) for r in rows], title=title))
         return self
 
-    def choice(self, label: str, command: str) -> "Reply":
+    def add(self, element: Element) -> Reply:
+        self.blocks.append(element)
+        return self
+
+    def choice(self, label: str, command: str) -> Reply:
         self.choices.append(Choice(label, command))
         return self
 
-    def extend(self, other: "Reply") -> "Reply":
+    def extend(self, other: Reply) -> Reply:
         self.blocks.extend(other.blocks)
         self.choices.extend(other.choices)
         self.error = self.error or other.error
         return self
 
+    @property
+    def question(self) -> Question | None:
+        return next((b for b in self.blocks if isinstance(b, Question)), None)
+
+    def elements(self, kind: type) -> list:
+        return [b for b in self.blocks if isinstance(b, kind)]
+
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {"blocks": [_dump(b) for b in self.blocks], "choices": [[c.label, c.command] for c in self.choices],
+                "error": self.error}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Reply":
-        def spans(raw):
-            return [Span(**s) for s in raw]
+    def from_dict(cls, data: dict) -> Reply:
+        choices = [Choice(*c) if isinstance(c, (list, tuple)) else Choice(**c) for c in data.get("choices", [])]
+        return cls(blocks=[_load(b) for b in data.get("blocks", [])], choices=choices, error=data.get("error", False))
 
-        blocks = [Block(spans=spans(b["spans"]), items=[spans(i) for i in b["items"]], title=b.get("title", ""))
-                  for b in data.get("blocks", [])]
-        return cls(blocks=blocks, choices=[Choice(**c) for c in data.get("choices", [])], error=data.get("error", False))
 
-    def plain(self) -> str:
-        from bot.core.render import to_text
+def _spans_of(raw: list) -> list[Span]:
+    return [Span(**s) if isinstance(s, dict) else Span(*s) for s in raw]
 
-        return to_text(self)
+
+def _dump(element: Any) -> dict:
+    if isinstance(element, Block):
+        out: dict = {"spans": [_span_dump(s) for s in element.spans]}
+        if element.items:
+            out["items"] = [[_span_dump(s) for s in item] for item in element.items]
+        if element.title:
+            out["title"] = element.title
+        return out
+    out = {"type": element.kind}
+    for f in fields(element):
+        value = getattr(element, f.name)
+        if isinstance(value, bytes):
+            value = base64.b64encode(value).decode("ascii")
+        elif isinstance(value, datetime):
+            value = value.isoformat()
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[f.name] = value
+    return out
+
+
+def _span_dump(span: Span) -> list:
+    if span.url:
+        return [span.text, span.style, span.url]
+    return [span.text, span.style] if span.style else [span.text]
+
+
+def _load(raw: dict) -> Any:
+    kind = raw.get("type", "block")
+    if kind == "block":
+        return Block(spans=_spans_of(raw.get("spans", [])), items=[_spans_of(i) for i in raw.get("items", [])],
+                     title=raw.get("title", ""))
+    cls = ELEMENTS[kind]
+    values = {k: v for k, v in raw.items() if k != "type"}
+    if cls is Attachment:
+        values["data"] = base64.b64decode(values["data"])
+    if cls is Poll:
+        values["options"] = tuple(values.get("options", ()))
+        if values.get("closes_at"):
+            values["closes_at"] = datetime.fromisoformat(values["closes_at"])
+    return cls(**values)

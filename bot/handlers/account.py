@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from bot.core.commands import Arg, command
 from bot.core.context import Context
-from bot.core.dispatcher import ROLE_NAMES
 from bot.core.errors import UserError
 from bot.core.i18n import N_
 from bot.core.replies import Reply, bold
-from models import Community, Membership, Role
+from models import Community
 
 SECTION = N_("You")
 LANGS = {"fr": "fr", "francais": "fr", "en": "en", "english": "en", "anglais": "en"}
@@ -24,7 +23,7 @@ async def me(ctx: Context) -> Reply:
     reply.items([a.handle + ("" if a.reachable else " — " + t(N_("unreachable"))) for a in accounts], title=t(N_("Accounts")))
     if memberships:
         current = ctx.community.id if ctx.community else None
-        reply.items([(bold(m.community.name), f" ({m.community.slug}) — ", t(ROLE_NAMES[m.role]),
+        reply.items([(bold(m.community.name), f" ({m.community.slug}) — ", t(m.role.label),
                       " ← " + t(N_("current")) if m.community_id == current else "") for m in memberships],
                     title=t(N_("Communities")))
     else:
@@ -63,8 +62,7 @@ async def leave(ctx: Context, community: Community) -> Reply:
     membership = await ctx.services.people.membership(ctx.person, community)
     if membership is None:
         raise UserError(N_("You are not a member of {community}."), community=community.name)
-    if membership.role == Role.FACILITATOR and await Membership.filter(community_id=community.id, role=Role.FACILITATOR).count() == 1:
-        raise UserError(N_("You are the last facilitator of {community}: give the role to someone else first (/role)."), community=community.name)
+    await ctx.services.people.keep_a_facilitator(ctx.person, community, None)
     await ctx.services.projects.unfollow_community(ctx.person, community)
     await ctx.services.people.leave(ctx.person, membership)
     return Reply().para(t(N_("You left {community}."), community=community.name)).choice(t(N_("Undo")), f"join {community.slug}")

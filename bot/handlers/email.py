@@ -7,12 +7,9 @@ from bot.core.context import Context
 from bot.core.errors import UserError
 from bot.core.i18n import N_
 from bot.core.replies import Reply, code
-from bot.services.email import Email
-from bot.services.mailing_lists import Lists
-from models import AdapterState, Community, Role
+from models import Community, Role
 
 SECTION = N_("Email")
-LISTS_DOMAIN_KEY = "mail:lists_domain"  # published by the mail side when Mailman is configured
 ADDRESS = Arg("address", "word", N_("address"))
 COMMUNITY = Arg("community", "community", N_("community"), required=False)
 
@@ -21,7 +18,7 @@ COMMUNITY = Arg("community", "community", N_("community"), required=False)
          help=N_("Receive Relais' mail at an address (after you confirm it): /email add you@example.org."), section=SECTION)
 async def email_add(ctx: Context, address: str) -> Reply:
     t = ctx.t
-    account, sent = await Email(ctx.services).add(ctx.person, address)
+    account, sent = await ctx.services.email.add(ctx.person, address)
     if sent:
         reply = Reply().para(t(N_("I sent a confirmation mail to {address}. Reply to it or open its link; "
                                   "until then Relais sends nothing else there."), address=account.address))
@@ -34,7 +31,7 @@ async def email_add(ctx: Context, address: str) -> Reply:
 @command("email remove", fr=("email retirer", "courriel retirer", "mail retirer"), args=(ADDRESS,),
          help=N_("Stop using one of your addresses."), section=SECTION)
 async def email_remove(ctx: Context, address: str) -> Reply:
-    removed = await Email(ctx.services).remove(ctx.person, ctx.account, address)
+    removed = await ctx.services.email.remove(ctx.person, ctx.account, address)
     return Reply().para(ctx.t(N_("{address} is no longer one of your addresses."), address=removed))
 
 
@@ -50,7 +47,7 @@ async def subscribe(ctx: Context, community: Community | None) -> Reply:
     # Did this very message make the person a member (the dispatcher joins first-time writers)?
     joined_now = (ctx.membership is not None and ctx.community is not None and ctx.community.id == community.id
                   and ctx.membership.joined_at >= ctx.incoming.received_at)
-    membership, mlist, address = await Lists(ctx.services).subscribe(ctx.person, community, joined_now)
+    membership, mlist, address = await ctx.services.lists.subscribe(ctx.person, community, joined_now)
     reply = Reply()
     if membership.role == Role.OBSERVER:
         reply.para(t(N_("You now follow {community} as an observer."), community=community.name))
@@ -69,7 +66,7 @@ async def subscribe(ctx: Context, community: Community | None) -> Reply:
 async def unsubscribe(ctx: Context, community: Community | None) -> Reply:
     t = ctx.t
     community = await _community(ctx, community)
-    was, left = await Lists(ctx.services).unsubscribe(ctx.person, community)
+    was, left = await ctx.services.lists.unsubscribe(ctx.person, community)
     if left:
         return Reply().para(t(N_("You no longer follow {community}."), community=community.name)).choice(
             t(N_("Undo")), f"subscribe {community.slug}")
@@ -84,9 +81,9 @@ async def unsubscribe(ctx: Context, community: Community | None) -> Reply:
 async def list_create(ctx: Context, name: str | None) -> Reply:
     t = ctx.t
     community = ctx.need_community()
-    domain = await AdapterState.get_or_none(key=LISTS_DOMAIN_KEY)
-    if domain is None or not domain.value:
+    domain = await ctx.services.lists.domain()
+    if domain is None:
         raise UserError(N_("Mailing lists are not set up on this Relais (no Mailman server configured)."))
-    mlist = await Lists(ctx.services).request(community, ctx.person, name or community.slug, domain.value)
+    mlist = await ctx.services.lists.request(community, ctx.person, name or community.slug, domain)
     return Reply().para(t(N_("Creating the list {address} for {community}; I will tell you when it is ready."),
                           address=mlist.address, community=community.name))

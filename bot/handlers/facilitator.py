@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from bot.core.commands import Arg, command, fold
 from bot.core.context import Context
-from bot.core.dispatcher import ROLE_NAMES
 from bot.core.errors import UserError
 from bot.core.i18n import N_
 from bot.core.replies import Reply
-from bot.handlers.projects import STATUS_NAMES
-from models import Community, Membership, Person, Project, Role
+from models import ChatBinding, Community, Person, Project, Role
 from models.communities import ROLE_WORDS
 from models.projects import STATUS_WORDS
 
@@ -42,7 +40,7 @@ async def project_status(ctx: Context, project: Project, status: str) -> Reply:
     t = ctx.t
     new = STATUS_BY_WORD[status]
     previous = await ctx.services.projects.set_status(project, new)
-    return (Reply().para(t(N_("{project} is now: {status}."), project=project.title, status=t(STATUS_NAMES[new])))
+    return (Reply().para(t(N_("{project} is now: {status}."), project=project.title, status=t(new.label)))
             .choice(t(N_("Undo")), f"project status {project.slug} {previous.value}"))
 
 
@@ -81,12 +79,9 @@ async def _handle(person: Person) -> str:
 async def role(ctx: Context, person: Person, role: str) -> Reply:
     t = ctx.t
     new = ROLE_BY_WORD[role]
-    current = await ctx.services.people.membership(person, ctx.community)
-    if current and current.role == Role.FACILITATOR and new != Role.FACILITATOR and \
-            await Membership.filter(community_id=ctx.community.id, role=Role.FACILITATOR).count() == 1:
-        raise UserError(N_("{name} is the last facilitator of {community}: name another one first."), name=person.display_name, community=ctx.community.name)
+    await ctx.services.people.keep_a_facilitator(person, ctx.community, new)
     _, previous = await ctx.services.people.set_role(person, ctx.community, new)
-    reply = Reply().para(t(N_("{name} is now {role} of {community}."), name=person.display_name, role=t(ROLE_NAMES[new]), community=ctx.community.name))
+    reply = Reply().para(t(N_("{name} is now {role} of {community}."), name=person.display_name, role=t(new.label), community=ctx.community.name))
     if previous is not None and previous != new:
         reply.choice(t(N_("Undo")), f"role {await _handle(person)} {previous.key}")
     return reply
@@ -100,10 +95,15 @@ async def bind(ctx: Context, community: Community) -> Reply:
         raise UserError(N_("/bind works in a group, a room or a list, not in a direct chat."))
     membership = await ctx.services.people.membership(ctx.person, community)
     if membership is None or membership.role < Role.FACILITATOR:
-        raise UserError(N_("Only a {role} of {community} can do that."), role=t(ROLE_NAMES[Role.FACILITATOR]), community=community.name)
+        raise UserError(N_("Only a {role} of {community} can do that."), role=t(Role.FACILITATOR.label), community=community.name)
     if ctx.community is not None and ctx.community.id == community.id:
+        binding = await ChatBinding.get(platform=ctx.incoming.platform, chat_id=ctx.incoming.chat)
+        if binding.thread != ctx.incoming.thread:  # typed in another topic: announcements move there
+            await ctx.services.people.bind(ctx.incoming.platform, ctx.incoming.chat, community, ctx.person, ctx.incoming.thread)
+            return Reply().para(t(N_("{community}'s announcements will now be posted in this topic."), community=community.name))
         return Reply().para(t(N_("This chat already speaks for {community}."), community=community.name))
-    previous = await ctx.services.people.bind(ctx.incoming.platform, ctx.incoming.chat, community, ctx.person)
+    previous = await ctx.services.people.bind(ctx.incoming.platform, ctx.incoming.chat, community, ctx.person,
+                                              ctx.incoming.thread)
     reply = Reply().para(t(N_("This chat now speaks for {community}. Everyone here is a member of it."), community=community.name))
     return reply.choice(t(N_("Undo")), f"bind {previous.community.slug}" if previous else "unbind")
 

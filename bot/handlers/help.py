@@ -58,3 +58,11 @@ async def start(ctx: Context, payload: str | None) -> Reply:
     reply.para(t(N_("Follow the projects you care about to get their news and next steps.")))
     return (reply.choice(t(N_("See the projects")), "projects")
             .choice(t(N_("All the commands")), "help"))
+
+
+@command("cancel", fr=("annuler",), help=N_("Drop the question I am waiting for you to answer."), section=SECTION)
+async def cancel(ctx: Context) -> Reply:
+    t = ctx.t
+    if await ctx.services.conversations.drop(ctx.person.id):
+        return Reply().para(t(N_("All right, I dropped my question.")))
+    return Reply().para(t(N_("There is nothing to cancel.")))

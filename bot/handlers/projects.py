@@ -6,11 +6,9 @@ from bot.core.commands import Arg, command
 from bot.core.context import Context
 from bot.core.i18n import N_
 from bot.core.replies import Reply, bold, italic
-from models import Project, ProjectStatus, Role
+from models import Project, Role
 
 SECTION = N_("Projects")
-STATUS_NAMES = {ProjectStatus.IDEA: N_("idea"), ProjectStatus.ACTIVE: N_("active"),
-                ProjectStatus.FUNDING: N_("funding"), ProjectStatus.DONE: N_("done")}
 PROJECT = Arg("project", "project", N_("project"))
 
 
@@ -21,7 +19,7 @@ async def projects(ctx: Context) -> Reply:
     if not rows:
         return Reply().para(t(N_("{community} has no project yet."), community=ctx.community.name))
     reply = Reply()
-    items = [(bold(p.title), f" ({p.slug}) — ", t(STATUS_NAMES[p.status]), ", ",
+    items = [(bold(p.title), f" ({p.slug}) — ", t(p.status.label), ", ",
               t.n("{count} follower", "{count} followers", n)) for p, n in rows]
     reply.items(items, title=t(N_("Projects of {community}"), community=ctx.community.name))
     for p, _ in rows[:8]:
@@ -34,7 +32,7 @@ async def projects(ctx: Context) -> Reply:
 async def project(ctx: Context, project: Project) -> Reply:
     t = ctx.t
     card = await ctx.services.projects.card(project)
-    reply = Reply().para(bold(project.title), f" ({project.slug}) — ", t(STATUS_NAMES[project.status]))
+    reply = Reply().para(bold(project.title), f" ({project.slug}) — ", t(project.status.label))
     if project.summary:
         reply.para(project.summary)
     referents = ", ".join(p.display_name for p in card["referents"]) or t(N_("none yet"))

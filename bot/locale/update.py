@@ -1,13 +1,12 @@
-"""Rebuild the catalogs: extract the strings from the code, take French from bot/locale/fr/*.json.
+"""Rebuild the French catalog: extract the strings from the code and merge them into fr/LC_MESSAGES/relais.po.
 
-Each feature keeps its French in its own fragment (core.json, telegram.json, ...): an entry is
-"English": "Français", or for plurals "singular": {"plural": "...", "fr": ["un", "plusieurs"]}.
-Run `python -m bot.locale.update`; it prints the strings that still lack French.
+The `.po` file is the one source of the French text (message ids are English, and English needs no catalog):
+run `python -m bot.locale.update` after changing strings, write the French of the new entries in the `.po`
+(any PO editor works), and run it again; it prints the strings that still lack French and exits 1 while some do.
 """
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import tempfile
@@ -18,44 +17,41 @@ from babel.messages.pofile import read_po, write_po
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-
-
-def french() -> dict:
-    merged: dict = {}
-    for fragment in sorted((HERE / "fr").glob("*.json")):
-        merged.update(json.loads(fragment.read_text(encoding="utf-8")))
-    return merged
+FRENCH = HERE / "fr" / "LC_MESSAGES" / "relais.po"
+KEYWORDS = ["-k", "N_", "-k", "t", "-k", "n:1,2", "-k", "tn:1,2"]
 
 
 def extract() -> Catalog:
+    """The message ids of the code and templates (babel.cfg says where)."""
     with tempfile.TemporaryDirectory() as tmp:
         pot = Path(tmp) / "relais.pot"
-        subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "N_", "-k", "t",
-                        "-k", "n:1,2", "-k", "tn:1,2", "--no-location", "--sort-output", "-o", str(pot), "."], cwd=ROOT, check=True,
-                       capture_output=True)
+        subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", *KEYWORDS,
+                        "--no-location", "--sort-output", "-o", str(pot), "."], cwd=ROOT, check=True, capture_output=True)
         with pot.open("rb") as fh:
             return read_po(fh)
 
 
-def main() -> int:
-    pot, fr = extract(), french()
+def untranslated(catalog: Catalog, template: Catalog) -> list[str]:
     missing = []
-    for code in ("fr", "en"):
-        catalog = Catalog(locale=code, project="Relais", charset="utf-8")
-        for msg in pot:
-            if not msg.id:
-                continue
-            plural = isinstance(msg.id, tuple)
-            key = msg.id[0] if plural else msg.id
-            entry = fr.get(key) if code == "fr" else None
-            if code == "fr" and entry is None:
-                missing.append(key)
-            if plural:
-                catalog.add(msg.id, tuple(entry["fr"]) if entry else ("", ""))
-            else:
-                catalog.add(msg.id, entry or "")
-        with (HERE / code / "LC_MESSAGES" / "relais.po").open("wb") as fh:
-            write_po(fh, catalog, width=120, sort_output=True, omit_header=False)
+    for msg in template:
+        if not msg.id:
+            continue
+        found = catalog.get(msg.id)
+        strings = (found.string if isinstance(found.string, (list, tuple)) else [found.string]) if found else [""]
+        if not found or found.fuzzy or not all(strings):
+            missing.append(msg.id[0] if isinstance(msg.id, tuple) else msg.id)
+    return missing
+
+
+def main() -> int:
+    template = extract()
+    with FRENCH.open("rb") as fh:
+        catalog = read_po(fh, locale="fr")
+    catalog.update(template, no_fuzzy_matching=True)  # new ids added empty, gone ones dropped
+    catalog.obsolete.clear()
+    with FRENCH.open("wb") as fh:
+        write_po(fh, catalog, width=120, sort_output=True, omit_header=False, ignore_obsolete=True)
+    missing = untranslated(catalog, template)
     for key in missing:
         print("no French for:", key)
     return 1 if missing else 0

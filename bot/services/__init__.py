@@ -5,10 +5,15 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Callable
 
+from bot.core.conversation import Conversations
 from bot.core.i18n import Catalogs
+from bot.services.digest import Digests
+from bot.services.email import Email
+from bot.services.mailing_lists import Lists
 from bot.services.notify import Notifier
 from bot.services.people import People
 from bot.services.projects import Projects
+from bot.services.schedules import Schedules
 
 
 def utcnow() -> datetime:
@@ -16,7 +21,7 @@ def utcnow() -> datetime:
 
 
 class Services:
-    """The domain services, built once by the composition root."""
+    """The domain services, built once by the composition root and handed to whoever needs them."""
 
     def __init__(self, catalogs: Catalogs, default_community: str = "", default_locale: str = "fr",
                  clock: Callable[[], datetime] = utcnow, on_outbox: Callable[[], None] | None = None):
@@ -26,3 +31,8 @@ class Services:
         self.people = People(default_community=default_community, clock=clock)
         self.notifier = Notifier(catalogs, clock=clock, on_outbox=on_outbox)
         self.projects = Projects(self.notifier, clock=clock)
+        self.conversations = Conversations(clock)
+        self.schedules = Schedules()
+        self.digest = Digests(catalogs, clock, default_locale, self.schedules)
+        self.email = Email(catalogs, clock, self.people, self.notifier, default_locale)
+        self.lists = Lists(clock, self.people, self.projects)

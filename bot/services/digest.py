@@ -1,9 +1,9 @@
 """The weekly digest as data: who gets it, and small providers that each add a section.
 
-Everything a digest needs is loaded once per community and week (projects, the week's news, next
-steps), then each person's digest is assembled in memory from their follows: no query per person.
-Later features add sections ("open votes", "campaigns closing soon", "next meeting") by adding a
-provider to `PROVIDERS`, without touching the rest.
+Everything a digest needs is loaded once per community and week (projects, the week's news, next steps),
+then each person's digest is assembled in memory from their follows: no query per person. A provider adds
+a section that carries its own data and names its own templates (`mail/templates/digest/<template>.*.j2`);
+no template branches on another section's name, so polls, campaigns and meetings add theirs alone.
 """
 
 from __future__ import annotations
@@ -11,19 +11,20 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Iterable, Protocol
+from typing import Any, AsyncIterator, Callable, Iterable, Protocol
 
-from bot.core.i18n import N_
+from bot.core.i18n import N_, Catalogs
 from bot.core.replies import Reply, bold, italic
+from bot.services.schedules import Schedules
 from bot.services.sql import fetch
-from models import Community, NewsItem, NextStep, Project, Role
+from models import ChatBinding, Community, DigestSubscription, NewsItem, NextStep, OutboxMessage, Project, Role
 
 
 @dataclass
 class ProjectLine:
     slug: str
     title: str
-    status: str
+    status: str  # the status' label (a message id)
     summary: str = ""
     news: list[tuple[date, str]] = field(default_factory=list)
     step: str | None = None
@@ -34,11 +35,21 @@ class ProjectLine:
 
 
 @dataclass
+class ProjectList:
+    """The data of a project section: its lines, and what each line offers (follow or unfollow, compact or not)."""
+
+    lines: list[ProjectLine]
+    action: str  # "follow" | "unfollow"
+    compact: bool = False  # one line a project (the community's other projects)
+
+
+@dataclass
 class Section:
     key: str
     title: str  # a message id, translated when rendered
-    lines: list[ProjectLine]
     fresh: bool  # holds something new this week; a digest with no fresh section is not sent
+    data: Any  # what the section's templates show
+    template: str  # renders with mail/templates/digest/<template>.txt.j2 and .html.j2
 
 
 @dataclass
@@ -59,6 +70,8 @@ class Digest:
     week: str
     sections: list[Section]
     edition: str = ""  # one run's data: lines of the same edition read the same for everyone
+    start: date | None = None  # the week's first and last day, for the subject and the header
+    end: date | None = None
 
     @property
     def has_news(self) -> bool:
@@ -101,7 +114,7 @@ async def load_projects(week: Week, shared: dict) -> _Projects:
 
 async def _load_projects(week: Week) -> _Projects:
     projects = await Project.filter(community_id=week.community.id, created_at__lt=week.end).order_by("title")
-    lines = {p.id: ProjectLine(p.slug, p.title, p.status.value, p.summary, is_new=week.start <= p.created_at)
+    lines = {p.id: ProjectLine(p.slug, p.title, p.status.label, p.summary, is_new=week.start <= p.created_at)
              for p in projects}
     ids = list(lines)
     news = NewsItem.filter(project_id__in=ids, created_at__gte=week.start, created_at__lt=week.end).order_by("created_at")
@@ -126,7 +139,7 @@ class FollowedProjects:
         if not lines:
             return None
         fresh = any(line.news or line.step_is_new for line in lines)
-        return Section(self.key, N_("The projects you follow"), lines, fresh)
+        return Section(self.key, N_("The projects you follow"), fresh, ProjectList(lines, "unfollow"), "projects")
 
 
 class OtherProjects:
@@ -140,7 +153,8 @@ class OtherProjects:
         if not lines:
             return None
         # Other projects' news counts as new too: an observer should hear of a project they could join.
-        return Section(self.key, N_("The community's other projects"), lines, any(line.news for line in lines))
+        return Section(self.key, N_("The community's other projects"), any(line.news for line in lines),
+                       ProjectList(lines, "follow", compact=True), "projects")
 
 
 class NewProjects:
@@ -151,7 +165,7 @@ class NewProjects:
 
     def section(self, state: _Projects, r: Recipient) -> Section | None:
         lines = [state.lines[i] for i in state.order if state.lines[i].is_new and i not in r.follows]
-        return Section(self.key, N_("New projects"), lines, True) if lines else None
+        return Section(self.key, N_("New projects"), True, ProjectList(lines, "follow"), "projects") if lines else None
 
 
 PROVIDERS: list[Provider] = [FollowedProjects(), OtherProjects(), NewProjects()]
@@ -167,10 +181,6 @@ RECIPIENTS_SQL = "SELECT p.id, p.display_name, p.locale, a.address, a.id" + _FRO
 COUNT_SQL = "SELECT COUNT(DISTINCT p.id)" + _FROM
 
 
-async def count_recipients(community: Community) -> int:
-    return int((await fetch(COUNT_SQL, [community.id, True, int(Role.OBSERVER)]))[0][0])
-
-
 def wants_digest(role: int, enabled: bool | None) -> bool:
     """Observers get it unless they said no; everyone else only if they said yes."""
     if enabled is not None:
@@ -178,60 +188,14 @@ def wants_digest(role: int, enabled: bool | None) -> bool:
     return role == Role.OBSERVER
 
 
-async def recipients(community: Community, default_locale: str, chunk: int = 1000, only: Iterable[int] | None = None):
-    """Everyone who gets this community's digest, in chunks, each with their follows in the community."""
-    wanted = set(only) if only is not None else None
-    after = 0
-    while True:
-        rows = await fetch(RECIPIENTS_SQL, [community.id, True, int(Role.OBSERVER), after, chunk])
-        if not rows:
-            return
-        after = rows[-1][0]
-        people: dict[int, Recipient] = {}
-        for pid, name, locale, address, account_id in rows:
-            if pid in people or (wanted is not None and pid not in wanted):
-                continue  # a person with two email accounts gets one digest
-            people[pid] = Recipient(pid, name, locale or community.locale or default_locale, address, account_id=account_id)
-        if people:
-            marks = ",".join("?" * len(people))
-            for pid, project_id in await fetch(
-                    f"SELECT f.person_id, f.project_id FROM follow f JOIN project pr ON pr.id = f.project_id "
-                    f"WHERE pr.community_id = ? AND f.person_id IN ({marks})", [community.id, *people]):
-                people[pid].follows.add(project_id)
-            yield list(people.values())
-
-
-async def prepare(week: Week, providers: list[Provider] = PROVIDERS) -> list[tuple[Provider, Any]]:
-    shared: dict = {}
-    return [(p, await p.prepare(week, shared)) for p in providers]
-
-
 def assemble(prepared: list[tuple[Provider, Any]], week: Week, recipient: Recipient) -> Digest:
     sections = [s for p, state in prepared if (s := p.section(state, recipient)) is not None]
-    return Digest(recipient, week.community.slug, week.community.name, week.key, sections, week.edition)
+    return Digest(recipient, week.community.slug, week.community.name, week.key, sections, week.edition,
+                  start=week.start.date(), end=(week.end - timedelta(days=1)).date())
 
 
 def week_window(community: Community, key: str, due: datetime, today: date) -> Week:
     return Week(community, key, due - timedelta(days=7), due, today)
-
-
-async def set_choice(person_id: int, community_id: int, enabled: bool) -> None:
-    from models import DigestSubscription
-
-    await DigestSubscription.update_or_create(person_id=person_id, community_id=community_id, defaults={"enabled": enabled})
-
-
-async def receives(person_id: int, community_id: int, role: int) -> bool:
-    from models import DigestSubscription
-
-    row = await DigestSubscription.get_or_none(person_id=person_id, community_id=community_id)
-    return wants_digest(role, row.enabled if row else None)
-
-
-async def set_schedule(community_id: int, **values) -> None:
-    from models import DigestSchedule
-
-    await DigestSchedule.update_or_create(community_id=community_id, defaults=values)
 
 
 def room_summary(state: _Projects, week: Week, t) -> Reply | None:
@@ -255,27 +219,77 @@ def room_summary(state: _Projects, week: Week, t) -> Reply | None:
     return reply
 
 
-async def post_room_summary(week: Week, prepared: list[tuple[Provider, Any]], catalogs, clock) -> int:
-    """Queue the summary for every group and room bound to the community (not mailing lists: they get digests)."""
-    from models import ChatBinding, OutboxMessage
+class Digests:
+    """The digest's reads and settings: recipients, the week's data, each person's choice, the room summary."""
 
-    state = next((s for p, s in prepared if isinstance(s, _Projects)), None)
-    if state is None:
-        return 0
-    reply = room_summary(state, week, catalogs.get(week.community.locale))
-    if reply is None:
-        return 0
-    rows = [OutboxMessage(key=f"digest-room:{week.community.id}:{week.key}:{b.platform}:{b.chat_id}", person_id=None,
-                          chat=f"{b.platform}:{b.chat_id}", community_id=week.community.id, kind="digest_room",
-                          payload=reply.to_dict(), next_attempt_at=clock())
-            for b in await ChatBinding.filter(community_id=week.community.id).exclude(platform="email")]
-    if rows:
-        await OutboxMessage.bulk_create(rows, ignore_conflicts=True)
-    return len(rows)
+    def __init__(self, catalogs: Catalogs, clock: Callable[[], datetime], default_locale: str, schedules: Schedules,
+                 providers: list[Provider] | None = None):
+        self.catalogs = catalogs
+        self.clock = clock
+        self.default_locale = default_locale
+        self.schedules = schedules
+        self.providers = providers if providers is not None else list(PROVIDERS)
 
+    async def count_recipients(self, community: Community) -> int:
+        return int((await fetch(COUNT_SQL, [community.id, True, int(Role.OBSERVER)]))[0][0])
 
-async def room_summary_wanted(community: Community) -> bool:
-    from models import DigestSchedule
+    async def recipients(self, community: Community, chunk: int = 1000,
+                         only: Iterable[int] | None = None) -> AsyncIterator[list[Recipient]]:
+        """Everyone who gets this community's digest, in chunks, each with their follows in the community."""
+        wanted = set(only) if only is not None else None
+        after = 0
+        while True:
+            rows = await fetch(RECIPIENTS_SQL, [community.id, True, int(Role.OBSERVER), after, chunk])
+            if not rows:
+                return
+            after = rows[-1][0]
+            people: dict[int, Recipient] = {}
+            for pid, name, locale, address, account_id in rows:
+                if pid in people or (wanted is not None and pid not in wanted):
+                    continue  # a person with two email accounts gets one digest
+                people[pid] = Recipient(pid, name, locale or community.locale or self.default_locale, address,
+                                        account_id=account_id)
+            if people:
+                await self._follows(community, people)
+                yield list(people.values())
 
-    row = await DigestSchedule.get_or_none(community_id=community.id)
-    return bool(row and row.room_summary)
+    async def _follows(self, community: Community, people: dict[int, Recipient]) -> None:
+        marks = ",".join("?" * len(people))
+        for pid, project_id in await fetch(
+                f"SELECT f.person_id, f.project_id FROM follow f JOIN project pr ON pr.id = f.project_id "
+                f"WHERE pr.community_id = ? AND f.person_id IN ({marks})", [community.id, *people]):
+            people[pid].follows.add(project_id)
+
+    async def follows(self, person_id: int, community: Community) -> set[int]:
+        return {row[0] for row in await fetch("SELECT f.project_id FROM follow f JOIN project p ON p.id = f.project_id "
+                                              "WHERE f.person_id = ? AND p.community_id = ?", [person_id, community.id])}
+
+    async def prepare(self, week: Week) -> list[tuple[Provider, Any]]:
+        shared: dict = {}
+        return [(p, await p.prepare(week, shared)) for p in self.providers]
+
+    async def set_choice(self, person_id: int, community_id: int, enabled: bool) -> None:
+        await DigestSubscription.update_or_create(person_id=person_id, community_id=community_id, defaults={"enabled": enabled})
+
+    async def receives(self, person_id: int, community_id: int, role: int) -> bool:
+        row = await DigestSubscription.get_or_none(person_id=person_id, community_id=community_id)
+        return wants_digest(role, row.enabled if row else None)
+
+    async def post_room_summary(self, week: Week, prepared: list[tuple[Provider, Any]]) -> int:
+        """Queue the summary for every group and room bound to the community (not mailing lists: they get digests)."""
+        if not await self.schedules.room_summary_wanted(week.community):
+            return 0
+        state = next((s for p, s in prepared if isinstance(s, _Projects)), None)
+        if state is None:
+            return 0
+        reply = room_summary(state, week, self.catalogs.get(week.community.locale))
+        if reply is None:
+            return 0
+        rows = [OutboxMessage(key=f"digest-room:{week.community.id}:{week.key}:{b.platform}:{b.chat_id}", person_id=None,
+                              chat=f"{b.platform}:{b.chat_id}" + (f"/{b.thread}" if b.thread else ""),
+                              community_id=week.community.id, kind="digest_room",
+                              payload=reply.to_dict(), next_attempt_at=self.clock())
+                for b in await ChatBinding.filter(community_id=week.community.id).exclude(platform="email")]
+        if rows:
+            await OutboxMessage.bulk_create(rows, ignore_conflicts=True)
+        return len(rows)

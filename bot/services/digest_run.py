@@ -50,15 +50,14 @@ SETTLE = "UPDATE digest_delivery SET status = ?, message_id = ?, error = ?, clai
 
 
 class DigestRunner:
-    def __init__(self, mailer: DigestMailer, clock: Callable[[], datetime], default_locale: str = "fr",
+    def __init__(self, mailer: DigestMailer, digests: d.Digests, clock: Callable[[], datetime],
                  lease: timedelta = timedelta(minutes=10), chunk: int = 500, concurrency: int = 8,
-                 catalogs=None, on_outbox: Callable[[], None] | None = None):
-        self.catalogs = catalogs  # for the room summary, in the community's language
+                 on_outbox: Callable[[], None] | None = None):
+        self.digests = digests
         self.on_outbox = on_outbox
         self.concurrency = concurrency  # mails in flight at once (the SMTP pool keeps a few connections open)
         self.mailer = mailer
         self.clock = clock
-        self.default_locale = default_locale
         self.lease = lease
         self.chunk = chunk
 
@@ -66,7 +65,7 @@ class DigestRunner:
                   progress: Callable[[int], Awaitable[None] | None] | None = None) -> Counts:
         tz = ZoneInfo(community.timezone)
         window = d.week_window(community, week, due, self.clock().astimezone(tz).date())
-        prepared = await d.prepare(window)
+        prepared = await self.digests.prepare(window)
         counts = Counts()
         claim = str(uuid.uuid4())
         async def one(recipient: d.Recipient) -> None:
@@ -77,7 +76,7 @@ class DigestRunner:
                 await fetch(SETTLE, [status.value, message_id, error, self.clock(), claim, community.id, week, recipient.person_id])
 
         slots = asyncio.Semaphore(self.concurrency)
-        async for people in d.recipients(community, self.default_locale, self.chunk, only):
+        async for people in self.digests.recipients(community, self.chunk, only):
             owned = await self._claim(claim, community, week, [r.person_id for r in people])
             counts.already += len(people) - len(owned)
             await asyncio.gather(*(one(r) for r in people if r.person_id in owned))
@@ -85,10 +84,9 @@ class DigestRunner:
                 result = progress(len(people))
                 if result is not None:
                     await result
-        if self.catalogs is not None and await d.room_summary_wanted(community):
-            counts.rooms = await d.post_room_summary(window, prepared, self.catalogs, self.clock)
-            if counts.rooms and self.on_outbox:
-                self.on_outbox()
+        counts.rooms = await self.digests.post_room_summary(window, prepared)
+        if counts.rooms and self.on_outbox:
+            self.on_outbox()
         log.info("digest run", extra={"community": community.slug, "week": week, **counts.as_dict()})
         return counts
 

@@ -27,13 +27,14 @@ def normalize(address: str) -> str:
 
 
 class Email:
-    """Built on the shared services; holds no state of its own."""
+    """Email accounts and their consent; holds no state of its own."""
 
-    def __init__(self, services):
-        self.services = services
-        self.people = services.people
-        self.clock = services.clock
-        self.catalogs = services.catalogs
+    def __init__(self, catalogs, clock, people, notifier, default_locale: str = "fr"):
+        self.catalogs = catalogs
+        self.clock = clock
+        self.people = people
+        self.notifier = notifier
+        self.default_locale = default_locale
 
     async def state(self, address: str) -> MailAddress:
         row, _ = await MailAddress.get_or_create(address=address)
@@ -95,7 +96,7 @@ class Email:
         now = self.clock()
         if await OutgoingMail.filter(address=account.address, kind="confirm", created_at__gt=now - CONFIRM_EVERY).exists():
             return False
-        t = self.catalogs.get(person.locale or self.services.default_locale)
+        t = self.catalogs.get(person.locale or self.default_locale)
         reply = Reply().para(t(N_("Hello! Someone — hopefully you — asked Relais to send its mails to {address}."),
                                address=account.address))
         reply.para(t(N_("To confirm, reply to this mail (just send it back), or open the link below. "
@@ -164,10 +165,9 @@ class Email:
             return Reply().para(t(N_("Mail to {address} keeps bouncing, so Relais stopped writing to it. "
                                      "Type /email add {address} once it works again."), address=address))
 
-        notifier = self.services.notifier
-        await notifier.enqueue([person], f"mail-disabled:{address}:{int(now.timestamp())}", "mail_disabled", build, None,
-                               default_locale=normalize_locale(person.locale, self.services.default_locale))
-        notifier.wake()
+        await self.notifier.enqueue([person], f"mail-disabled:{address}:{int(now.timestamp())}", "mail_disabled", build, None,
+                                    default_locale=normalize_locale(person.locale, self.default_locale))
+        self.notifier.wake()
 
     async def may_reply(self, address: str, per_hour: int) -> bool:
         """Count one reply to `address`; False once `per_hour` replies went to it within the hour."""

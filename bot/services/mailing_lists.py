@@ -9,16 +9,28 @@ from tortoise.exceptions import IntegrityError
 
 from bot.core.errors import UserError
 from bot.core.i18n import N_
-from models import Account, Community, Membership, NewsItem, NextStep, Person, Role
+from models import Account, AdapterState, Community, Membership, NewsItem, NextStep, Person, Role
 from models.mail import ListPost, ListStatus, ListSubscription, MailingList
 
 _LOCAL_PART = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
 
+DOMAIN_KEY = "mail:lists_domain"  # the lists' mail domain, published by the mail side when Mailman is configured
+
+
 class Lists:
-    def __init__(self, services):
-        self.services = services
-        self.clock = services.clock
+    def __init__(self, clock, people, projects):
+        self.clock = clock
+        self.people = people
+        self.projects = projects
+
+    async def domain(self) -> str | None:
+        """The mail domain of the lists, or None when this Relais has no Mailman."""
+        row = await AdapterState.get_or_none(key=DOMAIN_KEY)
+        return row.value if row is not None and row.value else None
+
+    async def publish_domain(self, domain: str) -> None:
+        await AdapterState.update_or_create(key=DOMAIN_KEY, defaults={"value": domain})
 
     async def of(self, community: Community) -> MailingList | None:
         return await MailingList.get_or_none(community_id=community.id)
@@ -60,7 +72,7 @@ class Lists:
             # The dispatcher joins first-time direct writers as members; a subscription asked for observer.
             membership.role = Role.OBSERVER
             await Membership.filter(id=membership.id).update(role=Role.OBSERVER)
-        self.services.people.changed()
+        self.people.changed()
         row, created = await ListSubscription.get_or_create(community_id=community.id, person_id=person.id)
         if not created and not row.wanted:
             await ListSubscription.filter(id=row.id).update(wanted=True, attempts=0, last_error="")
@@ -73,8 +85,8 @@ class Lists:
         membership = await Membership.get_or_none(person_id=person.id, community_id=community.id)
         left = membership is not None and membership.role == Role.OBSERVER
         if left:
-            await self.services.projects.unfollow_community(person, community)
-            await self.services.people.leave(person, membership)
+            await self.projects.unfollow_community(person, community)
+            await self.people.leave(person, membership)
         return bool(wanted), left
 
     async def record_post(self, community_id: int, address: str, when: datetime) -> None:

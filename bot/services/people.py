@@ -86,13 +86,15 @@ class People:
             await self.use(person, None)
         self.changed()
 
-    async def bind(self, platform: str, chat: str, community: Community, by: Person) -> ChatBinding | None:
-        """Bind a chat to a community; returns the binding it replaced, if any."""
+    async def bind(self, platform: str, chat: str, community: Community, by: Person,
+                   thread: str | None = None) -> ChatBinding | None:
+        """Bind a chat to a community (its announcements go to `thread`, the topic of a forum group, if any);
+        returns the binding it replaced, if any."""
         previous = await ChatBinding.get_or_none(platform=platform, chat_id=chat).select_related("community")
         if previous:
-            await ChatBinding.filter(id=previous.id).update(community_id=community.id, bound_by_id=by.id)
+            await ChatBinding.filter(id=previous.id).update(community_id=community.id, bound_by_id=by.id, thread=thread)
         else:
-            await ChatBinding.create(platform=platform, chat_id=chat, community=community, bound_by_id=by.id)
+            await ChatBinding.create(platform=platform, chat_id=chat, community=community, bound_by_id=by.id, thread=thread)
         self.changed()
         return previous
 
@@ -127,6 +129,9 @@ class People:
                 raise UserError(N_("No community “{slug}”. Did you mean: {close}?"), slug=slug, close=", ".join(close))
             raise UserError(N_("No community “{slug}”."), slug=slug)
         return found
+
+    async def community_by_id(self, community_id: int) -> Community:
+        return await Community.get(id=community_id)
 
     async def default(self) -> Community | None:
         if self.default_community:
@@ -179,6 +184,28 @@ class People:
         if close:
             raise UserError(N_("Nobody called “{name}” in this community. Did you mean: {close}?"), name=query, close=", ".join(close))
         raise UserError(N_("Nobody called “{name}” in this community."), name=query)
+
+    async def keep_a_facilitator(self, person: Person, community: Community, new_role: Role | None) -> None:
+        """A community always keeps one facilitator: the last one can neither leave nor step down."""
+        if new_role is not None and new_role >= Role.FACILITATOR:
+            return
+        membership = await self.membership(person, community)
+        if membership is None or membership.role < Role.FACILITATOR:
+            return
+        if await Membership.filter(community_id=community.id, role=Role.FACILITATOR).count() == 1:
+            if new_role is None:
+                raise UserError(N_("You are the last facilitator of {community}: give the role to someone else first (/role)."),
+                                community=community.name)
+            raise UserError(N_("{name} is the last facilitator of {community}: name another one first."),
+                            name=person.display_name, community=community.name)
+
+    async def may_invite(self, platform: str, address: str, direct: bool) -> bool:
+        """Who may bring Relais into a room: facilitators of a community; for a direct chat, any member of one."""
+        account = await Account.get_or_none(platform=platform, address=address)
+        if account is None:
+            return False
+        needed = Role.OBSERVER if direct else Role.FACILITATOR
+        return await Membership.filter(person_id=account.person_id, role__gte=needed).exists()
 
     async def grant(self, community: Community, handle: str, role: Role) -> Person:
         """Operators' CLI: give an account (created if new) a role in a community."""

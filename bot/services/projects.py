@@ -13,6 +13,7 @@ from tortoise.transactions import in_transaction
 
 from bot.core.errors import UserError
 from bot.core.i18n import N_
+from bot.core.replies import Choice
 from bot.services.cache import TTLCache
 from bot.services.notify import Notifier
 from models import Community, Follow, NewsItem, NextStep, Person, Project, ProjectStatus
@@ -38,8 +39,6 @@ class Projects:
         return project
 
     async def _unknown(self, community: Community, slug: str) -> UserError:
-        from bot.core.replies import Choice
-
         slugs = await Project.filter(community_id=community.id).values_list("slug", flat=True)
         close = difflib.get_close_matches(slug.lower(), slugs, n=3, cutoff=0.4)
         if close:
@@ -106,9 +105,6 @@ class Projects:
         except IntegrityError:
             return False
         return True
-
-    async def is_following(self, person: Person, project: Project) -> bool:
-        return await Follow.filter(person_id=person.id, project_id=project.id).exists()
 
     async def unfollow(self, person: Person, project: Project) -> bool:
         return await Follow.filter(person_id=person.id, project_id=project.id).delete() > 0

@@ -143,7 +143,7 @@ class Relais:
 
     @property
     def adapter(self):
-        return next(a for a in self.app.adapters if a.name == "matrix")
+        return self.app.adapter("matrix")
 
     async def start(self) -> None:
         if not self._seeded and self.database_url.startswith("postgres"):

@@ -121,7 +121,7 @@ async def test_direct_chat_and_notifications_reach_the_direct_chat(people, relai
         brasserie = await Project.get(slug="dombes-brasserie")
         obs_person = (await relais.app.services.people.account("matrix", obs.user_id)).person
         await Follow.create(person=obs_person, project=brasserie)
-        camille = ConsoleChat(relais.app.dispatcher, "camille")
+        camille = ConsoleChat(relais.app.console, "camille")
         posted = await camille.exchange("nouvelle dombes-brasserie Brassage public le 12 décembre")
         assert "Nouvelle publiée pour Brasserie de la Dombes." in posted
 

@@ -75,18 +75,19 @@ def test_which_events_become_jobs():
     text = {"type": "m.room.message", "event_id": "$1", "sender": "@ana:x",
             "content": {"msgtype": "m.text", "body": "!aide", "m.mentions": {"user_ids": [ME]}}}
     job = job_from_event("!r", text, ME, "Ana")
-    assert (job.kind, job.key, job.data["mentioned"], job.data["name"]) == ("message", "matrix:$1", True, "Ana")
+    assert (job.payload["kind"], job.key, job.payload["mentioned"], job.payload["name"]) == ("message", "matrix:$1", True, "Ana")
+    assert job.lane == "matrix:!r", "a room's events are handled in order"
     assert job_from_event("!r", {**text, "sender": ME}, ME) is None  # its own messages
     assert job_from_event("!r", {**text, "content": {"msgtype": "m.notice", "body": "x"}}, ME) is None  # other bots
     edit = {**text, "content": {"msgtype": "m.text", "body": "* x", "m.relates_to": {"rel_type": "m.replace", "event_id": "$0"}}}
     assert job_from_event("!r", edit, ME) is None
     reaction = {"type": "m.reaction", "event_id": "$2", "sender": "@ana:x",
                 "content": {"m.relates_to": {"rel_type": "m.annotation", "event_id": "$p", "key": "2️⃣"}}}
-    assert job_from_event("!r", reaction, ME).data["number"] == 2
+    assert job_from_event("!r", reaction, ME).payload["number"] == 2
     thumbs = {**reaction, "content": {"m.relates_to": {"rel_type": "m.annotation", "event_id": "$p", "key": "👍"}}}
     assert job_from_event("!r", thumbs, ME) is None
-    assert job_from_event("!r", {"type": "m.room.encryption", "event_id": "$3", "sender": "@ana:x"}, ME).kind == "encrypted"
+    assert job_from_event("!r", {"type": "m.room.encryption", "event_id": "$3", "sender": "@ana:x"}, ME).payload["kind"] == "encrypted"
     invite = invite_job("!r", [{"type": "m.room.member", "state_key": ME, "sender": "@ana:x",
                                 "content": {"membership": "invite", "is_direct": True}}], ME, "s1")
-    assert invite.data == {"inviter": "@ana:x", "direct": True, "encrypted": False}
+    assert invite.payload == {"kind": "invite", "room_id": "!r", "inviter": "@ana:x", "direct": True, "encrypted": False}
     assert len(event_key("$" + "x" * 300)) < 200

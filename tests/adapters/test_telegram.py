@@ -46,7 +46,7 @@ class Running:
 
     def __init__(self, app: App, stop: asyncio.Event, task: asyncio.Task):
         self.app, self.stop_event, self.task = app, stop, task
-        self.adapter = next(a for a in app.adapters if a.name == "telegram")
+        self.adapter = app.adapter("telegram")
 
     async def stop(self) -> None:
         if not self.task.done():
@@ -258,7 +258,7 @@ async def test_a_group_gets_at_most_20_messages_a_minute(relais, emu):
 async def _rows(running, status):
     await running.app.start()
     try:
-        return await InboundEvent.filter(status=status).values_list("payload", flat=True)
+        return await InboundEvent.filter(status=status).order_by("id").values_list("state", flat=True)
     finally:
         await running.app.stop()
 
@@ -293,7 +293,7 @@ async def test_a_blocked_user_falls_back_to_the_next_channel(relais, emu):
 
     await emu.block(ana)
     with pytest.raises(Unreachable, match="bot was blocked by the user"):
-        await relais.adapter.channel.deliver(account, Reply().para("hi"), OutboxMessage(id=0))
+        await relais.adapter.deliver(account, Reply().para("hi"), OutboxMessage(id=0))
     await _post_news(relais, "Brewing day on Saturday")
     [note] = await eventually(lambda: ConsoleInbox.filter(address="ana-lopez"))
     assert "Brewing day on Saturday" in note.text
@@ -349,8 +349,8 @@ async def _refused(emu: TelegramEmulator, count: int) -> bool:
 
 def _events(db: Path) -> list[tuple[str, int, bool]]:
     with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT status, attempts, payload FROM inbound_event ORDER BY id").fetchall()
-    return [(status, attempts, '"actions"' in payload) for status, attempts, payload in rows]
+        rows = conn.execute("SELECT status, attempts, state FROM inbound_event ORDER BY id").fetchall()
+    return [(status, attempts, "\"actions\"" in state) for status, attempts, state in rows]
 
 
 async def test_killed_mid_batch_then_restarted_loses_nothing_and_handles_nothing_twice(tmp_path, emu, telegram_emulator):  # noqa: F811

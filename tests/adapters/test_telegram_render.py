@@ -6,7 +6,7 @@ from bot.adapters.telegram import menu
 from bot.adapters.telegram.render import LIMIT, ChoiceData, length, marked, render, toast
 from bot.core.commands import Registry
 from bot.core.i18n import Catalogs
-from bot.core.replies import Reply, bold, code, italic, link
+from bot.core.replies import Attachment, LinkButton, Progress, Reply, bold, code, italic, link
 from bot.handlers import MODULES
 from tests.peers.telegram_api import parse_html
 
@@ -15,7 +15,7 @@ def buttons(rendered) -> list[list[tuple[str, str]]]:
     """Each row as (label, callback data or url)."""
     if rendered.markup is None:
         return []
-    return [[(b.text, b.callback_data or b.url) for b in row] for row in rendered.markup.inline_keyboard]
+    return [[(b["text"], b.get("callback_data") or b.get("url")) for b in row] for row in rendered.markup["inline_keyboard"]]
 
 
 def visible(html: str) -> str:
@@ -63,11 +63,14 @@ def test_follow_choice_is_a_deep_link_shared_in_private_and_a_url_button_in_grou
     assert buttons(unknown_bot) == [[("Follow", "c:3:0")]]
 
 
-def test_a_paragraph_that_is_one_web_link_becomes_a_url_button():
-    reply = Reply().para("Pledge now:").para(link("Pledge on HelloAsso", "https://helloasso.example/p/1")).choice("Undo", "unfollow x")
+def test_a_link_button_becomes_a_url_button_and_other_elements_their_text():
+    reply = (Reply().para("Pledge now:").add(LinkButton("Pledge on HelloAsso", "https://helloasso.example/p/1"))
+             .add(Progress(4800, 12000, "€", "26 jours restants", "fr")).add(Attachment("x.ics", "text/calendar", b"X"))
+             .choice("Undo", "unfollow x"))
     [message] = render(reply, keyboard=9)
-    assert message.html == "Pledge now:"
+    assert visible(message.html) == "Pledge now:\n\n▓▓▓▓░░░░░░ 40\u202f% — 4\u202f800\u202f€ / 12\u202f000\u202f€ — 26 jours restants"
     assert buttons(message) == [[("Undo", "c:9:0")], [("Pledge on HelloAsso", "https://helloasso.example/p/1")]]
+    assert "x.ics" not in message.html, "files are sent as documents, not as text"
 
 
 def test_long_replies_split_between_paragraphs_with_the_keyboard_on_the_last():

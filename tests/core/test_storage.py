@@ -60,7 +60,7 @@ async def test_a_send_repeated_after_a_crash_is_not_delivered_twice(any_app, clo
     claimed = await any_app.delivery._claim()
     ana = await Account.get(address="ana")
     message = next(m for m in claimed if m.person_id == ana.person_id)
-    await any_app.console_channel.deliver(ana, Reply.from_dict(message.payload), message)  # sent, then the crash
+    await any_app.console.deliver(ana, Reply.from_dict(message.payload), message)  # sent, then the crash
     assert await any_app.delivery.drain() == 0  # still leased
     clock.now += timedelta(minutes=5)
     assert await any_app.delivery.drain() == 2

@@ -103,7 +103,7 @@ async def serve(settings: Settings, clock: Clock, seed: bool = True):
         await demo.seed("me", clock())
     stop = asyncio.Event()
     task = asyncio.create_task(app.serve(stop))
-    mail = next(a for a in app.adapters if a.name == "mail")
+    mail = app.mail
     for _ in range(500):
         if mail._tasks:
             break

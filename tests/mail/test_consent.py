@@ -20,12 +20,12 @@ def plain(received) -> str:
 
 
 async def news(relais: Relais, text: str) -> None:
-    await ConsoleChat(relais.app.dispatcher, "camille").exchange(f"nouvelle dombes-brasserie {text}")
+    await ConsoleChat(relais.app.console, "camille").exchange(f"nouvelle dombes-brasserie {text}")
     await relais.settle()
 
 
 async def test_email_add_in_chat_sends_only_a_confirmation_until_the_link_is_posted(relais: Relais):
-    ana = ConsoleChat(relais.app.dispatcher, "ana", locale="en")
+    ana = ConsoleChat(relais.app.console, "ana", locale="en")
     answer = await ana.exchange("email add Ana@Example.org")
     assert "ana@example.org" in answer
     [confirm] = await relais.wait_mail()

@@ -57,10 +57,10 @@ async def members(mailman: MailmanServer) -> set[str]:
 
 async def test_a_community_list_is_created_subscribed_announced_to_and_read(relais_mm: Relais, mailman: MailmanServer):
     relais, sync = relais_mm, relais_mm.mail.mailman
-    facilitator = ConsoleChat(relais.app.dispatcher, "me", locale="en")
+    facilitator = ConsoleChat(relais.app.console, "me", locale="en")
     answer = await facilitator.exchange("list create")
     assert LIST in answer
-    assert "facilitat" in await ConsoleChat(relais.app.dispatcher, "jules").exchange("list create x")  # a member may not
+    assert "facilitat" in await ConsoleChat(relais.app.console, "jules").exchange("list create x")  # a member may not
 
     async def ready():
         return await MailingList.get_or_none(status=ListStatus.READY)
@@ -85,7 +85,7 @@ async def test_a_community_list_is_created_subscribed_announced_to_and_read(rela
 
     # News posted in chat is announced on the list; Mailman delivers it to every member.
     relais.sink.clear()
-    await ConsoleChat(relais.app.dispatcher, "camille").exchange("nouvelle dombes-brasserie La cuve est arrivée !")
+    await ConsoleChat(relais.app.console, "camille").exchange("nouvelle dombes-brasserie La cuve est arrivée !")
     sync.wake()
     copies = await asyncio.to_thread(mailman.wait_for_delivery, relais.sink,
                                      lambda m: mlist.list_id in (m["List-Id"] or ""), 1, 20.0, ["anouk@example.org", RELAIS])
@@ -107,7 +107,7 @@ async def test_a_community_list_is_created_subscribed_announced_to_and_read(rela
             await relais.send(received.raw, mail_from=received.mail_from, to=[RELAIS])
     await relais.settle()
     community = await Community.get(slug="usine-vivante")
-    assert await Lists(relais.app.services).last_posts(community) == {anouk.id: relais.clock.now}
+    assert await relais.app.services.lists.last_posts(community) == {anouk.id: relais.clock.now}
     assert [(p.address, p.posts) for p in await ListPost.all()] == [("anouk@example.org", 1)]  # not Relais' own post
     assert not [m for m in relais.sink.messages if m.mail_from == RELAIS and "anouk@example.org" in m.rcpt_tos
                 and "Une idée" in (m["Subject"] or "")]  # list traffic is never answered

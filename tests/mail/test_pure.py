@@ -9,6 +9,7 @@ import pytest
 from bot.core.commands import Registry
 from bot.core.i18n import Catalogs
 from bot.core.incoming import Origin
+from bot.core.render import to_text
 from bot.core.replies import Choice, Reply, bold, link
 from bot.handlers import MODULES
 from mail import reading
@@ -304,10 +305,10 @@ def test_summary_lists_what_was_done_what_failed_and_what_was_ignored():
     ok = Reply().para("You now follow X.").choice("Undo", "unfollow x")
     bad = Reply(error=True).para("No project “y”.")
     out = summary([("follow x", ok), ("follow y", bad)], ["Hello"], EN)
-    text = out.plain()
+    text = to_text(out)
     assert text.startswith("I read 2 commands in your mail: 1 done, 1 failed.")
     assert "✓ follow x\n\nYou now follow X." in text and "✗ follow y\n\nNo project “y”." in text
     assert "Lines I did not take as commands:\n  • Hello" in text
     assert out.error and [c.command for c in out.choices] == ["unfollow x"]
     single = summary([("follow x", ok)], [], EN)
-    assert single.plain().startswith("You now follow X.") and not single.error
+    assert to_text(single).startswith("You now follow X.") and not single.error

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.services.email import Email
-from bot.services.mailing_lists import Lists
 from models import Account, Community
 from models.mail import InboundMail, MailAddress, MailStatus, OutgoingMail
 from tests.mail.conftest import crlf
@@ -16,16 +14,16 @@ RAW = crlf("From: Zoé <zoe@example.org>\nSubject: suivre dombes-brasserie\nMess
 
 async def test_a_stored_mail_goes_from_held_to_answered_on_both_databases(any_app, clock):
     app = any_app
-    mail = next(a for a in app.adapters if a.name == "mail")
+    mail = app.mail
     row = await InboundMail.create(mail_from="zoe@example.org", rcpt_tos=["relais@relais.localhost"], content=RAW,
                                    size=len(RAW), received_at=clock())
     assert bytes((await InboundMail.get(id=row.id)).content) == RAW  # bytes for bytes, 8-bit and NUL included
-    assert await mail.worker.drain() == 1
+    assert await mail.drain() == 1
     row = await InboundMail.get(id=row.id)
     assert row.status == MailStatus.HELD and row.sender == "zoe@example.org"
     account = await Account.get(platform="email", address="zoe@example.org")
-    assert await Email(app.services).confirm(account.id) is not None
-    assert await mail.worker.drain() == 1
+    assert await app.services.email.confirm(account.id) is not None
+    assert await mail.drain() == 1
     assert (await InboundMail.get(id=row.id)).status == MailStatus.DONE
     assert sorted(await OutgoingMail.all().values_list("kind", flat=True)) == ["confirm", "reply"]
     assert await mail.queue.drain() == 2
@@ -34,7 +32,7 @@ async def test_a_stored_mail_goes_from_held_to_answered_on_both_databases(any_ap
 
 
 async def test_address_counters_and_last_posts_on_both_databases(any_app, clock):
-    email, lists = Email(any_app.services), Lists(any_app.services)
+    email, lists = any_app.services.email, any_app.services.lists
     assert [await email.may_reply("a@example.org", 2) for _ in range(3)] == [True, True, False]
     clock.now += timedelta(hours=1)
     assert await email.may_reply("a@example.org", 2)

@@ -38,7 +38,7 @@ async def test_commands_in_subject_and_body_get_one_threaded_summary(relais: Rel
     assert "✗ suivre nulle-part" in text and "✓ suivre ressourcerie-creative" in text
     assert "Bonjour Relais," in text  # listed among the lines not taken as commands
     assert await follows("ana@example.org") == {"conciergerie-rurale", "ressourcerie-creative"}
-    assert reply["Reply-To"].startswith("relais+m")  # the summary offers choices (Undo): a plain reply answers them
+    assert reply["Reply-To"].startswith("relais+s")  # the summary offers choices (Undo): a plain reply answers them
 
 
 async def test_a_numbered_reply_answers_the_choices_of_the_mail(relais: Relais):

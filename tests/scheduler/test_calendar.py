@@ -3,7 +3,7 @@
 from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
-from scheduler.calendar import last_due, local_instant, next_due, week_key
+from bot.services.calendar import last_due, local_instant, next_due, week_key
 
 PARIS = ZoneInfo("Europe/Paris")
 MONTREAL = ZoneInfo("America/Montreal")

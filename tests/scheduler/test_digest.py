@@ -10,7 +10,6 @@ import time_machine
 
 from bot.app import App
 from bot.config import Settings
-from bot.services import digest as digests
 from models import Account, Community, Follow, JobRun, Membership, NewsItem, NextStep, Person, Project, Role
 from scheduler.jobs import DigestJob
 from tests.peers.smtp_sink import sink, smtp_sink  # noqa: F401
@@ -54,7 +53,7 @@ async def project(community: Community, slug: str, title: str) -> Project:
 
 
 def job(app: App) -> DigestJob:
-    return DigestJob(app.digest_runner, app.clock)
+    return DigestJob(app.digest_runner, app.services, app.clock)
 
 
 def texts(sink, address):  # noqa: F811
@@ -98,7 +97,7 @@ async def test_a_time_skipped_by_daylight_saving_fires_at_the_first_minute_after
         paris = await community("paris")
         p = await project(paris, "jardin", "Jardin")
         await observer(paris, "Lea", follows=(p,))
-        await digests.set_schedule(paris.id, weekday=6, hour=2, minute=30)  # Sunday 02:30, which 2027-03-28 skips
+        await mail_app.services.schedules.set(paris.id, weekday=6, hour=2, minute=30)  # Sunday 02:30, which 2027-03-28 skips
     with time_machine.travel(at(2027, 3, 25, 12), tick=False):
         await NewsItem.create(project=p, text="Printemps")
     j = job(mail_app)
@@ -175,7 +174,7 @@ async def test_the_week_summary_is_posted_in_bound_rooms_when_asked(mail_app, si
         p = await project(paris, "jardin", "Jardin")
         await observer(paris, "Lea", follows=(p,))
         await ChatBinding.create(platform="console", chat_id="#cafe", community=paris)
-        await digests.set_schedule(paris.id, room_summary=True)
+        await mail_app.services.schedules.set(paris.id, room_summary=True)
     with time_machine.travel(MONDAY - timedelta(days=1), tick=False):
         await NewsItem.create(project=p, text="Les semis sont faits")
     with time_machine.travel(MONDAY, tick=False):

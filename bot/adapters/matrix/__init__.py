@@ -1,5 +1,1 @@
-"""Matrix channel of Relais (matrix-nio): rooms, direct chats, notifications; unencrypted rooms only."""
-
-from bot.adapters.matrix.adapter import MatrixAdapter
-
-__all__ = ["MatrixAdapter"]
+"""Matrix channel of Relais: rooms and direct chats through a homeserver (matrix-nio as the transport)."""

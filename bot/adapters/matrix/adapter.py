@@ -1,36 +1,59 @@
-"""The Matrix adapter: logs in once and keeps its device, syncs without loss or replay, one ordered lane per room."""
+"""The Matrix adapter: logs in once and keeps its device, syncs into the core's inbox (each batch with its sync
+token), renders replies as m.notice with HTML, numbered choices answered by number or keycap, files as m.file."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import io
 import json
 import logging
 from datetime import timedelta
 from urllib.parse import quote
 
-from nio import AsyncClient, AsyncClientConfig, LoginResponse, UploadFilterResponse, WhoamiResponse
+from nio import (AsyncClient, AsyncClientConfig, JoinResponse, LoginResponse, RoomGetStateEventResponse, UploadFilterResponse,
+                 UploadResponse, WhoamiResponse)
 
-from bot.adapters.matrix.channel import DirectRooms, MatrixChannel
-from bot.adapters.matrix.events import PLATFORM, TIMELINE_LIMIT, Job, sync_filter
-from bot.adapters.matrix.inbound import Inbound
-from bot.adapters.matrix.outbound import Outbound, SendRefused
+from bot.adapters.matrix.events import PLATFORM, TIMELINE_LIMIT, strip_mention, strip_reply_fallback, sync_filter, txn_id
+from bot.adapters.matrix.outbound import Outbound, SendFailed, SendRefused
+from bot.adapters.matrix.render import NATIVE, file_content, notice, to_content
+from bot.adapters.matrix.rooms import DirectRooms
 from bot.adapters.matrix.sync import Syncer
-from models import AdapterState, InboundEvent, InboundStatus
-from models.matrix import MatrixPrompt
+from bot.config import MatrixSettings
+from bot.core.adapter import Turn
+from bot.core.delivery import TemporaryFailure, Unreachable
+from bot.core.i18n import N_
+from bot.core.inbox import Event
+from bot.core.incoming import Incoming, Origin
+from bot.core.ports import Ports
+from bot.core.replies import Attachment, Reply
+from models import Account, AdapterState, InboundEvent, InboundStatus, OutboxMessage
 
 log = logging.getLogger("relais.matrix")
 
 SESSION_KEY = "matrix:session"
-KEEP = timedelta(days=30)  # handled events and offered choices older than this are pruned at start
-MAX_TRIES = 3  # a job that keeps failing is parked as failed with its error after this many tries
+KEEP = timedelta(days=30)  # handled events older than this are pruned at start
+NUMBER_ANSWERS_FOR = timedelta(hours=24)  # in a room, a bare number long after the question is chatter
+REFUSED = N_("Hello! I only join rooms when a facilitator of a community invites me, so I am leaving this one. "
+             "Ask a facilitator to invite me, or to add you to a community first.")
+ENCRYPTED = N_("This room is end-to-end encrypted and I cannot read encrypted rooms yet, so I am leaving it. "
+               "Invite me to an unencrypted room, or start a direct chat with me without encryption.")
+WELCOME = N_("Hello! I am Relais. A facilitator can bind this room to a community with !bind <community>. "
+             "Type !help to see what I can do.")
+
+
+def where_of(room_id: str, user_id: str) -> str:
+    """The choice memory's key for a person in a room: numbers and keycaps answer what they were offered there."""
+    return f"{PLATFORM}:{room_id}:{user_id}"
 
 
 class MatrixAdapter:
-    name = PLATFORM
+    platform = PLATFORM
+    native = NATIVE
 
-    def __init__(self, app, timeline_limit: int = TIMELINE_LIMIT, sync_timeout_ms: int = 30000, lanes: int = 32):
-        settings = app.settings.matrix
-        self.app = app
+    def __init__(self, settings: MatrixSettings, ports: Ports, timeline_limit: int = TIMELINE_LIMIT,
+                 sync_timeout_ms: int = 30000):
+        self.ports = ports
         self.homeserver = settings.homeserver.rstrip("/")
         self.user_id = settings.user_id
         self.password = settings.password.get_secret_value()
@@ -42,19 +65,16 @@ class MatrixAdapter:
         self.client = AsyncClient(self.homeserver, self.user_id, config=AsyncClientConfig(
             max_limit_exceeded=0, max_timeouts=2, encryption_enabled=False, store_sync_tokens=False))
         self.outbound = Outbound(self.client)
-        self.direct = DirectRooms()
-        self.inbound = Inbound(self)
+        self.direct = DirectRooms(self.client, self.outbound)
+        self.inbox = ports.inbox(self)
         self.syncer = Syncer(self)
-        self.channel = MatrixChannel(self)
-        app.delivery.register(self.channel)
         self.names: list[str] = []
+        self.joined: set[str] = set()  # rooms joined during this run: an invitation seen again is not answered twice
         self.connected = False
         self.ready = asyncio.Event()  # set once the first sync batch is persisted (tests wait on it)
-        self.parked = 0  # jobs given up after MAX_TRIES
-        self._lanes = asyncio.Semaphore(lanes)
-        self._tails: dict[str, asyncio.Task] = {}
-        self._tasks: set[asyncio.Task] = set()
         self._main: asyncio.Task | None = None
+        self._sweeper: asyncio.Task | None = None
+        self._stopping = asyncio.Event()
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
@@ -63,13 +83,24 @@ class MatrixAdapter:
         self._main = asyncio.create_task(self._run(), name="matrix")
 
     async def stop(self) -> None:
-        for task in [self._main, *self._tasks]:
-            if task:
+        self._stopping.set()
+        for task in (self._main, self._sweeper):
+            if task is not None:
                 task.cancel()
-        await asyncio.gather(*[t for t in [self._main, *self._tasks] if t], return_exceptions=True)
+                await asyncio.gather(task, return_exceptions=True)
+        await self.inbox.stop()
+        await self.inbox.store.drain()
         await self.outbound.stop()
         await self.client.close()
         self.connected = False
+
+    async def idle(self) -> None:
+        """Wait until every stored event is handled (tests and the benchmark use it)."""
+        await self.inbox.idle()
+
+    @property
+    def parked(self) -> int:
+        return self.inbox.parked
 
     async def _run(self) -> None:
         delay = 1.0
@@ -82,7 +113,10 @@ class MatrixAdapter:
                 log.error("matrix login failed", extra={"error": f"{type(exc).__name__}: {exc}"[:300], "retry_in": delay})
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 300.0)
-        await self._resume()
+        await InboundEvent.filter(platform=PLATFORM, status=InboundStatus.DONE, created_at__lt=self.ports.clock() - KEEP).delete()
+        await self.inbox.resume()
+        # Later sweeps take what an operator put back (`relais failed --retry`) or another process left.
+        self._sweeper = asyncio.create_task(self.inbox.run(self._stopping), name="matrix-sweep")
         await self.syncer.run()
 
     async def _connect(self) -> None:
@@ -140,6 +174,147 @@ class MatrixAdapter:
         localpart = self.user_id[1:].split(":", 1)[0]
         self.names = [self.user_id, "@" + localpart, localpart, getattr(name, "displayname", None) or ""]
 
+    # -- the contract: translate ------------------------------------------------------------------------
+
+    async def translate(self, event: Event) -> Turn | None:
+        d = event.payload
+        kind = d["kind"]
+        if kind == "message":
+            return await self._message(event)
+        if kind == "reaction":
+            return await self._reaction(event)
+        if kind == "invite":
+            return await self._invite(event)
+        if kind == "encrypted":
+            return Turn(None, before=self._leave(event, d["room_id"], (await self._translator(d.get("sender", "")))(ENCRYPTED)))
+        if kind == "member_left" and await self.direct.partner(d["room_id"]) == d["user"]:
+            await self.direct.forget(d["room_id"])  # the next notification opens a new direct chat
+            return Turn(None, before=self._leave(event, d["room_id"], ""))
+        return None
+
+    async def _message(self, event: Event) -> Turn:
+        d = event.payload
+        room_id, sender = d["room_id"], d["sender"]
+        direct = await self.direct.partner(room_id) == sender
+        body = strip_reply_fallback(d["body"]) if d.get("reply") else d["body"]
+        text, addressed = strip_mention(body, self.names, d.get("mentioned", False))
+        origin = Origin.TYPED
+        if text.isdigit():  # a number answers the choices of the last message Relais sent this person here
+            choice = await self.ports.choices.pick(where_of(room_id, sender), int(text),
+                                                   fresh_for=None if direct else NUMBER_ANSWERS_FOR)
+            if choice is not None:
+                text, origin, addressed = "!" + choice.command, Origin.BUTTON, True
+        incoming = Incoming(platform=PLATFORM, address=sender, text=text, display_name=d.get("name") or "",
+                            chat=None if direct else room_id, origin=origin, addressed=addressed, message_id=d["event_id"])
+        return Turn(incoming, self._where(event, room_id, sender, d["event_id"], d.get("thread"), direct))
+
+    async def _reaction(self, event: Event) -> Turn | None:
+        d = event.payload
+        room_id, sender = d["room_id"], d["sender"]
+        found = await self.ports.choices.pick_by_ref(d["target"], d["number"])
+        if found is None or found[0] != where_of(room_id, sender):
+            return None  # a keycap on any other message (or someone else's) is just a reaction
+        direct = await self.direct.partner(room_id) == sender
+        incoming = Incoming(platform=PLATFORM, address=sender, text="!" + found[1].command, display_name=d.get("name") or "",
+                            chat=None if direct else room_id, origin=Origin.BUTTON, addressed=True, message_id=d["event_id"])
+        return Turn(incoming, self._where(event, room_id, sender, d["target"], None, direct))
+
+    @staticmethod
+    def _where(event: Event, room_id: str, sender: str, reply_to: str | None, thread: str | None, direct: bool) -> dict:
+        return {"room": room_id, "user": sender, "reply_to": reply_to, "thread": thread,
+                "mention": None if direct else sender, "txn": event.key}
+
+    async def _invite(self, event: Event) -> Turn | None:
+        d = event.payload
+        room_id, inviter = d["room_id"], d["inviter"]
+        if room_id in self.joined:  # the room's invite state changed before the join reached the sync
+            return None
+        allowed = await self.may_invite(inviter, d["direct"])
+        try:
+            joined = await self.outbound.call(lambda: self.client.join(room_id), "join", room_id)
+        except SendRefused as exc:  # the invitation was withdrawn, or the room is gone
+            log.info("matrix invitation gone", extra={"room_id": room_id, "error": exc.errcode})
+            return None
+        if not isinstance(joined, JoinResponse):
+            return None
+        self.joined.add(room_id)
+        log.info("matrix invitation", extra={"room_id": room_id, "accepted": allowed, "direct": d["direct"]})
+        t = await self._translator(inviter)
+        if not allowed:
+            return Turn(None, before=self._leave(event, room_id, t(REFUSED)))
+        if d["encrypted"] or await self._encrypted(room_id):
+            return Turn(None, before=self._leave(event, room_id, t(ENCRYPTED)))
+        if d["direct"]:
+            await self.direct.remember(room_id, inviter)
+            # Opening a direct chat is a person's first hello, as /start is on Telegram.
+            incoming = Incoming(platform=PLATFORM, address=inviter, text="!start", origin=Origin.BUTTON, addressed=True)
+            return Turn(incoming, self._where(event, room_id, inviter, None, None, True))
+        return Turn(None, before=[{"op": "send", "room": room_id, "content": notice(t(WELCOME)), "txn": txn_id("welcome", event.key)}])
+
+    async def may_invite(self, inviter: str, direct: bool) -> bool:
+        """Listed users or servers, and whoever the community rules let in (services.people.may_invite)."""
+        server = ":" + inviter.split(":", 1)[-1]
+        if inviter in self.invite_allow or server in self.invite_allow:
+            return True
+        return await self.ports.services.people.may_invite(PLATFORM, inviter, direct)
+
+    async def _encrypted(self, room_id: str) -> bool:
+        # A 404 means no encryption; any other failure counts as plain too: a first encrypted message still gets the notice.
+        resp = await self.client.room_get_state_event(room_id, "m.room.encryption")
+        return isinstance(resp, RoomGetStateEventResponse) and bool(resp.content.get("algorithm"))
+
+    async def _translator(self, user_id: str):
+        account = await Account.get_or_none(platform=PLATFORM, address=user_id).select_related("person")
+        return self.ports.catalogs.get((account and account.person.locale) or self.ports.default_locale)
+
+    @staticmethod
+    def _leave(event: Event, room_id: str, text: str) -> list[dict]:
+        """Say why (a plain notice: nio without olm cannot encrypt, and clients still show it), then leave."""
+        actions = [{"op": "send", "room": room_id, "content": notice(text), "txn": txn_id("leave", event.key)}] if text else []
+        return actions + [{"op": "leave", "room": room_id, "reason": text}]
+
+    # -- render and perform -------------------------------------------------------------------------------
+
+    async def render(self, reply: Reply, where: dict) -> list[dict]:
+        set_id = await self.ports.choices.store(reply.choices) if reply.choices else None
+        room = where["room"]
+        actions = []
+        if reply.blocks and any(not isinstance(b, Attachment) for b in reply.blocks) or reply.choices or reply.error:
+            content = to_content(reply, in_reply_to=where.get("reply_to"), thread_root=where.get("thread"),
+                                 mention=where.get("mention"))
+            actions.append({"op": "send", "room": room, "content": content, "txn": txn_id("reply", where["txn"]),
+                            "offer": {"where": where_of(room, where["user"]), "set": set_id}})
+        actions += self._files(reply, room, where["txn"])
+        return actions
+
+    @staticmethod
+    def _files(reply: Reply, room: str, key: str) -> list[dict]:
+        return [{"op": "file", "room": room, "filename": item.filename, "mime": item.mime, "caption": item.caption,
+                 "data": base64.b64encode(item.data).decode("ascii"), "txn": txn_id("file", key, str(n))}
+                for n, item in enumerate(reply.elements(Attachment))]
+
+    async def perform(self, action: dict) -> str | None:
+        op, room = action["op"], action["room"]
+        try:
+            if op == "leave":
+                await self.leave(room, action.get("reason", ""))
+                return None
+            if op == "file":
+                return await self._send_file(action)
+            return await self.outbound.send(room, action["content"], action["txn"]) or None
+        except SendRefused as exc:  # Relais is no longer in that room: nobody left to answer
+            log.warning("matrix call refused", extra={"op": op, "room_id": room, "error": exc.errcode})
+            return None
+
+    async def _send_file(self, action: dict) -> str | None:
+        data = base64.b64decode(action["data"])
+        item = Attachment(action["filename"], action["mime"], data, action.get("caption", ""))
+        resp, _ = await self.outbound.call(lambda: self.client.upload(io.BytesIO(data), content_type=item.mime,
+                                                                      filename=item.filename, filesize=len(data)), "upload")
+        if not isinstance(resp, UploadResponse):
+            raise SendFailed("upload failed")
+        return await self.outbound.send(action["room"], file_content(item, resp.content_uri), action["txn"]) or None
+
     async def leave(self, room_id: str, reason: str = "") -> None:
         """Leave a room, with the reason shown in its timeline (nio's room_leave has no reason)."""
         path = f"/_matrix/client/v3/rooms/{quote(room_id, safe='')}/leave"
@@ -151,54 +326,38 @@ class MatrixAdapter:
         except Exception as exc:
             log.warning("matrix leave failed", extra={"room_id": room_id, "error": type(exc).__name__})
 
-    # -- jobs: one lane per room keeps a room's events in order; rooms run side by side ---------------
+    # -- notifications ------------------------------------------------------------------------------------
 
-    async def _resume(self) -> None:
-        """Events persisted by a previous run but not handled yet are handled first, in their order."""
-        old = self.app.clock() - KEEP
-        await MatrixPrompt.filter(created_at__lt=old).delete()
-        await InboundEvent.filter(platform=PLATFORM, status=InboundStatus.DONE, created_at__lt=old).delete()
-        rows = await InboundEvent.filter(platform=PLATFORM, status=InboundStatus.PENDING).order_by("id")
-        for row in rows:
-            self.submit(Job.from_payload(row.key, row.payload))
-        if rows:
-            log.info("matrix resumed pending events", extra={"count": len(rows)})
+    async def deliver(self, account: Account, reply: Reply, message: OutboxMessage) -> None:
+        """A notification in the person's direct chat with Relais (opened if needed)."""
+        if not account.address.startswith("@") or ":" not in account.address:
+            raise Unreachable(f"not a Matrix user id: {account.address[:80]}")
+        if not self.connected:
+            raise TemporaryFailure("Matrix is not connected yet")
+        room_id = await self.direct.with_user(account.address)
+        try:
+            await self._notify(room_id, account.address, reply, message)
+        except SendRefused as exc:
+            # Relais was removed from that chat: forget it, the next try opens a new one.
+            await self.direct.forget(room_id)
+            raise TemporaryFailure(f"direct chat lost: {exc.errcode}") from exc
 
-    def submit(self, job: Job) -> None:
-        previous = self._tails.get(job.room_id)
-        task = asyncio.create_task(self._lane(previous, job))
-        self._tails[job.room_id] = task
-        self._tasks.add(task)
-        task.add_done_callback(lambda t, room=job.room_id: self._finished(room, t))
+    async def post(self, chat: str, reply: Reply, message: OutboxMessage) -> None:
+        """A message for a room bound to a community (the weekly summary)."""
+        if not self.connected:
+            raise TemporaryFailure("Matrix is not connected yet")
+        try:
+            await self._notify(chat, None, reply, message)
+        except SendRefused as exc:
+            raise TemporaryFailure(str(exc)) from exc
 
-    def _finished(self, room_id: str, task: asyncio.Task) -> None:
-        self._tasks.discard(task)
-        if self._tails.get(room_id) is task:
-            del self._tails[room_id]
-
-    async def idle(self) -> None:
-        """Wait until every submitted job is handled (tests and the benchmark use it)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
-
-    async def _lane(self, previous: asyncio.Task | None, job: Job) -> None:
-        if previous is not None:
-            await asyncio.wait([previous])
-        async with self._lanes:
-            for attempt in range(1, MAX_TRIES + 1):
-                try:
-                    await self.inbound.handle(job)
-                    return
-                except asyncio.CancelledError:
-                    raise  # stopping: the event stays pending and is handled at the next start
-                except Exception as exc:
-                    error = f"{type(exc).__name__}: {exc}"[:300]
-                    log.warning("matrix job failed", extra={"key": job.key, "kind": job.kind, "error": error, "try": attempt})
-                    if attempt == MAX_TRIES or isinstance(exc, SendRefused):
-                        # Parked with its error, never dropped: `relais` operators can see and replay it.
-                        self.parked += 1
-                        await InboundEvent.filter(key=job.key).update(status=InboundStatus.FAILED, attempts=attempt,
-                                                                      last_error=error)
-                        return
-                    await InboundEvent.filter(key=job.key).update(attempts=attempt, last_error=error)
-                    await asyncio.sleep(2.0 ** attempt)
+    async def _notify(self, room_id: str, user: str | None, reply: Reply, message: OutboxMessage) -> None:
+        # The transaction id comes from the outbox id: a delivery repeated after a crash is not posted twice.
+        try:
+            event_id = await self.outbound.send(room_id, to_content(reply), f"relais-outbox-{message.id}")
+            for action in self._files(reply, room_id, f"outbox-{message.id}"):
+                await self._send_file(action)
+        except SendFailed as exc:
+            raise TemporaryFailure(str(exc)) from exc
+        if user is not None:
+            await self.ports.choices.offer(where_of(room_id, user), reply.choices, ref=event_id or None)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
 from typing import Iterable
 
 from bot.adapters.matrix.render import keycap_number
+from bot.core.inbox import Event
 
 PLATFORM = "matrix"
 # Synapse sends 10 timeline events per room by default and marks the rest `limited`; a large limit makes
@@ -32,23 +32,10 @@ def gap_filter() -> dict:
     return {"types": TYPES, "lazy_load_members": False}
 
 
-@dataclass
-class Job:
-    """One thing to do for one room, persisted as an InboundEvent before the sync token moves on."""
-
-    key: str
-    room_id: str
-    kind: str  # message | reaction | invite | encrypted | member_left
-    data: dict = field(default_factory=dict)
-    reply: object = None  # the core's answer, kept between tries so that a failed send does not run the command twice
-
-    def payload(self) -> dict:
-        return {"kind": self.kind, "room_id": self.room_id, **self.data}
-
-    @classmethod
-    def from_payload(cls, key: str, payload: dict) -> "Job":
-        data = {k: v for k, v in payload.items() if k not in ("kind", "room_id")}
-        return cls(key, payload["room_id"], payload["kind"], data)
+def job(key: str, room_id: str, kind: str, data: dict) -> Event:
+    """One thing to do for one room (kind: message, reaction, invite, encrypted, member_left), stored in the
+    inbox before the sync token moves on; a room's events are handled in order."""
+    return Event(key, f"matrix:{room_id}", {"kind": kind, "room_id": room_id, **data})
 
 
 def event_key(*parts: str) -> str:
@@ -78,7 +65,7 @@ def after_own_join(events: list[dict], me: str) -> tuple[list[dict], bool]:
     return events, False
 
 
-def job_from_event(room_id: str, event: dict, me: str, display_name: str = "") -> Job | None:
+def job_from_event(room_id: str, event: dict, me: str, display_name: str = "") -> Event | None:
     """The work an event of a joined room asks for, or None when Relais has nothing to do with it."""
     kind, sender, event_id = event.get("type"), event.get("sender", ""), event.get("event_id", "")
     content = event.get("content") or {}
@@ -93,21 +80,21 @@ def job_from_event(room_id: str, event: dict, me: str, display_name: str = "") -
         data = {"event_id": event_id, "sender": sender, "name": display_name, "body": content["body"],
                 "mentioned": me in mentions, "thread": rel.get("event_id") if rel.get("rel_type") == "m.thread" else None,
                 "reply": bool(rel.get("m.in_reply_to"))}
-        return Job(event_key(event_id), room_id, "message", data)
+        return job(event_key(event_id), room_id, "message", data)
     if kind == "m.reaction":
         number = keycap_number(rel.get("key", "")) if rel.get("rel_type") == "m.annotation" else None
         if number is None or not rel.get("event_id"):
             return None
         data = {"event_id": event_id, "sender": sender, "name": display_name, "target": rel["event_id"], "number": number}
-        return Job(event_key(event_id), room_id, "reaction", data)
+        return job(event_key(event_id), room_id, "reaction", data)
     if kind in ("m.room.encryption", "m.room.encrypted"):
-        return Job(event_key(event_id), room_id, "encrypted", {"event_id": event_id, "sender": sender})
+        return job(event_key(event_id), room_id, "encrypted", {"event_id": event_id, "sender": sender})
     if kind == "m.room.member" and event.get("state_key") not in (None, me) and content.get("membership") in ("leave", "ban"):
-        return Job(event_key(event_id), room_id, "member_left", {"event_id": event_id, "user": event["state_key"]})
+        return job(event_key(event_id), room_id, "member_left", {"event_id": event_id, "user": event["state_key"]})
     return None
 
 
-def invite_job(room_id: str, stripped: list[dict], me: str, batch: str) -> Job | None:
+def invite_job(room_id: str, stripped: list[dict], me: str, batch: str) -> Event | None:
     """The invitation of the bot found in a room's stripped invite state."""
     invite = next((e for e in stripped if e.get("type") == "m.room.member" and e.get("state_key") == me
                    and (e.get("content") or {}).get("membership") == "invite"), None)
@@ -116,7 +103,7 @@ def invite_job(room_id: str, stripped: list[dict], me: str, batch: str) -> Job |
     encrypted = any(e.get("type") == "m.room.encryption" for e in stripped)
     data = {"inviter": invite.get("sender", ""), "direct": bool((invite.get("content") or {}).get("is_direct")),
             "encrypted": encrypted}
-    return Job(event_key("invite", room_id, batch), room_id, "invite", data)
+    return job(event_key("invite", room_id, batch), room_id, "invite", data)
 
 
 def strip_reply_fallback(body: str) -> str:

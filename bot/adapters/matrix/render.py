@@ -1,11 +1,14 @@
-"""Pure rendering of a Reply as Matrix message content: an m.notice with a plain body and HTML."""
+"""Pure rendering of a Reply as Matrix message content: an m.notice with a plain body and HTML; link buttons
+as links, files as m.file events of their own (uploaded by the adapter)."""
 
 from __future__ import annotations
 
 from html import escape
 
-from bot.core.render import to_html, to_text
-from bot.core.replies import Reply
+from bot.core.render import block_html, block_text, fallback
+from bot.core.replies import Attachment, Block, LinkButton, Reply
+
+NATIVE: tuple[type, ...] = (Block, LinkButton, Attachment)
 
 HTML_FORMAT = "org.matrix.custom.html"
 # Keycap emoji answer choices 1 to 10 by reaction; the variation selector U+FE0F is optional when read back.
@@ -33,16 +36,36 @@ def _choices_html(reply: Reply) -> str:
     return "<p>" + "<br>".join(lines) + "</p>"
 
 
+def _text(reply: Reply) -> str:
+    out: list[str] = []
+    for element in reply.blocks:
+        if isinstance(element, LinkButton):
+            out.append(f"🔗 {element.label}: {element.url}")
+        elif not isinstance(element, Attachment):
+            out.extend(block_text(b) for b in fallback(element))
+    return "\n\n".join(o for o in out if o)
+
+
+def _html(reply: Reply) -> str:
+    out: list[str] = []
+    for element in reply.blocks:
+        if isinstance(element, LinkButton):
+            out.append(f'<p>🔗 <a href="{escape(element.url, quote=True)}"><b>{escape(element.label, quote=False)}</b></a></p>')
+        elif not isinstance(element, Attachment):
+            out.extend(block_html(b) for b in fallback(element))
+    return "".join(out)
+
+
 def body_text(reply: Reply) -> str:
     """The plain `body`: the core's text, then the choices numbered with keycaps; errors start with ⚠️."""
-    parts = [p for p in (to_text(reply, numbered_choices=False), _choices_text(reply) if reply.choices else "") if p]
+    parts = [p for p in (_text(reply), _choices_text(reply) if reply.choices else "") if p]
     text = "\n\n".join(parts)
     return f"{WARNING} {text}" if reply.error else text
 
 
 def body_html(reply: Reply) -> str:
     """The `formatted_body`: the core's HTML, then the choices, one a line."""
-    html = to_html(reply)
+    html = _html(reply)
     if reply.error:
         html = f"<p>{WARNING} " + html[3:] if html.startswith("<p>") else f"<p>{WARNING}</p>" + html
     if reply.choices:
@@ -76,6 +99,12 @@ def to_content(reply: Reply, in_reply_to: str | None = None, thread_root: str | 
     if rel:
         content["m.relates_to"] = rel
     return content
+
+
+def file_content(item: Attachment, url: str) -> dict:
+    """The m.file event of an uploaded attachment (`url` is its mxc:// URI)."""
+    return {"msgtype": "m.file", "body": item.caption or item.filename, "filename": item.filename, "url": url,
+            "info": {"mimetype": item.mime, "size": len(item.data)}}
 
 
 def notice(text: str) -> dict:

@@ -1,31 +1,28 @@
-"""Direct chats with people (remembered, created on first need) and the outbox channel that writes to them."""
+"""Direct chats with people: remembered, and opened on first need (where their notifications go)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
 
-from nio import RoomCreateResponse, RoomPreset
+from nio import AsyncClient, RoomCreateResponse, RoomPreset
 from tortoise.exceptions import IntegrityError
 
-from bot.adapters.matrix.events import PLATFORM
-from bot.adapters.matrix.outbound import SendFailed, SendRefused
-from bot.adapters.matrix.render import to_content
+from bot.adapters.matrix.outbound import Outbound, SendFailed, SendRefused
 from bot.core.delivery import TemporaryFailure, Unreachable
-from bot.core.replies import Reply
-from models import Account, OutboxMessage
-from models.matrix import MatrixDirect, MatrixPrompt
+from models.matrix import MatrixDirect
 
 log = logging.getLogger("relais.matrix")
-USER_ID = re.compile(r"^@[^:\s]+:\S+$")
 
 
 class DirectRooms:
     """Which rooms are 1:1 chats with whom, cached in memory over the matrix_direct table."""
 
-    def __init__(self):
+    def __init__(self, client: AsyncClient, outbound: Outbound):
+        self.client = client
+        self.outbound = outbound
         self._with: dict[str, str | None] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
 
     async def partner(self, room_id: str) -> str | None:
         """The other person of a direct chat, or None for a group room."""
@@ -49,66 +46,18 @@ class DirectRooms:
         await MatrixDirect.filter(room_id=room_id).delete()
         self._with[room_id] = None
 
-
-async def remember_prompt(event_id: str, room_id: str, user_id: str, reply: Reply, connection=None) -> None:
-    """What a number or a keycap reaction means from now on for this user in this room (none: [])."""
-    if not event_id:
-        return
-    choices = [[c.label, c.command] for c in reply.choices]
-    await MatrixPrompt.bulk_create([MatrixPrompt(event_id=event_id, room_id=room_id, user_id=user_id, choices=choices)],
-                                   ignore_conflicts=True, using_db=connection)
-
-
-class MatrixChannel:
-    """Delivery of outbox notifications to a person's direct chat with Relais."""
-
-    platform = PLATFORM
-
-    def __init__(self, adapter):
-        self.adapter = adapter
-        self._locks: dict[str, asyncio.Lock] = {}
-
-    async def deliver(self, account: Account, reply: Reply, message: OutboxMessage) -> None:
-        adapter = self.adapter
-        if not USER_ID.match(account.address):
-            raise Unreachable(f"not a Matrix user id: {account.address[:80]}")
-        if not adapter.connected:
-            raise TemporaryFailure("Matrix is not connected yet")
-        room_id = await self._room(account.address)
-        try:
-            # The transaction id comes from the outbox id: a delivery repeated after a crash is not posted twice.
-            event_id = await adapter.outbound.send(room_id, to_content(reply), f"relais-outbox-{message.id}")
-        except SendRefused as exc:
-            # Relais was removed from that chat: forget it, the next try opens a new one.
-            await adapter.direct.forget(room_id)
-            raise TemporaryFailure(f"direct chat lost: {exc.errcode}") from exc
-        except SendFailed as exc:
-            raise TemporaryFailure(str(exc)) from exc
-        await remember_prompt(event_id, room_id, account.address, reply)
-
-    async def post(self, chat: str, reply: Reply, message: OutboxMessage) -> None:
-        """A message for a room bound to a community (the weekly summary): same idempotent send, no prompt owner."""
-        if not self.adapter.connected:
-            raise TemporaryFailure("Matrix is not connected yet")
-        try:
-            await self.adapter.outbound.send(chat, to_content(reply), f"relais-outbox-{message.id}")
-        except (SendRefused, SendFailed) as exc:
-            raise TemporaryFailure(str(exc)) from exc
-
-    async def _room(self, user_id: str) -> str:
+    async def with_user(self, user_id: str) -> str:
+        """The direct chat with `user_id`, opened now if there is none."""
         lock = self._locks.setdefault(user_id, asyncio.Lock())
         async with lock:  # two notifications at once must not open two chats
-            room_id = await self.adapter.direct.room_of(user_id)
-            if room_id:
-                return room_id
-            return await self.open(user_id)
+            room_id = await self.room_of(user_id)
+            return room_id or await self.open(user_id)
 
     async def open(self, user_id: str) -> str:
         """A new unencrypted direct chat with `user_id` (the invitation carries is_direct, as clients expect)."""
-        client = self.adapter.client
         try:
-            resp = await self.adapter.outbound.call(
-                lambda: client.room_create(is_direct=True, invite=[user_id], preset=RoomPreset.trusted_private_chat),
+            resp = await self.outbound.call(
+                lambda: self.client.room_create(is_direct=True, invite=[user_id], preset=RoomPreset.trusted_private_chat),
                 "create direct chat")
         except SendRefused as exc:
             raise Unreachable(f"cannot invite {user_id[:80]}: {exc.errcode}") from exc
@@ -116,6 +65,6 @@ class MatrixChannel:
             raise TemporaryFailure(str(exc)) from exc
         if not isinstance(resp, RoomCreateResponse):
             raise TemporaryFailure("room creation failed")
-        await self.adapter.direct.remember(resp.room_id, user_id)
+        await self.remember(resp.room_id, user_id)
         log.info("matrix direct chat opened", extra={"room_id": resp.room_id})
         return resp.room_id

@@ -7,12 +7,12 @@ import json
 import logging
 
 from nio import MessageDirection, RoomMessagesResponse, SyncResponse
-from tortoise.transactions import in_transaction
 
-from bot.adapters.matrix.events import (PLATFORM, Job, after_own_join, gap_filter, invite_job, is_own_join, job_from_event,
-                                        strip_mention, strip_reply_fallback)
+from bot.adapters.matrix.events import (after_own_join, gap_filter, invite_job, is_own_join, job_from_event, strip_mention,
+                                        strip_reply_fallback)
 from bot.core import parser
-from models import AdapterState, InboundEvent
+from bot.core.inbox import Event
+from models import AdapterState
 
 log = logging.getLogger("relais.matrix")
 
@@ -56,10 +56,8 @@ class Syncer:
                 if not isinstance(resp, SyncResponse):
                     await self._sync_error(resp)
                     continue
-                jobs = await self.persist(await self.jobs(resp), resp.next_batch)
+                await self.persist(await self.jobs(resp), resp.next_batch)
                 self.since = resp.next_batch
-                for job in jobs:
-                    adapter.submit(job)
                 adapter.ready.set()
                 delay = 1.0
             except asyncio.CancelledError:
@@ -77,7 +75,7 @@ class Syncer:
         log.warning("matrix sync refused", extra={"error": str(code), "retry_after_ms": retry_ms})
         await asyncio.sleep(max(retry_ms / 1000, 2.0))
 
-    async def jobs(self, resp: SyncResponse) -> list[Job]:
+    async def jobs(self, resp: SyncResponse) -> list[Event]:
         """The work in one sync response, gaps filled; on the very first sync only the invitations."""
         me = self.adapter.user_id
         jobs = [job for room_id, info in resp.rooms.invite.items()
@@ -89,20 +87,20 @@ class Syncer:
             for event in await self.timeline(room_id, info.timeline):
                 name = room.user_name(event.get("sender", "")) if room else None
                 job = job_from_event(room_id, event, me, name or "")
-                if job and (job.kind != "message" or await self.for_relais(job)):
+                if job and (job.payload["kind"] != "message" or await self.for_relais(job)):
                     jobs.append(job)
         return jobs
 
-    async def for_relais(self, job: Job) -> bool:
+    async def for_relais(self, job: Event) -> bool:
         """Whether a message may be for Relais (a command, a mention, a number, a direct chat): room chatter is
         neither stored nor queued. The core's own parser says what is a command line."""
-        d = job.data
+        d = job.payload
         body = strip_reply_fallback(d["body"]) if d.get("reply") else d["body"]
         text, addressed = strip_mention(body, self.adapter.names, d.get("mentioned", False))
         line = parser.split_line(text)
         if addressed or text.isdigit() or (line is not None and line.prefixed):
             return True
-        return await self.adapter.direct.partner(job.room_id) == d["sender"]
+        return await self.adapter.direct.partner(d["room_id"]) == d["sender"]
 
     async def timeline(self, room_id: str, timeline) -> list[dict]:
         """The room's new events: after Relais' own join when it is in the batch, the gap fetched when `limited`."""
@@ -132,19 +130,13 @@ class Syncer:
         older.reverse()
         return older
 
-    async def persist(self, jobs: list[Job], token: str) -> list[Job]:
-        """The batch's jobs and the new token in one transaction; returns the jobs not known before (to queue)."""
-        keys = [job.key for job in jobs]
-        known: set[str] = set()
-        for i in range(0, len(keys), 500):
-            known |= set(await InboundEvent.filter(key__in=keys[i:i + 500]).values_list("key", flat=True))
-        fresh = [job for job in jobs if job.key not in known]
+    async def persist(self, jobs: list[Event], token: str) -> None:
+        """The batch's events and the new token in one transaction (the inbox then handles the new ones)."""
         value = json.dumps({"user_id": self.adapter.user_id, "token": token})
-        async with in_transaction() as conn:
-            if fresh:
-                await InboundEvent.bulk_create([InboundEvent(platform=PLATFORM, key=j.key, payload=j.payload()) for j in fresh],
-                                               ignore_conflicts=True, using_db=conn)
+
+        async def save_token(conn) -> None:
             updated = await AdapterState.filter(key=SINCE_KEY).using_db(conn).update(value=value)
             if not updated:
                 await AdapterState.create(key=SINCE_KEY, value=value, using_db=conn)
-        return fresh
+
+        await self.adapter.inbox.accept(jobs, also=save_token)

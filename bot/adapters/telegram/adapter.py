@@ -1,64 +1,76 @@
-"""The Telegram adapter's lifecycle: a Bot on the configured Bot API server, long polling or a webhook, delivery."""
+"""The Telegram adapter: long polling or a webhook into the core's inbox, rendering, and the Bot API calls.
+
+aiogram is the transport (Bot, its HTTP session, its errors); updates are read as the Bot API's JSON.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
+import base64
 import hmac
-import json
 import logging
 import secrets
-from collections import OrderedDict
 from urllib.parse import urlsplit
 
 from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import TelegramConflictError, TelegramUnauthorizedError
-from aiogram.types import LinkPreviewOptions, Update, User
+from aiogram.exceptions import (TelegramBadRequest, TelegramConflictError, TelegramForbiddenError, TelegramNetworkError,
+                                TelegramRetryAfter, TelegramServerError, TelegramUnauthorizedError)
+from aiogram.types import BufferedInputFile, MessageEntity
+from aiogram.utils.text_decorations import html_decoration
 from aiohttp import web
-from pydantic import ValidationError
-from tortoise.exceptions import IntegrityError
 
 from bot.adapters.telegram import menu
-from bot.adapters.telegram.actions import Handler
-from bot.adapters.telegram.inbound import ALLOWED_UPDATES, Inbox
-from bot.adapters.telegram.outbound import Sender, TelegramChannel
-from bot.adapters.telegram.render import Rendered, needs_keyboard, render
-from bot.core.replies import Choice, Reply
-from models.telegram import TelegramKeyboard
+from bot.adapters.telegram.render import NATIVE, ChoiceData, length, marked, needs_keyboard, render, toast
+from bot.adapters.telegram.transport import (GONE, AnswerCallback, EditMarkup, EditText, JsonSession, RawUpdates, Send,
+                                             SendDocument, Sender)
+from bot.adapters.telegram.translate import (ALLOWED_UPDATES, PLATFORM, chat_of, display_name, message_incoming, relevant,
+                                             thread_of)
+from bot.config import TelegramSettings
+from bot.core.adapter import Turn
+from bot.core.delivery import TemporaryFailure, Unreachable
+from bot.core.i18n import N_, normalize_locale
+from bot.core.inbox import Event
+from bot.core.incoming import Incoming, Origin
+from bot.core.ports import Ports
+from bot.core.replies import Attachment, Reply
+from models import Account, AdapterState, ChatBinding, OutboxMessage
 
 log = logging.getLogger("relais.telegram")
 
 POLL_TIMEOUT = 25  # seconds a getUpdates call waits for news
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+PRESENT = ("creator", "administrator", "member")
+EXPIRED = N_("This button no longer works; type the command instead.")
+NO_PREVIEW = {"is_disabled": True}
 
 
 class TelegramAdapter:
-    """Members chat with Relais in Telegram; aiogram is only the transport (Bot, types, HTTP session)."""
+    """Members chat with Relais in Telegram: private chats and groups (forum topics included)."""
 
-    name = "telegram"
+    platform = PLATFORM
+    native = NATIVE
 
-    def __init__(self, app):
-        self.app = app
-        self.settings = settings = app.settings.telegram
-        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_url.rstrip("/")))
+    def __init__(self, settings: TelegramSettings, ports: Ports):
+        self.settings = settings
+        self.ports = ports
+        session = JsonSession(api=TelegramAPIServer.from_base(settings.api_url.rstrip("/")))
         self.bot = Bot(settings.token.get_secret_value(), session=session)
         self.sender = Sender(self.bot, settings.global_rate, settings.chat_rate, settings.group_per_minute)
-        self.inbox = Inbox(self, Handler(self))
-        self.channel = TelegramChannel(self)
-        self.no_preview = LinkPreviewOptions(is_disabled=True)
+        self.inbox = ports.inbox(self)
         self.secret = settings.webhook_secret.get_secret_value() or secrets.token_urlsafe(32)
-        self.me: User | None = None
+        self.me: dict = {}
         self._ready = asyncio.Event()
         self._task: asyncio.Task | None = None
+        self._sweeper: asyncio.Task | None = None
+        self._stopping = asyncio.Event()
         self._runner: web.AppRunner | None = None
-        self._keyboards: OrderedDict[str, int] = OrderedDict()
-        app.delivery.register(self.channel)
+
+    # -- lifecycle ----------------------------------------------------------------------------------------
 
     async def start(self) -> None:
         """Returns at once: connecting waits for Telegram in the background, so other channels are not held up."""
-        self._task = asyncio.create_task(self._run())
+        self._task = asyncio.create_task(self._run(), name="telegram")
 
     async def wait_ready(self, timeout: float | None = None) -> bool:
         try:
@@ -68,22 +80,27 @@ class TelegramAdapter:
         return True
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        self._stopping.set()
+        for task in (self._task, self._sweeper):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         if self._runner is not None:
             await self._runner.cleanup()  # the webhook stays set: Telegram keeps the updates until the next start
         await self.inbox.stop()
+        await self.inbox.store.drain()
         await self.bot.session.close()
 
     async def _run(self) -> None:
         try:
             await self._connect()
             try:
-                await menu.publish(self.bot, self.app.registry, self.app.catalogs, self.app.settings.core.default_locale)
+                await menu.publish(self.bot, self.ports.registry, self.ports.catalogs, self.ports.default_locale)
             except Exception:
                 log.exception("telegram command menu not published")
             await self.inbox.resume()
+            # Later sweeps take what an operator put back (`relais failed --retry`) or another process left.
+            self._sweeper = asyncio.create_task(self.inbox.run(self._stopping), name="telegram-sweep")
             if self.settings.webhook_url:
                 await self._serve_webhook()
             else:
@@ -97,7 +114,7 @@ class TelegramAdapter:
         delay = 1.0
         while True:
             try:
-                self.me = await self.bot.get_me()
+                self.me = (await self.bot.get_me()).model_dump(mode="json", exclude_none=True)
                 break
             except TelegramUnauthorizedError:
                 log.error("telegram refused the token")
@@ -107,20 +124,41 @@ class TelegramAdapter:
             await asyncio.sleep(delay)
             delay = min(60.0, delay * 2)
         self._ready.set()
-        log.info("telegram connected", extra={"username": self.me.username, "mode": "webhook" if self.settings.webhook_url else "polling"})
+        log.info("telegram connected", extra={"username": self.me.get("username"),
+                                              "mode": "webhook" if self.settings.webhook_url else "polling"})
+
+    # -- in: updates stored with the offset, then handled by the inbox --------------------------------------
+
+    @property
+    def offset_key(self) -> str:
+        return f"telegram:{self.me['id']}:offset"
+
+    def event(self, update: dict) -> Event:
+        return Event(f"telegram:{self.me['id']}:{update['update_id']}", f"telegram:{chat_of(update) or 0}", update)
+
+    async def accept(self, updates: list[dict]) -> int:
+        """Store what concerns Relais together with the new offset; returns the highest update id."""
+        last = max(u["update_id"] for u in updates)
+
+        async def offset(conn) -> None:
+            await AdapterState.update_or_create(key=self.offset_key, defaults={"value": str(last)}, using_db=conn)
+
+        await self.inbox.accept([self.event(u) for u in updates if relevant(u, self.me)], also=offset)
+        return last
 
     async def _poll(self) -> None:
         """Long polling; asking for offset+1 confirms to Telegram only what `accept` has stored."""
         await self._retry(lambda: self.bot.delete_webhook(drop_pending_updates=False), "deleteWebhook")
-        offset = await self.inbox.offset()
+        state = await AdapterState.get_or_none(key=self.offset_key)
+        offset = int(state.value) if state else 0
         failures = 0
         while True:
             await self.inbox.room()
             try:
-                updates = await self.bot.get_updates(offset=offset + 1 if offset else None, timeout=POLL_TIMEOUT,
-                                                     allowed_updates=ALLOWED_UPDATES, request_timeout=POLL_TIMEOUT + 15)
+                updates = await self.bot(RawUpdates(offset=offset + 1 if offset else None, timeout=POLL_TIMEOUT,
+                                                    allowed_updates=ALLOWED_UPDATES), request_timeout=POLL_TIMEOUT + 15)
                 if updates:
-                    offset = await self.inbox.accept(updates)
+                    offset = await self.accept(updates)
                 failures = 0
             except asyncio.CancelledError:
                 raise
@@ -146,11 +184,13 @@ class TelegramAdapter:
             log.warning("telegram webhook refused: wrong secret")
             return web.Response(status=401)
         try:
-            update = Update.model_validate(await request.json(), context={"bot": self.bot})
-        except (ValueError, ValidationError):
+            update = await request.json()
+        except ValueError:
+            return web.Response(status=400)
+        if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
             return web.Response(status=400)
         try:
-            await self.inbox.accept([update])  # stored before the 200 that tells Telegram it arrived
+            await self.accept([update])  # stored before the 200 that tells Telegram it arrived
         except Exception:
             log.exception("telegram update not stored")
             return web.Response(status=500)  # Telegram sends it again later
@@ -167,28 +207,193 @@ class TelegramAdapter:
             await asyncio.sleep(delay)
             delay = min(60.0, delay * 2)
 
-    async def render(self, reply: Reply, group: bool) -> list[Rendered]:
-        username = self.me.username or "" if self.me else ""
+    # -- the contract: translate, render, perform ---------------------------------------------------------
+
+    async def translate(self, event: Event) -> Turn | None:
+        update = event.payload
+        if "message" in update:
+            return await self._message(update["message"])
+        if "callback_query" in update:
+            return await self._press(update["callback_query"])
+        member = update.get("my_chat_member")
+        if member is not None:
+            status = member["new_chat_member"]["status"]
+            if member["chat"]["type"] == "private":  # the person blocked the bot, or opened the chat again
+                await _reachable(str(member["chat"]["id"]), status in PRESENT)
+            log.info("telegram bot status", extra={"chat_id": member["chat"]["id"], "status": status})
+            return None
+        member = update.get("chat_member")
+        if member is not None and member["new_chat_member"]["status"] in PRESENT \
+                and member["old_chat_member"]["status"] not in PRESENT:
+            await self._joined(member["chat"], [member["new_chat_member"]["user"]])
+        return None
+
+    async def _message(self, message: dict) -> Turn | None:
+        chat = message["chat"]
+        if message.get("migrate_to_chat_id"):  # a group became a supergroup: its binding follows the new id
+            await ChatBinding.filter(platform=PLATFORM, chat_id=str(chat["id"])).update(chat_id=str(message["migrate_to_chat_id"]))
+            self.ports.services.people.changed()
+            return None
+        if message.get("new_chat_members"):
+            await self._joined(chat, message["new_chat_members"])
+            return None
+        incoming = message_incoming(message, self.me)
+        if incoming is None:
+            return None
+        if incoming.direct and incoming.text.startswith("/start"):
+            await _reachable(incoming.address, True)  # Start opens the private chat again
+        group = not incoming.direct
+        return Turn(incoming, {"chat": chat["id"], "group": group, "reply_to": message["message_id"] if group else None,
+                               "thread": thread_of(message)})
+
+    async def _press(self, query: dict) -> Turn:
+        message, user = query.get("message"), query["from"]
+        try:
+            data = ChoiceData.unpack(query.get("data") or "")
+            choice = await self.ports.choices.pick_from(data.k, data.i)
+        except (TypeError, ValueError):
+            choice = None
+        if choice is None:
+            t = self.ports.catalogs.get(user.get("language_code") or self.ports.default_locale)
+            return Turn(None, before=[{"op": "answer", "id": query["id"], "text": t(EXPIRED)}])
+        chat = message["chat"]["id"] if message else user["id"]
+        group = message is not None and message["chat"]["type"] != "private"
+        thread = thread_of(message) if message else None
+        incoming = Incoming(platform=PLATFORM, address=str(user["id"]), text="/" + choice.command, display_name=display_name(user),
+                            chat=str(chat) if group else None, locale=user.get("language_code"), origin=Origin.BUTTON,
+                            thread=str(thread) if thread is not None else None)
+        where: dict = {"chat": chat, "group": group, "callback": query["id"], "thread": thread,
+                       "reply_to": message["message_id"] if group and message else None}
+        if message is not None and message.get("text"):
+            # The choice made is noted under the message; in a group the buttons stay for the others.
+            where["edit"] = {"message": message["message_id"], "length": length(message["text"]), "label": choice.label,
+                             "html": _html(message), "who": display_name(user) if group else None,
+                             "markup": message.get("reply_markup") if group else None}
+        return Turn(incoming, where)
+
+    async def _joined(self, chat: dict, users: list[dict]) -> None:
+        """New members of a bound group become members of its community."""
+        binding = await ChatBinding.get_or_none(platform=PLATFORM, chat_id=str(chat["id"])).select_related("community")
+        if binding is None:
+            return
+        people = self.ports.services.people
+        for user in users:
+            if user.get("is_bot"):
+                continue
+            account = await people.account(PLATFORM, str(user["id"]), display_name(user),
+                                           normalize_locale(user.get("language_code"), "") or None)
+            await people.join(account.person, binding.community)
+            log.info("telegram member joined", extra={"chat_id": chat["id"], "community": binding.community.slug})
+
+    async def render(self, reply: Reply, where: dict) -> list[dict]:
+        group = bool(where.get("group"))
+        actions: list[dict] = []
+        edit = where.get("edit")
+        if edit is not None:
+            html = marked(edit["html"], edit["length"], edit["label"], edit.get("who"))
+            if html is not None or not group:
+                actions.append({"op": "edit", "chat": where["chat"], "message": edit["message"], "text": html,
+                                "markup": edit.get("markup")})
+        if where.get("callback"):
+            actions.append({"op": "answer", "id": where["callback"], "text": toast(reply)})
+        return actions + await self.messages(reply, where["chat"], group, where.get("reply_to"), where.get("thread"))
+
+    async def messages(self, reply: Reply, chat: int, group: bool, reply_to: int | None = None,
+                       thread: int | None = None) -> list[dict]:
+        """The sends that show a reply in a chat: its messages (keyboard on the last), then its files."""
+        username = self.me.get("username") or ""
         keyboard = None
         if reply.choices and needs_keyboard(reply, username, group):
-            keyboard = await self._keyboard(reply.choices)
-        return render(reply, username=username, group=group, keyboard=keyboard)
+            keyboard = await self.ports.choices.store(reply.choices)
+        parts = render(reply, username=username, group=group, keyboard=keyboard)
+        actions = [{"op": "send", "chat": chat, "text": part.html, "markup": part.markup, "thread": thread,
+                    "reply_to": reply_to if group and n == 0 else None} for n, part in enumerate(parts)]
+        for item in reply.elements(Attachment):
+            actions.append({"op": "document", "chat": chat, "thread": thread, "filename": item.filename, "mime": item.mime,
+                            "data": base64.b64encode(item.data).decode("ascii"), "caption": item.caption})
+        return actions
 
-    async def _keyboard(self, choices: list[Choice]) -> int:
-        """The stored keyboard with these choices (one row per distinct set, so a broadcast stores one)."""
-        data = [[c.label, c.command] for c in choices]
-        digest = hashlib.sha256(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
-        found = self._keyboards.get(digest)
-        if found is not None:
-            self._keyboards.move_to_end(digest)
-            return found
-        row = await TelegramKeyboard.get_or_none(digest=digest)
-        if row is None:
+    async def perform(self, action: dict) -> str | None:
+        """One planned call; refusals that retrying cannot fix are logged and skipped (the rest goes on)."""
+        op, chat = action["op"], action.get("chat")
+        kind = "answer" if op == "answer" else ("edit" if op == "edit" else "send")
+        try:
+            result = await self.sender.call(self._method(action), chat, kind=kind)
+        except (TelegramForbiddenError, TelegramBadRequest) as exc:
+            # Blocked meanwhile, kicked from the group, message gone, query too old: nothing to retry.
+            log.warning("telegram call refused", extra={"op": op, "chat_id": chat, "error": exc.message[:200]})
+            return None
+        return str(result["message_id"]) if isinstance(result, dict) and "message_id" in result else None
+
+    def _method(self, action: dict):
+        op, chat = action["op"], action.get("chat")
+        if op == "send":
+            reply_to = {"message_id": action["reply_to"], "allow_sending_without_reply": True} if action.get("reply_to") else None
+            return Send(chat_id=chat, text=action["text"], reply_markup=action.get("markup"), reply_parameters=reply_to,
+                        message_thread_id=action.get("thread"), link_preview_options=NO_PREVIEW)
+        if op == "document":
+            document = BufferedInputFile(base64.b64decode(action["data"]), filename=action["filename"])
+            return SendDocument(chat_id=chat, document=document, caption=action.get("caption") or None,
+                                message_thread_id=action.get("thread"))
+        if op == "edit" and action.get("text"):
+            return EditText(chat_id=chat, message_id=action["message"], text=action["text"], reply_markup=action.get("markup"),
+                            link_preview_options=NO_PREVIEW)
+        if op == "edit":
+            return EditMarkup(chat_id=chat, message_id=action["message"], reply_markup=action.get("markup"))
+        return AnswerCallback(callback_query_id=action["id"], text=action.get("text"))
+
+    # -- notifications ------------------------------------------------------------------------------------
+
+    async def deliver(self, account: Account, reply: Reply, message: OutboxMessage) -> None:
+        """A notification in the person's private chat with the bot (they must have pressed Start)."""
+        await self._send(int(account.address), reply, message, group=False)
+
+    async def post(self, chat: str, reply: Reply, message: OutboxMessage) -> None:
+        """A message for a group bound to a community (`chat` or `chat/topic`); a group that is gone is retried later."""
+        chat_id, _, thread = chat.partition("/")
+        try:
+            await self._send(int(chat_id), reply, message, group=True, thread=int(thread) if thread else None)
+        except Unreachable as exc:
+            raise TemporaryFailure(str(exc)) from exc
+
+    async def _send(self, chat_id: int, reply: Reply, message: OutboxMessage, group: bool, thread: int | None = None) -> None:
+        if not await self.wait_ready(10.0):
+            raise TemporaryFailure("Telegram is not connected yet")
+        actions = await self.messages(reply, chat_id, group, thread=thread)
+        # Telegram has no idempotency key; a long notification remembers its parts so a retry sends only the rest.
+        progress = f"telegram:outbox:{message.id}"
+        done = 0
+        if len(actions) > 1:
+            state = await AdapterState.get_or_none(key=progress)
+            done = int(state.value) if state else 0
+        sender = self.sender
+        for number, action in enumerate(actions[done:], done + 1):
+            held = sender.held_for(chat_id)
+            if held:  # Telegram asked to wait: the outbox tries again later, other people's notifications go on
+                raise TemporaryFailure(f"flood control: {held:.0f} s to wait")
             try:
-                row = await TelegramKeyboard.create(digest=digest, choices=data)
-            except IntegrityError:  # stored meanwhile by a concurrent reply
-                row = await TelegramKeyboard.get(digest=digest)
-        self._keyboards[digest] = row.id
-        if len(self._keyboards) > 4096:
-            self._keyboards.popitem(last=False)
-        return row.id
+                await sender.call(self._method(action), chat_id, attempts=3, wait_429=False)
+            except TelegramRetryAfter as exc:
+                raise TemporaryFailure(f"flood control: retry after {exc.retry_after} s") from exc
+            except TelegramForbiddenError as exc:  # blocked the bot, never started it, deactivated
+                raise Unreachable(exc.message) from exc
+            except TelegramBadRequest as exc:
+                if any(gone in exc.message for gone in GONE):
+                    raise Unreachable(exc.message) from exc
+                raise TemporaryFailure(exc.message) from exc
+            except (TelegramNetworkError, TelegramServerError) as exc:
+                raise TemporaryFailure(str(exc)) from exc
+            if len(actions) > 1 and number < len(actions):
+                await AdapterState.update_or_create(key=progress, defaults={"value": str(number)})
+        if len(actions) > 1:
+            await AdapterState.filter(key=progress).delete()
+
+
+async def _reachable(address: str, value: bool) -> None:
+    await Account.filter(platform=PLATFORM, address=address, reachable=not value).update(reachable=value)
+
+
+def _html(message: dict) -> str:
+    """The message's text as HTML, its formatting kept (what an edit must send back)."""
+    entities = [MessageEntity.model_validate(e) for e in message.get("entities") or []]
+    return html_decoration.unparse(message.get("text") or "", entities)

@@ -1,4 +1,5 @@
-"""Pure Telegram renderer: a Reply becomes HTML messages of at most 4096 characters with inline keyboards."""
+"""Pure Telegram renderer: a Reply becomes HTML messages of at most 4096 characters with inline keyboards
+(plain JSON, stored with the event before it is sent); link buttons become URL buttons."""
 
 from __future__ import annotations
 
@@ -7,10 +8,9 @@ from dataclasses import dataclass
 from html import escape
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.core.render import span_html, to_text
-from bot.core.replies import Reply, Span
+from bot.core.render import fallback, span_html, to_text
+from bot.core.replies import Attachment, Block, LinkButton, Reply, Span
 
 LIMIT = 4096  # characters of a message after its HTML is parsed
 SHORT_LABEL = 18  # two buttons this short share a row
@@ -28,10 +28,14 @@ class ChoiceData(CallbackData, prefix="c"):
     i: int
 
 
+Button = dict  # {"text": ..., "callback_data": ...} or {"text": ..., "url": ...}
+NATIVE: tuple[type, ...] = (Block, LinkButton, Attachment)  # attachments are sent by the adapter (sendDocument)
+
+
 @dataclass(frozen=True)
 class Rendered:
     html: str
-    markup: InlineKeyboardMarkup | None = None
+    markup: dict | None = None  # reply_markup as the Bot API takes it
 
 
 def deep_link(username: str, slug: str) -> str:
@@ -57,25 +61,24 @@ def render(reply: Reply, *, username: str = "", group: bool = False, keyboard: i
     """The messages to send, the keyboard on the last one.
 
     A choice `follow <slug>` is also a deep link: in a group it opens the private chat (where notifications
-    arrive) and follows there; in a private chat the link is shown to be shared. A paragraph made of one web
-    link becomes a URL button.
+    arrive) and follows there; in a private chat the link is shown to be shared. Link buttons are URL buttons.
     """
     paragraphs, link_buttons = _paragraphs(reply)
-    buttons: list[InlineKeyboardButton] = []
+    buttons: list[Button] = []
     for index, choice in enumerate(reply.choices):
         slug = follow_slug(choice.command) if username else None
         if slug and group:
-            buttons.append(InlineKeyboardButton(text=choice.label, url=deep_link(username, slug)))
+            buttons.append({"text": choice.label, "url": deep_link(username, slug)})
             continue
         if slug:
             url = deep_link(username, slug)
             paragraphs.append([[Span("🔗 "), Span(url.removeprefix("https://"), url=url)]])
         if keyboard is not None:
-            buttons.append(InlineKeyboardButton(text=choice.label, callback_data=ChoiceData(k=keyboard, i=index).pack()))
+            buttons.append({"text": choice.label, "callback_data": ChoiceData(k=keyboard, i=index).pack()})
     rows = _rows(buttons) + [[b] for b in link_buttons]
     chunks = _split(paragraphs) or [[[Span("…")]]]
     texts = ["\n".join(_html(line) for line in chunk) for chunk in chunks]
-    markup = InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+    markup = {"inline_keyboard": rows} if rows else None
     return [Rendered(text) for text in texts[:-1]] + [Rendered(texts[-1], markup)]
 
 
@@ -83,14 +86,17 @@ def _html(line: Line) -> str:
     return "".join(span_html(span) for span in line)
 
 
-def _paragraphs(reply: Reply) -> tuple[list[list[Line]], list[InlineKeyboardButton]]:
+def _paragraphs(reply: Reply) -> tuple[list[list[Line]], list[Button]]:
     paragraphs: list[list[Line]] = []
-    buttons: list[InlineKeyboardButton] = []
-    for block in reply.blocks:
+    buttons: list[Button] = []
+    blocks: list[Block] = []
+    for element in reply.blocks:
+        if isinstance(element, LinkButton) and WEB.match(element.url):
+            buttons.append({"text": element.label, "url": element.url})
+        elif not isinstance(element, Attachment):
+            blocks.extend(fallback(element))
+    for block in blocks:
         spans = [s for s in block.spans if s.text]
-        if not block.title and not block.items and len(spans) == 1 and spans[0].url and WEB.match(spans[0].url):
-            buttons.append(InlineKeyboardButton(text=spans[0].text, url=spans[0].url))
-            continue
         lines: list[Line] = []
         if block.title:
             lines.append([Span(block.title, "bold")])
@@ -107,11 +113,11 @@ def _paragraphs(reply: Reply) -> tuple[list[list[Line]], list[InlineKeyboardButt
     return paragraphs, buttons
 
 
-def _rows(buttons: list[InlineKeyboardButton]) -> list[list[InlineKeyboardButton]]:
-    rows: list[list[InlineKeyboardButton]] = []
+def _rows(buttons: list[Button]) -> list[list[Button]]:
+    rows: list[list[Button]] = []
     for button in buttons:
         last = rows[-1] if rows else None
-        if last and len(last) == 1 and len(last[0].text) <= SHORT_LABEL and len(button.text) <= SHORT_LABEL:
+        if last and len(last) == 1 and len(last[0]["text"]) <= SHORT_LABEL and len(button["text"]) <= SHORT_LABEL:
             last.append(button)
         else:
             rows.append([button])

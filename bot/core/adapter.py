@@ -1,0 +1,62 @@
+"""The adapter contract: what every channel (console, Telegram, Matrix, mail, and the next one) implements.
+
+An adapter translates, renders and transports; it decides nothing. Its inbound events are stored in the
+core's inbox before the platform is told they arrived; the core's pipeline then runs each one:
+`translate` (platform event → Incoming and where to answer), the core (parse once, check, run), `render`
+(Reply → the platform calls that show it, planned and stored before the first one is made), `perform`
+(one call at a time, so a restart sends what is left and never runs a command twice). Notifications reach
+people through `deliver` (a person's direct chat) and `post` (a group or room bound to a community).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from bot.core.inbox import Event
+from bot.core.incoming import Incoming
+from bot.core.replies import Reply
+from models import Account, OutboxMessage
+
+
+@dataclass
+class Turn:
+    """What an inbound event asks of the core: the message (None: nothing for the core, only `before`), where
+    its answer goes (the adapter's own JSON: chat id, message replied to, button pressed…), and platform calls
+    to make whatever the answer."""
+
+    incoming: Incoming | list[Incoming] | None  # a list: the commands of one mail, answered together (`combine`)
+    where: dict = field(default_factory=dict)
+    before: list[dict] = field(default_factory=list)
+    outcome: str = ""  # what became of the event, when the core has nothing to do with it (logged, stored)
+
+
+@runtime_checkable
+class Adapter(Protocol):
+    platform: str  # the accounts' platform: telegram, matrix, email, console
+    native: tuple[type, ...]  # reply elements rendered natively; the others use the core's text fallback
+
+    async def start(self) -> None:
+        """Begin receiving (in background tasks) and return."""
+
+    async def stop(self) -> None:
+        """Stop receiving; what is not done stays stored for the next start."""
+
+    async def translate(self, event: Event) -> Turn | None:
+        """The Incoming for a stored event, or None when the core has nothing to do with it."""
+
+    async def combine(self, results: list[tuple[str, Reply]], where: dict) -> Reply:
+        """One reply for the commands of one event (only adapters whose events carry several: mail)."""
+
+    async def render(self, reply: Reply, where: dict) -> list[dict]:
+        """The platform calls (JSON, stored before the first is made) that show `reply` at `where`."""
+
+    async def perform(self, action: dict) -> str | None:
+        """Make one planned call; returns the id of the message it created, if any."""
+
+    async def deliver(self, account: Account, reply: Reply, message: OutboxMessage) -> None:
+        """Send a notification to a person's account; safe to call twice for one message (a crash may repeat it).
+        Raises delivery.Unreachable (try the person's next account) or delivery.TemporaryFailure (retry later)."""
+
+    async def post(self, chat: str, reply: Reply, message: OutboxMessage) -> None:
+        """Send a notification to a group or room (`chat` is the platform's chat id)."""

@@ -1,0 +1,117 @@
+"""One choice memory for every channel: which command a number, a button, a keycap or a signed link stands for.
+
+A set of choices is stored once (by its content: a broadcast of one keyboard stores one row); an *offer* says
+that a conversation was shown a set (a number then answers the latest), or that one message carries it (a
+Matrix keycap reaction names the message). Telegram buttons and mail links carry the set's id directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import OrderedDict
+from datetime import datetime, timedelta
+from typing import Callable
+
+from tortoise.exceptions import IntegrityError
+
+from bot.core.replies import Choice
+from models import ChoiceOffer, ChoiceSet
+
+CACHE = 4096  # sets kept in memory by content and by id
+KEEP = timedelta(days=30)  # offers older than this are pruned; sets stay (links in old mails still resolve)
+
+
+def conversation(platform: str, address: str, chat: str | None = None) -> str:
+    """The key of one person's conversation with Relais on a platform: `matrix:!room:@ana`, `console::ana`."""
+    return f"{platform}:{chat or ''}:{address}"
+
+
+def _digest(data: list) -> str:
+    return hashlib.sha256(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
+
+
+class ChoiceMemory:
+    def __init__(self, clock: Callable[[], datetime]):
+        self.clock = clock
+        self._by_digest: OrderedDict[str, int] = OrderedDict()
+        self._by_id: OrderedDict[int, list[Choice]] = OrderedDict()
+        self._latest: OrderedDict[str, int | None] = OrderedDict()  # conversation → set id of its latest offer
+
+    def _remember(self, digest: str, set_id: int, choices: list[Choice]) -> None:
+        self._by_digest[digest] = set_id
+        self._by_id[set_id] = choices
+        for cache in (self._by_digest, self._by_id):
+            while len(cache) > CACHE:
+                cache.popitem(last=False)
+
+    async def store(self, choices: list[Choice]) -> int:
+        """The id of the stored set with these choices (stored now if new)."""
+        data = [[c.label, c.command] for c in choices]
+        digest = _digest(data)
+        found = self._by_digest.get(digest)
+        if found is not None:
+            self._by_digest.move_to_end(digest)
+            return found
+        row = await ChoiceSet.get_or_none(digest=digest)
+        if row is None:
+            try:
+                row = await ChoiceSet.create(digest=digest, choices=data)
+            except IntegrityError:  # stored meanwhile by a concurrent reply
+                row = await ChoiceSet.get(digest=digest)
+        self._remember(digest, row.id, list(choices))
+        return row.id
+
+    async def choices(self, set_id: int) -> list[Choice] | None:
+        cached = self._by_id.get(set_id)
+        if cached is not None:
+            return cached
+        row = await ChoiceSet.get_or_none(id=set_id)
+        if row is None:
+            return None
+        choices = [Choice(label, command) for label, command in row.choices]
+        self._remember(row.digest, row.id, choices)
+        return choices
+
+    async def pick_from(self, set_id: int, index: int) -> Choice | None:
+        """Choice `index` (from 0) of a set, as a button or a signed link names it."""
+        choices = await self.choices(set_id)
+        return choices[index] if choices is not None and 0 <= index < len(choices) else None
+
+    async def offer(self, where: str, choices: list[Choice], ref: str | None = None) -> int | None:
+        """Record that `where` was shown these choices (none: earlier numbers stop meaning anything there)."""
+        set_id = await self.store(choices) if choices else None
+        await self.offer_set(where, set_id, ref)
+        return set_id
+
+    async def offer_set(self, where: str, set_id: int | None, ref: str | None = None) -> None:
+        """`offer()` with a set stored beforehand (by the renderer that planned the message)."""
+        if set_id is None and ref is None:
+            latest = self._latest.get(where, -1)
+            if latest is None or (latest == -1 and not await ChoiceOffer.filter(conversation=where).exists()):
+                self._latest[where] = None
+                return  # nothing was on offer here: no need to say there is nothing
+        stored = set_id if set_id is not None else await self.store([])
+        await ChoiceOffer.create(conversation=where, ref=ref, choice_set_id=stored, created_at=self.clock())
+        self._latest[where] = set_id
+        self._latest.move_to_end(where)
+        while len(self._latest) > CACHE:
+            self._latest.popitem(last=False)
+
+    async def pick(self, where: str, number: int, fresh_for: timedelta | None = None) -> Choice | None:
+        """What `number` (from 1) answers in this conversation: the latest offer's choice, if recent enough."""
+        row = await ChoiceOffer.filter(conversation=where).order_by("-id").first()
+        if row is None or (fresh_for is not None and self.clock() - row.created_at > fresh_for):
+            return None
+        return await self.pick_from(row.choice_set_id, number - 1)
+
+    async def pick_by_ref(self, ref: str, number: int) -> tuple[str, Choice] | None:
+        """What keycap `number` on the message `ref` answers, with the conversation it was offered in."""
+        row = await ChoiceOffer.filter(ref=ref).order_by("-id").first()
+        if row is None:
+            return None
+        choice = await self.pick_from(row.choice_set_id, number - 1)
+        return (row.conversation, choice) if choice else None
+
+    async def prune(self, keep: timedelta = KEEP) -> int:
+        return await ChoiceOffer.filter(created_at__lt=self.clock() - keep).delete()

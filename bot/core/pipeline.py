@@ -1,0 +1,69 @@
+"""Runs one stored event through an adapter and the core: translate, dispatch, render, then perform the calls.
+
+The calls are planned once and stored with the event before the first is made; a retry or a restart carries
+on with the calls left, so the command behind an event runs once and its answer is sent once.
+"""
+
+from __future__ import annotations
+
+from typing import Awaitable, Callable
+
+from bot.core.adapter import Adapter
+from bot.core.choices import ChoiceMemory
+from bot.core.inbox import Event, Store
+from bot.core.incoming import Incoming
+from bot.core.replies import Reply
+
+Dispatch = Callable[[Incoming], Awaitable[Reply | None]]
+
+
+class Pipeline:
+    """The inbox handler of a chat platform's events."""
+
+    def __init__(self, adapter: Adapter, dispatch: Dispatch, store: Store, choices: ChoiceMemory):
+        self.adapter = adapter
+        self.dispatch = dispatch
+        self.store = store
+        self.choices = choices
+
+    async def __call__(self, event: Event) -> str:
+        state = event.state
+        if "actions" not in state:
+            turn = await self.adapter.translate(event)
+            if turn is None:
+                return "ignored"
+            reply = await self._run(event, turn)
+            actions = list(turn.before)
+            if reply is not None:
+                actions += await self.adapter.render(reply, turn.where)
+            outcome = turn.where.pop("outcome", None) or turn.outcome  # the renderer may say what became of it
+            if not actions:
+                return outcome or "silent"
+            event.attempts = max(event.attempts, 1)
+            state = event.state = {"actions": actions, "next": 0, "outcome": outcome}
+            await self.store.save(event)  # before the first call: a restart sends what is left, runs nothing twice
+        actions = state["actions"]
+        for index in range(state["next"], len(actions)):
+            action = actions[index]
+            ref = await self.adapter.perform(action)
+            offer = action.get("offer")
+            if offer is not None:  # a number (or a keycap on this message) answers these choices from now on
+                await self.choices.offer_set(offer["where"], offer.get("set"), ref)
+            if index + 1 < len(actions):
+                state["next"] = index + 1
+                await self.store.save(event)
+        return state.get("outcome") or "answered"
+
+    async def _run(self, event: Event, turn) -> Reply | None:
+        """The core's answer: one command, or each command of a batch in order (each result stored as it comes,
+        so a retry skips the commands already run) combined into one reply by the adapter."""
+        if turn.incoming is None:
+            return None
+        if not isinstance(turn.incoming, list):
+            return await self.dispatch(turn.incoming)
+        results = [(line, Reply.from_dict(data)) for line, data in event.state.get("results", [])]
+        for incoming in turn.incoming[len(results):]:
+            results.append((incoming.text, await self.dispatch(incoming) or Reply()))
+            event.state = {**event.state, "results": [[line, reply.to_dict()] for line, reply in results]}
+            await self.store.save(event)
+        return await self.adapter.combine(results, turn.where)

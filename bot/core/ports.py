@@ -1,0 +1,39 @@
+"""Ports: the narrow view of Relais an adapter gets (never the whole application)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from bot.core.choices import ChoiceMemory
+from bot.core.commands import Registry
+from bot.core.i18n import Catalogs
+from bot.core.inbox import Handler, Inbox, Policy
+from bot.core.inbox_store import EventStore
+from bot.core.pipeline import Dispatch, Pipeline
+
+if TYPE_CHECKING:
+    from bot.core.adapter import Adapter
+    from bot.services import Services
+
+
+@dataclass
+class Ports:
+    dispatch: Dispatch  # the core: an Incoming in, its Reply (or None) out
+    choices: ChoiceMemory
+    services: Services  # people (membership events), email and lists (the mail channel)
+    catalogs: Catalogs
+    registry: Registry  # command names: Telegram's menu, the command lines of a mail
+    clock: Callable[[], datetime]
+    default_locale: str
+    data_dir: Path
+    policy: Policy = Policy()
+    wake_delivery: Callable[[], None] = lambda: None
+
+    def inbox(self, adapter: Adapter, **options) -> Inbox:
+        """The inbox of a chat platform: its events in `inbound_event`, run through the pipeline."""
+        store = EventStore(adapter.platform, self.clock)
+        handler: Handler = Pipeline(adapter, self.dispatch, store, self.choices)
+        return Inbox(adapter.platform, store, handler, self.clock, self.policy, **options)
