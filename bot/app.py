@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from datetime import timedelta
 
@@ -25,6 +26,15 @@ log = logging.getLogger("relais.app")
 
 class NotMigrated(RuntimeError):
     pass
+
+
+def tune_gc() -> None:
+    """A service allocates many short-lived objects per message; Python's default (a young collection every 700
+    allocations) spent a quarter of the Telegram path's time collecting (bench/telegram.py: 629 → 843 updates/s).
+    What exists at start is frozen out of the collections, and the young generation collects less often."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
 
 
 class App:
@@ -134,6 +144,7 @@ class App:
         stays stored for the next start. A port that is taken stops the start with a message naming the setting."""
         started: list = []
         parts = [*self.adapters, *([self.web] if self.web else []), *self.workers] if self.listen else [self.console]
+        tune_gc()
         try:
             for part in parts:
                 await part.start()

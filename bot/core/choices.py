@@ -16,6 +16,7 @@ from typing import Callable
 from tortoise.exceptions import IntegrityError
 
 from bot.core.replies import Choice
+from bot.core.sql import one
 from models import ChoiceOffer, ChoiceSet
 
 CACHE = 4096  # sets kept in memory by content and by id
@@ -35,6 +36,7 @@ class ChoiceMemory:
     def __init__(self, clock: Callable[[], datetime]):
         self.clock = clock
         self._by_digest: OrderedDict[str, int] = OrderedDict()
+        self._by_pairs: OrderedDict[tuple, int] = OrderedDict()  # the same, keyed by the pairs (no hashing to do)
         self._by_id: OrderedDict[int, list[Choice]] = OrderedDict()
         self._latest: OrderedDict[str, int | None] = OrderedDict()  # conversation → set id of its latest offer
 
@@ -47,13 +49,24 @@ class ChoiceMemory:
 
     async def store(self, choices: list[Choice]) -> int:
         """The id of the stored set with these choices (stored now if new)."""
+        pairs = tuple((c.label, c.command) for c in choices)
+        known = self._by_pairs.get(pairs)
+        if known is not None:
+            return known
+        set_id = await self._store(choices)
+        self._by_pairs[pairs] = set_id
+        while len(self._by_pairs) > CACHE:
+            self._by_pairs.popitem(last=False)
+        return set_id
+
+    async def _store(self, choices: list[Choice]) -> int:
         data = [[c.label, c.command] for c in choices]
         digest = _digest(data)
         found = self._by_digest.get(digest)
         if found is not None:
             self._by_digest.move_to_end(digest)
             return found
-        row = await ChoiceSet.get_or_none(digest=digest)
+        row = await one(ChoiceSet, 'SELECT * FROM "choice_set" WHERE "digest" = ?', [digest])
         if row is None:
             try:
                 row = await ChoiceSet.create(digest=digest, choices=data)

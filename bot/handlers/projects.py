@@ -84,5 +84,5 @@ async def following(ctx: Context) -> Reply:
     if not rows:
         return Reply().para(t(N_("You follow no project yet. Type /projects to find some.")))
     several = len({p.community_id for p in rows}) > 1
-    items = [(bold(p.title), f" ({p.slug})" + (f" — {p.community.name}" if several else "")) for p in rows]
+    items = [(bold(p.title), f" ({p.slug})" + (f" — {p.community_name}" if several else "")) for p in rows]
     return Reply().items(items, title=t(N_("You follow:")))

@@ -32,5 +32,8 @@ class TTLCache:
         while len(self._data) > self.size:
             self._data.popitem(last=False)
 
+    def discard(self, key: Hashable) -> None:
+        self._data.pop(key, None)
+
     def clear(self) -> None:
         self._data.clear()

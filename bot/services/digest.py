@@ -16,7 +16,7 @@ from typing import Any, AsyncIterator, Callable, Iterable, Protocol
 from bot.core.i18n import N_, Catalogs
 from bot.core.replies import Reply, bold, italic
 from bot.services.schedules import Schedules
-from bot.services.sql import fetch
+from bot.core.sql import fetch
 from models import ChatBinding, Community, DigestSubscription, NewsItem, NextStep, OutboxMessage, Project, Role
 
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.delivery import TemporaryFailure, Unreachable
 from bot.services import digest as d
-from bot.services.sql import fetch
+from bot.core.sql import fetch
 from models import Community, DeliveryStatus
 
 log = logging.getLogger("relais.digest")

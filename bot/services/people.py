@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 from bot.core.errors import UserError
 from bot.core.i18n import N_
 from bot.services.cache import TTLCache
+from bot.core.sql import load, one
 from models import Account, ChatBinding, Community, Membership, Person, Role
 from models.people import PLATFORMS
 
@@ -47,17 +48,20 @@ class People:
         account = await self.account(platform, address, display_name, locale)
         person = account.person
         community = membership = None
+        # Plain SQL: this runs for every message of someone not seen for `cache_ttl` seconds (most messages).
         if chat is not None:
-            binding = await ChatBinding.get_or_none(platform=platform, chat_id=chat).select_related("community")
+            binding = await one(ChatBinding, 'SELECT * FROM "chat_binding" WHERE "platform" = ? AND "chat_id" = ?',
+                                [platform, chat])
             if binding:
-                community = binding.community
+                community = await self._community(binding.community_id)
         else:
             if person.current_community_id:
-                community = await Community.get_or_none(id=person.current_community_id)
+                community = await self._community(person.current_community_id)
             if community is None:
-                first = await Membership.filter(person_id=person.id).select_related("community").order_by("id").limit(2)
+                first = await load(Membership, 'SELECT * FROM "membership" WHERE "person_id" = ? ORDER BY "id" LIMIT 2',
+                                   [person.id])
                 if len(first) == 1:
-                    community, membership = first[0].community, first[0]
+                    community, membership = await self._community(first[0].community_id), first[0]
                 elif not first:
                     community = await self.default()
         if community is not None and membership is None:
@@ -102,9 +106,14 @@ class People:
         await ChatBinding.filter(platform=platform, chat_id=chat).delete()
         self.changed()
 
+    async def _community(self, community_id: int) -> Community | None:
+        return await one(Community, 'SELECT * FROM "community" WHERE "id" = ?', [community_id])
+
     async def account(self, platform: str, address: str, display_name: str = "", locale: str | None = None) -> Account:
         """The account (with its person), created on first contact."""
-        account = await Account.get_or_none(platform=platform, address=address).select_related("person")
+        account = await one(Account, 'SELECT * FROM "account" WHERE "platform" = ? AND "address" = ?', [platform, address])
+        if account is not None:
+            account.person = await one(Person, 'SELECT * FROM "person" WHERE "id" = ?', [account.person_id])
         now = self.clock()
         if account is None:
             try:
@@ -140,9 +149,13 @@ class People:
         return first_two[0] if len(first_two) == 1 else None
 
     async def membership(self, person: Person, community: Community) -> Membership | None:
-        return await Membership.get_or_none(person_id=person.id, community_id=community.id)
+        return await one(Membership, 'SELECT * FROM "membership" WHERE "person_id" = ? AND "community_id" = ?',
+                         [person.id, community.id])
 
     async def join(self, person: Person, community: Community, role: Role = Role.MEMBER) -> Membership:
+        membership = await self.membership(person, community)
+        if membership is not None:
+            return membership
         membership, created = await Membership.get_or_create(person_id=person.id, community_id=community.id, defaults={"role": role})
         if created:
             self.changed()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Callable
 
 from tortoise.exceptions import IntegrityError
-from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from bot.core.errors import UserError
@@ -16,23 +16,57 @@ from bot.core.i18n import N_
 from bot.core.replies import Choice
 from bot.services.cache import TTLCache
 from bot.services.notify import Notifier
+from bot.core.sql import fetch, load, one
 from models import Community, Follow, NewsItem, NextStep, Person, Project, ProjectStatus
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A project as the community's list shows it."""
+
+    id: int
+    slug: str
+    title: str
+    status: ProjectStatus
+
+
+@dataclass(frozen=True)
+class Followed:
+    """A project a person follows, as their list shows it."""
+
+    id: int
+    slug: str
+    title: str
+    community_id: int
+    community_name: str
 
 
 class Projects:
     def __init__(self, notifier: Notifier, clock: Callable[[], datetime], cache_ttl: float = 30.0):
         self.notifier = notifier
         self.clock = clock
+        # Most commands read these and few change them; every change this process makes drops what it touches, and
+        # another process' changes show within `cache_ttl` seconds (the people cache works the same way).
         self.cache = TTLCache(cache_ttl)  # (community id, slug) → Project: most commands name one
         self.referents_cache = TTLCache(cache_ttl)  # project id → referents: every card and every post reads them
+        self.followers_cache = TTLCache(cache_ttl)  # project id → ids of its followers
+        self.latest_cache = TTLCache(cache_ttl)  # project id → (its next step, its 3 latest news)
+        self.listing_cache = TTLCache(cache_ttl)  # community id → [(project, followers)]
+        self.following_cache = TTLCache(cache_ttl)  # person id → the projects they follow
+
+    def _followed(self, person_id: int, project: Project) -> None:
+        """A follow changed: the project's followers, its community's counts and the person's list."""
+        self.followers_cache.discard(project.id)
+        self.listing_cache.discard(project.community_id)
+        self.following_cache.discard(person_id)
 
     async def get(self, community: Community, slug: str) -> Project:
         key = (community.id, slug.lower())
         project = self.cache.get(key)
         if project is None:
-            project = await Project.get_or_none(community_id=community.id, slug=slug.lower())
+            project = await one(Project, 'SELECT * FROM "project" WHERE "community_id" = ? AND "slug" = ?', [community.id, slug.lower()])
             if project is None:
                 raise await self._unknown(community, slug)
             self.cache.put(key, project)
@@ -47,24 +81,44 @@ class Projects:
                              choices=[Choice(s, f"project {s}") for s in close])
         return UserError(N_("No project “{slug}” in {community}. Type /projects to see them all."), slug=slug, community=community.name)
 
-    async def listing(self, community: Community) -> list[tuple[Project, int]]:
-        projects = await Project.filter(community_id=community.id).annotate(followers=Count("follows")).order_by("slug")
-        return [(p, p.followers) for p in projects]
+    async def listing(self, community: Community) -> list[tuple[Listed, int]]:
+        rows = self.listing_cache.get(community.id)
+        if rows is None:
+            found = await fetch('SELECT p."id", p."slug", p."title", p."status", COUNT(f."id") FROM "project" p '
+                                'LEFT JOIN "follow" f ON f."project_id" = p."id" WHERE p."community_id" = ? '
+                                'GROUP BY p."id", p."slug", p."title", p."status" ORDER BY p."slug"', [community.id])
+            rows = [(Listed(pid, slug, title, ProjectStatus(status)), int(n)) for pid, slug, title, status, n in found]
+            self.listing_cache.put(community.id, rows)
+        return rows
+
+    async def followers_of(self, project: Project) -> frozenset[int]:
+        ids = self.followers_cache.get(project.id)
+        if ids is None:
+            ids = frozenset(row[0] for row in await fetch('SELECT "person_id" FROM "follow" WHERE "project_id" = ?', [project.id]))
+            self.followers_cache.put(project.id, ids)
+        return ids
 
     async def card(self, project: Project) -> dict:
         """What `project <slug>` shows: referents, next step, latest news, followers count."""
         referents = await self.referents(project)
-        step = await NextStep.filter(project_id=project.id).order_by("-created_at", "-id").first()
-        news = await NewsItem.filter(project_id=project.id).order_by("-created_at", "-id").limit(3).select_related("author")
-        followers = set(await Follow.filter(project_id=project.id).values_list("person_id", flat=True))
-        return {"referents": referents, "step": step, "news": news, "followers": followers}
+        latest = self.latest_cache.get(project.id)
+        if latest is None:
+            step = await one(NextStep, 'SELECT * FROM "next_step" WHERE "project_id" = ? ORDER BY "created_at" DESC, "id" DESC '
+                                       'LIMIT 1', [project.id])
+            news = await load(NewsItem, 'SELECT * FROM "news_item" WHERE "project_id" = ? ORDER BY "created_at" DESC, "id" DESC '
+                                        'LIMIT 3', [project.id])
+            latest = (step, news)
+            self.latest_cache.put(project.id, latest)
+        return {"referents": referents, "step": latest[0], "news": latest[1], "followers": await self.followers_of(project)}
 
     async def create(self, community: Community, slug: str, title: str, summary: str) -> Project:
         slug = slug.lower()
         if not SLUG.match(slug):
             raise UserError(N_("“{slug}” cannot be a project name: use 2 to 63 lower-case letters, digits and dashes."), slug=slug)
         try:
-            return await Project.create(community_id=community.id, slug=slug, title=title, summary=summary)
+            project = await Project.create(community_id=community.id, slug=slug, title=title, summary=summary)
+            self.listing_cache.discard(community.id)
+            return project
         except IntegrityError:
             raise UserError(N_("The project {slug} already exists."), slug=slug) from None
 
@@ -73,12 +127,14 @@ class Projects:
         project.status = status
         await Project.filter(id=project.id).update(status=status)
         self.cache.clear()
+        self.listing_cache.discard(project.community_id)
         return previous
 
     async def referents(self, project: Project) -> list[Person]:
         people = self.referents_cache.get(project.id)
         if people is None:
-            people = await project.referents.all().order_by("display_name")
+            people = await load(Person, 'SELECT p.* FROM "person" p JOIN "project_referent" r ON r."person_id" = p."id" '
+                                        'WHERE r."project_id" = ? ORDER BY p."display_name"', [project.id])
             self.referents_cache.put(project.id, people)
         return people
 
@@ -100,24 +156,36 @@ class Projects:
         return True
 
     async def follow(self, person: Person, project: Project) -> bool:
-        try:  # one INSERT in the common case; the unique constraint says "already"
-            await Follow.create(person_id=person.id, project_id=project.id)
-        except IntegrityError:
-            return False
-        return True
+        # One INSERT; the unique constraint says "already".
+        added = await fetch('INSERT INTO "follow" ("person_id", "project_id", "created_at") VALUES (?, ?, ?) '
+                            'ON CONFLICT DO NOTHING RETURNING "id"', [person.id, project.id, self.clock()])
+        self._followed(person.id, project)
+        return bool(added)
 
     async def unfollow(self, person: Person, project: Project) -> bool:
-        return await Follow.filter(person_id=person.id, project_id=project.id).delete() > 0
+        removed = await fetch('DELETE FROM "follow" WHERE "person_id" = ? AND "project_id" = ? RETURNING "id"',
+                              [person.id, project.id])
+        self._followed(person.id, project)
+        return bool(removed)
 
     async def unfollow_community(self, person: Person, community: Community) -> int:
         ids = await Project.filter(community_id=community.id).values_list("id", flat=True)
-        return await Follow.filter(person_id=person.id, project_id__in=list(ids)).delete()
+        removed = await Follow.filter(person_id=person.id, project_id__in=list(ids)).delete()
+        for project_id in ids:
+            self.followers_cache.discard(project_id)
+        self.listing_cache.discard(community.id)
+        self.following_cache.discard(person.id)
+        return removed
 
-    async def following(self, person: Person, community: Community | None) -> list[Project]:
-        query = Project.filter(follows__person_id=person.id)
-        if community is not None:
-            query = query.filter(community_id=community.id)
-        return await query.order_by("slug").select_related("community")
+    async def following(self, person: Person, community: Community | None) -> list[Followed]:
+        projects = self.following_cache.get(person.id)
+        if projects is None:
+            rows = await fetch('SELECT p."id", p."slug", p."title", p."community_id", c."name" FROM "follow" f '
+                               'JOIN "project" p ON p."id" = f."project_id" JOIN "community" c ON c."id" = p."community_id" '
+                               'WHERE f."person_id" = ? ORDER BY p."slug"', [person.id])
+            projects = [Followed(*row) for row in rows]
+            self.following_cache.put(person.id, projects)
+        return [p for p in projects if community is None or p.community_id == community.id]
 
     async def post_news(self, project: Project, author: Person, text: str, platform: str, community: Community) -> tuple[NewsItem, int]:
         """The news item and its notifications commit together, so none is lost or sent twice."""
@@ -127,6 +195,7 @@ class Projects:
             count = await self.notifier.enqueue(people, f"news:{item.id}", "news",
                                                 self.notifier.news_reply(project, text, author.display_name),
                                                 community.id, connection=conn, default_locale=community.locale)
+        self.latest_cache.discard(project.id)
         self.notifier.wake()
         return item, count
 
@@ -137,5 +206,6 @@ class Projects:
             count = await self.notifier.enqueue(people, f"step:{step.id}", "next_step",
                                                 self.notifier.next_step_reply(project, text, due, author.display_name),
                                                 community.id, connection=conn, default_locale=community.locale)
+        self.latest_cache.discard(project.id)
         self.notifier.wake()
         return step, count

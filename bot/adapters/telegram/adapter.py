@@ -155,8 +155,8 @@ class TelegramAdapter:
         while True:
             await self.inbox.room()
             try:
-                updates = await self.bot(RawUpdates(offset=offset + 1 if offset else None, timeout=POLL_TIMEOUT,
-                                                    allowed_updates=ALLOWED_UPDATES), request_timeout=POLL_TIMEOUT + 15)
+                updates = await self.bot(RawUpdates.of(offset=offset + 1 if offset else None, timeout=POLL_TIMEOUT,
+                                                       allowed_updates=ALLOWED_UPDATES), request_timeout=POLL_TIMEOUT + 15)
                 if updates:
                     offset = await self.accept(updates)
                 failures = 0
@@ -329,18 +329,18 @@ class TelegramAdapter:
         op, chat = action["op"], action.get("chat")
         if op == "send":
             reply_to = {"message_id": action["reply_to"], "allow_sending_without_reply": True} if action.get("reply_to") else None
-            return Send(chat_id=chat, text=action["text"], reply_markup=action.get("markup"), reply_parameters=reply_to,
-                        message_thread_id=action.get("thread"), link_preview_options=NO_PREVIEW)
+            return Send.of(chat_id=chat, text=action["text"], parse_mode="HTML", reply_markup=action.get("markup"),
+                           reply_parameters=reply_to, message_thread_id=action.get("thread"), link_preview_options=NO_PREVIEW)
         if op == "document":
             document = BufferedInputFile(base64.b64decode(action["data"]), filename=action["filename"])
-            return SendDocument(chat_id=chat, document=document, caption=action.get("caption") or None,
-                                message_thread_id=action.get("thread"))
+            return SendDocument.of(chat_id=chat, document=document, caption=action.get("caption") or None,
+                                   message_thread_id=action.get("thread"))
         if op == "edit" and action.get("text"):
-            return EditText(chat_id=chat, message_id=action["message"], text=action["text"], reply_markup=action.get("markup"),
-                            link_preview_options=NO_PREVIEW)
+            return EditText.of(chat_id=chat, message_id=action["message"], text=action["text"], parse_mode="HTML",
+                               reply_markup=action.get("markup"), link_preview_options=NO_PREVIEW)
         if op == "edit":
-            return EditMarkup(chat_id=chat, message_id=action["message"], reply_markup=action.get("markup"))
-        return AnswerCallback(callback_query_id=action["id"], text=action.get("text"))
+            return EditMarkup.of(chat_id=chat, message_id=action["message"], reply_markup=action.get("markup"))
+        return AnswerCallback.of(callback_query_id=action["id"], text=action.get("text"))
 
     # -- notifications ------------------------------------------------------------------------------------
 

@@ -130,6 +130,13 @@ def _line_length(line: Line) -> int:
 
 def _split(paragraphs: list[list[Line]], limit: int = LIMIT) -> list[list[Line]]:
     """Pack paragraphs into messages; a paragraph moves whole to the next message when it fits there."""
+    lines = sum(len(paragraph) for paragraph in paragraphs)
+    units = sum(len(span.text) for paragraph in paragraphs for line in paragraph for span in line)
+    if paragraphs and 2 * (units + lines) <= limit:  # surely one message (a character is 1 or 2 UTF-16 units)
+        whole: list[Line] = []
+        for n, paragraph in enumerate(paragraphs):
+            whole.extend(([[]] if n else []) + paragraph)  # a blank line between paragraphs
+        return [whole]
     chunks: list[list[Line]] = []
     current: list[Line] = []
     size = 0

@@ -22,18 +22,37 @@ from aiolimiter import AsyncLimiter
 log = logging.getLogger("relais.telegram")
 
 
+class Light(TelegramMethod[Any]):
+    """A Relais call: made of plain JSON (its renderer's output), built without validation (`of`), posted as is."""
+
+    __returning__ = Any
+
+    @classmethod
+    def of(cls, **fields: Any):
+        return cls.model_construct(**{k: v for k, v in fields.items() if v is not None})
+
+    def payload(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
 class JsonSession(AiohttpSession):
-    """Posts each call as JSON; calls that upload a file go as multipart form data, as aiogram does."""
+    """Posts each call as JSON and reads a successful answer as JSON; errors are classified by aiogram (its
+    exceptions: TelegramRetryAfter, TelegramForbiddenError…); uploads go as multipart form data, as aiogram does."""
 
     async def make_request(self, bot, method: TelegramMethod, timeout: int | None = None) -> Any:
-        files: dict[str, InputFile] = {}
-        payload = {}
-        for key, value in method.model_dump(warnings=False, exclude_none=True).items():
-            prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
-            if prepared is not None:
-                payload[key] = prepared
-        if files:
-            return await super().make_request(bot, method, timeout)
+        if isinstance(method, Light):
+            payload = method.payload()
+            if any(isinstance(v, InputFile) for v in payload.values()):
+                return await super().make_request(bot, method, timeout)
+        else:
+            files: dict[str, InputFile] = {}
+            payload = {}
+            for key, value in method.model_dump(warnings=False, exclude_none=True).items():
+                prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
+                if prepared is not None:
+                    payload[key] = prepared
+            if files:
+                return await super().make_request(bot, method, timeout)
         session = await self.create_session()
         url = self.api.api_url(token=bot.token, method=method.__api_method__)
         try:
@@ -44,13 +63,19 @@ class JsonSession(AiohttpSession):
             raise TelegramNetworkError(method=method, message="Request timeout error") from exc
         except ClientError as exc:
             raise TelegramNetworkError(method=method, message=f"{type(exc).__name__}: {exc}") from exc
+        if resp.status == 200 and isinstance(method, Light):  # Relais reads the result as JSON: no objects to build
+            try:
+                answer = self.json_loads(raw)
+            except ValueError:
+                answer = None
+            if isinstance(answer, dict) and answer.get("ok"):
+                return answer.get("result")
         return self.check_response(bot=bot, method=method, status_code=resp.status, content=raw).result
 
 
-class RawUpdates(TelegramMethod[list[dict]]):
+class RawUpdates(Light):
     """getUpdates returning the updates as JSON: Relais stores them as they came and reads them as dicts."""
 
-    __returning__ = list[dict]
     __api_method__ = "getUpdates"
 
     offset: int | None = None
@@ -59,33 +84,30 @@ class RawUpdates(TelegramMethod[list[dict]]):
     allowed_updates: list[str] | None = None
 
 
-class Send(TelegramMethod[dict]):
-    __returning__ = dict
+class Send(Light):
     __api_method__ = "sendMessage"
 
     chat_id: int | str
     text: str
-    parse_mode: str | None = "HTML"
+    parse_mode: str | None = None
     message_thread_id: int | None = None
     reply_markup: dict | None = None
     reply_parameters: dict | None = None
     link_preview_options: dict | None = None
 
 
-class EditText(TelegramMethod[Any]):
-    __returning__ = Any
+class EditText(Light):
     __api_method__ = "editMessageText"
 
     chat_id: int | str
     message_id: int
     text: str
-    parse_mode: str | None = "HTML"
+    parse_mode: str | None = None
     reply_markup: dict | None = None
     link_preview_options: dict | None = None
 
 
-class EditMarkup(TelegramMethod[Any]):
-    __returning__ = Any
+class EditMarkup(Light):
     __api_method__ = "editMessageReplyMarkup"
 
     chat_id: int | str
@@ -93,22 +115,20 @@ class EditMarkup(TelegramMethod[Any]):
     reply_markup: dict | None = None
 
 
-class AnswerCallback(TelegramMethod[bool]):
-    __returning__ = bool
+class AnswerCallback(Light):
     __api_method__ = "answerCallbackQuery"
 
     callback_query_id: str
     text: str | None = None
 
 
-class SendDocument(TelegramMethod[dict]):
-    __returning__ = dict
+class SendDocument(Light):
     __api_method__ = "sendDocument"
 
     chat_id: int | str
     document: InputFile
     caption: str | None = None
-    parse_mode: str | None = "HTML"
+    parse_mode: str | None = None
     message_thread_id: int | None = None
     reply_markup: dict | None = None
 

@@ -1,0 +1,34 @@
+"""Plain SQL for the few hot statements the ORM would make slow, written once with `?` for both dialects.
+
+Tortoise builds each query anew (pypika), which costs more than the query on SQLite: the statements every
+command runs (follows, the listing) are written here instead (measured with bench/telegram.py and bench/core.py).
+"""
+
+from __future__ import annotations
+
+from tortoise import connections
+
+
+def _sql(query: str, dialect: str) -> str:
+    if dialect != "postgres":
+        return query
+    parts = query.split("?")
+    return parts[0] + "".join(f"${i}{part}" for i, part in enumerate(parts[1:], 1))
+
+
+async def fetch(query: str, params: list) -> list[tuple]:
+    conn = connections.get("default")
+    rows = await conn.execute_query_dict(_sql(query, conn.capabilities.dialect), params)
+    return [tuple(row.values()) for row in rows]
+
+
+async def load(model, query: str, params: list) -> list:
+    """Model instances from a plain SELECT of all their columns (`SELECT * FROM ...`), without the query builder."""
+    conn = connections.get("default")
+    rows = await conn.execute_query_dict(_sql(query, conn.capabilities.dialect), params)
+    return [model._init_from_db(**row) for row in rows]
+
+
+async def one(model, query: str, params: list):
+    found = await load(model, query, params)
+    return found[0] if found else None
