@@ -17,9 +17,14 @@ def _sql(query: str, dialect: str) -> str:
 
 
 async def fetch(query: str, params: list) -> list[tuple]:
+    """The rows as tuples (columns of the same name kept apart); `INSERT/DELETE ... RETURNING` rows too."""
     conn = connections.get("default")
-    rows = await conn.execute_query_dict(_sql(query, conn.capabilities.dialect), params)
-    return [tuple(row.values()) for row in rows]
+    sql = _sql(query, conn.capabilities.dialect)
+    if query.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE"):
+        # Tortoise's execute_query runs these without reading rows on PostgreSQL: ask for them.
+        return [tuple(row.values()) for row in await conn.execute_query_dict(sql, params)]
+    _, rows = await conn.execute_query(sql, params)
+    return [tuple(row.values()) if hasattr(row, "values") else tuple(row) for row in rows]
 
 
 async def load(model, query: str, params: list) -> list:
