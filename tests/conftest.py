@@ -117,3 +117,29 @@ def talk(app):
     def make(name: str = "me", room: str | None = None, locale: str | None = None) -> Dialog:
         return Dialog(app, name, room, locale)
     return make
+
+
+class FakeDialog:
+    """The same transcripts, through a platform built only on the adapter contract (tests/fake_platform.py)."""
+
+    def __init__(self, platform, name: str, room: str | None = None):
+        self.platform, self.name, self.room = platform, name, room
+
+    async def say(self, line: str) -> str:
+        return await self.platform.receive(self.name, line, self.room)
+
+    check = Dialog.check
+
+
+async def fake_platform(app):
+    """The fake platform plugged into a running App, its accounts linked to the demo's people (camille is Camille)."""
+    from models import Account
+    from tests.fake_platform import FakePlatform
+
+    platform = FakePlatform(app.ports)
+    app.adapters.append(platform)
+    app.delivery.register(platform)
+    for account in await Account.filter(platform="console"):
+        await Account.create(person_id=account.person_id, platform="fake", address=account.address, preferred=False)
+    await platform.start()
+    return platform

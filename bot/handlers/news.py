@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.core.commands import Arg, command
+from bot.core.commands import Arg, answers, command
 from bot.core.context import Context
 from bot.core.dates import parse_due, split_due
-from bot.core.errors import UsageError
+from bot.core.errors import UsageError, UserError
 from bot.core.i18n import N_
-from bot.core.replies import Reply, bold
+from bot.core.replies import Question, Reply, bold
 from models import Project, Role
 
 SECTION = N_("Referents")
@@ -27,10 +27,38 @@ async def news(ctx: Context, project: Project, text: str) -> Reply:
 
 
 @command("nextstep", fr=("etape", "prochaine-etape", "prochaineetape"), en=("next-step", "step"),
-         args=(PROJECT, Arg("text", "text", N_("text [by <date>]"))),
-         help=N_("Set the next step of a project, with a date if you have one: /nextstep my-project Find a venue by next friday."),
+         args=(PROJECT, Arg("text", "text", N_("text [by <date>]"), required=False)),
+         help=N_("Set the next step of a project, with a date if you have one: /nextstep my-project Find a venue by next friday. "
+                 "Without text, I ask for it."),
          section=SECTION, role=Role.OBSERVER, referent_of="project")
-async def nextstep(ctx: Context, project: Project, text: str) -> Reply:
+async def nextstep(ctx: Context, project: Project, text: str | None) -> Reply:
+    if not text:
+        return ask_step(ctx, project)
+    return await set_step(ctx, project, text)
+
+
+def ask_step(ctx: Context, project: Project, problem: str = "") -> Reply:
+    """The question whose answer (the person's next message) becomes the project's next step."""
+    t = ctx.t
+    reply = Reply().para(problem) if problem else Reply()
+    return reply.add(Question(t(N_("What is the next step of {project}?"), project=project.title), "nextstep", {"project": project.id},
+                              hint=t(N_("Answer in your next message, with a date if you have one (“… by next friday”), "
+                                        "or type /cancel."))))
+
+
+@answers("nextstep")
+async def nextstep_answer(ctx: Context, text: str, data: dict) -> Reply:
+    project = await ctx.services.projects.by_id(data["project"])
+    if ctx.role is None or ctx.role < Role.FACILITATOR:
+        if not await ctx.services.projects.is_referent(project, ctx.person):
+            raise UserError(N_("Only the referents of {project} and the facilitators can do that."), project=project.title)
+    try:
+        return await set_step(ctx, project, text)
+    except UserError as exc:  # one clarifying question; nothing is saved from an answer not understood
+        return ask_step(ctx, project, ctx.t(exc.message, **exc.params))
+
+
+async def set_step(ctx: Context, project: Project, text: str) -> Reply:
     t = ctx.t
     step_text, when = split_due(text)
     due = None

@@ -72,6 +72,12 @@ class Projects:
             self.cache.put(key, project)
         return project
 
+    async def by_id(self, project_id: int) -> Project:
+        project = await one(Project, 'SELECT * FROM "project" WHERE "id" = ?', [project_id])
+        if project is None:
+            raise UserError(N_("That project no longer exists."))
+        return project
+
     async def _unknown(self, community: Community, slug: str) -> UserError:
         slugs = await Project.filter(community_id=community.id).values_list("slug", flat=True)
         close = difflib.get_close_matches(slug.lower(), slugs, n=3, cutoff=0.4)

@@ -55,13 +55,14 @@ class Running:
             await self.app.stop()
 
 
-async def serve(tmp_path: Path, base_url: str, **telegram) -> Running:
+async def serve(tmp_path: Path, base_url: str, seed: bool = True, **telegram) -> Running:
     settings = Settings(data_dir=tmp_path, database_url=f"sqlite://{tmp_path / 'relais.sqlite3'}", log_format="text",
                         sections={"telegram": {"token": TOKEN, "api_url": base_url, "chat_rate": 50, **telegram},
                                   "mail": {"listen": ""}, "web": {"web_listen": ""}})  # only Telegram listens
     app = App(settings)
     await app.start()
-    await demo.seed("me", NOW)
+    if seed:
+        await demo.seed("me", NOW)
     stop = asyncio.Event()
     running = Running(app, stop, asyncio.create_task(app.serve(stop)))
     assert await running.adapter.wait_ready(5), "the adapter never reached the emulator"

@@ -12,7 +12,8 @@ from bot.core.i18n import Catalogs
 from bot.handlers import MODULES
 
 ROOT = Path(__file__).resolve().parents[2]
-TRANSPORTS = {"aiogram", "nio", "aiosmtpd", "aiosmtplib", "mailmanclient"}
+TRANSPORTS = {"aiogram", "nio", "aiosmtpd", "aiosmtplib", "mailmanclient", "aiohttp"}
+PACKAGES = ("bot", "mail", "scheduler", "models")
 CORE_DIRS = ["bot/core", "bot/handlers", "bot/services", "models", "scheduler"]
 
 
@@ -40,6 +41,80 @@ def test_the_import_check_sees_a_transport(tmp_path):
     sample = tmp_path / "x.py"
     sample.write_text("from aiogram import Bot\nimport nio.api\n")
     assert imported_roots(sample) == {"aiogram", "nio"}
+
+
+def import_graph(root: Path = ROOT) -> dict[str, set[str]]:
+    """Module → the project modules it imports (every import, TYPE_CHECKING ones included)."""
+    modules = {}
+    for package in PACKAGES:
+        for path in (root / package).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            name = ".".join(path.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
+            modules[name] = path
+    graph: dict[str, set[str]] = {m: set() for m in modules}
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            targets: list[str] = []
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parts = package.split(".")
+                    base = ".".join(parts[: len(parts) - node.level + 1] + ([base] if base else []))
+                targets = [base] + [f"{base}.{a.name}" for a in node.names]
+            for target in targets:
+                while target and target not in modules:
+                    target = target.rpartition(".")[0]
+                if target and target != name and not (path.name == "__init__.py" and target.startswith(name + ".")):
+                    graph[name].add(target)
+    return graph
+
+
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in graph:
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_no_import_circle():
+    assert circles(import_graph()) == []
+
+
+def test_the_circle_check_finds_a_circle(tmp_path):
+    (tmp_path / "bot").mkdir()
+    (tmp_path / "bot" / "__init__.py").write_text("")
+    (tmp_path / "bot" / "a.py").write_text("from bot.b import x\n")
+    (tmp_path / "bot" / "b.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from bot import a\n")
+    assert circles(import_graph(tmp_path)) == [["bot.a", "bot.b"]]
 
 
 def test_every_command_has_help_a_section_and_a_french_name():

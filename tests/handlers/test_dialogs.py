@@ -37,7 +37,7 @@ async def test_membre_en_francais(talk):
         ("suivis", ["Vous suivez :", "Ressourcerie créative", "Conciergerie rurale"]),
         ("ne-plus-suivre ressourcerie-creative", "Vous ne suivez plus Ressourcerie créative."),
         ("moi", ["console:jules", "membre", "Langue : fr", "vous suivez 1 projet"]),
-        ("aide étape", ["/etape <projet> <texte [pour <date>]>", "S'écrit aussi"]),
+        ("aide étape", ["/etape <projet> [texte [pour <date>]]", "Sans texte, je vous la demande.", "S'écrit aussi"]),
         ("langue en", ["From now on I speak English with you.", "1) Undo"]),
         ("1", "Désormais je vous parle en français."),
     )
@@ -91,7 +91,8 @@ async def test_referent_posts_news_and_next_steps(talk, app):
         ("etape dombes-brasserie Trouver un local", "Pas encore de date"),
         ("etape dombes-brasserie Imprimer pour hier", "La date 2026-11-20 est passée"),
         ("etape dombes-brasserie Imprimer pour blablaxyz", "Je n'ai pas compris la date « blablaxyz »."),
-        ("etape dombes-brasserie", "Il manque <texte [pour <date>]>."),
+        ("etape dombes-brasserie", "Quelle est la prochaine étape de Brasserie de la Dombes ?"),
+        ("annuler", "D'accord, j'abandonne ma question."),
         ("nouvelle conciergerie-rurale Coucou", "Seuls les référents de Conciergerie rurale"),
     )
     steps = await NextStep.filter(project__slug="dombes-brasserie").order_by("id").values_list("text", "due")
@@ -133,7 +134,7 @@ async def test_facilitator_manages_projects_referents_and_roles(talk):
     )
     project = await Project.get(slug="jardin")
     assert [p.display_name for p in await project.referents.all()] == ["Ana"]
-    ana_role = await Membership.get(person__accounts__address="ana").values_list("role", flat=True)
+    ana_role = await Membership.get(person__accounts__address="ana", person__accounts__platform="console").values_list("role", flat=True)
     assert ana_role == Role.REFERENT
     await talk("ana").check(("etape jardin Bêcher pour demain", "Échéance : dimanche 22 novembre 2026."))
 

@@ -1,0 +1,195 @@
+"""The pipeline on every channel, against the real peers: a question asked, Relais restarted, the answer given
+and the handler receiving it (a command typed instead still runs), and files and link buttons shown natively."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+import pytest
+
+from bot.adapters.console import ConsoleChat
+from bot.core.replies import Attachment, LinkButton, Reply
+from models import Account, NextStep, OutboxMessage, PendingQuestion, Person
+from tests.adapters.matrix_helpers import Member, Relais as MatrixRelais, body
+from tests.adapters.test_telegram import TOKEN, buttons, said, serve, started
+from tests.conftest import database_url
+from tests.mail.conftest import RELAIS, mail_settings, person_with_email, serve as serve_mail, shutdown
+from tests.peers.smtp_sink import sink, smtp_sink  # noqa: F401
+from tests.peers.synapse import synapse  # noqa: F401
+from tests.peers.telegram_client import TelegramEmulator
+from tests.peers.telegram_fixture import telegram_emulator  # noqa: F401
+
+ICS = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Relais//test//\r\nEND:VCALENDAR\r\n"
+PLEDGE = "https://helloasso.example/p/brasserie"
+
+
+def notification() -> Reply:
+    return (Reply().para("Réunion générale le 12 décembre.").add(LinkButton("Soutenir la brasserie", PLEDGE))
+            .add(Attachment("reunion.ics", "text/calendar", ICS, "L'invitation")))
+
+
+async def as_camille(platform: str, address: str) -> None:
+    """The account becomes Camille's (the demo's referent of dombes-brasserie)."""
+    camille = await Account.get(platform="console", address="camille")
+    await Account.filter(platform=platform, address=address).update(person_id=camille.person_id)
+
+
+async def outbox(app, person: Person, reply: Reply, key: str) -> None:
+    await OutboxMessage.create(key=key, person_id=person.id, kind="test", payload=reply.to_dict(), next_attempt_at=app.clock())
+    app.delivery.wake()
+
+
+# -- Telegram (the Bot API emulator) ----------------------------------------------------------------------------
+
+@pytest.fixture
+async def emu(telegram_emulator):  # noqa: F811
+    client = TelegramEmulator(telegram_emulator.base_url, TOKEN)
+    await client.reset()
+    await client.set_limits(enabled=False)
+    yield client
+    await client.close()
+
+
+async def test_telegram_question_survives_a_restart(tmp_path, emu, telegram_emulator):  # noqa: F811
+    running = await serve(tmp_path, telegram_emulator.base_url)
+    try:
+        camille = await started(emu, first_name="Camille", language_code="fr")
+        await as_camille("telegram", str(camille["id"]))
+        running.app.services.people.changed()
+        [asked] = await said(emu, camille, "/etape dombes-brasserie")
+        assert "Quelle est la prochaine étape de Brasserie de la Dombes ?" in asked["text"]
+    finally:
+        await running.stop()
+    running = await serve(tmp_path, telegram_emulator.base_url, seed=False)
+    try:
+        [listing] = await said(emu, camille, "/suivis")  # a command typed instead runs as that command
+        assert listing["text"].startswith("Vous suivez")
+        [done] = await said(emu, camille, "Trouver une salle pour vendredi prochain")
+        assert "Prochaine étape de Brasserie de la Dombes : Trouver une salle" in done["text"]
+        step = await NextStep.filter(project__slug="dombes-brasserie").order_by("-id").first()
+        assert step.text == "Trouver une salle" and not await PendingQuestion.exists()
+    finally:
+        await running.stop()
+
+
+async def test_telegram_files_are_documents_and_link_buttons_url_buttons(tmp_path, emu, telegram_emulator):  # noqa: F811
+    running = await serve(tmp_path, telegram_emulator.base_url)
+    try:
+        ana = await started(emu, first_name="Ana", language_code="fr")
+        person = (await Account.get(platform="telegram", address=str(ana["id"])).prefetch_related("person")).person
+        before = len(await emu.sent(ana["id"]))
+        await outbox(running.app, person, notification(), "test:telegram")
+        text, document = (await emu.wait_for_sent(ana["id"], before + 2))[before:]
+        assert text["text"] == "Réunion générale le 12 décembre."
+        assert buttons(text) == [("Soutenir la brasserie", PLEDGE)]
+        assert document["caption"] == "L'invitation"
+        name, mime, content = await emu.document(document["document"]["file_id"])
+        assert (name, mime, content) == ("reunion.ics", "text/calendar", ICS)
+    finally:
+        await running.stop()
+
+
+# -- Matrix (a real Synapse) -------------------------------------------------------------------------------------
+
+async def test_matrix_question_survives_a_restart_and_files_are_uploaded(synapse, tmp_path):  # noqa: F811
+    camille = await Member.new(synapse, "camille")
+    relais = await MatrixRelais.new(synapse, tmp_path, invite_allow=camille.user_id, database_url=database_url("sqlite", tmp_path))
+    try:
+        dm = await camille.create_room(invite=[relais.user_id], direct=True)
+        await camille.wait(lambda: camille.notices(dm, relais.user_id), what="greeting")
+        await as_camille("matrix", camille.user_id)
+        relais.app.services.people.changed()
+        asked = await camille.say(dm, "etape dombes-brasserie")
+        assert "Quelle est la prochaine étape" in body(await camille.reply_to(dm, asked, relais.user_id))
+        await relais.stop()
+        await relais.start()
+        command = await camille.say(dm, "suivis")  # a command typed instead runs as that command
+        assert "Vous suivez" in body(await camille.reply_to(dm, command, relais.user_id))
+        answer = await camille.say(dm, "Trouver une salle pour vendredi prochain")
+        assert "Prochaine étape de Brasserie de la Dombes : Trouver une salle" in body(await camille.reply_to(dm, answer, relais.user_id))
+        assert not await PendingQuestion.exists()
+
+        person = await Person.get(accounts__platform="console", accounts__address="camille")
+        await outbox(relais.app, person, notification(), "test:matrix")
+        files = await camille.wait(lambda: camille.find(dm, lambda e: (e.get("content") or {}).get("msgtype") == "m.file"),
+                                   what="the file")
+        content = files[0]["content"]
+        assert content["filename"] == "reunion.ics" and content["info"]["mimetype"] == "text/calendar"
+        assert content["url"].startswith("mxc://")
+        server, media = content["url"].removeprefix("mxc://").split("/", 1)
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"{synapse.base_url}/_matrix/client/v1/media/download/{server}/{media}",
+                                headers={"Authorization": f"Bearer {camille.client.access_token}"}) as resp:
+                assert resp.status == 200 and await resp.read() == ICS
+        [text] = [e for e in camille.notices(dm, relais.user_id) if "Réunion générale" in body(e)]
+        assert f'<a href="{PLEDGE}"><b>Soutenir la brasserie</b></a>' in text["content"]["formatted_body"]
+    finally:
+        await relais.stop()
+        await camille.close()
+
+
+# -- Mail (SMTP exchanges, the link endpoint) --------------------------------------------------------------------
+
+async def test_mail_question_is_answered_by_replying_after_a_restart(tmp_path, clock, sink):
+    settings = mail_settings(tmp_path, sink)
+    app, mail, stop, task = await serve_mail(settings, clock)
+    try:
+        camille = await person_with_email("Camille2", "camille@example.org")
+        await as_camille("email", "camille@example.org")
+        await send(mail, "From: Camille <camille@example.org>\nSubject: etape dombes-brasserie\nMessage-ID: <q1@example.org>\n\n")
+        [question] = await asyncio.to_thread(sink.wait_for, 1, 10)
+        assert "Quelle est la prochaine étape de Brasserie de la Dombes ?" in question.message.get_body(("plain",)).get_content()
+    finally:
+        await shutdown(app, stop, task)
+    sink.clear()
+    app, mail, stop, task = await serve_mail(settings, clock, seed=False)
+    try:
+        await send(mail, f"From: Camille <camille@example.org>\nTo: {question['Reply-To'] or RELAIS}\n"
+                         f"Subject: Re: {question['Subject']}\nMessage-ID: <q2@example.org>\nIn-Reply-To: {question['Message-ID']}\n\n"
+                         "Trouver une salle pour vendredi prochain\n\nCamille\n\n> Quelle est la prochaine étape ?\n",
+                   to=question["Reply-To"] or RELAIS)
+        [answer] = await asyncio.to_thread(sink.wait_for, 1, 10)
+        text = answer.message.get_body(("plain",)).get_content()
+        assert "Prochaine étape de Brasserie de la Dombes : Trouver une salle" in text
+        assert answer["In-Reply-To"] == "<q2@example.org>"
+        assert (await NextStep.filter(project__slug="dombes-brasserie").order_by("-id").first()).text == "Trouver une salle"
+    finally:
+        await shutdown(app, stop, task)
+
+
+async def test_mail_files_are_attachments_and_link_buttons_buttons(tmp_path, clock, sink):
+    app, mail, stop, task = await serve_mail(mail_settings(tmp_path, sink), clock)
+    try:
+        ana = await person_with_email("Ana", "ana@example.org")
+        await outbox(app, ana, notification(), "test:mail")
+        [received] = await asyncio.to_thread(sink.wait_for, 1, 10)
+        message = received.message
+        parts = {part.get_filename(): part for part in message.iter_attachments()}
+        assert parts["reunion.ics"].get_content_type() == "text/calendar" and parts["reunion.ics"].get_payload(decode=True) == ICS
+        assert f"Soutenir la brasserie:\n  {PLEDGE}" in message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+        html = message.get_body(("html",)).get_content()
+        assert f'<a href="{PLEDGE}"' in html and ">Soutenir la brasserie</a>" in html
+    finally:
+        await shutdown(app, stop, task)
+
+
+async def send(mail, text: str, to: str = RELAIS) -> None:
+    import aiosmtplib
+
+    from tests.mail.conftest import crlf
+
+    async with aiosmtplib.SMTP(hostname="127.0.0.1", port=mail.gateway.port, timeout=10) as client:
+        await client.sendmail("camille@example.org", [to], crlf(text))
+
+
+# -- Console ------------------------------------------------------------------------------------------------------
+
+async def test_console_files_are_written_and_link_buttons_printed(app):
+    person = await Person.get(accounts__platform="console", accounts__address="ana")
+    await outbox(app, person, notification(), "test:console")
+    assert await app.delivery.drain() == 1
+    [shown] = await ConsoleChat(app.console, "ana").unseen()
+    assert "🔗 Soutenir la brasserie: " + PLEDGE in shown
+    path = shown.split("📎 reunion.ics — L'invitation\n   ")[1].split("\n")[0]
+    assert path.startswith(str(app.settings.core.data_dir.resolve())) and open(path, "rb").read() == ICS

@@ -1,0 +1,81 @@
+"""A small platform written only through the adapter contract (bot/core/adapter.py), for the tests.
+
+It is what a new platform (XMPP, Mastodon…) writes: translate, render, transport. Its events go through the
+core's inbox and pipeline like Telegram's and Matrix's; its transport is a list of what it "sent".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+
+from bot.core.adapter import Turn
+from bot.core.choices import conversation
+from bot.core.inbox import Event
+from bot.core.incoming import Incoming, Origin
+from bot.core.ports import Ports
+from bot.core.render import to_text
+from bot.core.replies import Block, Reply
+from models import Account, OutboxMessage
+
+PLATFORM = "fake"
+
+
+class FakePlatform:
+    platform = PLATFORM
+    native: tuple[type, ...] = (Block,)  # every other element arrives as the core's text fallback
+
+    def __init__(self, ports: Ports):
+        self.ports = ports
+        self.inbox = ports.inbox(self)
+        self.sent: list[dict] = []  # the transport: what the platform would have shown, in order
+        self._ids = itertools.count(1)
+        self._waiters: dict[str, asyncio.Future] = {}
+
+    async def start(self) -> None:
+        await self.inbox.resume()
+
+    async def stop(self) -> None:
+        await self.inbox.stop()
+        await self.inbox.store.drain()
+
+    # -- what a platform's own code does: receive, translate, render, transport ----------------------------
+
+    async def receive(self, user: str, text: str, room: str | None = None) -> str:
+        """A message arrives: stored in the inbox (as a platform's events are), then answered; returns the answer."""
+        key = f"fake:{next(self._ids)}:{user}"
+        waiter = self._waiters[key] = asyncio.get_running_loop().create_future()
+        fresh = await self.inbox.accept([Event(key, f"fake:{room or user}", {"user": user, "text": text, "room": room})])
+        assert fresh, "the inbox stores every new event"
+        await self.inbox.idle()
+        return waiter.result() if waiter.done() else ""
+
+    async def translate(self, event: Event) -> Turn | None:
+        p = event.payload
+        text, origin = p["text"].strip(), Origin.TYPED
+        chat = f"#{p['room']}" if p.get("room") else None
+        if text.isdigit():
+            choice = await self.ports.choices.pick(conversation(PLATFORM, p["user"], chat), int(text))
+            if choice is not None:
+                text, origin = ("/" if chat else "") + choice.command, Origin.BUTTON
+        incoming = Incoming(platform=PLATFORM, address=p["user"], text=text, display_name=p["user"], chat=chat, origin=origin)
+        return Turn(incoming, {"key": event.key, "user": p["user"], "chat": chat})
+
+    async def render(self, reply: Reply, where: dict) -> list[dict]:
+        set_id = await self.ports.choices.store(reply.choices) if reply.choices else None
+        text = to_text(reply)
+        return [{"op": "show", "key": where["key"], "text": ("⚠️  " + text) if reply.error else text,
+                 "offer": {"where": conversation(PLATFORM, where["user"], where["chat"]), "set": set_id}}]
+
+    async def perform(self, action: dict) -> str | None:
+        self.sent.append(action)
+        waiter = self._waiters.pop(action["key"], None)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(action["text"])
+        return str(len(self.sent))
+
+    async def deliver(self, account: Account, reply: Reply, message: OutboxMessage) -> None:
+        self.sent.append({"op": "notify", "to": account.address, "text": to_text(reply), "outbox": message.id})
+
+    async def post(self, chat: str, reply: Reply, message: OutboxMessage) -> None:
+        self.sent.append({"op": "post", "to": chat, "text": to_text(reply), "outbox": message.id})
