@@ -22,7 +22,10 @@ peers:
 	RELAIS_PEERS_DIR=$(PEERS_DIR) bash tests/peers/install_synapse.sh
 	RELAIS_PEERS_DIR=$(PEERS_DIR) bash tests/peers/install_mailman.sh
 
+# The checks first (ruff, mypy: configured in pyproject.toml), then the whole test suite.
 test: install peers
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	RELAIS_PEERS_DIR=$(PEERS_DIR) $(PY) -m pytest
 
 bench: install

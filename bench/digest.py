@@ -27,10 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.app import App  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.services import digest as d  # noqa: E402
+from bot.services.calendar import week_key  # noqa: E402
 from mail.digest import digest_links  # noqa: E402
 from mail.smtp import SmtpPool  # noqa: E402
 from models import Community  # noqa: E402
-from bot.services.calendar import week_key  # noqa: E402
 
 SINK = """
 import asyncio, sys

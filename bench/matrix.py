@@ -23,8 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from nio import (AsyncClient, AsyncClientConfig, InviteMemberEvent, MatrixRoom, RoomCreateResponse,  # noqa: E402
-                 RoomMessageText, RoomPreset, SyncResponse)
+from nio import AsyncClient, AsyncClientConfig, InviteMemberEvent, MatrixRoom, RoomCreateResponse, RoomMessageText, RoomPreset, SyncResponse  # noqa: E402
 
 from bot.app import App  # noqa: E402
 from bot.config import Settings  # noqa: E402
@@ -140,7 +139,7 @@ async def measure(clients: list[Client], rooms: list[str], round_trips: int, com
     latencies = []
     for i in range(round_trips):
         event_id, sent = await first.send(room, line(i))
-        await first.wait(lambda: event_id in first.arrived)
+        await first.wait(lambda event_id=event_id: event_id in first.arrived)
         latencies.append((first.arrived[event_id] - sent) * 1000)
     latencies.sort()
 

@@ -29,6 +29,7 @@ from bot import logs  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.core.incoming import Incoming  # noqa: E402
+from bot.core.render import to_text  # noqa: E402
 from bot.services import demo  # noqa: E402
 from models import Account, Follow, OutboxMessage, OutboxStatus, Project  # noqa: E402
 from tests.peers.telegram_client import TelegramEmulator  # noqa: E402

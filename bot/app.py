@@ -55,7 +55,7 @@ class App:
         self.choices = ChoiceMemory(clock)
         self.ports = Ports(dispatch=self.dispatcher.handle, choices=self.choices, services=self.services,
                            catalogs=self.catalogs, registry=self.registry, clock=clock, default_locale=core.default_locale,
-                           data_dir=core.data_dir, wake_delivery=self.delivery.wake)
+                           data_dir=core.data_dir)
         self.web = WebServer(settings.web.web_listen) if listen and settings.web.web_listen else None
         self.console = ConsoleAdapter(self.ports)
         self.adapters: list[Adapter] = [self.console, *self._channels(listen)]
@@ -90,11 +90,14 @@ class App:
 
     def _workers(self) -> list:
         """The scheduler (weekly digests); claims keep two processes from doing a run twice."""
+        from bot.services.retention import Retention
         from scheduler.factory import Scheduler
-        from scheduler.jobs import DigestJob
+        from scheduler.jobs import DigestJob, Housekeeping
 
-        return [Scheduler(lambda: DigestJob(self.digest_runner, self.services, self.clock), self.clock,
-                          every=self.settings.core.scheduler_interval)]
+        def jobs() -> list:
+            return [DigestJob(self.digest_runner, self.services, self.clock), Housekeeping(Retention(self.clock), self.clock)]
+
+        return [Scheduler(jobs, self.clock, every=self.settings.core.scheduler_interval)]
 
     def adapter(self, platform: str):
         return next(a for a in self.adapters if a.platform == platform)

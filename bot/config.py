@@ -7,34 +7,24 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from pydantic import Field, SecretStr
-from pydantic.fields import FieldInfo
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
-
-
-class _TomlSection(PydanticBaseSettingsSource):
-    """Reads one table of the TOML file; the environment still wins over it."""
-
-    def __init__(self, settings_cls: type[BaseSettings], table: dict[str, Any]):
-        super().__init__(settings_cls)
-        self.table = table
-
-    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
-        return self.table.get(field_name), field_name, False
-
-    def __call__(self) -> dict[str, Any]:
-        return {k: v for k, v in self.table.items() if k in self.settings_cls.model_fields}
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 
 class Section(BaseSettings):
     """A settings section; `toml_table` names its table in the TOML file ("" = top level)."""
 
     toml_table: ClassVar[str] = ""
-    _toml: ClassVar[dict[str, Any]] = {}
+    _toml_file: ClassVar[Path | None] = None  # set while Settings loads a file given with --config
+    _toml_tables: ClassVar[frozenset[str]] = frozenset()
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):
-        table = cls._toml if not cls.toml_table else cls._toml.get(cls.toml_table, {})
-        return (init_settings, env_settings, dotenv_settings, _TomlSection(settings_cls, table))
+        """The environment and .env win over the TOML file (pydantic-settings' own TOML source)."""
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings, dotenv_settings]
+        if cls._toml_file is not None and (not cls.toml_table or cls.toml_table in cls._toml_tables):
+            header = (cls.toml_table,) if cls.toml_table else ()
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=cls._toml_file, toml_table_header=header))
+        return tuple(sources)
 
 
 class CoreSettings(Section):
@@ -124,7 +114,7 @@ class MailmanSettings(Section):
     lmtp: str = Field("", description="host:port of Mailman's LMTP runner: list posts go straight to it; empty = through RELAIS_SMTP_URL.")
 
 
-SECTIONS = {"core": CoreSettings, "telegram": TelegramSettings, "matrix": MatrixSettings, "mail": MailSettings,
+SECTIONS: dict[str, type[Section]] = {"core": CoreSettings, "telegram": TelegramSettings, "matrix": MatrixSettings, "mail": MailSettings,
             "smtp": SmtpSettings, "web": WebSettings, "mailman": MailmanSettings}
 
 
@@ -134,10 +124,11 @@ class Settings:
     def __init__(self, config_file: Path | None = None, sections: dict[str, dict] | None = None, **core: Any):
         toml: dict[str, Any] = {}
         if config_file is not None:
-            toml = tomllib.loads(Path(config_file).read_text(encoding="utf-8"))
+            toml = tomllib.loads(Path(config_file).read_text(encoding="utf-8"))  # a file that is not TOML stops here
         overrides = dict(sections or {})
         overrides.setdefault("core", {}).update(core)
-        Section._toml = toml
+        Section._toml_file = Path(config_file) if config_file is not None else None
+        Section._toml_tables = frozenset(k for k, v in toml.items() if isinstance(v, dict))
         try:
             self.core = CoreSettings(**overrides.get("core", {}))
             self.telegram = TelegramSettings(**overrides.get("telegram", {}))
@@ -147,7 +138,8 @@ class Settings:
             self.web = WebSettings(**overrides.get("web", {}))
             self.mailman = MailmanSettings(**overrides.get("mailman", {}))
         finally:
-            Section._toml = {}
+            Section._toml_file = None
+            Section._toml_tables = frozenset()
         self.toml = toml
 
 

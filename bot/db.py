@@ -21,7 +21,7 @@ def tortoise_config(url: str) -> dict:
         if path not in (":memory:", ""):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         # WAL + synchronous=NORMAL: durable across a process crash, and fast commits.
-        conn = {
+        conn: dict | str = {
             "engine": "tortoise.backends.sqlite",
             "credentials": {"file_path": path, "journal_mode": "WAL", "synchronous": "NORMAL", "foreign_keys": "ON"},
         }

@@ -54,7 +54,7 @@ class Composer:
     def read_link(self, token: str) -> dict:
         """The payload of a link token; raises tokens.LinkError. Each kind has its own lifetime."""
         data = self.tokens.read_link(token, max(LINK_AGE.values()))
-        age = LINK_AGE.get(data.get("k"))
+        age = LINK_AGE.get(str(data.get("k", "")))
         if age is None:
             raise tk.LinkError(expired=False)
         return self.tokens.read_link(token, age)

@@ -12,9 +12,9 @@ from urllib.error import HTTPError
 
 import mailmanclient
 
+from bot.adapters.web import split_listen
 from bot.core.i18n import N_
 from bot.core.replies import Reply
-from bot.adapters.web import split_listen
 from mail.smtp import PermanentSmtpError
 from models import Community, NewsItem, NextStep, Person
 from models.mail import ListStatus, ListSubscription, MailingList

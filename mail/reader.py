@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from email import message_from_bytes
 
 from flufl.bounce import all_failures
@@ -11,7 +12,7 @@ from flufl.bounce import all_failures
 from bot.core.adapter import Turn
 from bot.core.i18n import normalize_locale
 from bot.core.inbox import Event, Held
-from bot.core.incoming import Incoming
+from bot.core.incoming import Incoming, Origin
 from bot.core.replies import Choice, Reply
 from mail import reading
 from mail import tokens as tk
@@ -77,12 +78,19 @@ class MailReader:
             return Turn(None, outcome="held")
         choices = await self._choices(context, account) if context and not context.expired else None
         lines = command_lines(mail.subject, mail.text, self.ports.registry, choices)
+        ignored = lines.ignored
+        if lines.unknown_only and mail.text.strip() and await self.services.conversations.pending(account.person_id):
+            # No command and a question waits: the first paragraph of what the person wrote is the answer (quotes and
+            # signature are gone already; a sign-off or a name comes after a blank line).
+            first = re.split(r"\n\s*\n", mail.text.strip(), maxsplit=1)[0]
+            lines.commands = [(" ".join(first.split())[:2000], Origin.EMAIL)]
+            ignored = []
         locale = normalize_locale(mail.language, "") or None
         incomings = [Incoming(platform="email", address=account.address, text=line, display_name=mail.display_name,
                               locale=locale, origin=origin, message_id=mail.message_id or None)
                      for line, origin in lines.commands]
         where = self._where(row, mail, account)
-        where.update(ignored=lines.ignored, expired=bool(context and context.expired and is_number(mail.text)))
+        where.update(ignored=ignored, expired=bool(context and context.expired and is_number(mail.text)))
         return Turn(incomings, where, outcome="commands")
 
     @staticmethod

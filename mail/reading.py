@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from email import message_from_bytes, policy
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
-from datetime import datetime
 from html.parser import HTMLParser
 
 from mailparser_reply import EmailReplyParser
@@ -68,9 +68,9 @@ def header(msg: Message, name: str) -> str:
 
 def decode_part(part: Message) -> str:
     payload = part.get_payload(decode=True)
-    if payload is None:
-        payload = part.get_payload()
-        return fix_text(payload) if isinstance(payload, str) else ""
+    if not isinstance(payload, bytes):
+        text = part.get_payload()
+        return fix_text(text) if isinstance(text, str) else ""
     charset = part.get_content_charset()
     for candidate in ([charset] if charset else []) + ["utf-8"]:
         try:

@@ -4,12 +4,12 @@ as buttons (and their URL in the text), files as MIME attachments."""
 from __future__ import annotations
 
 import hashlib
-from html import escape
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
+from html import escape
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -143,5 +143,6 @@ def render(reply: Reply, env: Envelope, t) -> EmailMessage:
     boundary = "=_relais_" + hashlib.sha256(env.message_id.encode()).hexdigest()[:24]
     msg.set_boundary(boundary)
     if files:
-        msg.get_payload()[0].set_boundary(boundary + "_alt")
+        body = next(msg.iter_parts())  # the alternative (text and HTML), before the files
+        body.set_boundary(boundary + "_alt")
     return msg

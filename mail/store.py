@@ -62,6 +62,9 @@ class MailStore:
         await InboundMail.filter(id=event.id).update(status=MailStatus.HELD, outcome=reason[:64], claimed_until=None,
                                                      sender=getattr(event.obj, "sender", ""))
 
+    async def drain(self) -> None:
+        return None  # every write is made at once
+
     async def release(self, events: list[Event]) -> None:
         await InboundMail.filter(id__in=[e.id for e in events], status=MailStatus.WORKING).update(
             status=MailStatus.PENDING, claimed_until=None)

@@ -1,11 +1,11 @@
 """Tortoise ORM models of Relais; the app label is `models`."""
 
 from models.communities import ChatBinding, Community, Membership, Role
-from models.digest import DeliveryStatus, DigestDelivery, DigestSchedule, DigestSubscription, JobRun  # noqa: F401
-from models.messaging import AdapterState, ConsoleInbox, InboundEvent, InboundStatus, OutboxMessage, OutboxStatus
-from models.mail import InboundMail, ListPost, ListSubscription, MailAddress, MailingList, OutgoingMail  # noqa: F401  (email tables)
 from models.conversation import ChoiceOffer, ChoiceSet, PendingQuestion
+from models.digest import DeliveryStatus, DigestDelivery, DigestSchedule, DigestSubscription, JobRun  # noqa: F401
+from models.mail import InboundMail, ListPost, ListSubscription, MailAddress, MailingList, OutgoingMail  # noqa: F401  (email tables)
 from models.matrix import MatrixDirect  # noqa: F401  (Matrix adapter table)
+from models.messaging import AdapterState, ConsoleInbox, InboundEvent, InboundStatus, OutboxMessage, OutboxStatus
 from models.people import Account, Person
 from models.projects import Follow, NewsItem, NextStep, Project, ProjectStatus
 

@@ -57,7 +57,9 @@ class Community(Model):
 class Membership(Model):
     id = fields.IntField(primary_key=True)
     person = fields.ForeignKeyField("models.Person", related_name="memberships", on_delete=fields.CASCADE)
+    person_id: int
     community = fields.ForeignKeyField("models.Community", related_name="memberships", on_delete=fields.CASCADE)
+    community_id: int
     role = fields.IntEnumField(Role, default=Role.MEMBER)
     joined_at = fields.DatetimeField(auto_now_add=True)
 
@@ -74,7 +76,9 @@ class ChatBinding(Model):
     chat_id = fields.CharField(max_length=320)
     thread = fields.CharField(max_length=64, null=True)  # the forum topic where announcements go (bound from there)
     community = fields.ForeignKeyField("models.Community", related_name="bindings", on_delete=fields.CASCADE)
+    community_id: int
     bound_by = fields.ForeignKeyField("models.Person", null=True, related_name=False, on_delete=fields.SET_NULL)
+    bound_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

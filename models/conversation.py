@@ -24,6 +24,7 @@ class ChoiceOffer(Model):
     conversation = fields.CharField(max_length=340, db_index=True)  # platform:chat:person, see core/choices.py
     ref = fields.CharField(max_length=255, null=True, db_index=True)
     choice_set = fields.ForeignKeyField("models.ChoiceSet", related_name=False, on_delete=fields.CASCADE)
+    choice_set_id: int
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -35,11 +36,13 @@ class PendingQuestion(Model):
 
     id = fields.BigIntField(primary_key=True)
     person = fields.OneToOneField("models.Person", related_name=False, on_delete=fields.CASCADE)
+    person_id: int
     conversation = fields.CharField(max_length=340, default="")  # where it was asked ("" = wherever it reaches them)
     handler = fields.CharField(max_length=100)
     data = fields.JSONField(default=dict)
     prompt = fields.TextField(default="")
     community = fields.ForeignKeyField("models.Community", null=True, related_name=False, on_delete=fields.CASCADE)
+    community_id: int | None
     created_at = fields.DatetimeField()
     expires_at = fields.DatetimeField(db_index=True)
 

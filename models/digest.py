@@ -11,6 +11,7 @@ class DigestSchedule(Model):
 
     id = fields.IntField(primary_key=True)
     community = fields.OneToOneField("models.Community", related_name="digest_schedule", on_delete=fields.CASCADE)
+    community_id: int
     weekday = fields.SmallIntField(default=0)  # Monday = 0
     hour = fields.SmallIntField(default=8)
     minute = fields.SmallIntField(default=0)
@@ -25,7 +26,9 @@ class DigestSubscription(Model):
 
     id = fields.IntField(primary_key=True)
     person = fields.ForeignKeyField("models.Person", related_name="digest_choices", on_delete=fields.CASCADE)
+    person_id: int
     community = fields.ForeignKeyField("models.Community", related_name=False, on_delete=fields.CASCADE)
+    community_id: int
     enabled = fields.BooleanField()
 
     class Meta:
@@ -45,7 +48,9 @@ class DigestDelivery(Model):
 
     id = fields.BigIntField(primary_key=True)
     person = fields.ForeignKeyField("models.Person", related_name=False, on_delete=fields.CASCADE)
+    person_id: int
     community = fields.ForeignKeyField("models.Community", related_name=False, on_delete=fields.CASCADE)
+    community_id: int
     week = fields.CharField(max_length=10)  # ISO week of the due date, e.g. 2026-W48
     status = fields.CharEnumField(DeliveryStatus, max_length=16, default=DeliveryStatus.CLAIMED)
     claimed_until = fields.DatetimeField(null=True)

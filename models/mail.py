@@ -83,12 +83,14 @@ class MailingList(Model):
 
     id = fields.IntField(primary_key=True)
     community = fields.OneToOneField("models.Community", related_name=False, on_delete=fields.CASCADE)
+    community_id: int
     address = fields.CharField(max_length=320, unique=True)
     list_id = fields.CharField(max_length=320, default="", db_index=True)
     status = fields.CharEnumField(ListStatus, default=ListStatus.PENDING, max_length=16)
     attempts = fields.IntField(default=0)
     last_error = fields.TextField(default="")
     created_by = fields.ForeignKeyField("models.Person", null=True, related_name=False, on_delete=fields.SET_NULL)
+    created_by_id: int | None
     news_cursor = fields.IntField(default=0)  # last news item announced on the list
     step_cursor = fields.IntField(default=0)  # last next step announced on the list
     created_at = fields.DatetimeField()
@@ -102,7 +104,9 @@ class ListSubscription(Model):
 
     id = fields.IntField(primary_key=True)
     community = fields.ForeignKeyField("models.Community", related_name=False, on_delete=fields.CASCADE)
+    community_id: int
     person = fields.ForeignKeyField("models.Person", related_name=False, on_delete=fields.CASCADE)
+    person_id: int
     wanted = fields.BooleanField(default=True)
     address = fields.CharField(max_length=320, null=True)  # subscribed on Mailman with this address
     attempts = fields.IntField(default=0)
@@ -118,8 +122,10 @@ class ListPost(Model):
 
     id = fields.IntField(primary_key=True)
     community = fields.ForeignKeyField("models.Community", related_name=False, on_delete=fields.CASCADE)
+    community_id: int
     address = fields.CharField(max_length=320)
     person = fields.ForeignKeyField("models.Person", null=True, related_name=False, on_delete=fields.SET_NULL)
+    person_id: int | None
     last_post_at = fields.DatetimeField()
     posts = fields.IntField(default=0)
 

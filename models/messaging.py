@@ -20,8 +20,10 @@ class OutboxMessage(Model):
     id = fields.BigIntField(primary_key=True)
     key = fields.CharField(max_length=200, unique=True)
     person = fields.ForeignKeyField("models.Person", null=True, related_name="outbox", on_delete=fields.CASCADE)
+    person_id: int | None
     chat = fields.CharField(max_length=340, null=True)
     community = fields.ForeignKeyField("models.Community", null=True, related_name=False, on_delete=fields.SET_NULL)
+    community_id: int | None
     kind = fields.CharField(max_length=32)
     payload = fields.JSONField()
     status = fields.CharEnumField(OutboxStatus, default=OutboxStatus.PENDING, max_length=16, db_index=True)
@@ -43,6 +45,7 @@ class ConsoleInbox(Model):
     id = fields.IntField(primary_key=True)
     address = fields.CharField(max_length=200, db_index=True)
     outbox = fields.OneToOneField("models.OutboxMessage", related_name=False, on_delete=fields.CASCADE)
+    outbox_id: int
     text = fields.TextField()
     seen = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -1,7 +1,14 @@
 """Persons and their platform accounts (telegram:<id>, matrix:<mxid>, email:<addr>, console:<name>)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from tortoise.fields import ReverseRelation
 
 PLATFORMS = ("console", "telegram", "matrix", "email")
 
@@ -13,7 +20,9 @@ class Person(Model):
     current_community = fields.ForeignKeyField(
         "models.Community", null=True, related_name=False, on_delete=fields.SET_NULL
     )
+    current_community_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
+    accounts: ReverseRelation[Account]
 
     class Meta:
         table = "person"
@@ -24,6 +33,7 @@ class Account(Model):
 
     id = fields.IntField(primary_key=True)
     person = fields.ForeignKeyField("models.Person", related_name="accounts", on_delete=fields.CASCADE)
+    person_id: int
     platform = fields.CharField(max_length=16)
     address = fields.CharField(max_length=320)
     confirmed = fields.BooleanField(default=True)

@@ -35,6 +35,7 @@ STATUS_WORDS = {
 class Project(Model):
     id = fields.IntField(primary_key=True)
     community = fields.ForeignKeyField("models.Community", related_name="projects", on_delete=fields.CASCADE)
+    community_id: int
     slug = fields.CharField(max_length=64)
     title = fields.CharField(max_length=200)
     summary = fields.TextField(default="")
@@ -50,9 +51,11 @@ class Project(Model):
 class NextStep(Model):
     id = fields.IntField(primary_key=True)
     project = fields.ForeignKeyField("models.Project", related_name="next_steps", on_delete=fields.CASCADE)
+    project_id: int
     text = fields.TextField()
     due = fields.DateField(null=True)
     author = fields.ForeignKeyField("models.Person", null=True, related_name=False, on_delete=fields.SET_NULL)
+    author_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -62,8 +65,10 @@ class NextStep(Model):
 class NewsItem(Model):
     id = fields.IntField(primary_key=True)
     project = fields.ForeignKeyField("models.Project", related_name="news", on_delete=fields.CASCADE)
+    project_id: int
     text = fields.TextField()
     author = fields.ForeignKeyField("models.Person", null=True, related_name=False, on_delete=fields.SET_NULL)
+    author_id: int | None
     platform = fields.CharField(max_length=16, default="console")
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -74,7 +79,9 @@ class NewsItem(Model):
 class Follow(Model):
     id = fields.IntField(primary_key=True)
     person = fields.ForeignKeyField("models.Person", related_name="follows", on_delete=fields.CASCADE)
+    person_id: int
     project = fields.ForeignKeyField("models.Project", related_name="follows", on_delete=fields.CASCADE)
+    project_id: int
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -12,17 +12,18 @@ log = logging.getLogger("relais.scheduler")
 
 
 class Scheduler:
-    """Runs the digest job every `every` seconds, and once at start (catching up on a missed time).
+    """Runs its jobs' ticks every `every` seconds, and once at start (catching up on a time missed while down).
 
     APScheduler decides when; the tick itself runs as our own task, so that stopping waits for the run under
     way to finish instead of cancelling it halfway (its claims would then wait for their lease to end)."""
 
     name = "scheduler"
 
-    def __init__(self, make_digest_job, clock, every: float = 60.0):
-        self.make_digest_job = make_digest_job  # built at start: the job's mailer needs the database
+    def __init__(self, make_jobs, clock, every: float = 60.0):
+        self.make_jobs = make_jobs  # built at start: the digest job's mailer needs the database
         self.clock = clock
         self.every = every
+        self.jobs: list = []
         self.aps: AsyncIOScheduler | None = None
         self._task: asyncio.Task | None = None
 
@@ -32,13 +33,14 @@ class Scheduler:
         self._task = asyncio.get_running_loop().create_task(self._tick())
 
     async def _tick(self) -> None:
-        try:
-            await self.digest_job.tick()
-        except Exception:
-            log.exception("scheduled tick failed")
+        for job in self.jobs:  # one job failing never stops the others
+            try:
+                await job.tick()
+            except Exception:
+                log.exception("scheduled tick failed", extra={"job": type(job).__name__})
 
     async def start(self) -> None:
-        self.digest_job = self.make_digest_job()
+        self.jobs = self.make_jobs()
         self.aps = AsyncIOScheduler(timezone="UTC")
         self.aps.add_job(self._fire, IntervalTrigger(seconds=self.every), id="digest",
                          max_instances=1, coalesce=True, misfire_grace_time=None)

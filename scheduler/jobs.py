@@ -12,6 +12,7 @@ from tortoise.exceptions import IntegrityError
 from bot.services import Services
 from bot.services.calendar import last_due
 from bot.services.digest_run import DigestRunner
+from bot.services.retention import Retention
 from models import Community, JobRun
 
 log = logging.getLogger("relais.scheduler")
@@ -71,10 +72,12 @@ class DigestJob:
         return key
 
     async def _run(self, community: Community, run: JobRun, due: datetime, week: str) -> None:
+        runner = self.runner or await self.runner_factory()
+        self.runner = runner
         self._running.add(run.key)
         try:
-            counts = await self.runner.run(community, due, week)
-            unsettled = await self.runner.unsettled(community, week)
+            counts = await runner.run(community, due, week)
+            unsettled = await runner.unsettled(community, week)
             if unsettled and self.clock() - due <= LATE_LIMIT:
                 # Claims of a run that died, or failures to retry: the next tick takes them up.
                 await JobRun.filter(id=run.id).update(detail={**counts.as_dict(), "unsettled": unsettled})
@@ -86,3 +89,23 @@ class DigestJob:
             await JobRun.filter(id=run.id).update(status="running", detail={"error": "failed; retried next tick"})
         finally:
             self._running.discard(run.key)
+
+
+class Housekeeping:
+    """Once an hour: what is past keeping is pruned (bot/services/retention.py)."""
+
+    def __init__(self, retention: Retention, clock, every: timedelta = timedelta(hours=1)):
+        self.retention = retention
+        self.clock = clock
+        self.every = every
+        self.last: datetime | None = None
+
+    async def tick(self) -> dict[str, int] | None:
+        now = self.clock()
+        if self.last is not None and now - self.last < self.every:
+            return None
+        self.last = now
+        pruned = await self.retention.prune()
+        if any(pruned.values()):
+            log.info("pruned", extra=pruned)
+        return pruned

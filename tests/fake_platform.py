@@ -37,7 +37,6 @@ class FakePlatform:
 
     async def stop(self) -> None:
         await self.inbox.stop()
-        await self.inbox.store.drain()
 
     # -- what a platform's own code does: receive, translate, render, transport ----------------------------
 

@@ -33,6 +33,9 @@ class Turn:
 
 @runtime_checkable
 class Adapter(Protocol):
+    """Adapters whose events carry several commands (mail) also have `async combine(results, where) -> Reply`,
+    one reply for them all."""
+
     platform: str  # the accounts' platform: telegram, matrix, email, console
     native: tuple[type, ...]  # reply elements rendered natively; the others use the core's text fallback
 
@@ -44,9 +47,6 @@ class Adapter(Protocol):
 
     async def translate(self, event: Event) -> Turn | None:
         """The Incoming for a stored event, or None when the core has nothing to do with it."""
-
-    async def combine(self, results: list[tuple[str, Reply]], where: dict) -> Reply:
-        """One reply for the commands of one event (only adapters whose events carry several: mail)."""
 
     async def render(self, reply: Reply, where: dict) -> list[dict]:
         """The platform calls (JSON, stored before the first is made) that show `reply` at `where`."""

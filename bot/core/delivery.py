@@ -9,6 +9,7 @@ from typing import Callable, Protocol
 
 from tortoise.expressions import Q
 
+from bot.core.render import for_platform
 from bot.core.replies import Reply
 from bot.core.workloop import WorkLoop, claim
 from models import Account, OutboxMessage, OutboxStatus
@@ -31,6 +32,7 @@ class Channel(Protocol):
     """The sending half of the adapter contract (bot/core/adapter.py)."""
 
     platform: str
+    native: tuple[type, ...]
 
     async def deliver(self, account: Account, reply: Reply, message: OutboxMessage) -> None:
         """Send the reply; must be safe to call twice for the same message (a crash may repeat it)."""
@@ -91,7 +93,7 @@ class Delivery(WorkLoop):
             return
         try:
             async with self._limit:
-                await channel.post(chat, Reply.from_dict(message.payload), message)
+                await channel.post(chat, for_platform(Reply.from_dict(message.payload), channel.native), message)
         except Exception as exc:
             error = f"{type(exc).__name__}: {str(exc)[:300]}"
             log.warning("chat delivery failed", extra={"outbox_id": message.id, "platform": platform, "error": error})
@@ -116,7 +118,7 @@ class Delivery(WorkLoop):
         for account in self._ordered(accounts):
             channel = self.channels[account.platform]
             try:
-                await channel.deliver(account, reply, message)
+                await channel.deliver(account, for_platform(reply, channel.native), message)
             except Unreachable as exc:
                 account.reachable = False
                 await Account.filter(id=account.id).update(reachable=False)

@@ -60,6 +60,9 @@ class Store(Protocol):
     async def release(self, events: list[Event]) -> None:
         """Give back the leases of events this process will not finish (it is stopping)."""
 
+    async def drain(self) -> None:
+        """Finish the writes under way (a group commit) before the database closes."""
+
     async def save(self, event: Event) -> None:
         """Store the event's progress (`event.state`) before its next side effect."""
 
@@ -211,10 +214,6 @@ class Inbox:
         while self._workers:
             await asyncio.gather(*list(self._workers.values()), return_exceptions=True)
 
-    @property
-    def in_flight(self) -> int:
-        return len(self._keys)
-
     async def stop(self, grace: float = 5.0) -> None:
         """Let the lanes finish the event under way for `grace` seconds; the rest stays stored for the next start."""
         self._stopping = True
@@ -227,6 +226,7 @@ class Inbox:
         left = [event for queue in self._lanes.values() for event in queue]
         if left:
             await self._quietly(self.store.release(left), left[0])
+        await self.store.drain()
         self._lanes.clear()
         self._keys.clear()
         self._room.set()

@@ -90,7 +90,8 @@ class EventStore:
                 keys = [e.key for e in events]
                 known: set[str] = set()
                 for i in range(0, len(keys), 500):
-                    known |= set(await InboundEvent.filter(key__in=keys[i:i + 500]).using_db(conn).values_list("key", flat=True))
+                    found = await InboundEvent.filter(key__in=keys[i:i + 500]).using_db(conn).values_list("key", flat=True)
+                    known |= {str(key) for key in found}
                 fresh = list({e.key: e for e in events if e.key not in known}.values())  # a platform may repeat one
                 if fresh:
                     await InboundEvent.bulk_create([InboundEvent(platform=self.platform, key=e.key, lane=e.lane, payload=e.payload,

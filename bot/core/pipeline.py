@@ -12,6 +12,7 @@ from bot.core.adapter import Adapter
 from bot.core.choices import ChoiceMemory
 from bot.core.inbox import Event, Store
 from bot.core.incoming import Incoming
+from bot.core.render import for_platform
 from bot.core.replies import Reply
 
 Dispatch = Callable[[Incoming], Awaitable[Reply | None]]
@@ -35,7 +36,7 @@ class Pipeline:
             reply = await self._run(event, turn)
             actions = list(turn.before)
             if reply is not None:
-                actions += await self.adapter.render(reply, turn.where)
+                actions += await self.adapter.render(for_platform(reply, self.adapter.native), turn.where)
             outcome = turn.where.pop("outcome", None) or turn.outcome  # the renderer may say what became of it
             if not actions:
                 return outcome or "silent"
@@ -66,4 +67,7 @@ class Pipeline:
             results.append((incoming.text, await self.dispatch(incoming) or Reply()))
             event.state = {**event.state, "results": [[line, reply.to_dict()] for line, reply in results]}
             await self.store.save(event)
-        return await self.adapter.combine(results, turn.where)
+        combine = getattr(self.adapter, "combine", None)
+        if combine is None:
+            raise TypeError(f"{type(self.adapter).__name__} made a batch of commands but has no combine()")
+        return await combine(results, turn.where)

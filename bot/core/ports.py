@@ -30,7 +30,6 @@ class Ports:
     default_locale: str
     data_dir: Path
     policy: Policy = Policy()
-    wake_delivery: Callable[[], None] = lambda: None
 
     def inbox(self, adapter: Adapter, **options) -> Inbox:
         """The inbox of a chat platform: its events in `inbound_event`, run through the pipeline."""

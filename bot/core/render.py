@@ -77,6 +77,15 @@ def fallback(element: Any) -> list[Block]:
     raise TypeError(f"no text rendering for {type(element).__name__}")
 
 
+def for_platform(reply: Reply, native: tuple[type, ...]) -> Reply:
+    """The reply as a platform sees it: its native elements kept, every other one replaced by its text blocks, so
+    an adapter renders only what it declared (`Adapter.native`) and a new element works everywhere at once."""
+    if all(isinstance(element, native) for element in reply.blocks):
+        return reply
+    blocks = [b for element in reply.blocks for b in ([element] if isinstance(element, native) else fallback(element))]
+    return Reply(blocks=blocks, choices=list(reply.choices), error=reply.error)
+
+
 def text_blocks(reply: Reply, skip: tuple[type, ...] = ()) -> list[Block]:
     """The reply as text blocks: each element not in `skip` (rendered natively by the adapter) by its fallback."""
     return [block for element in reply.blocks if not isinstance(element, skip) for block in fallback(element)]

@@ -38,7 +38,7 @@ async def me(ctx: Context) -> Reply:
 async def lang(ctx: Context, lang: str) -> Reply:
     previous = ctx.person.locale or ctx.locale
     await ctx.services.people.set_locale(ctx.person, LANGS[lang])
-    t = ctx.services.catalogs.get(ctx.person.locale)
+    t = ctx.services.catalogs.get(LANGS[lang])
     return Reply().para(t(N_("From now on I speak English with you."))).choice(t(N_("Undo")), f"lang {previous}")
 
 

@@ -11,8 +11,8 @@ from bot.core.context import Context
 from bot.core.errors import UsageError, UserError
 from bot.core.i18n import N_
 from bot.core.replies import Reply, bold
-from models import Account, Community, Role
 from bot.services.calendar import WEEKDAYS, next_due
+from models import Account, Community, Role
 
 SECTION = N_("Weekly digest")
 SWITCH = ("on", "off")
@@ -28,13 +28,13 @@ DAY_NAMES = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("F
 async def digest(ctx: Context, switch: str | None, community: Community | None) -> Reply:
     t = ctx.t
     if community is None:
-        community = ctx.community
+        community = ctx.need_community()
     elif await ctx.services.people.membership(ctx.person, community) is None:
         raise UserError(N_("You are not a member of {community}."), community=community.name)
     if switch is not None:
         await ctx.services.digest.set_choice(ctx.person.id, community.id, SWITCH_WORDS[switch])
     membership = await ctx.services.people.membership(ctx.person, community)
-    receiving = await ctx.services.digest.receives(ctx.person.id, community.id, membership.role)
+    receiving = membership is not None and await ctx.services.digest.receives(ctx.person.id, community.id, membership.role)
     weekday, at = await ctx.services.schedules.of(community)
     when = t(N_("every {day} at {time}"), day=t(DAY_NAMES[weekday]), time=at.strftime("%H:%M"))
     reply = Reply()
@@ -66,12 +66,13 @@ async def digest_schedule(ctx: Context, day: str, at: str) -> Reply:
         raise UsageError(N_("“{value}” is not a day of the week."), value=day)
     if not (0 <= hour < 24 and 0 <= minute < 60):
         raise UsageError(N_("“{value}” is not a time; write it like 08:00."), value=at)
-    previous_day, previous_at = await ctx.services.schedules.of(ctx.community)
-    await ctx.services.schedules.set(ctx.community.id, weekday=weekday, hour=hour, minute=minute)
-    tz = ZoneInfo(ctx.community.timezone)
+    community = ctx.need_community()
+    previous_day, previous_at = await ctx.services.schedules.of(community)
+    await ctx.services.schedules.set(community.id, weekday=weekday, hour=hour, minute=minute)
+    tz = ZoneInfo(community.timezone)
     upcoming = next_due(ctx.now(), weekday, time(hour, minute), tz).astimezone(tz)
-    return (Reply().para(t(N_("The digest of {community} now goes out every {day} at {time} ({tz})."), community=ctx.community.name,
-                           day=t(DAY_NAMES[weekday]), time=f"{hour:02d}:{minute:02d}", tz=ctx.community.timezone))
+    return (Reply().para(t(N_("The digest of {community} now goes out every {day} at {time} ({tz})."), community=community.name,
+                           day=t(DAY_NAMES[weekday]), time=f"{hour:02d}:{minute:02d}", tz=community.timezone))
             .para(t(N_("Next one: ")), bold(t.date(upcoming.date()) + " " + upcoming.strftime("%H:%M")))
             .choice(t(N_("Undo")), f"digest schedule {_english_day(previous_day)} {previous_at.strftime('%H:%M')}"))
 
@@ -87,7 +88,8 @@ def _english_day(weekday: int) -> str:
 async def digest_room(ctx: Context, switch: str) -> Reply:
     t = ctx.t
     enabled = SWITCH_WORDS[switch]
-    await ctx.services.schedules.set(ctx.community.id, room_summary=enabled)
+    community = ctx.need_community()
+    await ctx.services.schedules.set(community.id, room_summary=enabled)
     text = (N_("The weekly summary of {community} will also be posted in its groups and rooms.") if enabled
             else N_("The weekly summary of {community} will no longer be posted in its groups and rooms."))
-    return Reply().para(t(text, community=ctx.community.name)).choice(t(N_("Undo")), f"digest room {'off' if enabled else 'on'}")
+    return Reply().para(t(text, community=community.name)).choice(t(N_("Undo")), f"digest room {'off' if enabled else 'on'}")

@@ -7,7 +7,7 @@ from bot.core.context import Context
 from bot.core.errors import UserError
 from bot.core.i18n import N_
 from bot.core.replies import Reply
-from models import ChatBinding, Community, Person, Project, Role
+from models import Account, ChatBinding, Community, Person, Project, Role
 from models.communities import ROLE_WORDS
 from models.projects import STATUS_WORDS
 
@@ -26,8 +26,9 @@ async def project_add(ctx: Context, slug: str, title: str, summary: str | None) 
     t = ctx.t
     if slug.lower() in RESERVED:
         raise UserError(N_("“{slug}” cannot be a project name: use 2 to 63 lower-case letters, digits and dashes."), slug=slug)
-    project = await ctx.services.projects.create(ctx.community, slug, title, summary or "")
-    return (Reply().para(t(N_("Project {title} added to {community}."), title=project.title, community=ctx.community.name))
+    community = ctx.need_community()
+    project = await ctx.services.projects.create(community, slug, title, summary or "")
+    return (Reply().para(t(N_("Project {title} added to {community}."), title=project.title, community=community.name))
             .para(t(N_("Next: name its referents with /referent add {slug} <person>, and its next step with /nextstep {slug} <text>."), slug=project.slug))
             .choice(t(N_("See the project")), f"project {project.slug}"))
 
@@ -50,9 +51,10 @@ async def referent_add(ctx: Context, project: Project, person: Person) -> Reply:
     t = ctx.t
     if not await ctx.services.projects.add_referent(project, person):
         return Reply().para(t(N_("{name} is already a referent of {project}."), name=person.display_name, project=project.title))
-    membership = await ctx.services.people.membership(person, ctx.community)
+    community = ctx.need_community()
+    membership = await ctx.services.people.membership(person, community)
     if membership is None or membership.role < Role.REFERENT:
-        await ctx.services.people.set_role(person, ctx.community, Role.REFERENT)
+        await ctx.services.people.set_role(person, community, Role.REFERENT)
     return (Reply().para(t(N_("{name} is now a referent of {project}."), name=person.display_name, project=project.title))
             .choice(t(N_("Undo")), f"referent remove {project.slug} {await _handle(person)}"))
 
@@ -68,8 +70,9 @@ async def referent_remove(ctx: Context, project: Project, person: Person) -> Rep
 
 
 async def _handle(person: Person) -> str:
-    account = await person.accounts.all().order_by("id").first()
-    return account.handle
+    """How an Undo names the person: their first account (every person has one)."""
+    account = await Account.filter(person_id=person.id).order_by("id").first()
+    return account.handle if account else person.display_name
 
 
 @command("role", fr=("rôle",), args=(Arg("person", "person", N_("person")),
@@ -79,9 +82,10 @@ async def _handle(person: Person) -> str:
 async def role(ctx: Context, person: Person, role: str) -> Reply:
     t = ctx.t
     new = ROLE_BY_WORD[role]
-    await ctx.services.people.keep_a_facilitator(person, ctx.community, new)
-    _, previous = await ctx.services.people.set_role(person, ctx.community, new)
-    reply = Reply().para(t(N_("{name} is now {role} of {community}."), name=person.display_name, role=t(new.label), community=ctx.community.name))
+    community = ctx.need_community()
+    await ctx.services.people.keep_a_facilitator(person, community, new)
+    _, previous = await ctx.services.people.set_role(person, community, new)
+    reply = Reply().para(t(N_("{name} is now {role} of {community}."), name=person.display_name, role=t(new.label), community=community.name))
     if previous is not None and previous != new:
         reply.choice(t(N_("Undo")), f"role {await _handle(person)} {previous.key}")
     return reply
@@ -91,19 +95,19 @@ async def role(ctx: Context, person: Person, role: str) -> Reply:
          help=N_("Bind this group, room or list to a community: everyone here then talks to it."), section=SECTION)
 async def bind(ctx: Context, community: Community) -> Reply:
     t = ctx.t
-    if ctx.incoming.direct:
+    chat = ctx.incoming.chat
+    if chat is None:
         raise UserError(N_("/bind works in a group, a room or a list, not in a direct chat."))
     membership = await ctx.services.people.membership(ctx.person, community)
     if membership is None or membership.role < Role.FACILITATOR:
         raise UserError(N_("Only a {role} of {community} can do that."), role=t(Role.FACILITATOR.label), community=community.name)
     if ctx.community is not None and ctx.community.id == community.id:
-        binding = await ChatBinding.get(platform=ctx.incoming.platform, chat_id=ctx.incoming.chat)
+        binding = await ChatBinding.get(platform=ctx.incoming.platform, chat_id=chat)
         if binding.thread != ctx.incoming.thread:  # typed in another topic: announcements move there
-            await ctx.services.people.bind(ctx.incoming.platform, ctx.incoming.chat, community, ctx.person, ctx.incoming.thread)
+            await ctx.services.people.bind(ctx.incoming.platform, chat, community, ctx.person, ctx.incoming.thread)
             return Reply().para(t(N_("{community}'s announcements will now be posted in this topic."), community=community.name))
         return Reply().para(t(N_("This chat already speaks for {community}."), community=community.name))
-    previous = await ctx.services.people.bind(ctx.incoming.platform, ctx.incoming.chat, community, ctx.person,
-                                              ctx.incoming.thread)
+    previous = await ctx.services.people.bind(ctx.incoming.platform, chat, community, ctx.person, ctx.incoming.thread)
     reply = Reply().para(t(N_("This chat now speaks for {community}. Everyone here is a member of it."), community=community.name))
     return reply.choice(t(N_("Undo")), f"bind {previous.community.slug}" if previous else "unbind")
 
@@ -111,8 +115,9 @@ async def bind(ctx: Context, community: Community) -> Reply:
 @command("unbind", fr=("delier",), help=N_("Unbind this group, room or list from its community."), section=SECTION, role=Role.FACILITATOR)
 async def unbind(ctx: Context) -> Reply:
     t = ctx.t
-    if ctx.incoming.direct:
+    chat = ctx.incoming.chat
+    if chat is None:
         raise UserError(N_("/bind works in a group, a room or a list, not in a direct chat."))
-    community = ctx.community
-    await ctx.services.people.unbind(ctx.incoming.platform, ctx.incoming.chat)
+    community = ctx.need_community()
+    await ctx.services.people.unbind(ctx.incoming.platform, chat)
     return Reply().para(t(N_("This chat no longer speaks for {community}."), community=community.name)).choice(t(N_("Undo")), f"bind {community.slug}")

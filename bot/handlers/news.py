@@ -21,7 +21,7 @@ PROJECT = Arg("project", "project", N_("project"))
          role=Role.OBSERVER, referent_of="project")
 async def news(ctx: Context, project: Project, text: str) -> Reply:
     t = ctx.t
-    _, count = await ctx.services.projects.post_news(project, ctx.person, text, ctx.incoming.platform, ctx.community)
+    _, count = await ctx.services.projects.post_news(project, ctx.person, text, ctx.incoming.platform, ctx.need_community())
     return Reply().para(t(N_("News posted to {project}."), project=project.title), " ",
                         t.n("{count} follower notified.", "{count} followers notified.", count))
 
@@ -63,10 +63,10 @@ async def set_step(ctx: Context, project: Project, text: str) -> Reply:
     step_text, when = split_due(text)
     due = None
     if when:
-        due = parse_due(when, ctx.now().astimezone(ZoneInfo(ctx.community.timezone)))
+        due = parse_due(when, ctx.now().astimezone(ZoneInfo(ctx.need_community().timezone)))
     if not step_text:
         raise UsageError(N_("Missing {arg}."), arg=t(N_("text")))
-    _, count = await ctx.services.projects.set_next_step(project, ctx.person, step_text, due, ctx.community)
+    _, count = await ctx.services.projects.set_next_step(project, ctx.person, step_text, due, ctx.need_community())
     reply = Reply().para(t(N_("Next step of {project}: "), project=project.title), bold(step_text))
     if due:
         reply.para(t(N_("Due {date}."), date=t.date(due)))

@@ -15,13 +15,14 @@ PROJECT = Arg("project", "project", N_("project"))
 @command("projects", fr=("projets",), help=N_("List the projects of your community."), section=SECTION, role=Role.OBSERVER)
 async def projects(ctx: Context) -> Reply:
     t = ctx.t
-    rows = await ctx.services.projects.listing(ctx.community)
+    community = ctx.need_community()
+    rows = await ctx.services.projects.listing(community)
     if not rows:
-        return Reply().para(t(N_("{community} has no project yet."), community=ctx.community.name))
+        return Reply().para(t(N_("{community} has no project yet."), community=community.name))
     reply = Reply()
     items = [(bold(p.title), f" ({p.slug}) — ", t(p.status.label), ", ",
               t.n("{count} follower", "{count} followers", n)) for p, n in rows]
-    reply.items(items, title=t(N_("Projects of {community}"), community=ctx.community.name))
+    reply.items(items, title=t(N_("Projects of {community}"), community=community.name))
     for p, _ in rows[:8]:
         reply.choice(p.title, f"project {p.slug}")
     return reply

@@ -39,7 +39,7 @@ def untranslated(catalog: Catalog, template: Catalog) -> list[str]:
         found = catalog.get(msg.id)
         strings = (found.string if isinstance(found.string, (list, tuple)) else [found.string]) if found else [""]
         if not found or found.fuzzy or not all(strings):
-            missing.append(msg.id[0] if isinstance(msg.id, tuple) else msg.id)
+            missing.append(str(msg.id[0] if isinstance(msg.id, (list, tuple)) else msg.id))
     return missing
 
 

@@ -51,7 +51,7 @@ async def seed(facilitator: str, now: datetime) -> Community:
             await Membership.get_or_create(person=person, community=community, defaults={"role": role})
         for slug, title, status, referent, summary, step, days, news in PROJECTS:
             project = await Project.create(community=community, slug=slug, title=title, status=status, summary=summary)
-            if referent:
+            if referent and step and days is not None and news:
                 await project.referents.add(people[referent])
                 await Membership.filter(person=people[referent], community=community).update(role=Role.REFERENT)
                 await NextStep.create(project=project, text=step, due=(now + timedelta(days=days)).date(), author=people[referent])

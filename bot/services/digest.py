@@ -15,8 +15,8 @@ from typing import Any, AsyncIterator, Callable, Iterable, Protocol
 
 from bot.core.i18n import N_, Catalogs
 from bot.core.replies import Reply, bold, italic
-from bot.services.schedules import Schedules
 from bot.core.sql import fetch
+from bot.services.schedules import Schedules
 from models import ChatBinding, Community, DigestSubscription, NewsItem, NextStep, OutboxMessage, Project, Role
 
 
@@ -206,7 +206,7 @@ def room_summary(state: _Projects, week: Week, t) -> Reply | None:
     reply = Reply().para("🗞 ", bold(t(N_("The week of {community} ({week})"), community=week.community.name, week=week.key)))
     rows = []
     for line in moving:
-        parts = [bold(line.title)]
+        parts: list = [bold(line.title)]
         if line.is_new:
             parts += [" — ", italic(t(N_("new project")))]
         for _, text in line.news:

@@ -11,8 +11,8 @@ from typing import Awaitable, Callable, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.core.delivery import TemporaryFailure, Unreachable
-from bot.services import digest as d
 from bot.core.sql import fetch
+from bot.services import digest as d
 from models import Community, DeliveryStatus
 
 log = logging.getLogger("relais.digest")
@@ -46,7 +46,8 @@ CLAIM_STALE = ("UPDATE digest_delivery SET claim = ?, claimed_until = ?, attempt
                "WHERE community_id = ? AND week = ? AND person_id IN ({ids}) AND "
                "((status = 'claimed' AND claimed_until < ?) OR (status = 'failed' AND attempts < ?))")
 OWNED = "SELECT person_id FROM digest_delivery WHERE claim = ? AND community_id = ? AND week = ? AND person_id IN ({ids})"
-SETTLE = "UPDATE digest_delivery SET status = ?, message_id = ?, error = ?, claim = '', claimed_until = NULL, updated_at = ? WHERE claim = ? AND community_id = ? AND week = ? AND person_id = ?"
+SETTLE = ("UPDATE digest_delivery SET status = ?, message_id = ?, error = ?, claim = '', claimed_until = NULL, updated_at = ? "
+          "WHERE claim = ? AND community_id = ? AND week = ? AND person_id = ?")
 
 
 class DigestRunner:

@@ -54,7 +54,7 @@ class Email:
                 account = await Account.create(person=person, platform=PLATFORM, address=address, confirmed=False,
                                                preferred=True, last_seen=self.clock())
         except IntegrityError:  # two mails of a newcomer processed at once
-            return await self.account(address)
+            return await Account.get(platform=PLATFORM, address=address).select_related("person")
         account.person = person
         return account
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
+from typing import Any, Callable
 
 from tortoise.models import Model
 
@@ -39,7 +39,8 @@ class Failures:
     async def parked(self, limit: int = 200) -> list[Parked]:
         out: list[Parked] = []
         for kind, (model, failed, _, describe, created) in KINDS.items():
-            for row in await model.filter(status=failed).order_by("id").limit(limit):
+            rows: list[Any] = await model.filter(status=failed).order_by("id").limit(limit)  # the four share these columns
+            for row in rows:
                 out.append(Parked(f"{kind}:{row.pk}", describe(row), row.attempts, row.last_error or "", getattr(row, created)))
         return out
 

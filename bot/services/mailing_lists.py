@@ -103,6 +103,7 @@ class Lists:
         """Each person's last post on the community's list (for "stalest first")."""
         out: dict[int, datetime] = {}
         for row in await ListPost.filter(community_id=community.id, person_id__not_isnull=True):
-            if row.person_id not in out or row.last_post_at > out[row.person_id]:
-                out[row.person_id] = row.last_post_at
+            person_id = row.person_id
+            if person_id is not None and (person_id not in out or row.last_post_at > out[person_id]):
+                out[person_id] = row.last_post_at
         return out

@@ -11,8 +11,8 @@ from tortoise.transactions import in_transaction
 
 from bot.core.errors import UserError
 from bot.core.i18n import N_
-from bot.services.cache import TTLCache
 from bot.core.sql import load, one
+from bot.services.cache import TTLCache
 from models import Account, ChatBinding, Community, Membership, Person, Role
 from models.people import PLATFORMS
 
@@ -31,7 +31,7 @@ def parse_handle(text: str) -> tuple[str, str]:
 
 
 class People:
-    def __init__(self, default_community: str = "", clock: Callable[[], datetime] | None = None, cache_ttl: float = 30.0):
+    def __init__(self, default_community: str = "", clock: Callable[[], datetime] = datetime.now, cache_ttl: float = 30.0):
         self.default_community = default_community
         self.clock = clock
         self.cache = TTLCache(cache_ttl)
@@ -132,7 +132,7 @@ class People:
     async def community(self, slug: str) -> Community:
         found = await Community.get_or_none(slug=slug.lower())
         if found is None:
-            slugs = await Community.all().values_list("slug", flat=True)
+            slugs = [str(s) for s in await Community.all().values_list("slug", flat=True)]
             close = difflib.get_close_matches(slug.lower(), slugs, n=3, cutoff=0.5)
             if close:
                 raise UserError(N_("No community “{slug}”. Did you mean: {close}?"), slug=slug, close=", ".join(close))

@@ -14,9 +14,9 @@ from tortoise.transactions import in_transaction
 from bot.core.errors import UserError
 from bot.core.i18n import N_
 from bot.core.replies import Choice
+from bot.core.sql import fetch, load, one
 from bot.services.cache import TTLCache
 from bot.services.notify import Notifier
-from bot.core.sql import fetch, load, one
 from models import Community, Follow, NewsItem, NextStep, Person, Project, ProjectStatus
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
@@ -79,7 +79,7 @@ class Projects:
         return project
 
     async def _unknown(self, community: Community, slug: str) -> UserError:
-        slugs = await Project.filter(community_id=community.id).values_list("slug", flat=True)
+        slugs = [str(s) for s in await Project.filter(community_id=community.id).values_list("slug", flat=True)]
         close = difflib.get_close_matches(slug.lower(), slugs, n=3, cutoff=0.4)
         if close:
             return UserError(N_("No project “{slug}” in {community}. Did you mean: {close}?"), slug=slug,

@@ -11,10 +11,12 @@ import pytest
 from bot.adapters.console import ConsoleChat
 from bot.core.replies import Attachment, LinkButton, Reply
 from models import Account, NextStep, OutboxMessage, PendingQuestion, Person
-from tests.adapters.matrix_helpers import Member, Relais as MatrixRelais, body
+from tests.adapters.matrix_helpers import Member, body
+from tests.adapters.matrix_helpers import Relais as MatrixRelais
 from tests.adapters.test_telegram import TOKEN, buttons, said, serve, started
 from tests.conftest import database_url
-from tests.mail.conftest import RELAIS, mail_settings, person_with_email, serve as serve_mail, shutdown
+from tests.mail.conftest import RELAIS, mail_settings, person_with_email, shutdown
+from tests.mail.conftest import serve as serve_mail
 from tests.peers.smtp_sink import sink, smtp_sink  # noqa: F401
 from tests.peers.synapse import synapse  # noqa: F401
 from tests.peers.telegram_client import TelegramEmulator
@@ -135,7 +137,7 @@ async def test_mail_question_is_answered_by_replying_after_a_restart(tmp_path, c
     settings = mail_settings(tmp_path, sink)
     app, mail, stop, task = await serve_mail(settings, clock)
     try:
-        camille = await person_with_email("Camille2", "camille@example.org")
+        await person_with_email("Camille2", "camille@example.org")
         await as_camille("email", "camille@example.org")
         await send(mail, "From: Camille <camille@example.org>\nSubject: etape dombes-brasserie\nMessage-ID: <q1@example.org>\n\n")
         [question] = await asyncio.to_thread(sink.wait_for, 1, 10)

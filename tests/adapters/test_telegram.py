@@ -243,7 +243,7 @@ async def test_a_group_gets_at_most_20_messages_a_minute(relais, emu):
     await emu.set_limits(enabled=True, global_rate=1000, chat_burst=100, group_per_minute=20)
     jules = await started(emu, first_name="Jules", language_code="en")
     group = await emu.create_group("Busy", members=[jules])
-    for n in range(22):
+    for _ in range(22):
         await emu.send(jules, "/start@relais_bot", chat_id=group["id"])
     await emu.wait_for_sent(group["id"], 20)
     [private] = await said(emu, jules, "/following")  # other chats are not held up

@@ -7,7 +7,7 @@ from tortoise.exceptions import IntegrityError
 
 from bot import db
 from bot.core.delivery import TemporaryFailure, Unreachable
-from bot.core.replies import Reply
+from bot.core.replies import Block, Reply
 from models import Account, ConsoleInbox, Follow, NewsItem, OutboxMessage, OutboxStatus, Person, Project
 from tests.conftest import Dialog
 
@@ -71,6 +71,7 @@ class Flaky:
     """A channel that fails as told, then works; it records what it delivered."""
 
     platform = "telegram"
+    native: tuple[type, ...] = (Block,)
 
     def __init__(self, failures: list[Exception]):
         self.failures = failures

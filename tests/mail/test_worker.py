@@ -185,7 +185,7 @@ async def test_an_expired_reply_address_still_reaches_relais_but_not_its_choices
     [summary] = await relais.wait_mail()
     relais.sink.clear()
     relais.clock.now = relais.clock.now.replace(year=relais.clock.now.year + 1)
-    await relais.send(f"From: ana@example.org\nSubject: Re: x\nMessage-ID: <e2@x>\n\n1\n", to=[summary["Reply-To"]])
+    await relais.send("From: ana@example.org\nSubject: Re: x\nMessage-ID: <e2@x>\n\n1\n", to=[summary["Reply-To"]])
     [answer] = await relais.wait_mail()
     assert "expired" in plain(answer) or "expiré" in plain(answer)
     assert await follows("ana@example.org") == {"conciergerie-rurale"}  # "1" did not undo anything

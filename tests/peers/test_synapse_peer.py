@@ -22,8 +22,12 @@ from nio import (
 )
 from nio.event_builders import EnableEncryptionBuilder
 
-from tests.peers.synapse import HttpError, RegisteredUser, SynapseServer
-from tests.peers.synapse import synapse  # noqa: F401
+from tests.peers.synapse import (
+    HttpError,
+    RegisteredUser,
+    SynapseServer,
+    synapse,  # noqa: F401
+)
 
 PASSWORD = "correct horse battery staple"
 

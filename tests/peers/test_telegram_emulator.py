@@ -20,9 +20,9 @@ from aiogram.exceptions import (
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import (
     BotCommand,
-    BufferedInputFile,
     BotCommandScopeAllGroupChats,
     BotCommandScopeChat,
+    BufferedInputFile,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -32,8 +32,10 @@ from aiogram.types import (
 from aiohttp import web
 
 from tests.peers.telegram_client import EmulatorError, TelegramEmulator
-from tests.peers.telegram_fixture import RunningEmulator
-from tests.peers.telegram_fixture import telegram_emulator  # noqa: F401
+from tests.peers.telegram_fixture import (
+    RunningEmulator,
+    telegram_emulator,  # noqa: F401
+)
 
 TOKEN = "123:ABC"
 ICS = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nSUMMARY:Picnic\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"

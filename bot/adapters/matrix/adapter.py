@@ -11,8 +11,16 @@ import logging
 from datetime import timedelta
 from urllib.parse import quote
 
-from nio import (AsyncClient, AsyncClientConfig, JoinResponse, LoginResponse, RoomGetStateEventResponse, UploadFilterResponse,
-                 UploadResponse, WhoamiResponse)
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    JoinResponse,
+    LoginResponse,
+    RoomGetStateEventResponse,
+    UploadFilterResponse,
+    UploadResponse,
+    WhoamiResponse,
+)
 
 from bot.adapters.matrix.events import PLATFORM, TIMELINE_LIMIT, strip_mention, strip_reply_fallback, sync_filter, txn_id
 from bot.adapters.matrix.outbound import Outbound, SendFailed, SendRefused
@@ -27,12 +35,11 @@ from bot.core.inbox import Event
 from bot.core.incoming import Incoming, Origin
 from bot.core.ports import Ports
 from bot.core.replies import Attachment, Reply
-from models import Account, AdapterState, InboundEvent, InboundStatus, OutboxMessage
+from models import Account, AdapterState, OutboxMessage
 
 log = logging.getLogger("relais.matrix")
 
 SESSION_KEY = "matrix:session"
-KEEP = timedelta(days=30)  # handled events older than this are pruned at start
 NUMBER_ANSWERS_FOR = timedelta(hours=24)  # in a room, a bare number long after the question is chatter
 REFUSED = N_("Hello! I only join rooms when a facilitator of a community invites me, so I am leaving this one. "
              "Ask a facilitator to invite me, or to add you to a community first.")
@@ -89,7 +96,6 @@ class MatrixAdapter:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
         await self.inbox.stop()
-        await self.inbox.store.drain()
         await self.outbound.stop()
         await self.client.close()
         self.connected = False
@@ -113,7 +119,6 @@ class MatrixAdapter:
                 log.error("matrix login failed", extra={"error": f"{type(exc).__name__}: {exc}"[:300], "retry_in": delay})
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 300.0)
-        await InboundEvent.filter(platform=PLATFORM, status=InboundStatus.DONE, created_at__lt=self.ports.clock() - KEEP).delete()
         await self.inbox.resume()
         # Later sweeps take what an operator put back (`relais failed --retry`) or another process left.
         self._sweeper = asyncio.create_task(self.inbox.run(self._stopping), name="matrix-sweep")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from functools import partial
 from typing import Awaitable, Callable
 
 from aiohttp import ClientError
@@ -98,7 +99,7 @@ class Outbound:
                 event_type, content, txn, future = queue[0]
                 if not future.done():  # a caller that gave up (stopping) needs no send
                     try:
-                        resp = await self.call(lambda: self.client.room_send(room_id, event_type, content, tx_id=txn),
+                        resp = await self.call(partial(self.client.room_send, room_id, event_type, content, tx_id=txn),
                                                "send", room_id)
                     except Exception as exc:
                         if not future.done():

@@ -8,8 +8,15 @@ import logging
 
 from nio import MessageDirection, RoomMessagesResponse, SyncResponse
 
-from bot.adapters.matrix.events import (after_own_join, gap_filter, invite_job, is_own_join, job_from_event, strip_mention,
-                                        strip_reply_fallback)
+from bot.adapters.matrix.events import (
+    after_own_join,
+    gap_filter,
+    invite_job,
+    is_own_join,
+    job_from_event,
+    strip_mention,
+    strip_reply_fallback,
+)
 from bot.core import parser
 from bot.core.inbox import Event
 from models import AdapterState
@@ -117,7 +124,7 @@ class Syncer:
         """Events between the previous sync and this batch, read back from /messages up to Relais' join."""
         client, me, older = self.adapter.client, self.adapter.user_id, []
         for _ in range(GAP_PAGES):
-            resp = await self.adapter.outbound.call(lambda: client.room_messages(
+            resp = await self.adapter.outbound.call(lambda start=start: client.room_messages(
                 room_id, start=start, end=self.since, direction=MessageDirection.back, limit=GAP_PAGE,
                 message_filter=gap_filter()), "messages", room_id)
             if not isinstance(resp, RoomMessagesResponse):

@@ -14,18 +14,23 @@ from urllib.parse import urlsplit
 
 from aiogram import Bot
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import (TelegramBadRequest, TelegramConflictError, TelegramForbiddenError, TelegramNetworkError,
-                                TelegramRetryAfter, TelegramServerError, TelegramUnauthorizedError)
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramConflictError,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
 from aiogram.types import BufferedInputFile, MessageEntity
 from aiogram.utils.text_decorations import html_decoration
 from aiohttp import web
 
 from bot.adapters.telegram import menu
 from bot.adapters.telegram.render import NATIVE, ChoiceData, length, marked, needs_keyboard, render, toast
-from bot.adapters.telegram.transport import (GONE, AnswerCallback, EditMarkup, EditText, JsonSession, RawUpdates, Send,
-                                             SendDocument, Sender)
-from bot.adapters.telegram.translate import (ALLOWED_UPDATES, PLATFORM, chat_of, display_name, message_incoming, relevant,
-                                             thread_of)
+from bot.adapters.telegram.translate import ALLOWED_UPDATES, PLATFORM, chat_of, display_name, message_incoming, relevant, thread_of
+from bot.adapters.telegram.transport import GONE, AnswerCallback, EditMarkup, EditText, JsonSession, RawUpdates, Send, SendDocument, Sender
 from bot.config import TelegramSettings
 from bot.core.adapter import Turn
 from bot.core.delivery import TemporaryFailure, Unreachable
@@ -88,7 +93,6 @@ class TelegramAdapter:
         if self._runner is not None:
             await self._runner.cleanup()  # the webhook stays set: Telegram keeps the updates until the next start
         await self.inbox.stop()
-        await self.inbox.store.drain()
         await self.bot.session.close()
 
     async def _run(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
 
@@ -44,7 +45,7 @@ def commands(registry: Registry, catalogs: Catalogs, locale: str, group: bool) -
     return menu[:100]  # Telegram's maximum per scope and language
 
 
-def menus(registry: Registry, catalogs: Catalogs, default_locale: str) -> list[tuple[object, str | None, list[BotCommand]]]:
+def menus(registry: Registry, catalogs: Catalogs, default_locale: str) -> list[tuple[Any, str | None, list[BotCommand]]]:
     """(scope, language_code, commands) for private chats and groups, in French, English, and the default language
     for people whose Telegram speaks neither."""
     out = []

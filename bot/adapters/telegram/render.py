@@ -130,13 +130,13 @@ def _line_length(line: Line) -> int:
 
 def _split(paragraphs: list[list[Line]], limit: int = LIMIT) -> list[list[Line]]:
     """Pack paragraphs into messages; a paragraph moves whole to the next message when it fits there."""
-    lines = sum(len(paragraph) for paragraph in paragraphs)
+    count = sum(len(paragraph) for paragraph in paragraphs)
     units = sum(len(span.text) for paragraph in paragraphs for line in paragraph for span in line)
-    if paragraphs and 2 * (units + lines) <= limit:  # surely one message (a character is 1 or 2 UTF-16 units)
-        whole: list[Line] = []
+    if paragraphs and 2 * (units + count) <= limit:  # surely one message (a character is 1 or 2 UTF-16 units)
+        single: list[Line] = []
         for n, paragraph in enumerate(paragraphs):
-            whole.extend(([[]] if n else []) + paragraph)  # a blank line between paragraphs
-        return [whole]
+            single.extend(([[]] if n else []) + paragraph)  # a blank line between paragraphs
+        return [single]
     chunks: list[list[Line]] = []
     current: list[Line] = []
     size = 0
@@ -186,15 +186,14 @@ def _cut(line: Line, limit: int) -> list[Line]:
 
 def _fit(text: str, room: int) -> str:
     """The longest head of `text` within `room`, ending at a space or a line break when there is one."""
-    end = 0
     used = 0
-    for end, char in enumerate(text):
+    for index, char in enumerate(text):
         used += length(char)
         if used > room:
+            head = text[:index]
             break
     else:
         return text
-    head = text[:end]
     cut = max(head.rfind(" "), head.rfind("\n"))
     return head[:cut] if cut > room // 2 else head
 

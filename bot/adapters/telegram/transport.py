@@ -16,7 +16,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.methods.base import TelegramMethod
 from aiogram.types import InputFile
-from aiohttp import ClientError
+from aiohttp import ClientError, ClientTimeout
 from aiolimiter import AsyncLimiter
 
 log = logging.getLogger("relais.telegram")
@@ -57,7 +57,7 @@ class JsonSession(AiohttpSession):
         url = self.api.api_url(token=bot.token, method=method.__api_method__)
         try:
             async with session.post(url, data=self.json_dumps(payload), headers={"Content-Type": "application/json"},
-                                    timeout=self.timeout if timeout is None else timeout) as resp:
+                                    timeout=ClientTimeout(total=self.timeout if timeout is None else timeout)) as resp:
                 raw = await resp.text()
         except asyncio.TimeoutError as exc:
             raise TelegramNetworkError(method=method, message="Request timeout error") from exc
