@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import asyncpg  # noqa: E402
 
 from bot.adapters.console import ConsoleChat  # noqa: E402
-from bot.app import App  # noqa: E402
+from bot.app import App, tune_gc  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.services import demo  # noqa: E402
 from models import Project  # noqa: E402
@@ -61,6 +61,7 @@ async def run(kind: str, commands: int, members: int) -> dict:
     # Delivery is off (batch 0): this measures the command path; the outbox is filled, not drained.
     app = App(Settings(data_dir=tmp, database_url=url, log_level="WARNING", delivery_batch=0))
     await app.start()
+    tune_gc()  # as `relais run` and `relais console` do when they start serving
     await demo.seed("me", app.clock())
     chats = {f"m{i}": ConsoleChat(app.console, f"m{i}") for i in range(members)}
     chats["camille"] = ConsoleChat(app.console, "camille")

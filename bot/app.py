@@ -135,6 +135,7 @@ class App:
         log.info("started", extra={"database": self.database_url.split("://")[0]})
 
     async def stop(self) -> None:
+        await self.choices.drain()
         if self._digest_mailer is not None:
             await self._digest_mailer.transport.close()  # shared with the mail adapter; closing twice is harmless
             self._digest_mailer = None

@@ -7,8 +7,10 @@ Matrix keycap reaction names the message). Telegram buttons and mail links carry
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import logging
 from collections import OrderedDict
 from datetime import datetime, timedelta
 from typing import Callable
@@ -16,9 +18,10 @@ from typing import Callable
 from tortoise.exceptions import IntegrityError
 
 from bot.core.replies import Choice
-from bot.core.sql import one
+from bot.core.sql import execute_many, one
 from models import ChoiceOffer, ChoiceSet
 
+log = logging.getLogger("relais.choices")
 CACHE = 4096  # sets kept in memory by content and by id
 KEEP = timedelta(days=30)  # offers older than this are pruned; sets stay (links in old mails still resolve)
 
@@ -39,6 +42,10 @@ class ChoiceMemory:
         self._by_pairs: OrderedDict[tuple, int] = OrderedDict()  # the same, keyed by the pairs (no hashing to do)
         self._by_id: OrderedDict[int, list[Choice]] = OrderedDict()
         self._latest: OrderedDict[str, int | None] = OrderedDict()  # conversation → set id of its latest offer
+        self._rows: list[list] = []  # offers to write
+        self._unwritten: dict[str, tuple[int, datetime]] = {}  # conversation → (set, when) not written yet
+        self._unwritten_refs: dict[str, tuple[str, int]] = {}
+        self._writer: asyncio.Task | None = None
 
     def _remember(self, digest: str, set_id: int, choices: list[Choice]) -> None:
         self._by_digest[digest] = set_id
@@ -105,26 +112,65 @@ class ChoiceMemory:
                 self._latest[where] = None
                 return  # nothing was on offer here: no need to say there is nothing
         stored = set_id if set_id is not None else await self.store([])
-        await ChoiceOffer.create(conversation=where, ref=ref, choice_set_id=stored, created_at=self.clock())
+        now = self.clock()
+        # Written behind: the reply does not wait for it (a person answers seconds later, by then it is stored);
+        # until the write lands, this process answers from `_unwritten`.
+        self._unwritten[where] = (stored, now)
+        if ref is not None:
+            self._unwritten_refs[ref] = (where, stored)
+        self._rows.append([where, ref, stored, now])
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
         self._latest[where] = set_id
         self._latest.move_to_end(where)
         while len(self._latest) > CACHE:
             self._latest.popitem(last=False)
 
+    async def _write(self) -> None:
+        while self._rows:
+            rows, self._rows = self._rows, []
+            try:
+                await execute_many('INSERT INTO "choice_offer" ("conversation", "ref", "choice_set_id", "created_at") '
+                                   'VALUES (?, ?, ?, ?)', rows)
+            except Exception:
+                log.exception("choice offers not stored", extra={"count": len(rows)})
+            for where, ref, stored, at in rows:
+                if self._unwritten.get(where) == (stored, at):
+                    del self._unwritten[where]
+                if ref is not None and self._unwritten_refs.get(ref) == (where, stored):
+                    del self._unwritten_refs[ref]
+
+    async def drain(self) -> None:
+        """Store the offers not written yet (at stop, before the database closes)."""
+        while self._writer is not None and not self._writer.done():
+            await self._writer
+
     async def pick(self, where: str, number: int, fresh_for: timedelta | None = None) -> Choice | None:
         """What `number` (from 1) answers in this conversation: the latest offer's choice, if recent enough."""
-        row = await ChoiceOffer.filter(conversation=where).order_by("-id").first()
-        if row is None or (fresh_for is not None and self.clock() - row.created_at > fresh_for):
+        unwritten = self._unwritten.get(where)
+        if unwritten is not None:
+            set_id, at = unwritten
+        else:
+            row = await ChoiceOffer.filter(conversation=where).order_by("-id").first()
+            if row is None:
+                return None
+            set_id, at = row.choice_set_id, row.created_at
+        if fresh_for is not None and self.clock() - at > fresh_for:
             return None
-        return await self.pick_from(row.choice_set_id, number - 1)
+        return await self.pick_from(set_id, number - 1)
 
     async def pick_by_ref(self, ref: str, number: int) -> tuple[str, Choice] | None:
         """What keycap `number` on the message `ref` answers, with the conversation it was offered in."""
-        row = await ChoiceOffer.filter(ref=ref).order_by("-id").first()
-        if row is None:
-            return None
-        choice = await self.pick_from(row.choice_set_id, number - 1)
-        return (row.conversation, choice) if choice else None
+        unwritten = self._unwritten_refs.get(ref)
+        if unwritten is not None:
+            where, set_id = unwritten
+        else:
+            row = await ChoiceOffer.filter(ref=ref).order_by("-id").first()
+            if row is None:
+                return None
+            where, set_id = row.conversation, row.choice_set_id
+        choice = await self.pick_from(set_id, number - 1)
+        return (where, choice) if choice else None
 
     async def prune(self, keep: timedelta = KEEP) -> int:
         return await ChoiceOffer.filter(created_at__lt=self.clock() - keep).delete()

@@ -12,22 +12,16 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from bot.core.inbox import Event
+from bot.core.sql import sql_for
 from models import InboundEvent, InboundStatus
 
 # The two writes every event makes (its plan, then done) are grouped: one executemany stores what all the lanes
 # wrote meanwhile (per-row ORM updates cost a third of the Telegram adapter's time, measured with bench/telegram.py).
 _SQL = {
-    "save": 'UPDATE "inbound_event" SET "state" = ?, "attempts" = ? WHERE "key" = ?',
+    "save": 'UPDATE "inbound_event" SET "state" = ?::json, "attempts" = ? WHERE "key" = ?',
     "done": 'UPDATE "inbound_event" SET "status" = \'done\', "attempts" = ?, "handled_at" = ?, "claimed_until" = NULL, '
             '"last_error" = ? WHERE "key" = ?',
 }
-
-
-def _dialect(sql: str, dialect: str) -> str:
-    if dialect != "postgres":
-        return sql
-    parts = sql.split("?")
-    return parts[0] + "".join(f"${i}{part}" for i, part in enumerate(parts[1:], 1))
 
 
 class Journal:
@@ -56,7 +50,7 @@ class Journal:
                     dialect = conn.capabilities.dialect
                     for kind in ("save", "done"):
                         if kind in batches:
-                            await conn.execute_many(_dialect(_SQL[kind], dialect), batches[kind])
+                            await conn.execute_many(sql_for(_SQL[kind], dialect), batches[kind])
                 except BaseException as exc:
                     for waiter in waiters:
                         if not waiter.done():

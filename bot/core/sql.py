@@ -9,17 +9,18 @@ from __future__ import annotations
 from tortoise import connections
 
 
-def _sql(query: str, dialect: str) -> str:
+def sql_for(query: str, dialect: str) -> str:
+    """`?` placeholders for both dialects; `?::json` marks a JSON parameter (a cast on PostgreSQL only)."""
     if dialect != "postgres":
-        return query
-    parts = query.split("?")
+        return query.replace("?::json", "?")
+    parts = query.replace("?::json", "?::jsonb").split("?")
     return parts[0] + "".join(f"${i}{part}" for i, part in enumerate(parts[1:], 1))
 
 
 async def fetch(query: str, params: list) -> list[tuple]:
     """The rows as tuples (columns of the same name kept apart); `INSERT/DELETE ... RETURNING` rows too."""
     conn = connections.get("default")
-    sql = _sql(query, conn.capabilities.dialect)
+    sql = sql_for(query, conn.capabilities.dialect)
     if query.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE"):
         # Tortoise's execute_query runs these without reading rows on PostgreSQL: ask for them.
         return [tuple(row.values()) for row in await conn.execute_query_dict(sql, params)]
@@ -30,10 +31,16 @@ async def fetch(query: str, params: list) -> list[tuple]:
 async def load(model, query: str, params: list) -> list:
     """Model instances from a plain SELECT of all their columns (`SELECT * FROM ...`), without the query builder."""
     conn = connections.get("default")
-    rows = await conn.execute_query_dict(_sql(query, conn.capabilities.dialect), params)
+    rows = await conn.execute_query_dict(sql_for(query, conn.capabilities.dialect), params)
     return [model._init_from_db(**row) for row in rows]
 
 
 async def one(model, query: str, params: list):
     found = await load(model, query, params)
     return found[0] if found else None
+
+
+async def execute_many(query: str, rows: list[list], connection=None) -> None:
+    """One statement for many rows (in `connection`'s transaction when given)."""
+    conn = connection or connections.get("default")
+    await conn.execute_many(sql_for(query, conn.capabilities.dialect), rows)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Callable
 
 from bot.core.i18n import N_, Catalogs, normalize_locale
 from bot.core.replies import Reply, bold
-from models import Follow, OutboxMessage, Person, Project
+from bot.core.sql import execute_many, load
+from models import Person, Project
+
+INSERT = ('INSERT INTO "outbox_message" ("key", "person_id", "community_id", "kind", "payload", "status", "attempts", '
+          '"next_attempt_at", "last_error", "channel", "created_at") VALUES (?, ?, ?, ?, ?::json, \'pending\', 0, ?, \'\', \'\', ?) '
+          'ON CONFLICT DO NOTHING')
 
 
 class Notifier:
@@ -17,23 +23,24 @@ class Notifier:
         self.on_outbox = on_outbox
 
     async def followers(self, project: Project, exclude: Person | None = None) -> list[Person]:
-        rows = await Follow.filter(project_id=project.id).select_related("person")
-        return [f.person for f in rows if exclude is None or f.person_id != exclude.id]
+        people = await load(Person, 'SELECT p.* FROM "person" p JOIN "follow" f ON f."person_id" = p."id" '
+                                    'WHERE f."project_id" = ? ORDER BY p."id"', [project.id])
+        return [p for p in people if exclude is None or p.id != exclude.id]
 
     async def enqueue(self, people: list[Person], key: str, kind: str, build: Callable, community_id: int | None,
                       connection=None, default_locale: str = "fr") -> int:
-        """One outbox row per person, the reply built once per language; `key` keeps it unique."""
+        """One outbox row per person, the reply built (and encoded) once per language; `key` keeps it unique.
+        Plain SQL: a news item to a few hundred followers is one statement, not a few hundred objects."""
         now = self.clock()
-        by_locale: dict[str, dict] = {}
+        by_locale: dict[str, str] = {}
         rows = []
         for person in people:
             locale = normalize_locale(person.locale, default_locale)
             if locale not in by_locale:
-                by_locale[locale] = build(self.catalogs.get(locale)).to_dict()
-            rows.append(OutboxMessage(key=f"{key}:p{person.id}", person_id=person.id, community_id=community_id,
-                                      kind=kind, payload=by_locale[locale], next_attempt_at=now))
+                by_locale[locale] = json.dumps(build(self.catalogs.get(locale)).to_dict(), ensure_ascii=False)
+            rows.append([f"{key}:p{person.id}", person.id, community_id, kind, by_locale[locale], now, now])
         if rows:
-            await OutboxMessage.bulk_create(rows, using_db=connection, ignore_conflicts=True)
+            await execute_many(INSERT, rows, connection)
         return len(rows)
 
     def wake(self) -> None:

@@ -56,11 +56,14 @@ class Projects:
         self.listing_cache = TTLCache(cache_ttl)  # community id → [(project, followers)]
         self.following_cache = TTLCache(cache_ttl)  # person id → the projects they follow
 
-    def _followed(self, person_id: int, project: Project) -> None:
-        """A follow changed: the project's followers, its community's counts and the person's list."""
+    def _followed(self, person_id: int, project: Project, change: int) -> None:
+        """A follow changed by `change` (+1, -1, 0): the project's followers, its community's counts (kept, the
+        one count moved) and the person's list."""
         self.followers_cache.discard(project.id)
-        self.listing_cache.discard(project.community_id)
         self.following_cache.discard(person_id)
+        rows = self.listing_cache.get(project.community_id)
+        if rows is not None and change:
+            self.listing_cache.put(project.community_id, [(p, n + change if p.id == project.id else n) for p, n in rows])
 
     async def get(self, community: Community, slug: str) -> Project:
         key = (community.id, slug.lower())
@@ -165,13 +168,13 @@ class Projects:
         # One INSERT; the unique constraint says "already".
         added = await fetch('INSERT INTO "follow" ("person_id", "project_id", "created_at") VALUES (?, ?, ?) '
                             'ON CONFLICT DO NOTHING RETURNING "id"', [person.id, project.id, self.clock()])
-        self._followed(person.id, project)
+        self._followed(person.id, project, 1 if added else 0)
         return bool(added)
 
     async def unfollow(self, person: Person, project: Project) -> bool:
         removed = await fetch('DELETE FROM "follow" WHERE "person_id" = ? AND "project_id" = ? RETURNING "id"',
                               [person.id, project.id])
-        self._followed(person.id, project)
+        self._followed(person.id, project, -1 if removed else 0)
         return bool(removed)
 
     async def unfollow_community(self, person: Person, community: Community) -> int:

@@ -146,3 +146,20 @@ async def test_the_choice_memory_answers_numbers_buttons_and_keycaps(any_app, cl
     fresh = ChoiceMemory(clock)  # another process, or after a restart
     assert (await fresh.pick_from(first, 0)).command == "unfollow x"
     assert await memory.offer("console::zoe", []) is None
+
+
+async def test_the_pipeline_stores_its_plan_then_answers_on_both_databases(any_app):
+    """An event through the fake platform: its planned calls stored (JSON) before the first is made, then done."""
+    from tests.conftest import fake_platform
+
+    platform = await fake_platform(any_app)
+    try:
+        answer = await platform.receive("ana", "suivre conciergerie-rurale")
+        assert "Vous suivez désormais Conciergerie rurale." in answer and "1) Annuler" in answer
+        assert "Vous ne suivez plus Conciergerie rurale." in await platform.receive("ana", "1")
+        await platform.inbox.store.drain()
+        rows = await InboundEvent.filter(platform="fake").order_by("id")
+        assert [r.status for r in rows] == [InboundStatus.DONE, InboundStatus.DONE]
+        assert rows[0].state["actions"][0]["op"] == "show" and rows[0].state["next"] == 0
+    finally:
+        await platform.stop()
