@@ -75,9 +75,9 @@ async def build_all(app: App, community: Community, now: datetime) -> tuple[int,
     mailer = await app.digest_mailer()
     key = week_key(now.date())
     window = d.week_window(community, key, now, now.date())
-    prepared = await d.prepare(window)
+    prepared = await app.services.digest.prepare(window)
     count = size = 0
-    async for people in d.recipients(community, "fr", chunk=2000):
+    async for people in app.services.digest.recipients(community, chunk=2000):
         for recipient in people:
             digest = d.assemble(prepared, window, recipient)
             _, text, html = mailer.renderer.render(digest, digest_links(mailer_composer(app), digest))
@@ -152,9 +152,9 @@ async def main() -> None:
         # Baseline over the same kind of pool: the same number of pre-built messages of the same size.
         mailer = await app.digest_mailer()
         window = d.week_window(community, "bench", now, now.date())
-        prepared = await d.prepare(window)
+        prepared = await app.services.digest.prepare(window)
         sample = []
-        async for people in d.recipients(community, "fr", chunk=200):
+        async for people in app.services.digest.recipients(community, chunk=200):
             sample = [mailer.compose(d.assemble(prepared, window, r))[1] for r in people]
             break
         messages = [sample[i % len(sample)] for i in range(counts.sent)]

@@ -113,7 +113,7 @@ async def relais(mails: int, connections: int, database: str) -> tuple[float, fl
             await gateway.stop()
         stored = await InboundMail.all().count()
         start = time.perf_counter()
-        await mail.worker.drain(rounds=10_000)
+        await mail.drain()
         processing = time.perf_counter() - start
         done = await InboundMail.filter(status=MailStatus.DONE).count()
         replies = await OutgoingMail.filter(kind="reply").count()

@@ -53,35 +53,33 @@ class DigestRenderer:
     def __init__(self, catalogs: Catalogs):
         self.catalogs = catalogs
         self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html.j2"]),
-                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False)
         self.frame = {"text": self.env.get_template("digest.txt.j2"), "html": self.env.get_template("digest.html.j2")}
-        self._cache: dict[tuple, str] = {}
+        self._items: dict[tuple, dict[str, str]] = {}  # (kind, locale, section) → slug → the line, rendered once
         self._edition = ""
 
     def subject(self, digest: Digest) -> str:
         t = self.catalogs.get(digest.recipient.locale)
         return t(N_("{community}: the week {week}"), community=digest.community_name, week=digest.week)
 
-    def _cached(self, kind: str, t, edition: str, name: str, key: str, **context) -> str:
-        if edition != self._edition:  # another run: its pieces may read differently
-            self._cache.clear()
-            self._edition = edition
-        cache_key = (kind, t.locale, name, key)
-        found = self._cache.get(cache_key)
-        if found is None:
-            found = self.env.get_template(name).render(t=t, tn=t.n, links=_SHARED, **context)
-            self._cache[cache_key] = found
-        return found
-
     def _section(self, kind: str, t, digest: Digest, section, links: Links) -> str:
         ext = "txt" if kind == "text" else "html"
-
-        def cached(name: str, key: str, **context) -> str:
-            body = self._cached(kind, t, digest.edition, f"digest/{name}.{ext}.j2", f"{section.key}:{key}", **context)
-            return Markup(body) if kind == "html" else body
-
+        items = ""
+        if section.item_template:  # joined here: a template loop calling a helper per line costs five times more
+            if digest.edition != self._edition:  # another run: its lines may read differently
+                self._items.clear()
+                self._edition = digest.edition
+            rendered = self._items.setdefault((kind, t.locale, section.key), {})
+            template = self.env.get_template(f"digest/{section.item_template}.{ext}.j2")
+            parts = []
+            for line in section.data.lines:
+                text = rendered.get(line.slug)
+                if text is None:
+                    text = rendered[line.slug] = template.render(line=line, data=section.data, t=t, tn=t.n, links=_SHARED)
+                parts.append(text)
+            items = "".join(parts)
         return self.env.get_template(f"digest/{section.template}.{ext}.j2").render(
-            section=section, data=section.data, t=t, tn=t.n, links=links, cached=cached)
+            section=section, data=section.data, t=t, tn=t.n, links=links, items=Markup(items) if kind == "html" else items)
 
     def render(self, digest: Digest, links: Links) -> tuple[str, str, str]:
         """(subject, text, html) of one digest."""

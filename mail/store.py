@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Callable
 
@@ -9,6 +10,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from bot.core.inbox import Event
+from bot.core.sql import fetch
 from models.mail import InboundMail, MailStatus
 
 
@@ -43,12 +45,13 @@ class MailStore:
         return [event_of(row) for row in rows]
 
     async def save(self, event: Event) -> None:
-        await InboundMail.filter(id=event.id).update(progress=event.state, attempts=event.attempts)
+        await fetch('UPDATE "mail_inbound" SET "progress" = ?::json, "attempts" = ? WHERE "id" = ? RETURNING "id"',
+                    [json.dumps(event.state, ensure_ascii=False), event.attempts, event.id])
 
     async def done(self, event: Event, outcome: str) -> None:
-        row = event.obj
-        await InboundMail.filter(id=event.id).update(status=MailStatus.DONE, outcome=outcome[:64], handled_at=self.clock(),
-                                                     claimed_until=None, sender=getattr(row, "sender", ""))
+        await fetch('UPDATE "mail_inbound" SET "status" = \'done\', "outcome" = ?, "handled_at" = ?, "claimed_until" = NULL, '
+                    '"sender" = ? WHERE "id" = ? RETURNING "id"',
+                    [outcome[:64], self.clock(), getattr(event.obj, "sender", ""), event.id])
 
     async def retry(self, event: Event, error: str, at: datetime) -> None:
         await InboundMail.filter(id=event.id).update(attempts=event.attempts, last_error=error, next_attempt_at=at)

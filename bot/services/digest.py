@@ -50,6 +50,9 @@ class Section:
     fresh: bool  # holds something new this week; a digest with no fresh section is not sent
     data: Any  # what the section's templates show
     template: str  # renders with mail/templates/digest/<template>.txt.j2 and .html.j2
+    # For a list (data.lines, each with a `slug`): each line rendered with digest/<item_template>.*.j2, once per
+    # run and language (it reads the same for every reader), and handed to the section's templates as `items`.
+    item_template: str = ""
 
 
 @dataclass
@@ -139,7 +142,7 @@ class FollowedProjects:
         if not lines:
             return None
         fresh = any(line.news or line.step_is_new for line in lines)
-        return Section(self.key, N_("The projects you follow"), fresh, ProjectList(lines, "unfollow"), "projects")
+        return Section(self.key, N_("The projects you follow"), fresh, ProjectList(lines, "unfollow"), "projects", "project_line")
 
 
 class OtherProjects:
@@ -154,7 +157,7 @@ class OtherProjects:
             return None
         # Other projects' news counts as new too: an observer should hear of a project they could join.
         return Section(self.key, N_("The community's other projects"), any(line.news for line in lines),
-                       ProjectList(lines, "follow", compact=True), "projects")
+                       ProjectList(lines, "follow", compact=True), "projects", "project_line")
 
 
 class NewProjects:
@@ -165,7 +168,7 @@ class NewProjects:
 
     def section(self, state: _Projects, r: Recipient) -> Section | None:
         lines = [state.lines[i] for i in state.order if state.lines[i].is_new and i not in r.follows]
-        return Section(self.key, N_("New projects"), True, ProjectList(lines, "follow"), "projects") if lines else None
+        return Section(self.key, N_("New projects"), True, ProjectList(lines, "follow"), "projects", "project_line") if lines else None
 
 
 PROVIDERS: list[Provider] = [FollowedProjects(), OtherProjects(), NewProjects()]
