@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 from pathlib import Path
 
@@ -51,6 +52,16 @@ class Catalogs:
         return self._translators[normalize_locale(locale)]
 
 
+NARROW_NBSP = "\u202f"
+# French puts a narrow no-break space before : ; ? ! (and English none): the translations are set right here, once
+# per message, so that no catalog entry can get it wrong; the parameters (what people wrote) are left as they are.
+_BEFORE_PUNCTUATION = re.compile(r"(?:[ \u00a0\u202f]|(?<=[\w»)}]))([:;?!])(?=\s|$)")
+
+
+def french_typography(text: str) -> str:
+    return _BEFORE_PUNCTUATION.sub(NARROW_NBSP + r"\1", text)
+
+
 class Translator:
     """Translates and formats strings for one language."""
 
@@ -58,13 +69,22 @@ class Translator:
         self.locale = locale
         self._t = translations
         self._babel_locale = Locale.parse(locale)
+        self._typeset: dict[str, str] = {}
+
+    def _text(self, text: str) -> str:
+        if self.locale != "fr":
+            return text
+        done = self._typeset.get(text)
+        if done is None:
+            done = self._typeset[text] = french_typography(text)
+        return done
 
     def __call__(self, message: str, **params) -> str:
-        text = self._t.gettext(message)
+        text = self._text(self._t.gettext(message))
         return text.format(**params) if params else text
 
     def n(self, singular: str, plural: str, count: int, **params) -> str:
-        text = self._t.ngettext(singular, plural, count)
+        text = self._text(self._t.ngettext(singular, plural, count))
         return text.format(count=count, **params)
 
     def date(self, value: date, fmt: str = "full") -> str:

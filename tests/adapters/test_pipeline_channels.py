@@ -60,7 +60,7 @@ async def test_telegram_question_survives_a_restart(tmp_path, emu, telegram_emul
         await as_camille("telegram", str(camille["id"]))
         running.app.services.people.changed()
         [asked] = await said(emu, camille, "/etape dombes-brasserie")
-        assert "Quelle est la prochaine étape de Brasserie de la Dombes ?" in asked["text"]
+        assert "Quelle est la prochaine étape de Brasserie de la Dombes ?" in asked["text"]
     finally:
         await running.stop()
     running = await serve(tmp_path, telegram_emulator.base_url, seed=False)
@@ -68,7 +68,7 @@ async def test_telegram_question_survives_a_restart(tmp_path, emu, telegram_emul
         [listing] = await said(emu, camille, "/suivis")  # a command typed instead runs as that command
         assert listing["text"].startswith("Vous suivez")
         [done] = await said(emu, camille, "Trouver une salle pour vendredi prochain")
-        assert "Prochaine étape de Brasserie de la Dombes : Trouver une salle" in done["text"]
+        assert "Prochaine étape de Brasserie de la Dombes : Trouver une salle" in done["text"]
         step = await NextStep.filter(project__slug="dombes-brasserie").order_by("-id").first()
         assert step.text == "Trouver une salle" and not await PendingQuestion.exists()
     finally:
@@ -109,7 +109,7 @@ async def test_matrix_question_survives_a_restart_and_files_are_uploaded(synapse
         command = await camille.say(dm, "suivis")  # a command typed instead runs as that command
         assert "Vous suivez" in body(await camille.reply_to(dm, command, relais.user_id))
         answer = await camille.say(dm, "Trouver une salle pour vendredi prochain")
-        assert "Prochaine étape de Brasserie de la Dombes : Trouver une salle" in body(await camille.reply_to(dm, answer, relais.user_id))
+        assert "Prochaine étape de Brasserie de la Dombes : Trouver une salle" in body(await camille.reply_to(dm, answer, relais.user_id))
         assert not await PendingQuestion.exists()
 
         person = await Person.get(accounts__platform="console", accounts__address="camille")
@@ -141,7 +141,7 @@ async def test_mail_question_is_answered_by_replying_after_a_restart(tmp_path, c
         await as_camille("email", "camille@example.org")
         await send(mail, "From: Camille <camille@example.org>\nSubject: etape dombes-brasserie\nMessage-ID: <q1@example.org>\n\n")
         [question] = await asyncio.to_thread(sink.wait_for, 1, 10)
-        assert "Quelle est la prochaine étape de Brasserie de la Dombes ?" in question.message.get_body(("plain",)).get_content()
+        assert "Quelle est la prochaine étape de Brasserie de la Dombes ?" in question.message.get_body(("plain",)).get_content()
     finally:
         await shutdown(app, stop, task)
     sink.clear()
@@ -153,7 +153,7 @@ async def test_mail_question_is_answered_by_replying_after_a_restart(tmp_path, c
                    to=question["Reply-To"] or RELAIS)
         [answer] = await asyncio.to_thread(sink.wait_for, 1, 10)
         text = answer.message.get_body(("plain",)).get_content()
-        assert "Prochaine étape de Brasserie de la Dombes : Trouver une salle" in text
+        assert "Prochaine étape de Brasserie de la Dombes : Trouver une salle" in text
         assert answer["In-Reply-To"] == "<q2@example.org>"
         assert (await NextStep.filter(project__slug="dombes-brasserie").order_by("-id").first()).text == "Trouver une salle"
     finally:

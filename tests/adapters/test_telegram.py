@@ -124,7 +124,7 @@ async def test_private_dialog_in_each_language(relais, emu):
     zoe = await emu.create_user(first_name="Zoé", language_code="fr")
     await emu.start(zoe)
     [bonjour] = await emu.wait_for_sent(zoe["id"], 1)
-    assert bonjour["text"].startswith("Bonjour Zoé ! Je suis Relais")
+    assert bonjour["text"].startswith("Bonjour Zoé\u202f! Je suis Relais")
     account = await Account.get(platform="telegram", address=str(ana["id"])).select_related("person")
     assert (account.person.display_name, account.person.locale) == ("Ana Lopez", "en")
     assert await Follow.filter(person_id=account.person_id).count() == 1

@@ -23,17 +23,17 @@ async def test_a_question_is_answered_after_a_restart_and_a_command_still_runs(t
     app = await make_app("sqlite", tmp_path, clock)
     try:
         await Dialog(app, "camille").check(
-            ("etape dombes-brasserie", ["❓ Quelle est la prochaine étape de Brasserie de la Dombes ?", "tapez /annuler"]))
+            ("etape dombes-brasserie", ["❓ Quelle est la prochaine étape de Brasserie de la Dombes ?", "tapez /annuler"]))
         assert await PendingQuestion.filter(handler="nextstep").count() == 1
         app = await restarted(app, tmp_path, clock)
         before = await NextStep.filter(project__slug="dombes-brasserie").count()
         camille = Dialog(app, "camille")
         await camille.check(
             ("Embouteiller le brassin pour blablaxyz", ["Je n'ai pas compris la date « blablaxyz »",
-                                                        "Quelle est la prochaine étape de Brasserie de la Dombes ?"]),
+                                                        "Quelle est la prochaine étape de Brasserie de la Dombes ?"]),
             ("projets", "Brasserie de la Dombes (dombes-brasserie)"),  # a command runs as a command
-            ("Embouteiller le brassin pour vendredi prochain", ["Prochaine étape de Brasserie de la Dombes : Embouteiller le brassin",
-                                                               "Échéance : vendredi 27 novembre 2026.", "2 abonné·es prévenu·es."]),
+            ("Embouteiller le brassin pour vendredi prochain", ["Prochaine étape de Brasserie de la Dombes : Embouteiller le brassin",
+                                                               "Échéance : vendredi 27 novembre 2026.", "2 abonné·es prévenu·es."]),
             ("Encore un mot", "Commande inconnue « Encore »"),  # answered: the next line is a command line again
         )
         steps = await NextStep.filter(project__slug="dombes-brasserie").order_by("id").values_list("text", "due")

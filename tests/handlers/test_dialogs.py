@@ -32,11 +32,11 @@ async def test_membre_en_francais(talk):
     await jules.check(
         ("aide", ["Voici ce que je sais faire", "/suivre <projet>", "/projets"]),
         ("projets", "Brasserie de la Dombes (dombes-brasserie) — en financement, 2 abonné·es"),
-        ("projet ressourcerie-creative", ["Référents : Louise", "Prochaine étape : Organiser le premier atelier", "pour le samedi 5 décembre 2026"]),
+        ("projet ressourcerie-creative", ["Référents : Louise", "Prochaine étape : Organiser le premier atelier", "pour le samedi 5 décembre 2026"]),
         ("suivre ressourcerie-creative", ["Vous suivez désormais Ressourcerie créative.", "1) Annuler"]),
-        ("suivis", ["Vous suivez :", "Ressourcerie créative", "Conciergerie rurale"]),
+        ("suivis", ["Vous suivez :", "Ressourcerie créative", "Conciergerie rurale"]),
         ("ne-plus-suivre ressourcerie-creative", "Vous ne suivez plus Ressourcerie créative."),
-        ("moi", ["console:jules", "membre", "Langue : fr", "vous suivez 1 projet"]),
+        ("moi", ["console:jules", "membre", "Langue : fr", "vous suivez 1 projet"]),
         ("aide étape", ["/etape <projet> [texte [pour <date>]]", "Sans texte, je vous la demande.", "S'écrit aussi"]),
         ("langue en", ["From now on I speak English with you.", "1) Undo"]),
         ("1", "Désormais je vous parle en français."),
@@ -46,13 +46,13 @@ async def test_membre_en_francais(talk):
 async def test_errors_are_clear_and_localized(talk):
     ana = talk("ana")
     await ana.check(
-        ("folow dombes-brasserie", ["Commande inconnue « folow ». Vouliez-vous dire /suivre ?", "/suivre <projet>", "1) Aide sur suivre"]),
+        ("folow dombes-brasserie", ["Commande inconnue « folow ». Vouliez-vous dire /suivre ?", "/suivre <projet>", "1) Aide sur suivre"]),
         ("xyzzy", "Commande inconnue « xyzzy ». Tapez /aide"),
-        ("suivre", ["Il manque <projet>.", "Usage : /suivre <projet>"]),
-        ("suivre dombes", ["Pas de projet « dombes »", "Vouliez-vous dire : dombes-brasserie ?", "1) dombes-brasserie"]),
+        ("suivre", ["Il manque <projet>.", "Usage : /suivre <projet>"]),
+        ("suivre dombes", ["Pas de projet « dombes »", "Vouliez-vous dire : dombes-brasserie ?", "1) dombes-brasserie"]),
         ("1", ["Brasserie de la Dombes (dombes-brasserie)"]),
-        ("suivre dombes-brasserie en trop", ["Trop de mots : « en trop ».", "Usage : /suivre <projet>"]),
-        ("langue de", ["« de » n'est pas parmi : fr, en.", "Usage : /langue <fr|en>"]),
+        ("suivre dombes-brasserie en trop", ["Trop de mots : « en trop ».", "Usage : /suivre <projet>"]),
+        ("langue de", ["« de » n'est pas parmi : fr, en.", "Usage : /langue <fr|en>"]),
         ("nouvelle dombes-brasserie Bonjour", "Seuls les référents de Brasserie de la Dombes et les facilitateurs peuvent faire cela."),
         ("projet ajouter x Titre", "Seul·e un·e facilitateur·rice de Tiers-lieu de l'Usine Vivante peut faire cela."),
         ("rejoindre nulle-part", "Pas de communauté « nulle-part »."),
@@ -86,12 +86,12 @@ async def test_referent_posts_news_and_next_steps(talk, app):
     await camille.check(
         ("nouvelle dombes-brasserie La cuve est arrivée !", ["Nouvelle publiée pour Brasserie de la Dombes.", "2 abonné·es prévenu·es."]),
         ("etape dombes-brasserie Étiqueter les bouteilles pour vendredi prochain",
-         ["Prochaine étape de Brasserie de la Dombes : Étiqueter les bouteilles", "Échéance : vendredi 27 novembre 2026."]),
-        ("etape dombes-brasserie Fêter ça pour le 12 mars", "Échéance : vendredi 12 mars 2027."),
+         ["Prochaine étape de Brasserie de la Dombes : Étiqueter les bouteilles", "Échéance : vendredi 27 novembre 2026."]),
+        ("etape dombes-brasserie Fêter ça pour le 12 mars", "Échéance : vendredi 12 mars 2027."),
         ("etape dombes-brasserie Trouver un local", "Pas encore de date"),
         ("etape dombes-brasserie Imprimer pour hier", "La date 2026-11-20 est passée"),
         ("etape dombes-brasserie Imprimer pour blablaxyz", "Je n'ai pas compris la date « blablaxyz »."),
-        ("etape dombes-brasserie", "Quelle est la prochaine étape de Brasserie de la Dombes ?"),
+        ("etape dombes-brasserie", "Quelle est la prochaine étape de Brasserie de la Dombes ?"),
         ("annuler", "D'accord, j'abandonne ma question."),
         ("nouvelle conciergerie-rurale Coucou", "Seuls les référents de Conciergerie rurale"),
     )
@@ -115,29 +115,29 @@ async def test_facilitator_manages_projects_referents_and_roles(talk):
         ("projet ajouter jardin \"Encore\"", "Le projet jardin existe déjà."),
         ("projet ajouter Pas_Bon titre", "« pas_bon » ne peut pas nommer un projet"),
         ("projet ajouter statut titre", "« statut » ne peut pas nommer un projet"),
-        ("projet ajouter", "Usage : /projet ajouter <nom-court> <\"titre\"> [résumé]"),
-        ("projet jardin", ["Jardin partagé (jardin) — idée", "Un potager au pied de l'immeuble", "Référents : pas encore",
-                           "Prochaine étape : pas encore fixée."]),
-        ("projet statut jardin actif", ["Jardin partagé est désormais : actif.", "1) Annuler"]),
-        ("1", "Jardin partagé est désormais : idée."),
-        ("projet statut jardin bof", "« bof » n'est pas parmi : idea, active, funding, done."),
+        ("projet ajouter", "Usage : /projet ajouter <nom-court> <\"titre\"> [résumé]"),
+        ("projet jardin", ["Jardin partagé (jardin) — idée", "Un potager au pied de l'immeuble", "Référents : pas encore",
+                           "Prochaine étape : pas encore fixée."]),
+        ("projet statut jardin actif", ["Jardin partagé est désormais : actif.", "1) Annuler"]),
+        ("1", "Jardin partagé est désormais : idée."),
+        ("projet statut jardin bof", "« bof » n'est pas parmi : idea, active, funding, done."),
         ("referent ajouter jardin ana", ["Ana est désormais référent·e de Jardin partagé.", "1) Annuler"]),
         ("referent ajouter jardin console:ana", "Ana est déjà référent·e de Jardin partagé."),
         ("referent retirer jardin ana", "Ana n'est plus référent·e de Jardin partagé."),
         ("1", "Ana est désormais référent·e de Jardin partagé."),
-        ("referent ajouter jardin anna", "Vouliez-vous dire : ana ?"),
+        ("referent ajouter jardin anna", "Vouliez-vous dire : ana ?"),
         ("referent ajouter jardin telegram:999", "Personne n'a encore le compte telegram:999"),
         ("referent ajouter jardin bogus:1", "« bogus:1 » n'est pas un compte"),
         ("rôle jules facilitateur", ["Jules est désormais facilitateur·rice de Tiers-lieu de l'Usine Vivante.", "1) Annuler"]),
         ("1", "Jules est désormais membre"),
-        ("role me membre", "me est le dernier facilitateur de Tiers-lieu de l'Usine Vivante : nommez-en d'abord un autre."),
+        ("role me membre", "me est le dernier facilitateur de Tiers-lieu de l'Usine Vivante : nommez-en d'abord un autre."),
         ("quitter usine-vivante", "Vous êtes le dernier facilitateur de Tiers-lieu de l'Usine Vivante"),
     )
     project = await Project.get(slug="jardin")
     assert [p.display_name for p in await project.referents.all()] == ["Ana"]
     ana_role = await Membership.get(person__accounts__address="ana", person__accounts__platform="console").values_list("role", flat=True)
     assert ana_role == Role.REFERENT
-    await talk("ana").check(("etape jardin Bêcher pour demain", "Échéance : dimanche 22 novembre 2026."))
+    await talk("ana").check(("etape jardin Bêcher pour demain", "Échéance : dimanche 22 novembre 2026."))
 
 
 async def test_binding_a_group_makes_its_people_members(talk, app):
@@ -168,7 +168,7 @@ async def test_several_communities_join_use_leave(talk):
     await P.create(community=other, slug="plateforme", title="PlateformCoop")
     ana = talk("ana")
     await ana.check(
-        ("rejoindre coop", ["Bienvenue dans Coop des Communs !", "2) Annuler"]),
+        ("rejoindre coop", ["Bienvenue dans Coop des Communs !", "2) Annuler"]),
         ("projects", "Projects of Coop des Communs"),  # the community's language until Ana picks hers
         ("langue fr", "Désormais je vous parle en français."),
         ("projets", "PlateformCoop"),

@@ -215,13 +215,13 @@ async def test_the_mail_has_its_headers_both_parts_and_links_that_work_over_http
             assert mail["Message-ID"].startswith("<digest.") and mail["Message-ID"].endswith("@relais.test>")
             assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
             assert mail["Reply-To"] == "relais@relais.test" and mail["Auto-Submitted"] == "auto-generated"
-            assert mail["Subject"] == "Paris : la semaine 2026-W48"
+            assert mail["Subject"] == "Paris\u202f: la semaine 2026-W48"
             plain = mail.get_body(("plain",)).get_content()
             html = mail.get_body(("html",)).get_content()
             assert "Les semis sont faits" in plain and "<b>Jardin</b>" in html
             unsubscribe = re.search(r"<(http[^>]+)>", mail["List-Unsubscribe"]).group(1)
-            unfollow = re.search(r"Ne plus suivre : (\S+)", plain).group(1)
-            follow = re.search(r"Suivre : (\S+/follow/four)", plain).group(1)
+            unfollow = re.search(r"Ne plus suivre\u202f: (\S+)", plain).group(1)
+            follow = re.search(r"Suivre\u202f: (\S+/follow/four)", plain).group(1)
             assert f'href="{follow}"' in html
             async with aiohttp.ClientSession() as http:
                 async with http.get(unfollow) as page:  # a link scanner's GET changes nothing
