@@ -67,6 +67,7 @@ class App:
         self.workers: list = self._workers() if listen else []
         self._digest_mailer = None
         self.started = False
+        self.serving = asyncio.Event()  # set once every part is started (the console waits for it)
 
     def _channels(self, listen: bool) -> list[Adapter]:
         """The platforms configured in the settings (without `listen`, mail is outbound only: `digest send`)."""
@@ -153,6 +154,7 @@ class App:
             for part in parts:
                 await part.start()
                 started.append(part)
+            self.serving.set()
             await self.delivery.run(stop)
         finally:
             for part in reversed(started):

@@ -11,15 +11,17 @@ from pathlib import Path
 
 from bot import logs
 from bot.adapters.console import ConsoleChat, is_terminal
+from bot.adapters.web import ListenError
 from bot.app import App, NotMigrated
 from bot.config import Settings
+from bot.core.i18n import N_
 from models.communities import ROLE_WORDS, Role
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="relais", description="Relais, a community assistant for chats and mailing lists.")
     p.add_argument("--config", type=Path, help="TOML settings file (the environment wins over it)")
-    sub = p.add_subparsers(dest="cmd", required=True)
+    sub = p.add_subparsers(dest="cmd")
     sub.add_parser("run", help="run Relais: the console chat on a terminal, else the service until SIGTERM")
     c = sub.add_parser("console", help="chat as a console account (one command per line when piped)")
     c.add_argument("--as", dest="name", default=None, help="console account name")
@@ -50,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     dp = dsub.add_parser("preview", help="print the text version of a person's digest")
     dp.add_argument("account", help="telegram:<id>, matrix:<mxid>, email:<addr> or console:<name>")
     dp.add_argument("--community", default=None)
+    dp.add_argument("--force", action="store_true", help="show the digest even to a person who does not get it")
     ds = dsub.add_parser("send", help="send the digests that are due (with --now: this week's, now)")
     ds.add_argument("--community", default=None)
     ds.add_argument("--now", action="store_true", help="send this week's digest now instead of waiting for its time")
@@ -57,15 +60,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.cmd is None:  # `relais` alone: what it can do
+        parser.print_help()
+        return 0
     settings = Settings(args.config)
     core = settings.core
     interactive = args.cmd == "run" and is_terminal()
-    log_file = core.log_file or (str(core.data_dir / "relais.log") if interactive else "")
+    # On a terminal, log lines would break the chat and the progress bars: they go to a file, whose path is shown.
+    on_terminal = interactive or (args.cmd != "run" and is_terminal(sys.stderr))  # a service logs to stderr (docker, systemd)
+    log_file = core.log_file or (str(core.data_dir / "relais.log") if on_terminal else "")
     logs.setup(core.log_level, core.log_format, log_file or None)
     try:
         return asyncio.run(_dispatch(args, settings, interactive))
-    except NotMigrated as exc:
+    except (NotMigrated, ListenError) as exc:
         print(f"relais: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -114,6 +123,8 @@ async def _dispatch(args, settings: Settings, interactive: bool) -> int:
             rows = await OutboxMessage.all().group_by("status").annotate(n=Count("id")).values("status", "n")
             for row in rows:
                 print(f"{row['status']}: {row['n']}")
+            if not rows:
+                print("the outbox is empty")
             return 0
     finally:
         await app.stop()
@@ -142,15 +153,39 @@ def _stop_event() -> asyncio.Event:
     return stop
 
 
+async def _speaking(app: App, name: str):
+    """The translator of a console account: its own language, else its community's."""
+    account, community, _ = await app.services.people.resolve("console", name, None, name)
+    return app.catalogs.get(account.person.locale or (community.locale if community else None) or app.settings.core.default_locale)
+
+
+async def _chat(app: App, chat: ConsoleChat, stop: asyncio.Event, logs_at: str) -> None:
+    t = await _speaking(app, chat.address)
+    banner = t(N_("Relais — console chat as console:{name}. Type help for the commands; a number answers a choice; "
+                  "quit leaves."), name=chat.address)
+    if logs_at:
+        banner += " " + t(N_("Logs: {path}"), path=logs_at)
+    await chat.run_terminal(stop, banner, t(N_("Goodbye!")), history=app.settings.core.data_dir / "console_history")
+
+
+async def _serving(app: App, stop: asyncio.Event) -> asyncio.Task:
+    """The service started in the background; a port that is taken stops it here, before the chat opens."""
+    task = asyncio.create_task(app.serve(stop))
+    ready = asyncio.create_task(app.serving.wait())
+    await asyncio.wait([task, ready], return_when=asyncio.FIRST_COMPLETED)
+    ready.cancel()
+    if task.done():
+        task.result()  # raises what stopped it
+    return task
+
+
 async def _run(app: App, interactive: bool) -> int:
     stop = _stop_event()
     if interactive:
         await _demo(app, app.settings.core.console_user, say=False)
         chat = ConsoleChat(app.console, app.settings.core.console_user)
-        serving = asyncio.create_task(app.serve(stop))
-        banner = (f"Relais — console chat as console:{chat.address}. Type help (or aide), a number answers a choice, "
-                  f"quit to leave. Logs: {app.settings.core.data_dir / 'relais.log'}")
-        await chat.run_terminal(stop, banner)
+        serving = await _serving(app, stop)
+        await _chat(app, chat, stop, str(app.settings.core.data_dir / "relais.log"))
         stop.set()
         await serving
         return 0
@@ -165,12 +200,12 @@ async def _console(app: App, args) -> int:
     await _demo(app, name, say=False)
     chat = ConsoleChat(app.console, name, room=args.room, locale=args.lang)
     stop = _stop_event()
-    serving = asyncio.create_task(app.serve(stop))
+    serving = await _serving(app, stop)
     try:
         if is_terminal():
-            await chat.run_terminal(stop, f"Relais — console chat as console:{name}. Type help, quit to leave.")
+            await _chat(app, chat, stop, "")
         else:
-            await chat.run_pipe(sys.stdin, sys.stdout)
+            await chat.run_pipe(sys.stdin, sys.stdout, deliver=app.delivery.drain)
     finally:
         stop.set()
         await serving
@@ -216,11 +251,8 @@ async def _community(app: App, args) -> int:
     people = app.services.people
     try:
         if args.action == "create":
-            if await Community.exists(slug=args.slug.lower()):
-                print(f"relais: community {args.slug} already exists", file=sys.stderr)
-                return 1
-            community = await Community.create(slug=args.slug.lower(), name=args.name,
-                                               locale=args.locale or app.settings.core.default_locale, timezone=args.timezone)
+            community = await people.create_community(args.slug, args.name, args.locale or app.settings.core.default_locale,
+                                                      args.timezone)
             for handle in args.facilitator:
                 await people.grant(community, handle, Role.FACILITATOR)
             print(f"community {community.slug} created; facilitators: {', '.join(args.facilitator) or 'none'}")
@@ -229,8 +261,11 @@ async def _community(app: App, args) -> int:
             await people.grant(community, args.account, Role.parse(args.role))
             print(f"{args.account} is now {Role.parse(args.role).key} of {community.slug}")
         else:
-            for c in await Community.all().order_by("slug"):
+            communities = await Community.all().order_by("slug")
+            for c in communities:
                 print(f"{c.slug}\t{c.name}\t{c.locale}\t{c.timezone}")
+            if not communities:
+                print('no community yet; create one with: relais community create <slug> "<name>" --facilitator <account>')
     except UserError as exc:
         t = app.catalogs.get("en")
         print("relais: " + t(exc.message, **exc.params), file=sys.stderr)

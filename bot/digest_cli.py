@@ -29,6 +29,18 @@ async def _week(app: App, community: Community, now_mode: bool):
     return last_due(now, weekday, at, tz)
 
 
+# Why a person gets no digest (Digests.why_not), as operators read it.
+WHY_NOT = {
+    "off": "they turned it off (`digest off`)",
+    "not asked": "they are not an observer and did not ask for it (`digest on`)",
+    "no address": "they have no email address",
+    "unconfirmed": "their address {address} is not confirmed yet",
+    "unsubscribed": "{address} unsubscribed from Relais' mail in one click",
+    "bounced": "mail to {address} bounced too often",
+    "unreachable": "{address} is marked unreachable",
+}
+
+
 async def preview(app: App, args) -> int:
     try:
         platform, address = parse_handle(args.account)
@@ -46,14 +58,22 @@ async def preview(app: App, args) -> int:
     mailer = await app.digest_mailer()
     for membership in chosen:
         community = membership.community
+        person = account.person
+        why = await app.services.digest.why_not(person.id, community.id, membership.role)
+        if why is not None:
+            reason, where = why
+            print(f"{person.display_name} gets no digest from {community.slug}: {WHY_NOT[reason].format(address=where)}.")
+            if not args.force:
+                print("(--force shows the digest they would get)\n")
+                continue
+            print("What they would get:\n")
         due, week = await _week(app, community, now_mode=True)
         window = d.week_window(community, week, due, due.astimezone(ZoneInfo(community.timezone)).date())
         prepared = await app.services.digest.prepare(window)
         follows = await app.services.digest.follows(account.person_id, community)
-        email = await Account.filter(person_id=account.person_id, platform="email").first()
-        person = account.person
+        email = await Account.filter(person_id=account.person_id, platform="email").order_by("-confirmed", "-reachable", "id").first()
         recipient = d.Recipient(person.id, person.display_name, person.locale or community.locale,
-                                email.address if email else "(no email address)", follows)
+                                email.address if email else "(no email address)", follows)  # no account: links act for nobody
         digest = d.assemble(prepared, window, recipient)
         subject, text, _ = mailer.renderer.render(digest, mailer.links_for(digest))
         print(f"Subject: {subject}\nTo: {recipient.address}\n")
@@ -78,12 +98,22 @@ class _Bar:
 
 async def send(app: App, args) -> int:
     total = Counts()
+    broken = []
     for community in await _communities(app, args.community):
-        due, week = await _week(app, community, args.now)
+        try:
+            due, week = await _week(app, community, args.now)
+        except Exception as exc:  # one community's bad data (a time zone that no longer exists) stops only itself
+            broken.append(community.slug)
+            print(f"relais: {community.slug}: cannot compute its digest week ({type(exc).__name__}: {str(exc)[:120]})",
+                  file=sys.stderr)
+            continue
         bar = _Bar(await app.services.digest.count_recipients(community), f"{community.slug} {week}")
-        counts = await (await app.digest_runner()).run(community, due, week, progress=bar)
+        total.add(await (await app.digest_runner()).run(community, due, week, progress=bar))
         sys.stderr.write("\n")
-        for key, value in counts.as_dict().items():
-            setattr(total, key, getattr(total, key) + value)
     print(f"sent: {total.sent}, skipped as empty: {total.empty}, already sent: {total.already}, failed: {total.failed}")
-    return 0 if total.failed == 0 else 1
+    if total.taken_over:
+        print(f"taken over from a run that was killed: {total.taken_over}")
+    if total.elsewhere:
+        at = total.until.astimezone().strftime("%H:%M") if total.until else "?"
+        print(f"in progress elsewhere: {total.elsewhere}, taken over at {at} if that run is gone")
+    return 0 if total.failed == 0 and not broken else 1

@@ -8,6 +8,12 @@ import sys
 from pathlib import Path
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "taskName"}
+LINE = 300  # longest line of a traceback kept: an exception may quote what someone wrote, and logs carry no bodies
+
+
+def traceback_text(formatter: logging.Formatter, exc_info) -> str:
+    """The traceback, each line cut to LINE characters (the frames stay; a quoted message does not)."""
+    return "\n".join(line if len(line) <= LINE else line[:LINE] + "…" for line in formatter.formatException(exc_info).splitlines())
 
 
 class JsonFormatter(logging.Formatter):
@@ -16,7 +22,7 @@ class JsonFormatter(logging.Formatter):
                 "logger": record.name, "event": record.getMessage()}
         data.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
         if record.exc_info:
-            data["traceback"] = self.formatException(record.exc_info)
+            data["traceback"] = traceback_text(self, record.exc_info)
         return json.dumps(data, default=str, ensure_ascii=False)
 
 
@@ -25,7 +31,7 @@ class TextFormatter(logging.Formatter):
         extra = " ".join(f"{k}={v}" for k, v in vars(record).items() if k not in _STANDARD)
         line = f"{self.formatTime(record, '%H:%M:%S')} {record.levelname.lower():7} {record.name}: {record.getMessage()} {extra}".rstrip()
         if record.exc_info:
-            line += "\n" + self.formatException(record.exc_info)
+            line += "\n" + traceback_text(self, record.exc_info)
         return line
 
 

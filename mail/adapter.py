@@ -42,7 +42,8 @@ class MailAdapter:
         self.ports = ports
         self.public_url = public_url.rstrip("/")
         self.secret = secret
-        self.transport = SmtpPool(smtp_url) if smtp_url else FileDrop(ports.data_dir / "mail-out")
+        self.transport = (SmtpPool(smtp_url, bounce_address=self._bounce_address) if smtp_url
+                          else FileDrop(ports.data_dir / "mail-out"))
         self.reader = MailReader(self)
         self.store = MailStore(ports.clock)
         self.inbox = Inbox("mail", self.store, Pipeline(self, ports.dispatch, self.store, ports.choices), ports.clock,
@@ -78,6 +79,11 @@ class MailAdapter:
                     self._composer = Composer(self.settings.domain, self.public_url, tokens, self.ports.catalogs,
                                               self.ports.clock, self.ports.default_locale)
         return self._composer
+
+    def _bounce_address(self, account_id: int) -> str:
+        """For the transport: every sender awaits ready() before sending, so the composer is there."""
+        assert self._composer is not None
+        return self._composer.bounce_address(account_id)
 
     def accepts(self, recipient: str) -> bool:
         """relais@ and relais+<token>@ whose signature holds (an expired one is accepted and answered)."""
@@ -148,7 +154,8 @@ class MailAdapter:
     def reply_actions(reply: Reply, where: dict) -> list[dict]:
         """A reply in the sender's thread, queued (once: its key) as outgoing mail."""
         payload = {"reply": reply.to_dict(), "subject": where.get("subject", ""), "in_reply_to": where.get("in_reply_to", ""),
-                   "references": where.get("references", []), "locale": where.get("locale"), "account": where.get("account")}
+                   "references": where.get("references", []), "locale": where.get("locale"), "account": where.get("account"),
+                   "name": where.get("name", "")}
         return [{"op": "reply", "to": where["to"], "key": f"reply:{where['mail']}", "payload": payload}]
 
     async def perform(self, action: dict) -> str | None:
@@ -157,18 +164,25 @@ class MailAdapter:
         return None
 
     async def deliver(self, account: Account, reply: Reply, message: OutboxMessage) -> None:
-        """A notification to a confirmed address; the outbox row id makes the Message-ID, so a repeat is one thread."""
+        """A notification to a confirmed address; the outbox row id makes the Message-ID, so a repeat is the same mail.
+        What the payload says beside the reply (bot/services/notify.py) gives its subject, the thread it belongs to
+        (a project's notifications refer to one id) and the community's List-Id."""
         composer = await self.ready()
         email = self.ports.services.email
         if not await email.receives(account.address):
             raise Unreachable("bounced or unsubscribed address")
         person = await Person.get(id=account.person_id)
         choice_set = await self.ports.choices.store(reply.choices) if reply.choices else None
-        msg = composer.mail(reply, to=account.address, subject=subject_for(reply, "Relais"), locale=person.locale,
+        payload = message.payload
+        community, thread = payload.get("community"), payload.get("thread")
+        msg = composer.mail(reply, to=account.address, to_name=person.display_name,
+                            subject=payload.get("subject") or subject_for(reply, "Relais"), locale=person.locale,
                             message_id=composer.message_id(f"o{message.id}", message.created_at), account_id=account.id,
-                            choice_set=choice_set)
+                            choice_set=choice_set,
+                            references=(composer.thread_id(thread, community["slug"]),) if thread and community else (),
+                            list_id=composer.list_id(community["slug"], community["name"]) if community else "")
         try:
-            await self.transport.send(composer.address, [account.address], msg.as_bytes())
+            await self.transport.send(composer.address, [account.address], msg.as_bytes(), account_id=account.id)
         except PermanentSmtpError as exc:  # a bounce: the core retries until the address is disabled, then falls back
             if await email.bounced(account.address, self.settings.bounce_limit):
                 raise Unreachable(str(exc)) from None

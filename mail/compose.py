@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
@@ -10,8 +11,10 @@ from bot.core.replies import Reply, link
 from mail import tokens as tk
 from mail.render import Envelope, render
 
+_SPECIALS = re.compile(r'[()<>\[\]:;@\\,."]')  # RFC 5322 specials
 REPLY_DAYS = 30  # a plain reply to a mail works this long
 CONFIRM_DAYS = 7
+BOUNCE_DAYS = 30  # a DSN comes back within days (MTAs retry for up to 5): one to an older envelope sender is not counted
 # A digest's links (follow, unfollow, unsubscribe) live as long as unsubscribe links: mail is read late.
 LINK_AGE = {"confirm": timedelta(days=CONFIRM_DAYS), "unsub": timedelta(days=365), "pick": timedelta(days=REPLY_DAYS),
             "cmd": timedelta(days=REPLY_DAYS), "digest": timedelta(days=365)}
@@ -35,6 +38,21 @@ class Composer:
 
     def reply_address(self, kind: str, *ids: int, days: float = REPLY_DAYS) -> str:
         return f"relais+{self.tokens.address_token(kind, *ids, days=days)}@{self.domain}"
+
+    def bounce_address(self, account_id: int) -> str:
+        """The envelope sender (VERP) of a mail to this account: a DSN counts against the account only when it comes
+        back to this address, so nobody can disable someone's address by writing DSNs naming it."""
+        return self.reply_address(tk.BOUNCE, account_id, days=BOUNCE_DAYS)
+
+    def thread_id(self, thread: str, community: str) -> str:
+        """The Message-ID every mail of one thread (a project's notifications) refers to, so clients group them."""
+        return f"<relais.{thread}.{community}@{self.domain}>"
+
+    def list_id(self, slug: str, name: str) -> str:
+        """List-Id (RFC 2919) of a community's notifications: clients file and filter them, auto-responders keep quiet.
+        The name is only a label: characters that would need quoting in a phrase are left out."""
+        label = " ".join(_SPECIALS.sub(" ", name).split())
+        return f"{label} <{slug}.{self.domain}>" if label else f"<{slug}.{self.domain}>"
 
     def token_of(self, recipient: str) -> str | None:
         """The token of `relais+<token>@domain`, "" for plain relais@, None for any other address."""
@@ -65,7 +83,7 @@ class Composer:
 
     def mail(self, reply: Reply, *, to: str, subject: str, message_id: str, locale: str | None, account_id: int | None,
              choice_set: int | None = None, reply_to: str = "", in_reply_to: str = "", references: tuple[str, ...] = (),
-             auto_replied: bool = False) -> EmailMessage:
+             auto_replied: bool = False, to_name: str = "", list_id: str = "") -> EmailMessage:
         """Signed links for each choice (the choice memory's set `choice_set`), a reply address that answers them
         by number, and one-click unsubscribe, when the mail goes to a known account."""
         lang = normalize_locale(locale, self.default_locale)
@@ -76,16 +94,19 @@ class Composer:
                 urls = tuple(self.link("pick", account_id, s=choice_set, i=i) for i in range(len(reply.choices)))
                 reply_to = reply_to or self.reply_address(tk.CHOICES, choice_set, account_id)
             unsubscribe = self.link("unsub", account_id)
-        envelope = Envelope(sender=self.sender, to=to, subject=subject, message_id=message_id, date=self.clock(), lang=lang,
-                            reply_to=reply_to, in_reply_to=in_reply_to, references=references, auto_replied=auto_replied,
-                            unsubscribe_url=unsubscribe, choice_urls=urls, loop=self.address)
+        envelope = Envelope(sender=self.sender, to=to, to_name=to_name, subject=subject, message_id=message_id, date=self.clock(),
+                            lang=lang, reply_to=reply_to, in_reply_to=in_reply_to, references=references,
+                            auto_replied=auto_replied, unsubscribe_url=unsubscribe, choice_urls=urls, loop=self.address,
+                            list_id=list_id)
         return render(reply, envelope, self.catalogs.get(lang))
 
     def confirmation(self, reply: Reply, *, to: str, subject: str, message_id: str, locale: str | None, account_id: int,
-                     person_id: int) -> EmailMessage:
-        """The double opt-in mail: answering it (reply address) or opening its link confirms the address."""
+                     person_id: int, to_name: str = "", in_reply_to: str = "", references: tuple[str, ...] = ()) -> EmailMessage:
+        """The double opt-in mail: answering it (reply address) or opening its link confirms the address. Caused by
+        a mail (`in_reply_to`), it is an automatic answer in that mail's thread."""
         t = self.catalogs.get(normalize_locale(locale, self.default_locale))
         url = self.link("confirm", account_id, p=person_id)
         reply = Reply(blocks=list(reply.blocks)).para(link(t("Confirm my address"), url))
-        return self.mail(reply, to=to, subject=subject, message_id=message_id, locale=locale, account_id=account_id,
-                         reply_to=self.reply_address(tk.CONFIRM, account_id, person_id, days=CONFIRM_DAYS))
+        return self.mail(reply, to=to, to_name=to_name, subject=subject, message_id=message_id, locale=locale,
+                         account_id=account_id, reply_to=self.reply_address(tk.CONFIRM, account_id, person_id, days=CONFIRM_DAYS),
+                         in_reply_to=in_reply_to, references=references, auto_replied=bool(in_reply_to))

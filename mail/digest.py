@@ -5,17 +5,19 @@ from __future__ import annotations
 import binascii
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from email.header import Header
-from email.utils import formataddr, formatdate
+from email.utils import format_datetime, formataddr
 from pathlib import Path
 from typing import Callable
 
+from babel.lists import format_list
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from bot.core.delivery import TemporaryFailure, Unreachable
 from bot.core.i18n import N_, Catalogs
-from bot.services.digest import Digest
+from bot.services.digest import Digest, day_pattern, week_days, week_title
 from mail.smtp import PermanentSmtpError, TemporarySmtpError
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -47,20 +49,53 @@ _SHARED = Links(_BASE, "", "")
 class DigestRenderer:
     """Renders with Jinja2: the mail's frame, then each section with its own templates
     (`digest/<section.template>.txt.j2` and `.html.j2`). A section's piece that reads the same for every reader
-    of a language (a project line) is rendered once with `cached()` and reused, with the reader's own link
-    base put in afterwards."""
+    of a language (a project line) is rendered once and reused, with the reader's own link base put in afterwards."""
 
     def __init__(self, catalogs: Catalogs):
         self.catalogs = catalogs
         self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html.j2"]),
                                trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False)
+        self.env.globals["day_pattern"] = day_pattern
         self.frame = {"text": self.env.get_template("digest.txt.j2"), "html": self.env.get_template("digest.html.j2")}
         self._items: dict[tuple, dict[str, str]] = {}  # (kind, locale, section) → slug → the line, rendered once
         self._edition = ""
+        # Strings every reader of a language shares in a week (subject, dates, the opening sentence): made once.
+        self._words: dict[tuple, str] = {}
+
+    def _shared(self, key: tuple, make: Callable[[], str]) -> str:
+        text = self._words.get(key)
+        if text is None:
+            if len(self._words) > 4096:  # a long-lived process sees many weeks
+                self._words.clear()
+            text = self._words[key] = make()
+        return text
 
     def subject(self, digest: Digest) -> str:
         t = self.catalogs.get(digest.recipient.locale)
-        return t(N_("{community}: the week {week}"), community=digest.community_name, week=digest.week)
+        return self._shared(("subject", t.locale, digest.community_name, digest.start, digest.end),
+                            lambda: week_title(t, digest.community_name, digest.start, digest.end))
+
+    def _dates(self, t, digest: Digest) -> str:
+        def make() -> str:
+            start, end = week_days(t, digest.start, digest.end, year=True)
+            return t(N_("Week of {start} to {end}"), start=start, end=end)
+        return self._shared(("dates", t.locale, digest.start, digest.end), make)
+
+    def _highlights(self, t, digest: Digest) -> str:
+        """"This week: 2 news in the projects you follow and 1 new project.", from what each section says it brings."""
+        counts = tuple(h for s in digest.sections for h in s.highlights)
+        if not counts:
+            return ""
+        return self._shared(("highlights", t.locale, counts), lambda: t(
+            N_("This week: {what}."), what=format_list([t.n(one, many, n) for one, many, n in counts], locale=t.locale)))
+
+    def _reply_hint(self, t, digest: Digest) -> str:
+        """How to act by replying, with an example the reader can use as is: following a project they do not follow."""
+        slug = next((line.slug for s in digest.sections if getattr(s.data, "action", "") == "follow"
+                     for line in s.data.lines), None)
+        if slug is None:
+            return t(N_("Reply to this mail to act: one command per line; “help” lists them."))
+        return t(N_("Reply to this mail to act: one command per line, for example “follow {slug}”."), slug=slug)
 
     def _section(self, kind: str, t, digest: Digest, section, links: Links) -> str:
         ext = "txt" if kind == "text" else "html"
@@ -70,44 +105,71 @@ class DigestRenderer:
                 self._items.clear()
                 self._edition = digest.edition
             rendered = self._items.setdefault((kind, t.locale, section.key), {})
-            template = self.env.get_template(f"digest/{section.item_template}.{ext}.j2")
-            parts = []
-            for line in section.data.lines:
-                text = rendered.get(line.slug)
-                if text is None:
-                    text = rendered[line.slug] = template.render(line=line, data=section.data, t=t, tn=t.n, links=_SHARED)
-                parts.append(text)
-            items = "".join(parts)
-        return self.env.get_template(f"digest/{section.template}.{ext}.j2").render(
-            section=section, data=section.data, t=t, tn=t.n, links=links, items=Markup(items) if kind == "html" else items)
+            try:
+                items = "".join([rendered[line.slug] for line in section.data.lines])
+            except KeyError:  # the run's first readers: render the lines not seen yet, once
+                template = self.env.get_template(f"digest/{section.item_template}.{ext}.j2")
+                for line in section.data.lines:
+                    if line.slug not in rendered:
+                        text = template.render(line=line, data=section.data, t=t, tn=t.n, links=_SHARED)
+                        rendered[line.slug] = _tidy_piece(text) if kind == "text" else text
+                items = "".join([rendered[line.slug] for line in section.data.lines])
+        template = self.env.get_template(f"digest/{section.template}.{ext}.j2")
+        if kind == "html":
+            return template.render(section=section, data=section.data, t=t, tn=t.n, links=links, items=Markup(items))
+        # The text is tidied around its lines (each tidied once, when first rendered), not through them: see _fill.
+        return _fill(template.render(section=section, data=section.data, t=t, tn=t.n, links=links, items=_SLOT), [items])
 
     def render(self, digest: Digest, links: Links) -> tuple[str, str, str]:
         """(subject, text, html) of one digest."""
         t = self.catalogs.get(digest.recipient.locale)
-        example = next((line.slug for s in digest.sections if s.template == "projects" for line in s.data.lines), "projet")
         subject = self.subject(digest)
-        out = []
-        for kind in ("text", "html"):
-            def section(sec, kind=kind):
-                body = self._section(kind, t, digest, sec, links)
-                return Markup(body) if kind == "html" else body
-            out.append(self.frame[kind].render(digest=digest, t=t, tn=t.n, links=links, section=section,
-                                               example_slug=example, subject=subject).replace(_BASE, links.base))
-        return subject, _tidy(out[0]), out[1]
+        dates = self._dates(t, digest)
+        context = {"digest": digest, "t": t, "tn": t.n, "links": links, "subject": subject, "dates": dates,
+                   "highlights": self._highlights(t, digest), "reply_hint": self._reply_hint(t, digest),
+                   "rule": max(len(digest.community_name), len(dates))}
+        sections: list[str] = []
+
+        def text_section(sec) -> str:
+            sections.append(self._section("text", t, digest, sec, links))
+            return _SLOT
+
+        def html_section(sec) -> Markup:
+            return Markup(self._section("html", t, digest, sec, links))
+
+        text = _fill(self.frame["text"].render(section=text_section, **context), sections)
+        html = self.frame["html"].render(section=html_section, **context)
+        return subject, text.replace(_BASE, links.base), html.replace(_BASE, links.base)
+
+
+_SLOT = "\x01"  # where a big part goes in a small text while the small text is tidied
 
 
 def _tidy(text: str) -> str:
-    """Templates leave runs of blank lines where optional parts were empty; keep at most one."""
+    """At most one blank line in a row (templates leave runs where optional parts were empty), no trailing blanks
+    except in the signature separator "-- " (RFC 3676: mail clients find the signature by its space)."""
     lines, blank = [], False
-    for line in text.splitlines():
-        if not line.strip():
-            if not blank:
-                lines.append("")
-            blank = True
-        else:
-            lines.append(line.rstrip())
-            blank = False
-    return "\n".join(lines).strip() + "\n"
+    for line in text.split("\n"):
+        line = line if line == "-- " else line.rstrip()
+        if line or not blank:
+            lines.append(line)
+        blank = not line
+    return "\n".join(lines).strip("\n") + "\n"
+
+
+def _tidy_piece(text: str) -> str:
+    """A project line, tidied once for all its readers; a line that ends with a blank line (a card) keeps it."""
+    return _tidy(text) + ("\n" if text.rstrip(" ").endswith("\n\n") else "")
+
+
+def _fill(frame: str, parts: list[str]) -> str:
+    """`frame` tidied, each slot replaced by its part. Tidying a 40 KB digest line by line took a third of its rendering
+    time; the small frame is tidied instead and the big parts, tidy already, go in with their edges trimmed."""
+    pieces = _tidy(frame).split(_SLOT)
+    out = [pieces[0]]
+    for part, piece in zip(parts, pieces[1:]):
+        out += [part.strip("\n"), piece]
+    return "".join(out)
 
 
 def _header(value: str) -> str:
@@ -124,7 +186,7 @@ def _qp(text: str) -> str:
 
 
 def build_mime(*, sender: str, sender_name: str, to: str, to_name: str, subject: str, text: str, html: str,
-               domain: str, links: Links, list_id: str) -> tuple[str, bytes]:
+               domain: str, links: Links, list_id: str, lang: str) -> tuple[str, bytes]:
     """The message as bytes, written directly (the email package is ten times slower at this volume);
     returns (Message-ID, bytes). Tests parse it back with the email package."""
     message_id = f"<digest.{secrets.token_hex(12)}@{domain}>"
@@ -134,13 +196,14 @@ def build_mime(*, sender: str, sender_name: str, to: str, to_name: str, subject:
         f"To: {formataddr((_header(to_name), to))}",
         f"Reply-To: {links.reply_to}",
         f"Subject: {_header(subject)}",
-        f"Date: {formatdate(localtime=False)}",
+        f"Date: {format_datetime(datetime.now(timezone.utc))}",  # +0000: the time is known to be UTC (-0000 says unknown)
         f"Message-ID: {message_id}",
         f"List-Id: {list_id}",
         f"List-Unsubscribe: <{links.unsubscribe()}>, <{links.unsubscribe_mailto}>",
         "List-Unsubscribe-Post: List-Unsubscribe=One-Click",
         "Auto-Submitted: auto-generated",
         "Precedence: list",
+        f"Content-Language: {lang}",
         "MIME-Version: 1.0",
         f'Content-Type: multipart/alternative; boundary="{boundary}"',
     ]
@@ -157,6 +220,7 @@ class Mailer:
 
     def __init__(self, renderer: DigestRenderer, transport, links_for: Callable[[Digest], Links], sender: str,
                  sender_name: str, domain: str):
+        """`sender_name` names the sender of a community without a name; the digest comes from its community."""
         self.renderer = renderer
         self.transport = transport
         self.links_for = links_for
@@ -167,14 +231,15 @@ class Mailer:
     def compose(self, digest: Digest) -> tuple[str, bytes]:
         links = self.links_for(digest)
         subject, text, html = self.renderer.render(digest, links)
-        return build_mime(sender=self.sender, sender_name=self.sender_name, to=digest.recipient.address,
-                          to_name=digest.recipient.name, subject=subject, text=text, html=html, domain=self.domain,
-                          links=links, list_id=f"<{digest.community_slug}.digest.{self.domain}>")
+        return build_mime(sender=self.sender, sender_name=digest.community_name or self.sender_name,
+                          to=digest.recipient.address, to_name=digest.recipient.name, subject=subject, text=text, html=html,
+                          domain=self.domain, links=links, list_id=f"<{digest.community_slug}.digest.{self.domain}>",
+                          lang=self.renderer.catalogs.get(digest.recipient.locale).locale)
 
     async def send(self, digest: Digest) -> str:
         message_id, data = self.compose(digest)
         try:
-            await self.transport.send(self.sender, [digest.recipient.address], data)
+            await self.transport.send(self.sender, [digest.recipient.address], data, account_id=digest.recipient.account_id or None)
         except TemporarySmtpError as exc:
             raise TemporaryFailure(str(exc)) from None
         except PermanentSmtpError as exc:

@@ -14,7 +14,26 @@ from models.mail import InboundMail
 log = logging.getLogger("relais.mail")
 # aiosmtpd logs every command line at INFO, reply tokens (relais+<token>@) included: only its warnings are kept.
 logging.getLogger("mail.log").setLevel(logging.WARNING)
+# aiosmtpd refuses a mail with a line over 998 characters naming only the RFC; the sender's client shows our text.
+_AIOSMTPD_TOO_LONG = "500 Line too long (see RFC5321 4.5.3.1.6)"
+LINE_TOO_LONG = ("500 5.5.2 Line too long: a line of this mail is longer than 998 characters (RFC 5322); "
+                 "wrap it or attach it")
 
+
+class _Replies:
+    """aiosmtpd's own replies, reworded where they would puzzle a person (it has no hook for them: they are pushed
+    from inside its DATA loop)."""
+
+    async def push(self, status):
+        await super().push(LINE_TOO_LONG if status == _AIOSMTPD_TOO_LONG else status)
+
+
+class _Smtp(_Replies, SMTP):
+    pass
+
+
+class _Lmtp(_Replies, LMTP):
+    pass
 
 
 class _Handler:
@@ -52,7 +71,7 @@ class Gateway:
         self._server: asyncio.AbstractServer | None = None
 
     def _protocol(self) -> SMTP:
-        kind = LMTP if self.lmtp else SMTP
+        kind = _Lmtp if self.lmtp else _Smtp
         return kind(_Handler(self), data_size_limit=self.max_size, enable_SMTPUTF8=True, decode_data=False,
                     hostname=self.domain, ident="Relais mail gateway", loop=asyncio.get_running_loop())
 

@@ -46,11 +46,14 @@ class OutgoingQueue(WorkLoop):
         p = row.payload
         reply = Reply.from_dict(p["reply"])
         message_id = composer.message_id(f"m{row.id}", row.created_at)
-        if row.kind == "confirm":
-            return composer.confirmation(reply, to=row.address, subject=p["subject"], message_id=message_id, locale=p.get("locale"),
-                                         account_id=p["account"], person_id=p["person"])
+        if row.kind == "confirm":  # `re`: the subject of the mail that caused it, answered in its thread
+            return composer.confirmation(reply, to=row.address, to_name=p.get("name", ""),
+                                         subject=reply_subject(p.get("re", ""), p["subject"]), message_id=message_id,
+                                         locale=p.get("locale"), account_id=p["account"], person_id=p["person"],
+                                         in_reply_to=p.get("in_reply_to", ""), references=tuple(p.get("references", ())))
         choice_set = await self.mail.ports.choices.store(reply.choices) if reply.choices else None
-        return composer.mail(reply, to=row.address, subject=reply_subject(p.get("subject", ""), subject_for(reply, "Relais")),
+        return composer.mail(reply, to=row.address, to_name=p.get("name", ""),
+                             subject=reply_subject(p.get("subject", ""), subject_for(reply, "Relais")),
                              message_id=message_id, locale=p.get("locale"), account_id=p.get("account"), choice_set=choice_set,
                              in_reply_to=p.get("in_reply_to", ""), references=tuple(p.get("references", ())),
                              auto_replied=True)
@@ -63,7 +66,7 @@ class OutgoingQueue(WorkLoop):
             return
         try:
             message = await self.build(row, composer)
-            await self.mail.transport.send(composer.address, [row.address], message.as_bytes())
+            await self.mail.transport.send(composer.address, [row.address], message.as_bytes(), account_id=row.payload.get("account"))
         except PermanentSmtpError as exc:
             await self.mail.ports.services.email.bounced(row.address, self.mail.settings.bounce_limit)
             log.warning("mail rejected", extra={"mail_id": row.id, "kind": row.kind, "error": str(exc)[:200]})

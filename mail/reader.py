@@ -23,6 +23,16 @@ from models.mail import InboundMail, OutgoingMail
 log = logging.getLogger("relais.mail")
 logging.getLogger("flufl.bounce").setLevel(logging.WARNING)  # it logs every detector it tries at INFO
 AUTO_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
+# RFC 3834 §2: mail from these local parts is never answered, whatever it says (a DSN too broken to be read as one,
+# a list robot, a no-reply address); French senders write "ne-pas-repondre".
+_AUTOMATIC = re.compile(r"(mailer-daemon|postmaster|listserv|majordomo|owner-.+|.+-(request|bounces|owner)"
+                        r"|no[-_.]?reply|do[-_.]?not[-_.]?reply|ne[-_.]?pas[-_.]?repondre)")
+
+
+def automatic_sender(address: str) -> bool:
+    """Whether the address (From or envelope sender) belongs to a robot that must not be answered."""
+    local = address.strip("<>").rsplit("@", 1)[0].lower().split("+", 1)[0]
+    return bool(local) and _AUTOMATIC.fullmatch(local) is not None
 
 
 class MailReader:
@@ -54,7 +64,7 @@ class MailReader:
         email = self.services.email
         row.sender = mail.sender  # stored with the outcome: held mail is released by sender
         if not row.mail_from or _is_report(row):
-            return Turn(None, outcome=await self._bounce(row, email, settings.bounce_limit))
+            return Turn(None, outcome=await self._bounce(row, email, settings.bounce_limit, composer))
         if composer.is_ours(mail.sender) or composer.address in mail.headers.get("x-loop", "").lower():
             return Turn(None, outcome="own mail")
         if mail.list_id:
@@ -66,18 +76,21 @@ class MailReader:
         if (mail.auto_submitted not in ("", "no") or mail.precedence in AUTO_PRECEDENCE
                 or "x-autoreply" in mail.headers or "x-autorespond" in mail.headers):
             return Turn(None, outcome="auto-submitted")
+        if automatic_sender(mail.sender) or automatic_sender(row.mail_from):
+            return Turn(None, outcome="automatic sender")
         if not mail.sender:
             return Turn(None, outcome="no sender")
-        context = self._context(row, composer)
+        context = self._token(row, composer, bounce=False)
         if context is not None and context.kind == tk.CONFIRM:
             return await self._confirm(row, mail, context, email)
         account = await email.first_contact(mail.sender, mail.display_name, normalize_locale(mail.language, "") or None)
         if not account.confirmed:
-            if await email.queue_confirmation(account, account.person):
+            if await email.queue_confirmation(account, account.person, _answering(mail), held=True):
                 self.mail.queue.wake()
             return Turn(None, outcome="held")
         choices = await self._choices(context, account) if context and not context.expired else None
-        lines = command_lines(mail.subject, mail.text, self.ports.registry, choices)
+        names = [mail.display_name, *re.split(r"[._-]", mail.sender.partition("@")[0])]
+        lines = command_lines(mail.subject, mail.text, self.ports.registry, choices, names)
         ignored = lines.ignored
         if lines.unknown_only and mail.text.strip() and await self.services.conversations.pending(account.person_id):
             # No command and a question waits: the first paragraph of what the person wrote is the answer (quotes and
@@ -98,7 +111,7 @@ class MailReader:
         """Where the answer goes: a reply in the sender's thread (Re: subject, In-Reply-To, References)."""
         return {"mail": row.id, "to": account.address, "account": account.id, "person": account.person_id,
                 "subject": mail.subject, "in_reply_to": mail.message_id, "language": mail.language,
-                "references": [*mail.references, mail.message_id] if mail.message_id else mail.references}
+                "references": _references(mail), "name": mail.display_name}
 
     async def combine(self, results: list[tuple[str, Reply]], where: dict) -> Reply:
         person = await Person.get(id=where["person"])  # after the commands: a `lang` among them counts
@@ -106,11 +119,14 @@ class MailReader:
         where["locale"] = t.locale
         return summary(results, where.get("ignored", []), t, expired_context=where.get("expired", False))
 
-    def _context(self, row: InboundMail, composer) -> tk.AddressToken | None:
+    @staticmethod
+    def _token(row: InboundMail, composer, bounce: bool) -> tk.AddressToken | None:
+        """The token of the address the mail was sent to: a bounce address (VERP) or a reply address (its context)."""
         for rcpt in row.rcpt_tos:
             token = composer.token_of(rcpt)
-            if token:
-                return composer.tokens.read_address_token(token)
+            read = composer.tokens.read_address_token(token) if token else None
+            if read is not None and (read.kind == tk.BOUNCE) == bounce:
+                return read
         return None
 
     async def _choices(self, context: tk.AddressToken, account: Account) -> list[Choice] | None:
@@ -133,7 +149,8 @@ class MailReader:
     async def _confirm(self, row, mail, context: tk.AddressToken, email) -> Turn:
         account = await Account.get_or_none(id=context.ids[0], platform="email").select_related("person")
         if context.expired:
-            if account is not None and not account.confirmed and await email.queue_confirmation(account, account.person):
+            if (account is not None and not account.confirmed
+                    and await email.queue_confirmation(account, account.person, _answering(mail))):
                 self.mail.queue.wake()
             return Turn(None, outcome="confirmation expired")
         done = await email.confirm(context.ids[0], context.ids[1] if len(context.ids) > 1 else None)
@@ -150,17 +167,38 @@ class MailReader:
         where = {**self._where(row, mail, account), "locale": t.locale}
         return Turn(None, before=self.mail.reply_actions(reply, where), outcome="confirmed")
 
-    async def _bounce(self, row: InboundMail, email, limit: int) -> str:
+    async def _bounce(self, row: InboundMail, email, limit: int, composer) -> str:
+        """A DSN counts against the account whose bounce address (VERP) it came back to, never against whoever
+        it names: anybody can write a DSN naming alice@ to relais@."""
         try:
             temporary, permanent = all_failures(message_from_bytes(bytes(row.content)))
         except Exception:  # a detector choking on odd input: nothing is counted
             log.exception("bounce scan failed", extra={"mail_id": row.id})
             return "bounce unreadable"
-        for address in permanent:
-            text = (address.decode("utf-8", "replace") if isinstance(address, bytes) else str(address)).strip("<>").lower()
-            await email.bounced(text, limit)
+        if not permanent and not temporary:
+            return "null sender"
+        verp = self._token(row, composer, bounce=True)
+        if verp is None:
+            log.info("bounce to no VERP address: not counted", extra={"mail_id": row.id})
+            return "bounce to no VERP address"
+        if verp.expired:
+            return "bounce to an expired VERP address"
+        account = await Account.get_or_none(id=verp.ids[0], platform="email")
+        if account is None:
+            return "bounce for a removed address"
+        if permanent:
+            await email.bounced(account.address, limit)
         log.info("bounce", extra={"mail_id": row.id, "permanent": len(permanent), "temporary": len(temporary)})
-        return "bounce" if permanent or temporary else "null sender"
+        return "bounce"
+
+
+def _references(mail: reading.ReadMail) -> list[str]:
+    return [*mail.references, mail.message_id] if mail.message_id else list(mail.references)
+
+
+def _answering(mail: reading.ReadMail) -> dict:
+    """What a confirmation needs to answer the mail that caused it in its thread, to its sender by name."""
+    return {"re": mail.subject, "in_reply_to": mail.message_id, "references": _references(mail), "name": mail.display_name}
 
 
 def _is_report(row: InboundMail) -> bool:

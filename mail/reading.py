@@ -16,6 +16,12 @@ _SURROGATES = re.compile("[\udc80-\udcff]")
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # NUL and friends: PostgreSQL text refuses NUL
 _REPLY_PARSER = EmailReplyParser(languages=["en", "fr"])
 _SIGNATURE = re.compile(r"^(--|-- |__+|—)$")
+# Where a client puts the mail being answered below the answer: Outlook's separator lines (en, fr) and its header
+# block ("De : …" then "Envoyé : …"), which the reply parser misses when the colon follows a no-break space.
+_SEPARATOR = re.compile(r"^-{3,}\s*(original message|message d['’]origine)\s*-{3,}$", re.IGNORECASE)
+_HEADER_FIRST = re.compile(r"^\*?(from|de)\s?:", re.IGNORECASE)
+_HEADER_NEXT = re.compile(r"^\*?(sent|date|to|subject|cc|envoy[ée]|[àa]|objet)\s?:", re.IGNORECASE)
+_NO_BREAK = str.maketrans({"\xa0": " ", "\u202f": " "})
 _IDS = re.compile(r"<[^<>\s]+>")
 
 
@@ -41,15 +47,23 @@ def parse(raw: bytes) -> Message:
     return message_from_bytes(raw, policy=policy.default)
 
 
-def fix_text(value: str) -> str:
-    """Undo undeclared 8-bit bytes the parser kept as surrogates: UTF-8 if it decodes, else Windows-1252."""
-    if not _SURROGATES.search(value):
-        return value
-    data = value.encode("utf-8", "surrogateescape")
+def decode_8bit(data: bytes) -> str:
+    """Bytes of an unknown charset: UTF-8 when most of their high bytes form UTF-8 sequences (a stray invalid byte
+    becomes "�" rather than turning "été" into "Ã©tÃ©"), else Windows-1252 (Latin-1 and Outlook's superset)."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        pass
+    text = data.decode("utf-8", errors="replace")
+    valid = sum(1 for c in text if c > "\x7f" and c != "\ufffd")
+    return text if valid > text.count("\ufffd") else data.decode("cp1252", errors="replace")
+
+
+def fix_text(value: str) -> str:
+    """Undo undeclared 8-bit bytes the parser kept as surrogates (see decode_8bit)."""
+    if not _SURROGATES.search(value):
+        return value
+    return decode_8bit(value.encode("utf-8", "surrogateescape"))
 
 
 def header(msg: Message, name: str) -> str:
@@ -72,12 +86,12 @@ def decode_part(part: Message) -> str:
         text = part.get_payload()
         return fix_text(text) if isinstance(text, str) else ""
     charset = part.get_content_charset()
-    for candidate in ([charset] if charset else []) + ["utf-8"]:
+    if charset:
         try:
-            return payload.decode(candidate)
+            return payload.decode(charset)
         except (LookupError, UnicodeDecodeError):
-            continue
-    return payload.decode("cp1252", errors="replace")
+            pass
+    return decode_8bit(payload)
 
 
 class _HtmlText(HTMLParser):
@@ -165,16 +179,21 @@ def body_text(msg: Message) -> tuple[str, bool]:
 
 
 def strip_reply(text: str) -> str:
-    """Only what the person wrote on top: quoted mails, "wrote:" lines and signatures removed (en, fr)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    """Only what the person wrote on top: quoted mails, "wrote:" lines, Outlook's separators and header blocks, and
+    signatures removed (en, fr)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_NO_BREAK)
     try:
         replies = _REPLY_PARSER.read(text).replies
         latest = replies[0].body if replies else text
     except Exception:  # the parser's regular expressions on odd input: fall back to the line rules
         latest = text
-    kept = []
-    for line in latest.split("\n"):
-        if _SIGNATURE.match(line.strip()):
+    kept: list[str] = []
+    lines = latest.split("\n")
+    for index, line in enumerate(lines):
+        if _SIGNATURE.match(line.strip()) or _SEPARATOR.match(line.strip()):
+            break
+        following = lines[index + 1].strip() if index + 1 < len(lines) else ""
+        if _HEADER_FIRST.match(line.strip()) and _HEADER_NEXT.match(following):
             break
         if line.lstrip().startswith(">"):
             continue

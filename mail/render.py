@@ -7,6 +7,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 from html import escape
@@ -44,6 +45,8 @@ class Envelope:
     unsubscribe_url: str = ""
     choice_urls: tuple[str, ...] = ()
     loop: str = ""  # X-Loop: Relais drops incoming mail carrying its own address here
+    to_name: str = ""  # the recipient's display name, kept from the mail answered
+    list_id: str = ""  # List-Id of the community the mail speaks for (notifications)
 
 
 def subject_for(reply: Reply, fallback: str) -> str:
@@ -114,7 +117,8 @@ def render(reply: Reply, env: Envelope, t) -> EmailMessage:
     html = _ENV.get_template("mail.html").render(body=body_html(reply), **context)
     msg = EmailMessage(policy=POLICY)
     msg["From"] = env.sender
-    msg["To"] = env.to
+    name = " ".join(env.to_name.split())  # a name typed in a chat may hold line breaks, which a header may not
+    msg["To"] = Address(display_name=name, addr_spec=env.to) if name else env.to
     msg["Subject"] = env.subject
     msg["Date"] = format_datetime(env.date)
     msg["Message-ID"] = env.message_id
@@ -127,6 +131,8 @@ def render(reply: Reply, env: Envelope, t) -> EmailMessage:
     msg["Auto-Submitted"] = "auto-replied" if env.auto_replied else "auto-generated"
     if env.loop:
         msg["X-Loop"] = env.loop
+    if env.list_id:
+        msg["List-Id"] = env.list_id
     if env.unsubscribe_url:
         msg["List-Unsubscribe"] = f"<{env.unsubscribe_url}>"
         msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058: a POST needs no login

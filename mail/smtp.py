@@ -6,6 +6,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
@@ -43,11 +44,14 @@ class SmtpTarget:
 
 
 class SmtpPool:
-    """Keeps up to `size` connections open and sends over whichever is free."""
+    """Keeps up to `size` connections open and sends over whichever is free. A mail to a known account leaves with
+    that account's bounce address (`bounce_address(account_id)`, VERP) as its envelope sender, as Mailman's
+    delivery does, so its DSN says whose it is."""
 
-    def __init__(self, url: str, size: int = 4, timeout: float = 30.0):
+    def __init__(self, url: str, size: int = 4, timeout: float = 30.0, bounce_address: Callable[[int], str] | None = None):
         self.target = SmtpTarget.parse(url)
         self.timeout = timeout
+        self.bounce_address = bounce_address
         self._idle: asyncio.Queue[aiosmtplib.SMTP] = asyncio.Queue()
         self._slots = asyncio.Semaphore(size)
 
@@ -59,7 +63,9 @@ class SmtpPool:
             await client.login(t.user, t.password or "")
         return client
 
-    async def send(self, sender: str, recipients: list[str], data: bytes) -> None:
+    async def send(self, sender: str, recipients: list[str], data: bytes, account_id: int | None = None) -> None:
+        if account_id is not None and self.bounce_address is not None:
+            sender = self.bounce_address(account_id)
         async with self._slots:
             client = self._idle.get_nowait() if not self._idle.empty() else None
             try:
@@ -100,7 +106,7 @@ class FileDrop:
     def __init__(self, folder: Path):
         self.folder = folder
 
-    async def send(self, sender: str, recipients: list[str], data: bytes) -> None:
+    async def send(self, sender: str, recipients: list[str], data: bytes, account_id: int | None = None) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         name = f"{asyncio.get_running_loop().time():.6f}-{abs(hash(data)) % 10**8}.eml"
         await asyncio.to_thread((self.folder / name).write_bytes, data)

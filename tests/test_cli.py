@@ -111,3 +111,44 @@ def test_killed_between_commit_and_send_then_restarted_each_follower_gets_one_no
         assert service.returncode == 0
     inbox = query(tmp_path, "select address, count(*) from console_inbox group by address order by address")
     assert inbox == [("ana", 1), ("mehdi", 1)]
+
+
+def test_operators_get_clear_answers_for_bad_names_empty_lists_and_no_command(tmp_path):
+    """Slugs and time zones are checked where they are set; empty lists say so; `relais` alone shows the help."""
+    alone = relais(tmp_path)
+    assert alone.returncode == 0 and "usage: relais" in alone.stdout and "community" in alone.stdout
+    assert "no community yet" in relais(tmp_path, "community", "list").stdout
+    assert relais(tmp_path, "outbox").stdout.strip() == "the outbox is empty"
+    bad = relais(tmp_path, "community", "create", "Bad Slug!", "Bad")
+    assert bad.returncode == 1 and "cannot be a community name" in bad.stderr
+    mars = relais(tmp_path, "community", "create", "mars", "Mars", "--timezone", "Mars/Olympus")
+    assert mars.returncode == 1 and "is not a time zone" in mars.stderr and "Traceback" not in mars.stderr
+    assert query(tmp_path, "select count(*) from community") == [(0,)]
+
+
+def test_a_taken_port_stops_the_start_with_the_setting_to_change(tmp_path):
+    """When the link endpoint's port is taken, `relais run` says which setting to change and exits (no half service)."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        out = subprocess.run([sys.executable, "-m", "bot", "run"], stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                             cwd=ROOT, env=env_for(tmp_path, RELAIS_WEB_LISTEN=f"127.0.0.1:{port}"), timeout=60)
+        # Only `relais run` listens: the console, a client of the core, opens no port and works beside the service.
+        chat = relais(tmp_path, "console", "--as", "me", stdin="projets\n", RELAIS_WEB_LISTEN=f"127.0.0.1:{port}",
+                      RELAIS_MAIL_LISTEN=f"127.0.0.1:{port}")
+        assert chat.returncode == 0 and "Projets de" in chat.stdout, chat.stderr
+    assert out.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in out.stderr and "set RELAIS_WEB_LISTEN" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_the_piped_console_shows_new_notifications_before_each_reply(tmp_path):
+    """A script sees what a person would: the notifications of the account (📬) come before the reply to each line."""
+    relais(tmp_path, "demo")
+    relais(tmp_path, "console", "--as", "camille", stdin="nouvelle dombes-brasserie Le brassin n°3 est en cuve\n")
+    out = relais(tmp_path, "console", "--as", "ana", stdin="projets\n")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.index("📬") < out.stdout.index("Le brassin n°3") < out.stdout.index("Projets de")

@@ -140,35 +140,80 @@ class ConsoleChat:
             await ConsoleInbox.filter(id__in=[r.id for r in rows]).update(seen=True)
         return [r.text for r in rows]
 
-    async def run_pipe(self, stream: TextIO, out: TextIO) -> int:
-        """One command per line in, each reply out followed by a blank line; returns lines handled."""
+    async def notes(self, deliver=None) -> str:
+        """The account's new notifications as the chat shows them (📬), after `deliver()` ran what is due."""
+        if deliver is not None:
+            await deliver()
+        return "".join("📬 " + note.replace("\n", "\n   ") + "\n\n" for note in await self.unseen())
+
+    async def run_pipe(self, stream: TextIO, out: TextIO, deliver=None) -> int:
+        """One command per line in, each reply out followed by a blank line, the account's new notifications
+        before it (as a person in the chat would see them); returns the lines handled."""
         count = 0
         loop = asyncio.get_running_loop()
         while True:
             line = await loop.run_in_executor(None, stream.readline)
             if not line:
+                out.write(await self.notes(deliver))
+                out.flush()
                 return count
             if not line.strip():
                 continue
-            out.write((await self.exchange(line)) + "\n\n")
+            reply = await self.exchange(line)
+            out.write(await self.notes(deliver) + reply + "\n\n")
             out.flush()
             count += 1
 
-    async def run_terminal(self, stop: asyncio.Event, banner: str, prompt: str = "› ") -> None:
-        """The interactive chat: notifications for this account are shown between commands."""
+    async def run_terminal(self, stop: asyncio.Event, banner: str, goodbye: str, history: Path | None = None,
+                           prompt: str = "› ") -> None:
+        """The interactive chat, with line editing and history (readline); notifications come between commands.
+        `quit` or `exit` (or Ctrl-D) leaves the console; `quitter` is the French command that leaves a community."""
         loop = asyncio.get_running_loop()
+        _history(history)
         print(banner, flush=True)
-        while not stop.is_set():
-            for note in await self.unseen():
-                print("\n📬 " + note.replace("\n", "\n   ") + "\n", flush=True)
-            try:
+        try:
+            while not stop.is_set():
+                notes = await self.notes()
+                if notes:
+                    print("\n" + notes, end="", flush=True)
                 line = await loop.run_in_executor(None, _read, prompt)
-            except EOFError:
-                break
-            if line is None or line.strip() in ("quit", "exit", "quitter"):
-                break
-            if line.strip():
-                print(await self.exchange(line) + "\n", flush=True)
+                if line is None or line.strip().lower() in QUIT:
+                    break
+                if line.strip():
+                    print(await self.exchange(line) + "\n", flush=True)
+        finally:
+            _save_history(history)
+            print(goodbye, flush=True)
+
+
+QUIT = ("quit", "exit", "/quit", "/exit")
+
+
+def _history(path: Path | None) -> None:
+    """Arrow keys, editing and the lines of earlier sessions, through readline (where Python has it)."""
+    try:
+        import readline
+    except ImportError:  # Windows without pyreadline: plain input()
+        return
+    readline.set_history_length(1000)
+    if path is not None and path.exists():
+        try:
+            readline.read_history_file(path)
+        except OSError:
+            pass
+
+
+def _save_history(path: Path | None) -> None:
+    try:
+        import readline
+    except ImportError:
+        return
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            readline.write_history_file(path)
+        except OSError:
+            pass
 
 
 def _read(prompt: str) -> str | None:

@@ -33,17 +33,23 @@ class Arg:
     choices: tuple[str, ...] = ()
     accept: tuple[str, ...] = ()  # every word taken for a choice (aliases in both languages)
     max_length: int = 0  # 0: the kind's limit (MAX_LENGTH)
-    shown: tuple[str, ...] = ()  # the choices as message ids, translated in usage lines (default: `choices`)
+    words: dict[str, tuple[str, ...]] = field(default_factory=dict)  # the choices as written in a language (accepted)
+    then: str = ""  # what may follow, in the usage line (a message id): "[by <date>]"
 
     @property
     def limit(self) -> int:
         return self.max_length or MAX_LENGTH.get(self.kind, 200)
 
+    def shown(self, locale: str) -> tuple[str, ...]:
+        """The choices in the reader's language (each one a word the command accepts)."""
+        return self.words.get(locale, self.choices)
+
     def metavar(self, t) -> str:
         shown = t(self.label) if self.label else self.name
         if self.kind == "choice" and self.choices:
-            shown = "|".join(t(c) for c in self.shown) if self.shown else "|".join(self.choices)
-        return f"<{shown}>" if self.required else f"[{shown}]"
+            shown = "|".join(self.shown(t.locale))
+        written = f"<{shown}>" if self.required else f"[{shown}]"
+        return f"{written} {t(self.then)}" if self.then else written
 
 
 @dataclass

@@ -38,7 +38,7 @@ def parse_due(words: str, now: datetime, languages: tuple[str, ...] = ("fr", "en
         "STRICT_PARSING": False,
         "REQUIRE_PARTS": [],
     }
-    cleaned = re.sub(r"^(le|the|on)\s+", "", words.strip(), flags=re.IGNORECASE)
+    cleaned = re.sub(r"^(le|the|on|ce|this)\s+", "", words.strip(), flags=re.IGNORECASE)
     m = _NEXT_FR.match(cleaned)
     if m:
         cleaned = m.group("a") or m.group("b")

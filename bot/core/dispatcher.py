@@ -151,7 +151,7 @@ class Dispatcher:
             return await services.people.find_member(ctx.need_community(), raw)
         if arg.kind == "choice":
             if fold(raw) not in {fold(c) for c in (arg.accept or arg.choices)}:
-                options = ", ".join(ctx.t(c) for c in arg.shown) if arg.shown else ", ".join(arg.choices)
+                options = ", ".join(arg.shown(ctx.locale))
                 raise UsageError(N_("“{value}” is not one of: {options}."), command=cmd, value=raw, options=options)
             return fold(raw)
         return raw

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from babel import Locale
-from babel.dates import format_date
+from babel.dates import format_date, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -62,6 +62,9 @@ def french_typography(text: str) -> str:
     return _BEFORE_PUNCTUATION.sub(NARROW_NBSP + r"\1", text)
 
 
+JUST_NOW = N_("just now")
+
+
 class Translator:
     """Translates and formats strings for one language."""
 
@@ -89,3 +92,9 @@ class Translator:
 
     def date(self, value: date, fmt: str = "full") -> str:
         return format_date(value, format=fmt, locale=self._babel_locale)
+
+    def ago(self, delta) -> str:
+        """How long ago, in words: "3 weeks ago", "il y a 3 semaines"; under a minute, "just now"."""
+        if delta.total_seconds() < 60:
+            return self(JUST_NOW)
+        return format_timedelta(-delta, add_direction=True, threshold=1.1, locale=self._babel_locale)

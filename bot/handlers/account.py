@@ -42,7 +42,7 @@ async def lang(ctx: Context, lang: str) -> Reply:
     return Reply().para(t(N_("From now on I speak English with you."))).choice(t(N_("Undo")), f"lang {previous}")
 
 
-@command("join", fr=("rejoindre", "adherer"), args=(Arg("community", "community", N_("community")),),
+@command("join", fr=("rejoindre", "adhérer"), args=(Arg("community", "community", N_("community")),),
          help=N_("Join a community; your direct messages then go to it."), section=SECTION)
 async def join(ctx: Context, community: Community) -> Reply:
     t = ctx.t

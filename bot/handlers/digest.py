@@ -20,7 +20,7 @@ SWITCH_WORDS = {"on": True, "oui": True, "activer": True, "off": False, "non": F
 DAY_NAMES = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday"))
 
 
-@command("digest", fr=("lettre", "resume"), args=(Arg("switch", "choice", N_("on|off"), required=False, choices=SWITCH,
+@command("digest", fr=("lettre", "résumé"), args=(Arg("switch", "choice", N_("on|off"), required=False, choices=SWITCH,
                                                         accept=tuple(SWITCH_WORDS)),
                                                     Arg("community", "community", N_("community"), required=False)),
          help=N_("Get (on) or stop (off) the weekly email digest of your community; alone, say where it stands."),
@@ -53,7 +53,7 @@ async def digest(ctx: Context, switch: str | None, community: Community | None) 
 _TIME = re.compile(r"^(\d{1,2})(?:[:h](\d{2})?)?$")
 
 
-@command("digest schedule", fr=("lettre horaire", "resume horaire"),
+@command("digest schedule", fr=("lettre horaire", "résumé horaire"),
          args=(Arg("day", "word", N_("day")), Arg("at", "word", N_("hh:mm"))),
          help=N_("Set when the weekly digest goes out, in the community's time zone: /digest schedule monday 08:00."),
          section=SECTION, role=Role.FACILITATOR, group=False)
@@ -81,7 +81,7 @@ def _english_day(weekday: int) -> str:
     return ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")[weekday]
 
 
-@command("digest room", fr=("lettre salon", "resume salon"),
+@command("digest room", fr=("lettre salon", "résumé salon"),
          args=(Arg("switch", "choice", N_("on|off"), choices=SWITCH, accept=tuple(SWITCH_WORDS)),),
          help=N_("Also post the weekly summary in the community's bound groups and rooms (on), or not (off)."),
          section=SECTION, role=Role.FACILITATOR, group=False)

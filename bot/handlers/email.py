@@ -61,7 +61,7 @@ async def subscribe(ctx: Context, community: Community | None) -> Reply:
     return reply.choice(t(N_("Undo")), f"unsubscribe {community.slug}")
 
 
-@command("unsubscribe", fr=("desabonner", "desinscrire"), args=(COMMUNITY,),
+@command("unsubscribe", fr=("désabonner", "désinscrire"), args=(COMMUNITY,),
          help=N_("Stop a community's mailing list; an observer also leaves the community."), section=SECTION)
 async def unsubscribe(ctx: Context, community: Community | None) -> Reply:
     t = ctx.t
@@ -75,7 +75,7 @@ async def unsubscribe(ctx: Context, community: Community | None) -> Reply:
     return Reply().para(t(N_("You were not subscribed to {community}."), community=community.name))
 
 
-@command("list create", fr=("liste creer", "liste ajouter"), args=(Arg("name", "word", N_("name"), required=False),),
+@command("list create", fr=("liste créer", "liste ajouter"), args=(Arg("name", "word", N_("name"), required=False),),
          help=N_("Create the community's discussion list on Mailman; Relais posts the news and next steps there."),
          section=SECTION, role=Role.FACILITATOR, group=False)
 async def list_create(ctx: Context, name: str | None) -> Reply:

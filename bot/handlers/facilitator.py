@@ -13,13 +13,16 @@ from models.projects import STATUS_WORDS
 
 SECTION = N_("Facilitators")
 PROJECT = Arg("project", "project", N_("project"))
-RESERVED = {"add", "ajouter", "create", "creer", "status", "statut", "etat"}
+# Words that follow a command's first word (`prompt auto`, `sheet csv`): no project may be named so.
+RESERVED = {"add", "ajouter", "create", "creer", "status", "statut", "etat", "delete", "supprimer", "retirer", "auto", "confirm",
+            "confirmer", "again", "reprendre", "list", "liste", "csv", "schedule", "horaire", "publish", "publier", "poll",
+            "sondage", "cancel", "annuler"}
 STATUS_BY_WORD = {fold(k): v for k, v in STATUS_WORDS.items()}
 ROLE_BY_WORD = {fold(k): Role.parse(k) for k in ROLE_WORDS}
 
 
-@command("project add", fr=("projet ajouter", "projet creer"), en=("project create",),
-         args=(Arg("slug", "word", N_("short-name")), Arg("title", "word", N_("\"title\"")), Arg("summary", "text", N_("summary"), required=False)),
+@command("project add", fr=("projet ajouter", "projet créer"), en=("project create",),
+         args=(Arg("slug", "word", N_("short-name")), Arg("title", "word", N_("title")), Arg("summary", "text", N_("summary"), required=False)),
          help=N_("Add a project: /project add my-project \"My project\" What it is about."), section=SECTION,
          role=Role.FACILITATOR, group=False)
 async def project_add(ctx: Context, slug: str, title: str, summary: str | None) -> Reply:
@@ -33,8 +36,9 @@ async def project_add(ctx: Context, slug: str, title: str, summary: str | None) 
             .choice(t(N_("See the project")), f"project {project.slug}"))
 
 
-@command("project status", fr=("projet statut", "projet etat"),
-         args=(PROJECT, Arg("status", "choice", N_("status"), choices=("idea", "active", "funding", "done"), accept=tuple(STATUS_WORDS))),
+@command("project status", fr=("projet statut", "projet état"),
+         args=(PROJECT, Arg("status", "choice", N_("status"), choices=("idea", "active", "funding", "done"), accept=tuple(STATUS_WORDS),
+                                words={"fr": ("idée", "actif", "financement", "terminé")})),
          help=N_("Set the status of a project: idea, active, funding or done."), section=SECTION,
          role=Role.FACILITATOR, group=False)
 async def project_status(ctx: Context, project: Project, status: str) -> Reply:
@@ -45,7 +49,7 @@ async def project_status(ctx: Context, project: Project, status: str) -> Reply:
             .choice(t(N_("Undo")), f"project status {project.slug} {previous.value}"))
 
 
-@command("referent add", fr=("referent ajouter",), args=(PROJECT, Arg("person", "person", N_("person"))),
+@command("referent add", fr=("référent ajouter",), args=(PROJECT, Arg("person", "person", N_("person"))),
          help=N_("Make someone a referent of a project."), section=SECTION, role=Role.FACILITATOR, group=False)
 async def referent_add(ctx: Context, project: Project, person: Person) -> Reply:
     t = ctx.t
@@ -59,7 +63,7 @@ async def referent_add(ctx: Context, project: Project, person: Person) -> Reply:
             .choice(t(N_("Undo")), f"referent remove {project.slug} {await _handle(person)}"))
 
 
-@command("referent remove", fr=("referent retirer", "referent enlever"), args=(PROJECT, Arg("person", "person", N_("person"))),
+@command("referent remove", fr=("référent retirer", "référent enlever"), args=(PROJECT, Arg("person", "person", N_("person"))),
          help=N_("Remove a referent from a project."), section=SECTION, role=Role.FACILITATOR, group=False)
 async def referent_remove(ctx: Context, project: Project, person: Person) -> Reply:
     t = ctx.t
@@ -76,7 +80,8 @@ async def _handle(person: Person) -> str:
 
 
 @command("role", fr=("rôle",), args=(Arg("person", "person", N_("person")),
-                                    Arg("role", "choice", N_("role"), choices=("observer", "member", "referent", "facilitator"), accept=ROLE_WORDS)),
+                                    Arg("role", "choice", N_("role"), choices=("observer", "member", "referent", "facilitator"), accept=ROLE_WORDS,
+                                        words={"fr": ("observateur", "membre", "référent", "facilitateur")})),
          help=N_("Give someone a role: observer, member, referent or facilitator."), section=SECTION,
          role=Role.FACILITATOR, group=False)
 async def role(ctx: Context, person: Person, role: str) -> Reply:
@@ -112,7 +117,7 @@ async def bind(ctx: Context, community: Community) -> Reply:
     return reply.choice(t(N_("Undo")), f"bind {previous.community.slug}" if previous else "unbind")
 
 
-@command("unbind", fr=("delier",), help=N_("Unbind this group, room or list from its community."), section=SECTION, role=Role.FACILITATOR)
+@command("unbind", fr=("délier",), help=N_("Unbind this group, room or list from its community."), section=SECTION, role=Role.FACILITATOR)
 async def unbind(ctx: Context) -> Reply:
     t = ctx.t
     chat = ctx.incoming.chat

@@ -45,7 +45,7 @@ async def help_(ctx: Context, command: str | None) -> Reply:
     return reply
 
 
-@command("start", fr=("demarrer", "bonjour"), args=(Arg("payload", "word", N_("code"), required=False),),
+@command("start", fr=("démarrer", "bonjour"), args=(Arg("payload", "word", N_("code"), required=False),),
          help=N_("Say hello to Relais and see where to begin."), section=SECTION)
 async def start(ctx: Context, payload: str | None) -> Reply:
     t = ctx.t

@@ -21,13 +21,49 @@ PROJECT = Arg("project", "project", N_("project"))
          role=Role.OBSERVER, referent_of="project")
 async def news(ctx: Context, project: Project, text: str) -> Reply:
     t = ctx.t
-    _, count = await ctx.services.projects.post_news(project, ctx.person, text, ctx.incoming.platform, ctx.need_community())
-    return Reply().para(t(N_("News posted to {project}."), project=project.title), " ",
-                        t.n("{count} follower notified.", "{count} followers notified.", count))
+    item, count = await ctx.services.projects.post_news(project, ctx.person, text, ctx.incoming.platform, ctx.need_community())
+    return (Reply().para(t(N_("News posted to {project}."), project=project.title), " ",
+                         t.n("{count} follower notified.", "{count} followers notified.", count))
+            .choice(t(N_("Undo")), f"news delete {project.slug} {item.id}"))
 
 
-@command("nextstep", fr=("etape", "prochaine-etape", "prochaineetape"), en=("next-step", "step"),
-         args=(PROJECT, Arg("text", "text", N_("text [by <date>]"), required=False)),
+NUMBER = Arg("number", "word", N_("number"), max_length=12)
+
+
+@command("news delete", fr=("nouvelle supprimer", "nouvelle retirer"), args=(PROJECT, NUMBER),
+         help=N_("Take back a news item (the Undo of /news): followers not notified yet will not be."),
+         section=SECTION, role=Role.OBSERVER, referent_of="project")
+async def news_delete(ctx: Context, project: Project, number: str) -> Reply:
+    t = ctx.t
+    sent = await ctx.services.projects.delete_news(project, _number(number))
+    reply = Reply().para(t(N_("The news is taken back from {project}."), project=project.title))
+    if sent:
+        reply.para(t.n("{count} follower had already received it.", "{count} followers had already received it.", sent))
+    return reply
+
+
+@command("nextstep delete", fr=("étape supprimer", "étape retirer"), en=("step delete",), args=(PROJECT, NUMBER),
+         help=N_("Take back a next step (the Undo of /nextstep): the one before it is the next step again."),
+         section=SECTION, role=Role.OBSERVER, referent_of="project")
+async def nextstep_delete(ctx: Context, project: Project, number: str) -> Reply:
+    t = ctx.t
+    sent = await ctx.services.projects.delete_step(project, _number(number))
+    step = (await ctx.services.projects.card(project))["step"]
+    reply = Reply().para(t(N_("The next step is taken back from {project}."), project=project.title))
+    reply.para(t(N_("Next step: ")), step.text) if step else reply.para(t(N_("Next step: not set yet.")))
+    if sent:
+        reply.para(t.n("{count} follower had already received it.", "{count} followers had already received it.", sent))
+    return reply
+
+
+def _number(raw: str) -> int:
+    if not raw.isdigit():
+        raise UsageError(N_("“{value}” is not a number."), value=raw[:20])
+    return int(raw)
+
+
+@command("nextstep", fr=("étape", "prochaine-étape", "prochaineetape"), en=("next-step", "step"),
+         args=(PROJECT, Arg("text", "text", N_("text"), required=False, then=N_("[by <date>]"))),
          help=N_("Set the next step of a project, with a date if you have one: /nextstep my-project Find a venue by next friday. "
                  "Without text, I ask for it."),
          section=SECTION, role=Role.OBSERVER, referent_of="project")
@@ -66,10 +102,11 @@ async def set_step(ctx: Context, project: Project, text: str) -> Reply:
         due = parse_due(when, ctx.now().astimezone(ZoneInfo(ctx.need_community().timezone)))
     if not step_text:
         raise UsageError(N_("Missing {arg}."), arg=t(N_("text")))
-    _, count = await ctx.services.projects.set_next_step(project, ctx.person, step_text, due, ctx.need_community())
+    step, count = await ctx.services.projects.set_next_step(project, ctx.person, step_text, due, ctx.need_community())
     reply = Reply().para(t(N_("Next step of {project}: "), project=project.title), bold(step_text))
     if due:
         reply.para(t(N_("Due {date}."), date=t.date(due)))
     else:
         reply.para(t(N_("No date yet: add one with “by <date>” / “pour <date>”.")))
-    return reply.para(t.n("{count} follower notified.", "{count} followers notified.", count))
+    return (reply.para(t.n("{count} follower notified.", "{count} followers notified.", count))
+            .choice(t(N_("Undo")), f"nextstep delete {project.slug} {step.id}"))

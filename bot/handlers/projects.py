@@ -68,7 +68,7 @@ async def follow(ctx: Context, project: Project) -> Reply:
             .choice(t(N_("Undo")), f"unfollow {project.slug}"))
 
 
-@command("unfollow", fr=("nepassuivre", "ne-plus-suivre", "arreter"), args=(PROJECT,),
+@command("unfollow", fr=("ne-plus-suivre", "nepassuivre", "arrêter"), args=(PROJECT,),
          help=N_("Stop following a project."), section=SECTION, role=Role.OBSERVER)
 async def unfollow(ctx: Context, project: Project) -> Reply:
     t = ctx.t

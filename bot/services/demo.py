@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tortoise.transactions import in_transaction
@@ -10,22 +11,35 @@ from models import Account, Community, Follow, Membership, NewsItem, NextStep, P
 
 SLUG = "usine-vivante"
 
+
+@dataclass(frozen=True)
+class Ages:
+    """How many days before the seed a project was created, its next step set and its news posted."""
+
+    project: int
+    step: int = 0
+    news: int = 0
+
+
+# Each project with its referent, summary, next step (due in N days) and one news item. The ages (in days before the
+# seed) make the demo's digest read like a real week: projects started weeks ago, a next step set this week and one
+# older, news of this week and of last week, and no project "new" this week.
 PROJECTS = [
     ("dombes-brasserie", "Brasserie de la Dombes", ProjectStatus.FUNDING, "camille",
      "Une nouvelle gamme de bières bio brassées avec l'orge du plateau ; campagne de financement participatif en cours, objectif 12 000 €.",
      "Relancer les contributeurs de la première semaine de campagne", 10,
-     "La campagne a passé 40 % de son objectif en dix jours. Merci à toutes et tous !"),
+     "La campagne a passé 40 % de son objectif en dix jours. Merci à toutes et tous !", Ages(project=63, step=4, news=2)),
     ("conciergerie-rurale", "Conciergerie rurale", ProjectStatus.ACTIVE, "mehdi",
      "Un service de conciergerie pour les habitants des villages : dépôt de paniers, petites réparations, covoiturage.",
      "Trouver un local de dépôt à Crest", 21,
-     "Trois communes ont répondu favorablement ; la mairie de Crest propose une salle."),
+     "Trois communes ont répondu favorablement ; la mairie de Crest propose une salle.", Ages(project=42, step=12, news=3)),
     ("ressourcerie-creative", "Ressourcerie créative", ProjectStatus.ACTIVE, "louise",
      "Collecter les matériaux délaissés et les transformer en ateliers de création et en boutique solidaire.",
      "Organiser le premier atelier de réemploi", 14,
-     "Deux tonnes de chutes de bois récupérées auprès d'une menuiserie voisine."),
+     "Deux tonnes de chutes de bois récupérées auprès d'une menuiserie voisine.", Ages(project=35, step=16, news=9)),
     ("creche-interentreprises", "Crèche inter-entreprises", ProjectStatus.IDEA, None,
      "Une crèche partagée par les entreprises du pôle, pour les horaires décalés des salariés.",
-     None, None, None),
+     None, None, None, Ages(project=20)),
 ]
 MEMBERS = {"camille": "Camille", "mehdi": "Mehdi", "louise": "Louise", "ana": "Ana", "jules": "Jules"}
 FOLLOWS = {"ana": ["dombes-brasserie", "ressourcerie-creative"], "jules": ["conciergerie-rurale"],
@@ -39,7 +53,8 @@ async def is_empty() -> bool:
 async def seed(facilitator: str, now: datetime) -> Community:
     """The demo community with its facilitator (a console account name), four projects and a few members."""
     async with in_transaction():
-        community = await Community.create(slug=SLUG, name="Tiers-lieu de l'Usine Vivante", locale="fr")
+        community = await Community.create(slug=SLUG, name="Tiers-lieu de l'Usine Vivante", locale="fr",
+                                           created_at=now - timedelta(days=90))
         people: dict[str, Person] = {}
         for name, display in {facilitator: facilitator, **MEMBERS}.items():
             account = await Account.get_or_none(platform="console", address=name).select_related("person")
@@ -49,13 +64,16 @@ async def seed(facilitator: str, now: datetime) -> Community:
             people[name] = person
             role = Role.FACILITATOR if name == facilitator else Role.MEMBER
             await Membership.get_or_create(person=person, community=community, defaults={"role": role})
-        for slug, title, status, referent, summary, step, days, news in PROJECTS:
-            project = await Project.create(community=community, slug=slug, title=title, status=status, summary=summary)
+        for slug, title, status, referent, summary, step, days, news, ages in PROJECTS:
+            project = await Project.create(community=community, slug=slug, title=title, status=status, summary=summary,
+                                           created_at=now - timedelta(days=ages.project))
             if referent and step and days is not None and news:
                 await project.referents.add(people[referent])
                 await Membership.filter(person=people[referent], community=community).update(role=Role.REFERENT)
-                await NextStep.create(project=project, text=step, due=(now + timedelta(days=days)).date(), author=people[referent])
-                await NewsItem.create(project=project, text=news, author=people[referent], platform="console")
+                await NextStep.create(project=project, text=step, due=(now + timedelta(days=days)).date(), author=people[referent],
+                                      created_at=now - timedelta(days=ages.step))
+                await NewsItem.create(project=project, text=news, author=people[referent], platform="console",
+                                      created_at=now - timedelta(days=ages.news))
         for name, slugs in FOLLOWS.items():
             for slug in slugs:
                 project = await Project.get(community=community, slug=slug)

@@ -8,16 +8,22 @@ no template branches on another section's name, so polls, campaigns and meetings
 
 from __future__ import annotations
 
+import re
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any, AsyncIterator, Callable, Iterable, Protocol
+from zoneinfo import ZoneInfo
+
+from babel import Locale
 
 from bot.core.i18n import N_, Catalogs
 from bot.core.replies import Reply, bold, italic
 from bot.core.sql import fetch
 from bot.services.schedules import Schedules
-from models import ChatBinding, Community, DigestSubscription, NewsItem, NextStep, OutboxMessage, Project, Role
+from models import Account, ChatBinding, Community, DigestSubscription, NewsItem, NextStep, OutboxMessage, Project, Role
+from models.mail import MailAddress
 
 
 @dataclass
@@ -53,6 +59,8 @@ class Section:
     # For a list (data.lines, each with a `slug`): each line rendered with digest/<item_template>.*.j2, once per
     # run and language (it reads the same for every reader), and handed to the section's templates as `items`.
     item_template: str = ""
+    # What is new in it, for the mail's opening sentence: (singular id, plural id, count), counts above zero only.
+    highlights: list[tuple[str, str, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -73,8 +81,9 @@ class Digest:
     week: str
     sections: list[Section]
     edition: str = ""  # one run's data: lines of the same edition read the same for everyone
-    start: date | None = None  # the week's first and last day, for the subject and the header
-    end: date | None = None
+    _: KW_ONLY
+    start: date  # the week's first and last day in the community's time zone, for the subject and the header
+    end: date
 
     @property
     def has_news(self) -> bool:
@@ -88,6 +97,8 @@ class Week:
     start: datetime  # the window of "this week's" news: the 7 days before the due time
     end: datetime
     today: date
+    first_day: date  # the window's first and last day as the community's calendar says
+    last_day: date
     edition: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
@@ -106,6 +117,10 @@ class Provider(Protocol):
 class _Projects:
     lines: dict[int, ProjectLine]
     order: list[int]
+    # Read per person, so made once: the projects older than the week (in order) and their news count, so that
+    # a person's "other projects" are one pass and their news one subtraction.
+    settled: list[tuple[int, ProjectLine]] = field(default_factory=list)
+    old_news: int = 0
 
 
 async def load_projects(week: Week, shared: dict) -> _Projects:
@@ -117,6 +132,7 @@ async def load_projects(week: Week, shared: dict) -> _Projects:
 
 async def _load_projects(week: Week) -> _Projects:
     projects = await Project.filter(community_id=week.community.id, created_at__lt=week.end).order_by("title")
+    # New means created within this week's window; older projects, followed or not, are never "new".
     lines = {p.id: ProjectLine(p.slug, p.title, p.status.label, p.summary, is_new=week.start <= p.created_at)
              for p in projects}
     ids = list(lines)
@@ -128,7 +144,15 @@ async def _load_projects(week: Week) -> _Projects:
         line.step, line.due = step.text, step.due
         line.overdue = bool(step.due and step.due < week.today)
         line.step_is_new = step.created_at >= week.start
-    return _Projects(lines, [p.id for p in projects])
+    order = [p.id for p in projects]
+    settled = [(i, lines[i]) for i in order if not lines[i].is_new]
+    return _Projects(lines, order, settled, sum(len(line.news) for _, line in settled))
+
+
+def n(singular: str, plural: str, count: int) -> list[tuple[str, str, int]]:
+    """A highlight: a plural message (named `n` so that extraction reads it as one, like `t.n`), translated where it is
+    shown; none when the count is zero."""
+    return [(singular, plural, count)] if count else []
 
 
 class FollowedProjects:
@@ -142,7 +166,11 @@ class FollowedProjects:
         if not lines:
             return None
         fresh = any(line.news or line.step_is_new for line in lines)
-        return Section(self.key, N_("The projects you follow"), fresh, ProjectList(lines, "unfollow"), "projects", "project_line")
+        highlights = (n("{count} news in the projects you follow", "{count} news in the projects you follow",
+                        sum(len(line.news) for line in lines))
+                      + n("{count} overdue next step", "{count} overdue next steps", sum(line.overdue for line in lines)))
+        return Section(self.key, N_("The projects you follow"), fresh, ProjectList(lines, "unfollow"), "projects", "project_line",
+                       highlights)
 
 
 class OtherProjects:
@@ -152,12 +180,15 @@ class OtherProjects:
         return await load_projects(week, shared)
 
     def section(self, state: _Projects, r: Recipient) -> Section | None:
-        lines = [state.lines[i] for i in state.order if i not in r.follows and not state.lines[i].is_new]
+        follows = r.follows
+        lines = [line for i, line in state.settled if i not in follows]
         if not lines:
             return None
+        news = state.old_news - sum(len(state.lines[i].news) for i in follows if i in state.lines and not state.lines[i].is_new)
         # Other projects' news counts as new too: an observer should hear of a project they could join.
-        return Section(self.key, N_("The community's other projects"), any(line.news for line in lines),
-                       ProjectList(lines, "follow", compact=True), "projects", "project_line")
+        return Section(self.key, N_("The community's other projects"), news > 0, ProjectList(lines, "follow", compact=True),
+                       "projects", "project_line",
+                       n("{count} news in other projects", "{count} news in other projects", news))
 
 
 class NewProjects:
@@ -168,7 +199,10 @@ class NewProjects:
 
     def section(self, state: _Projects, r: Recipient) -> Section | None:
         lines = [state.lines[i] for i in state.order if state.lines[i].is_new and i not in r.follows]
-        return Section(self.key, N_("New projects"), True, ProjectList(lines, "follow"), "projects", "project_line") if lines else None
+        if not lines:
+            return None
+        return Section(self.key, N_("New projects"), True, ProjectList(lines, "follow"), "projects", "project_line",
+                       n("{count} new project", "{count} new projects", len(lines)))
 
 
 PROVIDERS: list[Provider] = [FollowedProjects(), OtherProjects(), NewProjects()]
@@ -194,11 +228,39 @@ def wants_digest(role: int, enabled: bool | None) -> bool:
 def assemble(prepared: list[tuple[Provider, Any]], week: Week, recipient: Recipient) -> Digest:
     sections = [s for p, state in prepared if (s := p.section(state, recipient)) is not None]
     return Digest(recipient, week.community.slug, week.community.name, week.key, sections, week.edition,
-                  start=week.start.date(), end=(week.end - timedelta(days=1)).date())
+                  start=week.first_day, end=week.last_day)
 
 
 def week_window(community: Community, key: str, due: datetime, today: date) -> Week:
-    return Week(community, key, due - timedelta(days=7), due, today)
+    tz = ZoneInfo(community.timezone)
+    start = due - timedelta(days=7)
+    # The last day is the one before the due time's (a digest due Monday 08:00 covers Monday to Sunday), in local time:
+    # in UTC a Monday morning in Auckland is still Sunday.
+    return Week(community, key, start, due, today, start.astimezone(tz).date(), (due.astimezone(tz) - timedelta(days=1)).date())
+
+
+@lru_cache(maxsize=16)
+def day_pattern(locale: str, skeleton: str = "MMMMd") -> str:
+    """The language's own way to write a day and its month: "d MMMM" in French, "MMMM d" in English (Babel's CLDR data)."""
+    return Locale.parse(locale).datetime_skeletons[skeleton].pattern
+
+
+def week_days(t, first: date, last: date, year: bool = False) -> tuple[str, str]:
+    """The week's first and last day as a title says them ("30 novembre", "6 décembre"); within one month, the month
+    is said once, where the language puts it: "du 16 au 22 novembre", "November 16 to 22"."""
+    day = day_pattern(t.locale)
+    end = day_pattern(t.locale, "yMMMMd") if year else day
+    if (first.year, first.month) != (last.year, last.month):
+        return t.date(first, day), t.date(last, end)
+    if day.index("d") < day.index("M"):  # day before month: the last day carries the month
+        return t.date(first, "d"), t.date(last, end)
+    return t.date(first, day), t.date(last, re.sub(r"M+\s*", "", end).strip())
+
+
+def week_title(t, community: str, first: date, last: date) -> str:
+    """"Tiers-lieu de l'Usine Vivante: week of November 30 to December 6", the digest's subject and the room summary's title."""
+    start, end = week_days(t, first, last)
+    return t(N_("{community}: week of {start} to {end}"), community=community, start=start, end=end)
 
 
 def room_summary(state: _Projects, week: Week, t) -> Reply | None:
@@ -206,7 +268,7 @@ def room_summary(state: _Projects, week: Week, t) -> Reply | None:
     moving = [state.lines[i] for i in state.order if state.lines[i].news or state.lines[i].step_is_new or state.lines[i].is_new]
     if not moving:
         return None
-    reply = Reply().para("🗞 ", bold(t(N_("The week of {community} ({week})"), community=week.community.name, week=week.key)))
+    reply = Reply().para("🗞 ", bold(week_title(t, week.community.name, week.first_day, week.last_day)))
     rows = []
     for line in moving:
         parts: list = [bold(line.title)]
@@ -277,6 +339,26 @@ class Digests:
     async def receives(self, person_id: int, community_id: int, role: int) -> bool:
         row = await DigestSubscription.get_or_none(person_id=person_id, community_id=community_id)
         return wants_digest(role, row.enabled if row else None)
+
+    async def why_not(self, person_id: int, community_id: int, role: int) -> tuple[str, str] | None:
+        """Why this person gets no digest from the community, as (reason, address), or None when they get it.
+        The reasons mirror RECIPIENTS_SQL: "off" (said no), "not asked" (not an observer, never said yes), and for their
+        best email address "no address", "unconfirmed", "unsubscribed" (one click), "bounced" or "unreachable"."""
+        row = await DigestSubscription.get_or_none(person_id=person_id, community_id=community_id)
+        if not wants_digest(role, row.enabled if row else None):
+            return ("off" if row is not None else "not asked"), ""
+        accounts = await Account.filter(person_id=person_id, platform="email").order_by("-confirmed", "-reachable", "id")
+        if not accounts:
+            return "no address", ""
+        best = accounts[0]
+        if best.confirmed and best.reachable:
+            return None
+        if not best.confirmed:
+            return "unconfirmed", best.address
+        state = await MailAddress.get_or_none(address=best.address)
+        if state is not None and state.unsubscribed:
+            return "unsubscribed", best.address
+        return ("bounced" if state is not None and state.disabled else "unreachable"), best.address
 
     async def post_room_summary(self, week: Week, prepared: list[tuple[Provider, Any]]) -> int:
         """Queue the summary for every group and room bound to the community (not mailing lists: they get digests)."""

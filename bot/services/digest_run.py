@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,15 +30,48 @@ class DigestMailer(Protocol):
 class Counts:
     sent: int = 0
     empty: int = 0
-    already: int = 0
+    already: int = 0  # settled by an earlier run (sent, empty, or failed for good)
     failed: int = 0
     rooms: int = 0  # groups and rooms the week's summary was queued for
+    elsewhere: int = 0  # claimed by another run that is still alive (or not provably gone): not ours to send
+    until: datetime | None = None  # when the earliest of those claims runs out (a dead holder's are taken over then)
+    taken_over: int = 0  # claims of a run whose process is gone (same machine, no such process), taken at once
 
     def as_dict(self) -> dict:
         out = {"sent": self.sent, "empty": self.empty, "already": self.already, "failed": self.failed}
-        if self.rooms:
-            out["rooms"] = self.rooms
+        for key in ("rooms", "elsewhere", "taken_over"):
+            if getattr(self, key):
+                out[key] = getattr(self, key)
         return out
+
+    def add(self, other: Counts) -> None:
+        for key in ("sent", "empty", "already", "failed", "rooms", "elsewhere", "taken_over"):
+            setattr(self, key, getattr(self, key) + getattr(other, key))
+        if other.until is not None and (self.until is None or other.until < self.until):
+            self.until = other.until
+
+
+HOST = socket.gethostname()[:16]
+
+
+def claim_token() -> str:
+    """Who holds a claim: this process on this machine (so a later run can tell it is gone), plus a run id."""
+    return f"{os.getpid()}@{HOST}#{uuid.uuid4().hex[:8]}"
+
+
+def holder_gone(claim: str) -> bool:
+    """Whether the process that holds `claim` is provably gone: it ran on this machine and no longer exists."""
+    pid, _, rest = claim.partition("@")
+    host = rest.partition("#")[0]
+    if host != HOST or not pid.isdigit():
+        return False  # another machine, or an older claim: wait for its lease
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
 
 
 CLAIM_NEW = ("INSERT INTO digest_delivery (person_id, community_id, week, status, claim, claimed_until, attempts, error, "
@@ -68,7 +103,7 @@ class DigestRunner:
         window = d.week_window(community, week, due, self.clock().astimezone(tz).date())
         prepared = await self.digests.prepare(window)
         counts = Counts()
-        claim = str(uuid.uuid4())
+        claim = claim_token()
         async def one(recipient: d.Recipient) -> None:
             async with slots:
                 status, message_id, error = await self._send(d.assemble(prepared, window, recipient))
@@ -78,8 +113,8 @@ class DigestRunner:
 
         slots = asyncio.Semaphore(self.concurrency)
         async for people in self.digests.recipients(community, self.chunk, only):
-            owned = await self._claim(claim, community, week, [r.person_id for r in people])
-            counts.already += len(people) - len(owned)
+            owned = await self._claim(claim, community, week, [r.person_id for r in people], counts)
+            await self._not_ours(claim, community, week, [r.person_id for r in people if r.person_id not in owned], counts)
             await asyncio.gather(*(one(r) for r in people if r.person_id in owned))
             if progress:
                 result = progress(len(people))
@@ -97,7 +132,7 @@ class DigestRunner:
                            "(status = 'claimed' OR (status = 'failed' AND attempts < ?))", [community.id, week, MAX_ATTEMPTS])
         return int(rows[0][0])
 
-    async def _claim(self, claim: str, community: Community, week: str, ids: list[int]) -> set[int]:
+    async def _claim(self, claim: str, community: Community, week: str, ids: list[int], counts: Counts) -> set[int]:
         now = self.clock()
         until = now + self.lease
         params: list = []
@@ -108,7 +143,33 @@ class DigestRunner:
         await fetch(CLAIM_NEW.format(rows=", ".join(rows)), params)
         marks = ", ".join("?" * len(ids))
         await fetch(CLAIM_STALE.format(ids=marks), [claim, until, now, community.id, week, *ids, now, MAX_ATTEMPTS])
+        # Claims whose lease still runs but whose process is provably gone (killed on this machine): taken at once.
+        held = await fetch(f"SELECT DISTINCT claim FROM digest_delivery WHERE community_id = ? AND week = ? AND status = 'claimed' "
+                           f"AND claim <> ? AND person_id IN ({marks})", [community.id, week, claim, *ids])
+        for (other,) in held:
+            if holder_gone(other):
+                taken = await fetch(f"UPDATE digest_delivery SET claim = ?, claimed_until = ?, attempts = attempts + 1, "
+                                    f"updated_at = ? WHERE community_id = ? AND week = ? AND status = 'claimed' AND claim = ? "
+                                    f"AND person_id IN ({marks}) RETURNING person_id",
+                                    [claim, until, now, community.id, week, other, *ids])
+                counts.taken_over += len(taken)
+                log.info("digest claims taken over", extra={"community": community.slug, "week": week, "count": len(taken)})
         return {row[0] for row in await fetch(OWNED.format(ids=marks), [claim, community.id, week, *ids])}
+
+    async def _not_ours(self, claim: str, community: Community, week: str, ids: list[int], counts: Counts) -> None:
+        """The people of this chunk another run settled (already) or holds now (elsewhere, until its lease ends)."""
+        if not ids:
+            return
+        marks = ", ".join("?" * len(ids))
+        for status, until in await fetch(f"SELECT status, claimed_until FROM digest_delivery WHERE community_id = ? AND week = ? "
+                                         f"AND person_id IN ({marks})", [community.id, week, *ids]):
+            if status == DeliveryStatus.CLAIMED.value:
+                counts.elsewhere += 1
+                until = _as_datetime(until)
+                if until is not None and (counts.until is None or until < counts.until):
+                    counts.until = until
+            else:
+                counts.already += 1
 
     async def _send(self, digest: d.Digest) -> tuple[DeliveryStatus, str, str]:
         if not digest.has_news:
@@ -120,3 +181,10 @@ class DigestRunner:
             return DeliveryStatus.FAILED, "", str(exc)[:500]
 
 
+
+
+def _as_datetime(value) -> datetime | None:
+    """A timestamp read with plain SQL: a datetime on PostgreSQL, its ISO text on SQLite."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))

@@ -91,8 +91,11 @@ class Email:
         self.people.changed()
         return address
 
-    async def queue_confirmation(self, account: Account, person: Person) -> bool:
-        """Queue the confirmation mail unless one went to this address within the hour."""
+    async def queue_confirmation(self, account: Account, person: Person, answering: dict | None = None,
+                                 held: bool = False) -> bool:
+        """Queue the confirmation mail unless one went to this address within the hour. `answering`: what the mail
+        channel needs to answer the mail that caused it in its thread; `held`: that mail waits for the confirmation
+        (it says so, as it does when earlier mail from the address waits)."""
         now = self.clock()
         if await OutgoingMail.filter(address=account.address, kind="confirm", created_at__gt=now - CONFIRM_EVERY).exists():
             return False
@@ -101,9 +104,13 @@ class Email:
                                address=account.address))
         reply.para(t(N_("To confirm, reply to this mail (just send it back), or open the link below. "
                         "If it was not you, ignore this mail: you will receive nothing else.")))
+        waiting = await InboundMail.filter(sender=account.address, status=MailStatus.HELD).count() + int(held)
+        if waiting:
+            reply.para(t.n("Your mail is waiting: its commands will run as soon as you confirm.",
+                           "Your {count} mails are waiting: their commands will run as soon as you confirm.", waiting))
         await self.queue(account.address, "confirm", f"confirm:{account.id}:{int(now.timestamp())}",
-                         {"reply": reply.to_dict(), "account": account.id, "person": person.id, "locale": t.locale,
-                          "subject": t(N_("Confirm your address for Relais"))})
+                         {**(answering or {}), "reply": reply.to_dict(), "account": account.id, "person": person.id,
+                          "locale": t.locale, "subject": t(N_("Confirm your address for Relais"))})
         return True
 
     async def queue(self, address: str, kind: str, key: str, payload: dict, connection=None) -> None:
@@ -135,6 +142,18 @@ class Email:
         await MailAddress.get_or_create(address=account.address)
         await MailAddress.filter(address=account.address).update(unsubscribed=True)
         await Account.filter(id=account.id).update(reachable=False)
+        self.people.changed()
+        return account
+
+    async def resubscribe_address(self, account_id: int) -> Account | None:
+        """Undo a one-click unsubscribe: the address receives notifications again (unless bounces disabled it)."""
+        account = await Account.get_or_none(id=account_id, platform=PLATFORM)
+        if account is None:
+            return None
+        state = await self.state(account.address)
+        await MailAddress.filter(address=account.address).update(unsubscribed=False)
+        # Bounces are not undone by a click: an address that keeps bouncing stays off until it is confirmed anew.
+        await Account.filter(id=account.id).update(reachable=not state.disabled)
         self.people.changed()
         return account
 

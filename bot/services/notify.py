@@ -3,17 +3,36 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
-from bot.core.i18n import N_, Catalogs, normalize_locale
+from bot.core.i18n import N_, Catalogs, Translator, normalize_locale
 from bot.core.replies import Reply, bold
-from bot.core.sql import execute_many, load
+from bot.core.sql import execute_many, fetch, load
 from models import Person, Project
 
 INSERT = ('INSERT INTO "outbox_message" ("key", "person_id", "community_id", "kind", "payload", "status", "attempts", '
           '"next_attempt_at", "last_error", "channel", "created_at") VALUES (?, ?, ?, ?, ?::json, \'pending\', 0, ?, \'\', \'\', ?) '
           'ON CONFLICT DO NOTHING')
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A project's notification, built per language: the reply, and beside it in the outbox payload what a channel
+    with subjects and threads (mail) shows: "[community] project — headline", and the project's thread."""
+
+    project: Project
+    build: Callable[[Translator], Reply]
+    headline: Callable[[Translator], str]
+
+    def __call__(self, t: Translator) -> Reply:
+        return self.build(t)
+
+    def beside(self, t: Translator, community: tuple[str, str]) -> dict:
+        slug, name = community
+        return {"subject": f"[{name}] {self.project.title} — {self.headline(t)}", "thread": f"project.{self.project.id}",
+                "community": {"slug": slug, "name": name}}
 
 
 class Notifier:
@@ -31,39 +50,63 @@ class Notifier:
                       connection=None, default_locale: str = "fr") -> int:
         """One outbox row per person, the reply built (and encoded) once per language; `key` keeps it unique.
         Plain SQL: a news item to a few hundred followers is one statement, not a few hundred objects."""
+        community = None
+        if isinstance(build, Notice) and community_id is not None and people:
+            found = await fetch('SELECT "slug", "name" FROM "community" WHERE "id" = ?', [community_id])
+            community = (str(found[0][0]), str(found[0][1])) if found else None
+        rows = self.rows(people, key, kind, build, community_id, default_locale, community)
+        await self.insert(rows, connection)
+        return len(rows)
+
+    def rows(self, people: list[Person], key: str, kind: str, build: Callable, community_id: int | None,
+             default_locale: str = "fr", community: tuple[str, str] | None = None) -> list[list]:
+        """The outbox rows of `enqueue`, to insert later with others (the weekly push: every community at once)."""
         now = self.clock()
         by_locale: dict[str, str] = {}
         rows = []
         for person in people:
             locale = normalize_locale(person.locale, default_locale)
             if locale not in by_locale:
-                by_locale[locale] = json.dumps(build(self.catalogs.get(locale)).to_dict(), ensure_ascii=False)
+                t = self.catalogs.get(locale)
+                payload = build(t).to_dict()
+                if isinstance(build, Notice) and community is not None:
+                    payload.update(build.beside(t, community))  # Reply.from_dict reads only its own keys
+                by_locale[locale] = json.dumps(payload, ensure_ascii=False)
             rows.append([f"{key}:p{person.id}", person.id, community_id, kind, by_locale[locale], now, now])
-        if rows:
-            await execute_many(INSERT, rows, connection)
-        return len(rows)
+        return rows
+
+    @staticmethod
+    async def insert(rows: list[list], connection=None) -> None:
+        for i in range(0, len(rows), 500):
+            await execute_many(INSERT, rows[i:i + 500], connection)
 
     def wake(self) -> None:
         if self.on_outbox:
             self.on_outbox()
 
     @staticmethod
-    def news_reply(project: Project, text: str, author: str):
-        def build(t) -> Reply:
-            return (Reply().para("📰 ", bold(project.title), " — ", t(N_("news from {author}"), author=author))
+    def news_reply(project: Project, text: str, author: str) -> Notice:
+        def headline(t: Translator) -> str:
+            return t(N_("news from {author}"), author=author)
+
+        def build(t: Translator) -> Reply:
+            return (Reply().para("📰 ", bold(project.title), " — ", headline(t))
                     .para(text)
                     .choice(t(N_("See the project")), f"project {project.slug}")
                     .choice(t(N_("Stop following")), f"unfollow {project.slug}"))
-        return build
+        return Notice(project, build, headline)
 
     @staticmethod
-    def next_step_reply(project: Project, text: str, due, author: str):
-        def build(t) -> Reply:
-            reply = Reply().para("➡️ ", bold(project.title), " — ", t(N_("new next step from {author}"), author=author))
+    def next_step_reply(project: Project, text: str, due, author: str) -> Notice:
+        def headline(t: Translator) -> str:
+            return t(N_("new next step from {author}"), author=author)
+
+        def build(t: Translator) -> Reply:
+            reply = Reply().para("➡️ ", bold(project.title), " — ", headline(t))
             if due:
                 reply.para(text, " ", t(N_("(by {date})"), date=t.date(due)))
             else:
                 reply.para(text)
             return reply.choice(t(N_("See the project")), f"project {project.slug}").choice(
                 t(N_("Stop following")), f"unfollow {project.slug}")
-        return build
+        return Notice(project, build, headline)

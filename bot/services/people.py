@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import difflib
+import re
 from datetime import datetime, timedelta
 from typing import Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -19,6 +21,17 @@ from models.people import PLATFORMS
 _SEEN_EVERY = timedelta(minutes=10)
 # How each kind of account address is written canonically (mail addresses are compared lower-cased).
 CANONICAL = {"email": str.lower}
+
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+
+
+def check_timezone(name: str) -> ZoneInfo:
+    """A time zone of the tz database (`Europe/Paris`), or a UserError saying it is not one."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UserError(N_("“{name}” is not a time zone; write it like Europe/Paris or America/Montreal."), name=name) from None
 
 
 def parse_handle(text: str) -> tuple[str, str]:
@@ -138,6 +151,19 @@ class People:
                 raise UserError(N_("No community “{slug}”. Did you mean: {close}?"), slug=slug, close=", ".join(close))
             raise UserError(N_("No community “{slug}”."), slug=slug)
         return found
+
+    async def create_community(self, slug: str, name: str, locale: str, timezone: str) -> Community:
+        """A new community; its short name and time zone are checked as `project add` checks a project's."""
+        slug = slug.lower()
+        if not SLUG.match(slug):
+            raise UserError(N_("“{slug}” cannot be a community name: use 2 to 63 lower-case letters, digits and dashes."), slug=slug)
+        check_timezone(timezone)
+        if await Community.exists(slug=slug):
+            raise UserError(N_("The community {slug} already exists."), slug=slug)
+        try:
+            return await Community.create(slug=slug, name=name[:200], locale=locale, timezone=timezone)
+        except IntegrityError:
+            raise UserError(N_("The community {slug} already exists."), slug=slug) from None
 
     async def community_by_id(self, community_id: int) -> Community:
         return await Community.get(id=community_id)

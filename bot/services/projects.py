@@ -17,7 +17,7 @@ from bot.core.replies import Choice
 from bot.core.sql import fetch, load, one
 from bot.services.cache import TTLCache
 from bot.services.notify import Notifier
-from models import Community, Follow, NewsItem, NextStep, Person, Project, ProjectStatus
+from models import Community, Follow, NewsItem, NextStep, OutboxMessage, OutboxStatus, Person, Project, ProjectStatus
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 
@@ -82,12 +82,14 @@ class Projects:
         return project
 
     async def _unknown(self, community: Community, slug: str) -> UserError:
-        slugs = [str(s) for s in await Project.filter(community_id=community.id).values_list("slug", flat=True)]
-        close = difflib.get_close_matches(slug.lower(), slugs, n=3, cutoff=0.4)
+        titles = {str(s): str(title) for s, title in await Project.filter(community_id=community.id).values_list("slug", "title")}
+        close = difflib.get_close_matches(slug.lower(), list(titles), n=3, cutoff=0.4)
         if close:
+            # Each choice shows its project: labelled with the title, which reads the same in every language (the
+            # core does not translate an error's choices), not with a bare slug.
             return UserError(N_("No project “{slug}” in {community}. Did you mean: {close}?"), slug=slug,
                              community=community.name, close=", ".join(close),
-                             choices=[Choice(s, f"project {s}") for s in close])
+                             choices=[Choice(titles[s], f"project {s}") for s in close])
         return UserError(N_("No project “{slug}” in {community}. Type /projects to see them all."), slug=slug, community=community.name)
 
     async def listing(self, community: Community) -> list[tuple[Listed, int]]:
@@ -199,7 +201,8 @@ class Projects:
     async def post_news(self, project: Project, author: Person, text: str, platform: str, community: Community) -> tuple[NewsItem, int]:
         """The news item and its notifications commit together, so none is lost or sent twice."""
         async with in_transaction() as conn:
-            item = await NewsItem.create(project_id=project.id, author_id=author.id, text=text, platform=platform, using_db=conn)
+            item = await NewsItem.create(project_id=project.id, author_id=author.id, text=text, platform=platform,
+                                         created_at=self.clock(), using_db=conn)
             people = await self.notifier.followers(project, exclude=author)
             count = await self.notifier.enqueue(people, f"news:{item.id}", "news",
                                                 self.notifier.news_reply(project, text, author.display_name),
@@ -208,9 +211,28 @@ class Projects:
         self.notifier.wake()
         return item, count
 
+    async def delete_news(self, project: Project, news_id: int) -> int:
+        """Take back a news item and its notifications not sent yet; returns how many were sent already."""
+        return await self._take_back(NewsItem, project, news_id, f"news:{news_id}:", N_("No such news in {project}."))
+
+    async def delete_step(self, project: Project, step_id: int) -> int:
+        """Take back a next step (the previous one is current again) and its notifications not sent yet."""
+        return await self._take_back(NextStep, project, step_id, f"step:{step_id}:", N_("No such next step in {project}."))
+
+    async def _take_back(self, model, project: Project, row_id: int, keys: str, missing: str) -> int:
+        async with in_transaction() as conn:
+            deleted = await model.filter(id=row_id, project_id=project.id).using_db(conn).delete()
+            if not deleted:
+                raise UserError(missing, project=project.title)
+            await OutboxMessage.filter(key__startswith=keys, status=OutboxStatus.PENDING).using_db(conn).delete()
+            sent = await OutboxMessage.filter(key__startswith=keys).using_db(conn).count()
+        self.latest_cache.discard(project.id)
+        return sent
+
     async def set_next_step(self, project: Project, author: Person, text: str, due: date | None, community: Community) -> tuple[NextStep, int]:
         async with in_transaction() as conn:
-            step = await NextStep.create(project_id=project.id, author_id=author.id, text=text, due=due, using_db=conn)
+            step = await NextStep.create(project_id=project.id, author_id=author.id, text=text, due=due, created_at=self.clock(),
+                                         using_db=conn)
             people = await self.notifier.followers(project, exclude=author)
             count = await self.notifier.enqueue(people, f"step:{step.id}", "next_step",
                                                 self.notifier.next_step_reply(project, text, due, author.display_name),

@@ -403,3 +403,39 @@ async def test_killed_mid_batch_then_restarted_loses_nothing_and_handles_nothing
     events = await asyncio.to_thread(_events, db)
     assert len(events) == 20 and {(s, a) for s, a, _ in events} == {("done", 1)}, "each update handled exactly once"
     assert "Traceback" not in (tmp_path / "relais.log").read_text()
+
+
+async def test_forum_topics_get_their_answers_and_the_bound_topic_gets_announcements(relais, emu):
+    """In a group with topics, a command is answered in its topic; `bind` typed in a topic sends the community's
+    posts (the weekly summary) there; the General topic stays quiet."""
+    camille = await emu.create_user(first_name="Camille", language_code="en")
+    community = await relais.app.services.people.community("usine-vivante")
+    await relais.app.services.people.grant(community, f"telegram:{camille['id']}", Role.FACILITATOR)
+    group = await emu.create_group("Usine Vivante", members=[camille], added_by=camille, is_forum=True)
+    gid = group["id"]
+    news = (await emu.create_topic(gid, "Nouvelles", user=camille))["message_thread_id"]
+    chatter = (await emu.create_topic(gid, "Bavardage", user=camille))["message_thread_id"]
+
+    before = len(await emu.sent(gid))
+    await emu.send(camille, "/bind@relais_bot usine-vivante", chat_id=gid, thread_id=news)
+    [bound] = (await emu.wait_for_sent(gid, before + 1))[before:]
+    assert bound["message_thread_id"] == news
+    binding = await ChatBinding.get(platform="telegram", chat_id=str(gid))
+    assert binding.thread == str(news)
+
+    await emu.send(camille, "/projects@relais_bot", chat_id=gid, thread_id=chatter)
+    [listing] = (await emu.wait_for_sent(gid, before + 2))[before + 1:]
+    assert listing["text"].startswith("Projets de Tiers-lieu") and listing["message_thread_id"] == chatter
+
+    await emu.send(camille, "/bind@relais_bot usine-vivante", chat_id=gid, thread_id=chatter)
+    [moved] = (await emu.wait_for_sent(gid, before + 3))[before + 2:]
+    assert "seront désormais publiées dans ce sujet" in moved["text"] and moved["message_thread_id"] == chatter
+    await emu.send(camille, "/bind@relais_bot usine-vivante", chat_id=gid, thread_id=news)
+    await emu.wait_for_sent(gid, before + 4)
+
+    summary = Reply().para("The week of Tiers-lieu de l'Usine Vivante")
+    await OutboxMessage.create(key="test:summary", person_id=None, chat=f"telegram:{gid}/{news}", kind="digest_room",
+                               payload=summary.to_dict(), next_attempt_at=relais.app.clock())
+    relais.app.delivery.wake()
+    [posted] = (await emu.wait_for_sent(gid, before + 5))[before + 4:]
+    assert posted["text"] == "The week of Tiers-lieu de l'Usine Vivante" and posted["message_thread_id"] == news

@@ -37,7 +37,7 @@ async def test_membre_en_francais(talk):
         ("suivis", ["Vous suivez :", "Ressourcerie créative", "Conciergerie rurale"]),
         ("ne-plus-suivre ressourcerie-creative", "Vous ne suivez plus Ressourcerie créative."),
         ("moi", ["console:jules", "membre", "Langue : fr", "vous suivez 1 projet"]),
-        ("aide étape", ["/etape <projet> [texte [pour <date>]]", "Sans texte, je vous la demande.", "S'écrit aussi"]),
+        ("aide étape", ["/étape <projet> [texte] [pour <date>]", "Sans texte, je vous la demande.", "S'écrit aussi"]),
         ("langue en", ["From now on I speak English with you.", "1) Undo"]),
         ("1", "Désormais je vous parle en français."),
     )
@@ -49,7 +49,7 @@ async def test_errors_are_clear_and_localized(talk):
         ("folow dombes-brasserie", ["Commande inconnue « folow ». Vouliez-vous dire /suivre ?", "/suivre <projet>", "1) Aide sur suivre"]),
         ("xyzzy", "Commande inconnue « xyzzy ». Tapez /aide"),
         ("suivre", ["Il manque <projet>.", "Usage : /suivre <projet>"]),
-        ("suivre dombes", ["Pas de projet « dombes »", "Vouliez-vous dire : dombes-brasserie ?", "1) dombes-brasserie"]),
+        ("suivre dombes", ["Pas de projet « dombes »", "Vouliez-vous dire : dombes-brasserie ?", "1) Brasserie de la Dombes"]),
         ("1", ["Brasserie de la Dombes (dombes-brasserie)"]),
         ("suivre dombes-brasserie en trop", ["Trop de mots : « en trop ».", "Usage : /suivre <projet>"]),
         ("langue de", ["« de » n'est pas parmi : fr, en.", "Usage : /langue <fr|en>"]),
@@ -111,16 +111,18 @@ async def test_referent_posts_news_and_next_steps(talk, app):
 async def test_facilitator_manages_projects_referents_and_roles(talk):
     me = talk("me")
     await me.check(
-        ("projet ajouter jardin \"Jardin partagé\" Un potager au pied de l'immeuble", ["Projet Jardin partagé ajouté", "/referent ajouter jardin"]),
+        ("projet ajouter jardin \"Jardin partagé\" Un potager au pied de l'immeuble", ["Projet Jardin partagé ajouté", "/référent ajouter jardin"]),
         ("projet ajouter jardin \"Encore\"", "Le projet jardin existe déjà."),
         ("projet ajouter Pas_Bon titre", "« pas_bon » ne peut pas nommer un projet"),
         ("projet ajouter statut titre", "« statut » ne peut pas nommer un projet"),
-        ("projet ajouter", "Usage : /projet ajouter <nom-court> <\"titre\"> [résumé]"),
+        ("projet ajouter", "Usage : /projet ajouter <nom-court> <titre> [résumé]"),
         ("projet jardin", ["Jardin partagé (jardin) — idée", "Un potager au pied de l'immeuble", "Référents : pas encore",
                            "Prochaine étape : pas encore fixée."]),
         ("projet statut jardin actif", ["Jardin partagé est désormais : actif.", "1) Annuler"]),
         ("1", "Jardin partagé est désormais : idée."),
-        ("projet statut jardin bof", "« bof » n'est pas parmi : idea, active, funding, done."),
+        ("projet statut jardin bof", ["« bof » n'est pas parmi : idée, actif, financement, terminé.",
+                                      "/projet statut <projet> <idée|actif|financement|terminé>"]),
+        ("projet statut jardin financement", "Jardin partagé est désormais : en financement."),
         ("referent ajouter jardin ana", ["Ana est désormais référent·e de Jardin partagé.", "1) Annuler"]),
         ("referent ajouter jardin console:ana", "Ana est déjà référent·e de Jardin partagé."),
         ("referent retirer jardin ana", "Ana n'est plus référent·e de Jardin partagé."),
@@ -216,3 +218,53 @@ async def test_no_community_yet(tmp_path, clock):
         )
     finally:
         await app.stop()
+
+
+async def test_over_long_arguments_get_the_usage_line_and_the_limit(talk, app, caplog):
+    """Names longer than their column are refused at parsing, with the limit; nothing crashes, nothing is logged."""
+    long = "a" * 65
+    me = talk("me")
+    await me.check(
+        (f"suivre {long}", ["<projet> est trop long\u202f: 64 caractères au plus.", "Usage\u202f: /suivre <projet>"]),
+        (f"suivre usine-vivante/{long}", "<projet> est trop long"),
+        (f"suivre {long}/dombes-brasserie", "<projet> est trop long"),
+        (f"rejoindre {long}", "<communauté> est trop long\u202f: 64 caractères au plus."),
+        (f"projet ajouter jardin \"{'T' * 201}\"", "est trop long\u202f: 200 caractères au plus."),
+        (f"nouvelle {long} bonjour", "<projet> est trop long"),
+        (f"referent ajouter dombes-brasserie {'b' * 321}", "<personne> est trop long\u202f: 320 caractères au plus."),
+    )
+    assert not [r for r in caplog.records if r.getMessage() == "unexpected error"]
+
+
+def test_a_traceback_in_the_log_never_carries_a_long_message():
+    """An exception quoting what someone wrote is cut in the log; the traceback's frames stay."""
+    import logging
+    import sys
+
+    from bot.logs import LINE, JsonFormatter
+
+    try:
+        raise ValueError("Length of '" + "a" * 200_000 + "' 200000 > 64")
+    except ValueError:
+        record = logging.LogRecord("relais", logging.ERROR, __file__, 1, "unexpected error", (), sys.exc_info())
+    text = JsonFormatter().format(record)
+    assert len(text) < 2_000 and "Traceback" in text and "test_dialogs.py" in text and "a" * (LINE + 1) not in text
+
+
+async def test_news_and_next_steps_can_be_undone(talk, app):
+    """Every change offers Undo: news and next steps too; notifications not sent yet are withdrawn with them."""
+    camille = talk("camille")
+    before = await NextStep.filter(project__slug="dombes-brasserie").order_by("-id").first()
+    await camille.check(
+        ("nouvelle dombes-brasserie Oups, mauvais projet", ["Nouvelle publiée pour Brasserie de la Dombes.", "1) Annuler"]),
+        ("1", "La nouvelle de Brasserie de la Dombes est reprise."),
+        ("1", "Commande inconnue « 1 »"),  # nothing left on offer: the choice was used
+        ("étape dombes-brasserie Tout relire pour demain", ["Prochaine étape de Brasserie de la Dombes", "1) Annuler"]),
+        ("1", ["La prochaine étape de Brasserie de la Dombes est reprise.", f"Prochaine étape\u202f: {before.text}"]),
+        ("nouvelle supprimer dombes-brasserie 99999", "Pas de telle nouvelle dans Brasserie de la Dombes."),
+        ("nouvelle supprimer dombes-brasserie dix", "« dix » n'est pas un nombre."),
+        ("nouvelle supprimer conciergerie-rurale 1", "Seuls les référents de Conciergerie rurale"),
+    )
+    assert not await NewsItem.filter(text="Oups, mauvais projet").exists()
+    assert await OutboxMessage.filter(key__startswith="news:").count() == 0
+    assert (await NextStep.filter(project__slug="dombes-brasserie").order_by("-id").first()).id == before.id

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
+from html import unescape
 
 import aiohttp
 
 from bot.adapters.console import ConsoleChat
 from models import Account, ConsoleInbox, Follow, Membership, Person, Project, Role
-from models.mail import InboundMail, MailStatus
+from models.mail import InboundMail, MailAddress, MailStatus
 from tests.mail.conftest import Relais
 
 LINK = re.compile(r"(http://127\.0\.0\.1:\d+/l/[A-Za-z0-9_.-]+)")
@@ -58,7 +59,7 @@ async def test_a_first_mail_is_held_until_a_plain_reply_to_the_confirmation(rela
     await relais.send("From: Zoé <zoe@example.org>\nSubject: subscribe usine-vivante\nMessage-ID: <z1@x>\n"
                       "Content-Language: fr\n\nsuivre dombes-brasserie\n", mail_from="zoe@example.org")
     [confirm] = await relais.wait_mail()
-    assert confirm["Subject"] in ("Confirm your address for Relais", "Confirmez votre adresse pour Relais")
+    assert confirm["Subject"] == "Re: subscribe usine-vivante" and confirm["In-Reply-To"] == "<z1@x>"  # in the thread of her mail
     relais.sink.clear()
     await relais.send(f"From: Zoé <zoe@example.org>\nSubject: Re: {confirm['Subject']}\nMessage-ID: <z2@x>\n"
                       f"In-Reply-To: {confirm['Message-ID']}\n\n\n> {plain(confirm).splitlines()[0]}\n",
@@ -106,11 +107,27 @@ async def test_one_click_unsubscribe_is_a_post_without_login_and_a_get_changes_n
         async with http.post(url, data="List-Unsubscribe=One-Click",
                              headers={"Content-Type": "application/x-www-form-urlencoded"}) as page:
             assert page.status == 200
+            body = await page.text()
     assert not (await Account.get(platform="email", address="anouk@example.org")).reachable
+    assert "Plus de courriels à anouk@example.org" in body and "discussions avec Relais" in body  # she has a console
     relais.sink.clear()
     await news(relais, "Encore une")
     assert relais.sink.messages == []
     assert any("Encore une" in row.text for row in await ConsoleInbox.filter(address="anouk"))
+    # The page offers to undo it: its own signed link (not the one in the mail), a GET to see it, a POST to act.
+    again = re.search(r'<form method="post" action="(/l/[^"]+)"><button[^>]*>Recevoir de nouveau les courriels<', body).group(1)
+    assert again not in url
+    async with aiohttp.ClientSession() as http:
+        async with http.get(relais.web_url + again) as page:
+            assert "Recevoir de nouveau les courriels de Relais à anouk@example.org\u202f?" in await page.text()
+        assert not (await Account.get(platform="email", address="anouk@example.org")).reachable
+        async with http.post(relais.web_url + again) as page:
+            assert "Courriels rétablis" in await page.text()
+    assert (await Account.get(platform="email", address="anouk@example.org")).reachable
+    assert not (await MailAddress.get(address="anouk@example.org")).unsubscribed
+    await news(relais, "De retour")
+    [mail] = await relais.wait_mail()
+    assert "De retour" in plain(mail)
 
 
 async def test_a_choice_link_runs_its_command_as_the_account_after_a_post(relais: Relais):
@@ -122,9 +139,59 @@ async def test_a_choice_link_runs_its_command_as_the_account_after_a_post(relais
     links = re.findall(r'<li[^>]*><a href="([^"]+)"', html)
     assert len(links) == 2  # See the project, Stop following
     async with aiohttp.ClientSession() as http:
-        async with http.get(links[1]) as page:
-            assert "unfollow dombes-brasserie" in await page.text()
+        async with http.get(links[1]) as page:  # the command said in words, with the action's own button
+            body = await page.text()
+            assert "unfollow" not in body and "<h1>Ne plus suivre Brasserie de la Dombes\u202f?</h1>" in body
+            assert "Vous ne recevrez plus ses nouvelles ni ses prochaines étapes." in body
+            assert re.search(r'<button type="submit">Ne plus suivre</button>', body)
         assert await Follow.filter(person=person).exists()
         async with http.post(links[1]) as page:
-            assert page.status == 200
+            body = await page.text()
+            assert page.status == 200 and "Vous ne suivez plus Brasserie de la Dombes." in body
+        assert not await Follow.filter(person=person).exists()
+        undo = re.search(r'<form method="post" action="(/l/[^"]+)"><button[^>]*>Annuler</button>', body).group(1)
+        async with http.post(relais.web_url + undo) as page:  # the reply's own choice, as a button
+            assert "Vous suivez désormais Brasserie de la Dombes." in await page.text()
+    assert await Follow.filter(person=person).exists()
+
+
+async def test_a_digest_follow_link_says_which_project_and_where_its_news_will_go(relais: Relais):
+    """The page of a digest's follow link names the project, its summary and the address, and the button says "Suivre"."""
+    from bot.services import demo
+    from bot.services.digest import Digest, Recipient
+    from mail.digest import digest_links
+    from models import Community
+
+    person = await relais.person_with_email("Jean", "jean@example.org")
+    account = await Account.get(person=person, platform="email")
+    community = await Community.get(slug=demo.SLUG)
+    digest = Digest(Recipient(person.id, "Jean", "fr", account.address, account_id=account.id), community.slug, community.name,
+                    "2026-W48", [], start=date(2026, 11, 23), end=date(2026, 11, 29))
+    links = digest_links(await relais.mail.ready(), digest)
+    async with aiohttp.ClientSession() as http:
+        async with http.get(links.follow("conciergerie-rurale")) as page:
+            body = unescape(await page.text())
+    assert "<h1>Suivre Conciergerie rurale\u202f?</h1>" in body and "Un service de conciergerie" in body
+    assert "Vous recevrez ses nouvelles et ses prochaines étapes à jean@example.org." in body
+    assert '<button type="submit">Suivre</button>' in body and "Tiers-lieu de l'Usine Vivante" in body
     assert not await Follow.filter(person=person).exists()
+
+
+async def test_an_invalid_link_says_why_and_what_to_do_in_the_browser_language(relais: Relais):
+    """Expired and altered links get pages saying which it is, and that writing to Relais or a chat still works."""
+    person = await relais.person_with_email("Ana", "ana@example.org")
+    account = await Account.get(person=person, platform="email")
+    composer = await relais.mail.ready()
+    url = composer.link("pick", account.id, s=1, i=0)
+    async with aiohttp.ClientSession() as http:
+        async with http.get(url[:-4] + "abcd") as page:
+            body = await page.text()
+            assert page.status == 404 and "<h1>Ce lien ne fonctionne pas</h1>" in body
+            assert '<a href="mailto:relais@relais.test">relais@relais.test</a>' in body and "discussion avec Relais" in body
+        async with http.get(url[:-4] + "abcd", headers={"Accept-Language": "de-DE, en-GB;q=0.8, fr;q=0.5"}) as page:
+            body = await page.text()
+            assert '<html lang="en">' in body and "<h1>This link does not work</h1>" in body
+        relais.clock.now += timedelta(days=31)  # choice links live 30 days
+        async with http.get(url) as page:
+            body = await page.text()
+            assert page.status == 410 and "<h1>Ce lien a expiré</h1>" in body and "relais@relais.test" in body

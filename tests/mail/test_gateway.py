@@ -115,3 +115,15 @@ async def test_the_gateway_can_pick_a_free_port_and_stops_cleanly(relais: Relais
     assert relais.port > 0
     refused, reply = await relais.send(SIMPLE)
     assert refused == {} and "Queued as" in reply
+
+
+async def test_a_line_over_998_characters_is_refused_with_a_reply_that_says_what_to_do(relais: Relais):
+    """aiosmtpd refuses a line over 998 characters with 500; its text tells the sender what was wrong and what to do."""
+    with pytest.raises(aiosmtplib.SMTPDataError) as refused:
+        await relais.send(SIMPLE + "x" * 1200 + "\n")
+    assert refused.value.code == 500
+    assert refused.value.message == ("5.5.2 Line too long: a line of this mail is longer than 998 characters (RFC 5322); "
+                                     "wrap it or attach it")
+    assert await InboundMail.all().count() == 0
+    refused_, reply = await relais.send(SIMPLE)  # the gateway still takes the next mail
+    assert refused_ == {} and "Queued as" in reply

@@ -36,7 +36,9 @@ async def test_a_notification_reaches_an_email_follower_with_links_and_threading
     await news(relais)
     [mail] = await relais.wait_mail(predicate=lambda m: m.rcpt_tos == ("ana@example.org",))
     outbox = await OutboxMessage.get(key__startswith="news:", person__accounts__address="ana@example.org")
-    assert mail.mail_from == RELAIS and mail["From"] == f"Relais <{RELAIS}>"
+    assert mail["From"] == f"Relais <{RELAIS}>"
+    bounces = (await relais.mail.ready()).tokens.read_address_token(mail.mail_from.split("+", 1)[1].split("@")[0])
+    assert (bounces.kind, bounces.ids) == ("b", ((await Account.get(address="ana@example.org")).id,))  # VERP
     assert mail["Message-ID"] == f"<relais.o{outbox.id}.{int(outbox.created_at.timestamp())}@relais.test>"
     assert mail["Reply-To"].startswith("relais+s") and mail["Auto-Submitted"] == "auto-generated"  # its choices, by number
     assert mail["List-Unsubscribe"].startswith(f"<{relais.web_url}/l/") and mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -55,6 +57,27 @@ async def test_a_notification_reaches_an_email_follower_with_links_and_threading
     [answer] = await relais.wait_mail()
     assert answer["In-Reply-To"] == "<r2@example.org>"
     assert not await Follow.filter(person__accounts__address="ana@example.org").exists()
+
+
+async def test_notifications_of_a_project_share_one_thread_and_name_the_poster_and_the_community(relais: Relais):
+    """Subject "[community] project — news from <display name>" in each reader's language, one References id per
+    project (so clients group its news), the community's List-Id, the reader's name in To."""
+    await follower(relais, "Ana", "ana@example.org")
+    bob = await follower(relais, "Bob", "bob@example.org")
+    bob.locale = "en"
+    await bob.save()
+    await news(relais, "La cuve est arrivée !")
+    await ConsoleChat(relais.app.console, "camille").exchange("etape dombes-brasserie Brasser la première cuvée")
+    mails = await relais.wait_mail(4)
+    ana = [m for m in mails if m.rcpt_tos == ("ana@example.org",)]
+    bob_mails = [m for m in mails if m.rcpt_tos == ("bob@example.org",)]
+    assert [m["Subject"] for m in ana] == ["[Tiers-lieu de l'Usine Vivante] Brasserie de la Dombes — nouvelle de Camille",
+                                           "[Tiers-lieu de l'Usine Vivante] Brasserie de la Dombes — nouvelle prochaine étape, par Camille"]
+    assert bob_mails[0]["Subject"] == "[Tiers-lieu de l'Usine Vivante] Brasserie de la Dombes — news from Camille"
+    project = await Project.get(slug="dombes-brasserie")
+    assert {m["References"] for m in mails} == {f"<relais.project.{project.id}.usine-vivante@relais.test>"}
+    assert {m["List-Id"] for m in mails} == {"Tiers-lieu de l'Usine Vivante <usine-vivante.relais.test>"}
+    assert ana[0]["To"] == "Ana <ana@example.org>" and bob_mails[0]["To"] == "Bob <bob@example.org>"
 
 
 async def test_a_temporary_refusal_is_retried_with_back_off(relais: Relais):
@@ -121,7 +144,7 @@ async def test_without_an_smtp_server_mail_is_written_as_eml_files(tmp_path, clo
             await asyncio.sleep(0.02)
         [eml] = files
         data = eml.read_bytes()
-        assert b"To: ana@example.org" in data and b"List-Unsubscribe-Post: List-Unsubscribe=One-Click" in data
+        assert b"To: Ana <ana@example.org>" in data and b"List-Unsubscribe-Post: List-Unsubscribe=One-Click" in data
         assert sink.messages == []
     finally:
         await shutdown(app, stop, task)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from email import message_from_bytes, policy
 
 import pytest
 
@@ -178,6 +179,14 @@ def test_8bit_and_encoded_word_headers_are_decoded():
     assert (words.display_name, words.subject) == ("René", "étape suivante")
 
 
+def test_an_8bit_subject_of_utf8_with_one_invalid_byte_stays_utf8():
+    """Mostly UTF-8 with a stray byte: "été" with one "�", not Latin-1 mojibake ("Ã©tÃ©"); Windows-1252 text stays so."""
+    mostly = reading.read(crlf(b"From: ana@example.org\nSubject: \xc3\xa9t\xc3\xa9 \xe0 Lyon\n\nsuivi \xc3\xa9t\xc3\xa9\xff\n"))
+    assert (mostly.subject, mostly.text) == ("été \ufffd Lyon", "suivi été\ufffd")
+    cp1252 = reading.read(crlf("From: ana@example.org\nSubject: “déjà” vu – oui\n\nx\n".encode("cp1252")))
+    assert cp1252.subject == "“déjà” vu – oui"
+
+
 def test_malformed_mime_is_read_without_failing():
     no_boundary = reading.read(crlf("From: ana@example.org\nSubject: broken\nContent-Type: multipart/mixed\n\nprojets\n"))
     assert no_boundary.sender == "ana@example.org"
@@ -270,6 +279,16 @@ def test_render_of_a_reply_without_choices_or_links():
     assert msg["List-Unsubscribe"] is None and msg["Reply-To"] is None
 
 
+def test_a_reply_keeps_the_display_name_and_a_notification_carries_its_list_id():
+    env = Envelope(sender="Relais <relais@relais.test>", to="zoe@example.org", to_name="Zoé Lopez, Lyon", subject="x",
+                   message_id="<a@b>", date=datetime(2026, 11, 21, tzinfo=timezone.utc),
+                   list_id="Tiers-lieu de l'Usine Vivante <usine-vivante.relais.test>")
+    msg = render(Reply().para("Done."), env, EN)
+    parsed = message_from_bytes(msg.as_bytes(), policy=policy.default)
+    assert (parsed["To"].addresses[0].display_name, parsed["To"].addresses[0].addr_spec) == ("Zoé Lopez, Lyon", "zoe@example.org")
+    assert parsed["List-Id"] == "Tiers-lieu de l'Usine Vivante <usine-vivante.relais.test>"
+
+
 def test_subjects():
     assert subject_for(Reply().para("x" * 100), "Relais") == "x" * 77 + "…"
     assert subject_for(Reply(), "Relais") == "Relais"
@@ -283,7 +302,7 @@ def test_subjects():
 def test_command_lines_take_the_subject_and_the_first_lines():
     lines = command_lines("projets", "Bonjour à tous,\nsuivre dombes-brasserie\nJe voudrais aussi\nfollow x\nmerci\nprojets", REGISTRY)
     assert lines.commands == [("projets", Origin.EMAIL), ("suivre dombes-brasserie", Origin.EMAIL), ("follow x", Origin.EMAIL)]
-    assert lines.ignored == ["Bonjour à tous,", "Je voudrais aussi"]
+    assert lines.ignored == ["Je voudrais aussi"]
     reply = command_lines("Re: Vos projets", "projets", REGISTRY)
     assert reply.commands == [("projets", Origin.EMAIL)]
 
@@ -297,8 +316,64 @@ def test_a_lone_number_answers_the_choices_of_the_mail_replied_to():
 
 def test_nothing_like_a_command_runs_the_first_line_for_a_suggestion():
     lines = command_lines("Hello", "folow dombes-brasserie\nthanks", REGISTRY)
-    assert lines.unknown_only and lines.commands == [("folow dombes-brasserie", Origin.EMAIL)] and lines.ignored == ["Hello"]
+    assert lines.unknown_only and lines.commands == [("folow dombes-brasserie", Origin.EMAIL)] and lines.ignored == []
+    prose = command_lines("Question", "Je voudrais suivre la brasserie\nC'est possible ?", REGISTRY)
+    assert prose.commands == [("Je voudrais suivre la brasserie", Origin.EMAIL)] and prose.ignored == ["C'est possible ?"]
     assert command_lines("", "", REGISTRY).commands == [("help", Origin.EMAIL)]
+
+
+def test_greetings_sign_offs_names_and_the_subject_are_not_listed_as_unknown_lines():
+    """What people write around their commands (a greeting, a sign-off, their name, a subject that is no command) is
+    passed over silently; only real prose is listed among the lines not taken for commands."""
+    cases = [
+        ("Bonjour\nsuivre dombes-brasserie\nMerci beaucoup !\nAna", "Ana Lopez"),
+        ("Bonjour à tous,\nsuivre dombes-brasserie\nCordialement\nAna Lopez\nChargée de mission", "Ana Lopez"),
+        ("Hello Relais,\nsuivre dombes-brasserie\nBest regards,\nAna", ""),
+        ("Salut !\nsuivre dombes-brasserie\nBien à vous,\nA. Lopez", ""),
+        ("suivre dombes-brasserie\nThanks\nAna", ""),
+        ("suivre dombes-brasserie\nAna Lopez", ""),  # a lone name as the last line
+        ("suivre dombes-brasserie\nAna\n06 12 34 56 78", "Ana Lopez"),  # the name starts a signature
+    ]
+    for text, name in cases:
+        lines = command_lines("Une question pour Relais", text, REGISTRY, names=[name, "ana.lopez"])
+        assert lines.commands == [("suivre dombes-brasserie", Origin.EMAIL)] and lines.ignored == [], (text, lines)
+    kept = command_lines("Re: x", "suivre dombes-brasserie\nJe passe jeudi\nAna", REGISTRY, names=["Ana Lopez"])
+    assert kept.ignored == ["Je passe jeudi"]
+
+
+def test_a_line_close_to_a_command_is_run_for_the_core_to_suggest_the_command():
+    """`folow x` among other commands is run (the core answers "did you mean /follow?"); prose is not."""
+    lines = command_lines("", "Bonjour,\nfolow dombes-brasserie\nsuivre conciergerie-rurale\nJe viendrai jeudi", REGISTRY)
+    assert lines.commands == [("folow dombes-brasserie", Origin.EMAIL), ("suivre conciergerie-rurale", Origin.EMAIL)]
+    assert lines.ignored == ["Je viendrai jeudi"] and not lines.unknown_only
+
+
+def test_outlook_separators_and_header_blocks_end_what_the_person_wrote():
+    """Outlook quotes below "-----Message d'origine-----" or a "De : … Envoyé : …" block (often with no-break spaces
+    before the colons): nothing of it is read, run or listed."""
+    for quote in ("-----Message d'origine-----\nsuivre ressourcerie-creative\n",
+                  "-----Original Message-----\nFrom: Relais\nsuivre ressourcerie-creative\n",
+                  "De\u00a0: Relais <relais@relais.test>\nEnvoyé\u00a0: samedi 21 novembre 2026 11:00\nÀ\u00a0: Ana\n"
+                  "Objet\u00a0: Vous suivez\n\nsuivre ressourcerie-creative\n",
+                  "From: Relais <relais@relais.test>\nSent: Saturday, November 21, 2026 11:00\nTo: Ana\nSubject: x\n\n"
+                  "suivre ressourcerie-creative\n"):
+        mail = reading.read(crlf(f"From: ana@example.org\nSubject: RE: x\n\nsuivre dombes-brasserie\n\n{quote}"))
+        assert mail.text == "suivre dombes-brasserie", quote
+
+
+def test_a_lang_line_runs_first_so_the_whole_reply_is_in_that_language():
+    lines = command_lines("help", "lang en\nprojets", REGISTRY)
+    assert [line for line, _ in lines.commands] == ["lang en", "help", "projets"]
+
+
+def test_choices_of_several_commands_sharing_a_label_say_which_command_they_answer():
+    """Two "Undo" in one summary read "Undo — follow x" and "Undo — follow y"; a label used once is kept."""
+    x = Reply().para("You now follow X.").choice("Undo", "unfollow x").choice("See X", "project x")
+    y = Reply().para("You now follow Y.").choice("Undo", "unfollow y")
+    out = summary([("follow x", x), ("follow y", y)], [], EN)
+    assert [(c.label, c.command) for c in out.choices] == [
+        ("Undo — follow x", "unfollow x"), ("See X", "project x"), ("Undo — follow y", "unfollow y")]
+    assert "1) Undo — follow x" in to_text(out)
 
 
 def test_summary_lists_what_was_done_what_failed_and_what_was_ignored():

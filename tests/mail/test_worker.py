@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
-from models import Account, ConsoleInbox, Follow, Project
+from bot.services import demo
+from bot.services.calendar import week_key
+from models import Account, Community, ConsoleInbox, Follow, Project, Role
 from models.mail import InboundMail, MailAddress, MailStatus
 from tests.mail.conftest import RELAIS, Relais, mail_settings, serve, shutdown
 
@@ -13,6 +16,12 @@ async def follows(address: str) -> set[str]:
     account = await Account.get(platform="email", address=address)
     rows = await Follow.filter(person_id=account.person_id).select_related("project")
     return {f.project.slug for f in rows}
+
+
+async def bounce_address(address: str, relais: Relais) -> str:
+    """The envelope sender (VERP) of Relais' mails to this address: DSNs count only when they come back to it."""
+    account = await Account.get(platform="email", address=address)
+    return (await relais.mail.ready()).bounce_address(account.id)
 
 
 async def outcomes() -> list[str]:
@@ -30,13 +39,15 @@ async def test_commands_in_subject_and_body_get_one_threaded_summary(relais: Rel
                       "suivre ressourcerie-creative\n\nMerci\nAna\n")
     [reply] = await relais.wait_mail()
     text = plain(reply)
-    assert reply.rcpt_tos == ("ana@example.org",) and reply.mail_from == RELAIS
+    assert reply.rcpt_tos == ("ana@example.org",) and reply.mail_from == await bounce_address("ana@example.org", relais)
+    assert reply["To"] == "Ana <ana@example.org>"
     assert reply["Subject"] == "Re: suivre conciergerie-rurale"
     assert reply["In-Reply-To"] == "<w1@example.org>" and reply["References"] == "<w0@example.org> <w1@example.org>"
     assert reply["Auto-Submitted"] == "auto-replied"
     assert "3 commands in your mail: 2 done, 1 failed" in text or "3 commandes" in text
     assert "✗ suivre nulle-part" in text and "✓ suivre ressourcerie-creative" in text
-    assert "Bonjour Relais," in text  # listed among the lines not taken as commands
+    assert "Bonjour Relais," not in text and "Ana" not in text.split("--")[0]  # a greeting and a name are no commands
+    assert "2) Annuler — suivre ressourcerie-creative" in text  # two "Undo" say which command they undo
     assert await follows("ana@example.org") == {"conciergerie-rurale", "ressourcerie-creative"}
     assert reply["Reply-To"].startswith("relais+s")  # the summary offers choices (Undo): a plain reply answers them
 
@@ -151,8 +162,10 @@ Message-ID: <relais.o1.1@relais.test>
 
 async def test_bounces_are_counted_and_repeated_ones_stop_the_address(relais: Relais):
     person = await relais.person_with_email("Gone", "gone@example.org", console=True)
+    verp = await bounce_address("gone@example.org", relais)
     for i in range(3):
-        await relais.send(DSN.replace("Subject: Undelivered", f"Message-ID: <dsn{i}@mx>\nSubject: Undelivered"), mail_from="")
+        await relais.send(DSN.replace("Subject: Undelivered", f"Message-ID: <dsn{i}@mx>\nSubject: Undelivered"), mail_from="",
+                          to=[verp])
         await relais.settle()
     state = await MailAddress.get(address="gone@example.org")
     assert state.bounces == 3 and state.disabled
@@ -162,6 +175,79 @@ async def test_bounces_are_counted_and_repeated_ones_stop_the_address(relais: Re
     assert len(notes) == 1 and "gone@example.org" in notes[0].text  # told on the other channel
     assert relais.sink.messages == []  # a bounce is never answered
     assert person.id
+
+
+async def test_only_a_dsn_to_the_bounce_address_of_a_mail_relais_sent_counts(relais: Relais):
+    """Forged bounces: a DSN naming gone@ sent to relais@ (or to a reply address) counts nothing; the DSN of a real
+    reply comes back to that reply's envelope sender (relais+b<token naming the account>@) and counts."""
+    await relais.person_with_email("Gone", "gone@example.org")
+    composer = await relais.mail.ready()
+    await relais.send(DSN, mail_from="")
+    await relais.send(DSN.replace("Subject:", "Message-ID: <f2@mx>\nSubject:"), mail_from="",
+                      to=[composer.reply_address("m", 1)])
+    await relais.settle()
+    assert await outcomes() == ["bounce to no VERP address"] * 2
+    assert (await MailAddress.get_or_none(address="gone@example.org")) is None
+    await relais.send("From: gone@example.org\nSubject: projets\nMessage-ID: <g1@x>\n\n", mail_from="gone@example.org")
+    [reply] = await relais.wait_mail()
+    assert reply.mail_from.startswith("relais+b") and reply.mail_from.endswith("@relais.test")
+    await relais.send(DSN.replace("Subject:", "Message-ID: <g2@mx>\nSubject:"), mail_from="", to=[reply.mail_from])
+    await relais.settle()
+    assert (await outcomes())[-1] == "bounce" and (await MailAddress.get(address="gone@example.org")).bounces == 1
+    relais.clock.now += timedelta(days=40)  # a bounce address is good for a month
+    await relais.send(DSN.replace("Subject:", "Message-ID: <g3@mx>\nSubject:"), mail_from="", to=[reply.mail_from])
+    await relais.settle()
+    assert (await outcomes())[-1] == "bounce to an expired VERP address"
+    assert (await MailAddress.get(address="gone@example.org")).bounces == 1
+
+
+async def test_a_digest_leaves_with_the_bounce_address_of_its_reader(relais: Relais):
+    """Digests go out with the reader's VERP envelope sender too, so their DSNs count for the right account."""
+    ana = await relais.person_with_email("Ana", "ana@example.org", role=Role.OBSERVER)
+    await Follow.create(person=ana, project=await Project.get(slug="dombes-brasserie"))
+    community = await Community.get(slug=demo.SLUG)
+    runner = await relais.app.digest_runner()
+    counts = await runner.run(community, relais.clock(), week_key(relais.clock().date()))
+    assert counts.sent >= 1
+    [digest] = await relais.wait_mail(predicate=lambda m: m.rcpt_tos == ("ana@example.org",))
+    assert digest.mail_from == await bounce_address("ana@example.org", relais)
+
+
+async def test_a_subject_help_with_the_body_lang_en_is_answered_in_english_throughout(relais: Relais):
+    """`lang` lines run before the others: the summary and every answer in it speak the new language."""
+    await relais.person_with_email("Ana", "ana@example.org")
+    await relais.send("From: ana@example.org\nSubject: help\nMessage-ID: <l1@x>\n\nlang en\n")
+    [reply] = await relais.wait_mail()
+    text = plain(reply)
+    assert "I read 2 commands in your mail: 2 done, 0 failed." in text
+    assert "From now on I speak English with you." in text and "✓ help" in text
+    assert "Commandes" not in text and "commandes" not in text
+
+
+async def test_a_mistyped_command_gets_did_you_mean_and_pleasantries_are_not_listed(relais: Relais):
+    await relais.person_with_email("Ana Lopez", "ana@example.org")
+    await relais.send("From: Ana Lopez <ana@example.org>\nSubject: Mes suivis\nMessage-ID: <t1@x>\n\nBonjour,\n\n"
+                      "folow dombes-brasserie\nsuivre conciergerie-rurale\nsuivre dombes\n\nMerci beaucoup !\nAna\n")
+    [reply] = await relais.wait_mail()
+    text = plain(reply)
+    assert "✗ folow dombes-brasserie" in text and "/suivre" in text  # the core's "did you mean /suivre?"
+    assert "✓ suivre conciergerie-rurale" in text
+    assert "✗ suivre dombes" in text and "3) Brasserie de la Dombes" in text.splitlines()  # its title, not a bare slug
+    assert "Lignes que je n" not in text and "Lines I did not" not in text
+    assert await follows("ana@example.org") == {"conciergerie-rurale"}
+
+
+async def test_an_outlook_reply_runs_nothing_of_the_quoted_mail(relais: Relais):
+    """French Outlook: no-break spaces before the colons of its header block; the quoted mail below is not read."""
+    await relais.person_with_email("Ana", "ana@example.org")
+    await relais.send("From: ana@example.org\nSubject: RE: Vous suivez Brasserie de la Dombes\nMessage-ID: <u1@x>\n"
+                      "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n"
+                      "suivre conciergerie-rurale\n\nDe\u00a0: Relais <relais@relais.test>\n"
+                      "Envoyé\u00a0: samedi 21 novembre 2026 11:00\nÀ\u00a0: Ana <ana@example.org>\n"
+                      "Objet\u00a0: Vous suivez Brasserie de la Dombes\n\nsuivre ressourcerie-creative\n1) Annuler\n")
+    [reply] = await relais.wait_mail()
+    assert "De :" not in plain(reply) and "Objet" not in plain(reply)
+    assert await follows("ana@example.org") == {"conciergerie-rurale"}
 
 
 async def test_replies_to_one_sender_are_rate_limited(tmp_path, clock, sink):

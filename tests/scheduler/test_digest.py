@@ -146,23 +146,29 @@ async def test_followed_projects_come_first_then_the_others_then_new_ones_in_eac
         paris = await community("paris")
         jardin, four = await project(paris, "jardin", "Jardin partagé"), await project(paris, "four", "Four à pain")
         await observer(paris, "Lea", follows=(four,))
-        await observer(paris, "Tom", locale="en", follows=(jardin,))
+        tom = await observer(paris, "Tom", locale="en", follows=(jardin,))
         await observer(paris, "Max", role=Role.MEMBER, follows=(jardin,))  # a member who did not opt in
         await NextStep.create(project=four, text="Allumer le four", due=(MONDAY - timedelta(days=2)).date())
     with time_machine.travel(MONDAY - timedelta(days=2), tick=False):
         await NewsItem.create(project=jardin, text="Les tomates sont mûres")
         await NewsItem.create(project=four, text="Première fournée")
-        await project(paris, "ruche", "Ruche")
+        await Follow.create(person=tom, project=await project(paris, "ruche", "Ruche"))
     with time_machine.travel(MONDAY, tick=False):
         await job(mail_app).tick()
     sink.wait_for(2)
     lea, = texts(sink, "lea@example.org")
-    assert lea.index("Les projets que vous suivez") < lea.index("Four à pain") < lea.index("Les autres projets de la communauté") \
-        < lea.index("Jardin partagé") < lea.index("Nouveaux projets") < lea.index("Ruche")
-    assert "Première fournée" in lea and "Allumer le four" in lea and "[en retard]" in lea
+    assert lea.index("LES PROJETS QUE VOUS SUIVEZ") < lea.index("Four à pain") < lea.index("LES AUTRES PROJETS DE LA COMMUNAUTÉ") \
+        < lea.index("Jardin partagé") < lea.index("NOUVEAUX PROJETS") < lea.index("Ruche")
+    assert "Première fournée" in lea and "Allumer le four" in lea and "⚠ En retard\u202f: prévue pour le samedi 21 novembre 2026" in lea
+    # Only the project created this week is new; an old one is not, followed or not.
+    assert lea.count("— nouveau projet") == 1 and "Ruche (idée) — nouveau projet" in lea
+    assert "Cette semaine\u202f: 1 nouvelle dans les projets que vous suivez, 1 prochaine étape en retard, " \
+           "1 nouvelle dans les autres projets et 1 nouveau projet." in lea
     tom, = texts(sink, "tom@example.org")
-    assert tom.index("The projects you follow") < tom.index("Les tomates sont mûres") < tom.index("The community's other projects")
-    assert "Hello Tom," in tom and "Bonjour Lea," in lea
+    assert tom.index("THE PROJECTS YOU FOLLOW") < tom.index("Les tomates sont mûres") < tom.index("THE COMMUNITY'S OTHER PROJECTS")
+    assert "Hello Tom," in tom and "Bonjour Lea," in lea and "Week of November 16 to 22, 2026" in tom
+    # Tom follows Ruche, created this week: it is among the projects he follows, not marked new, and not listed again.
+    assert tom.index("Ruche") < tom.index("THE COMMUNITY'S OTHER PROJECTS") and "new project" not in tom
     assert sink.received_by("max@example.org") == []
 
 
@@ -182,7 +188,7 @@ async def test_the_week_summary_is_posted_in_bound_rooms_when_asked(mail_app, si
         await job(mail_app).tick()  # a second look posts nothing twice
         assert await mail_app.delivery.drain() == 1
     room, = await ConsoleInbox.filter(address="#cafe").values_list("text", flat=True)
-    assert "La semaine de Paris (2026-W48)" in room and "Jardin — Les semis sont faits" in room
+    assert "Paris\u202f: semaine du 16 au 22 novembre" in room and "Jardin — Les semis sont faits" in room
 
 
 async def test_the_mail_has_its_headers_both_parts_and_links_that_work_over_http(tmp_path, sink):  # noqa: F811
@@ -215,17 +221,20 @@ async def test_the_mail_has_its_headers_both_parts_and_links_that_work_over_http
             assert mail["Message-ID"].startswith("<digest.") and mail["Message-ID"].endswith("@relais.test>")
             assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
             assert mail["Reply-To"] == "relais@relais.test" and mail["Auto-Submitted"] == "auto-generated"
-            assert mail["Subject"] == "Paris\u202f: la semaine 2026-W48"
+            assert mail["Subject"] == "Paris\u202f: semaine du 16 au 22 novembre"
+            assert mail["From"] == "Paris <relais@relais.test>" and mail["Date"].endswith(" +0000")
+            assert mail["Content-Language"] == "fr"
             plain = mail.get_body(("plain",)).get_content()
             html = mail.get_body(("html",)).get_content()
-            assert "Les semis sont faits" in plain and "<b>Jardin</b>" in html
+            assert "Les semis sont faits" in plain and ">Jardin</h3>" in html
             unsubscribe = re.search(r"<(http[^>]+)>", mail["List-Unsubscribe"]).group(1)
-            unfollow = re.search(r"Ne plus suivre\u202f: (\S+)", plain).group(1)
-            follow = re.search(r"Suivre\u202f: (\S+/follow/four)", plain).group(1)
-            assert f'href="{follow}"' in html
+            unfollow = re.search(r"Ne plus suivre Jardin\u202f: (\S+)", plain).group(1)
+            follow = re.search(r"Suivre Four\u202f: (\S+/follow/four)", plain).group(1)
+            assert f'href="{follow}"' in html and f'href="{unfollow}"' in html
             async with aiohttp.ClientSession() as http:
                 async with http.get(unfollow) as page:  # a link scanner's GET changes nothing
-                    assert page.status == 200 and "<form" in await page.text()
+                    body = await page.text()
+                    assert page.status == 200 and "<form" in body and "Ne plus suivre Jardin\u202f?" in body
                 assert await Follow.exists(person=lea, project=jardin)
                 async with http.post(unfollow) as done:
                     assert done.status == 200 and "Vous ne suivez plus Jardin." in await done.text()
@@ -233,12 +242,84 @@ async def test_the_mail_has_its_headers_both_parts_and_links_that_work_over_http
                     assert "Vous suivez désormais Four." in await done.text()
                 async with http.post(unsubscribe, data="List-Unsubscribe=One-Click",
                                      headers={"Content-Type": "application/x-www-form-urlencoded"}) as done:
-                    assert done.status == 200
+                    body = await done.text()
+                    assert done.status == 200 and "Plus de lettre de la semaine" in body
+                undo = re.search(r'<form method="post" action="([^"]+)"><button[^>]*>Recevoir de nouveau la lettre<', body).group(1)
                 async with http.post(unfollow.replace("/d/", "/d/x")) as forged:
                     assert forged.status == 404
             assert not await Follow.exists(person=lea, project=jardin) and await Follow.exists(person=lea, project=four)
             assert await DigestSubscription.get(person=lea, community=paris).values_list("enabled", flat=True) is False
+            async with aiohttp.ClientSession() as http:
+                async with http.post(f"http://127.0.0.1:{port}{undo}") as done:  # the page's button takes it back
+                    assert done.status == 200
+            assert await DigestSubscription.get(person=lea, community=paris).values_list("enabled", flat=True) is True
         finally:
             stop.set()
             await serving
             await app.stop()
+
+
+async def test_the_week_is_named_by_its_days_in_the_community_time_zone(mail_app):
+    """A digest due Monday 08:00 in Auckland (still Sunday in UTC) covers Monday to Sunday there, and its subject says so."""
+    from bot.services import digest as d
+    from mail.digest import DigestRenderer
+
+    auckland = await community("kiwi", "Pacific/Auckland", "en")
+    due = at(2026, 11, 22, 19, 0)  # Monday 23 November, 08:00 NZDT
+    week = d.week_window(auckland, "2026-W48", due, due.date())
+    assert (week.first_day.isoformat(), week.last_day.isoformat()) == ("2026-11-16", "2026-11-22")
+    digest = d.assemble([], week, d.Recipient(1, "Sam", "en", "sam@example.org"))
+    assert DigestRenderer(mail_app.catalogs).subject(digest) == "Kiwi: week of November 16 to 22"
+
+
+async def test_the_demo_community_reads_like_a_real_week(mail_app, sink):  # noqa: F811
+    """The demo's projects are weeks old (none is "new"), some have news this week and one a next step set this week."""
+    from bot.services import demo
+
+    with time_machine.travel(MONDAY - timedelta(hours=2), tick=False):
+        village = await demo.seed("me", MONDAY - timedelta(hours=2))
+        projects = {p.slug: p for p in await Project.filter(community=village)}
+        await observer(village, "Lea", follows=(projects["dombes-brasserie"], projects["ressourcerie-creative"]))
+    with time_machine.travel(MONDAY, tick=False):
+        assert await job(mail_app).tick() == ["digest:usine-vivante:2026-W48"]
+    sink.wait_for(1)
+    lea, = texts(sink, "lea@example.org")
+    assert "nouveau projet" not in lea and "NOUVEAUX PROJETS" not in lea
+    assert "La campagne a passé 40 %" in lea and "(fixée cette semaine)" in lea  # Brasserie: news and a new step this week
+    assert "Pas de nouvelle cette semaine." in lea  # Ressourcerie: its news is of last week
+    assert "Conciergerie rurale (actif) — 1 nouvelle cette semaine" in lea and "Crèche inter-entreprises (idée)\n" in lea
+
+
+async def test_preview_says_who_gets_no_digest_and_shows_it_only_with_force(mail_app, capsys):
+    """`digest preview` of an unsubscribed person, or one who never asked, says so; --force shows what they would get."""
+    from types import SimpleNamespace
+
+    from bot.digest_cli import preview
+
+    with time_machine.travel(MONDAY - timedelta(days=30), tick=False):
+        paris = await community("paris")
+        jardin = await project(paris, "jardin", "Jardin")
+        lea = await observer(paris, "Lea", follows=(jardin,))
+        await observer(paris, "Max", role=Role.MEMBER, follows=(jardin,))
+    with time_machine.travel(MONDAY - timedelta(days=1), tick=False):
+        await NewsItem.create(project=jardin, text="Les semis sont faits")
+        account = await Account.get(person=lea, platform="email")
+        await mail_app.services.email.unsubscribe_address(account.id)
+
+    async def show(handle: str, force: bool = False) -> str:
+        with time_machine.travel(MONDAY, tick=False):
+            assert await preview(mail_app, SimpleNamespace(account=handle, community=None, force=force)) == 0
+        return capsys.readouterr().out
+
+    out = await show("email:lea@example.org")
+    assert "Lea gets no digest from paris: lea@example.org unsubscribed from Relais' mail in one click." in out
+    assert "Subject:" not in out and "--force" in out
+    out = await show("email:lea@example.org", force=True)
+    assert "What they would get:" in out and "Subject: Paris\u202f: semaine du 16 au 22 novembre" in out and "Les semis sont faits" in out
+    assert "they are not an observer and did not ask for it" in await show("email:max@example.org")
+    await mail_app.services.email.resubscribe_address(account.id)
+    await mail_app.services.digest.set_choice(lea.id, paris.id, False)
+    assert "they turned it off (`digest off`)" in await show("email:lea@example.org")
+    await mail_app.services.digest.set_choice(lea.id, paris.id, True)
+    out = await show("email:lea@example.org")
+    assert "gets no digest" not in out and "Les semis sont faits" in out

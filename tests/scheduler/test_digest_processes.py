@@ -44,9 +44,10 @@ def env(tmp_path: Path, url: str, port: int) -> dict:
     return out
 
 
-def send(tmp_path: Path, url: str, port: int, **kw) -> subprocess.Popen:
+def send(tmp_path: Path, url: str, port: int, extra: dict | None = None) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "bot", "digest", "send", "--community", "paris", "--now"], cwd=ROOT,
-                            env=env(tmp_path, url, port), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+                            env={**env(tmp_path, url, port), **(extra or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
 
 
 def sent_rows(tmp_path: Path) -> int:
@@ -68,7 +69,7 @@ def test_a_sender_killed_midway_then_restarted_sends_each_missing_digest_once(tm
     url = f"sqlite://{tmp_path / 'relais.sqlite3'}"
     asyncio.run(seed(url, tmp_path))
     sink.hold_after(7)
-    proc = send(tmp_path, url, sink.port)
+    proc = send(tmp_path, url, sink.port, extra={"RELAIS_DIGEST_LEASE": "60"})
     assert sink.holding.wait(30), proc.communicate(timeout=5)
     # Kill while mails are in flight (the sink holds their 250), once the ones already accepted are recorded:
     # a mail accepted by the server but not yet recorded is SMTP's own duplicate window, which no sender closes.
@@ -79,16 +80,36 @@ def test_a_sender_killed_midway_then_restarted_sends_each_missing_digest_once(tm
     proc.wait(10)
     sink.release()
     assert len(sink.messages) == 7
-    time.sleep(1.2)  # the dead run's claims expire (RELAIS_DIGEST_LEASE=1)
-    again = send(tmp_path, url, sink.port)
+    # Restarted at once, with the dead run's claims still leased (60 s): its process is gone, so they are taken over.
+    again = send(tmp_path, url, sink.port, extra={"RELAIS_DIGEST_LEASE": "60"})
     out, err = again.communicate(timeout=60)
     assert again.returncode == 0, err
     assert f"sent: {OBSERVERS - 7}, skipped as empty: 0, already sent: 7, failed: 0" in out
+    assert "taken over from a run that was killed:" in out and "in progress elsewhere" not in out
     assert per_address(sink) == {f"obs{i}@example.org": 1 for i in range(OBSERVERS)}
     third = send(tmp_path, url, sink.port)
     out, _ = third.communicate(timeout=60)
     assert f"sent: 0, skipped as empty: 0, already sent: {OBSERVERS}, failed: 0" in out
     assert "paris" in _ and f"{OBSERVERS}/{OBSERVERS}" in _  # the progress bar on standard error
+
+
+def test_a_run_beside_a_live_one_reports_its_claims_as_in_progress_elsewhere(tmp_path, sink):  # noqa: F811
+    """Claims held by a live run are not "already sent": they are counted apart, with when they would be taken over."""
+    url = f"sqlite://{tmp_path / 'relais.sqlite3'}"
+    asyncio.run(seed(url, tmp_path))
+    sink.hold_after(3)
+    first = send(tmp_path, url, sink.port, extra={"RELAIS_DIGEST_LEASE": "60"})
+    try:
+        assert sink.holding.wait(30)
+        second = send(tmp_path, url, sink.port)
+        out, err = second.communicate(timeout=60)
+        assert second.returncode == 0, err
+        assert "in progress elsewhere:" in out and "taken over at" in out
+        assert f"already sent: {OBSERVERS}" not in out
+    finally:
+        sink.release()
+        first.communicate(timeout=60)
+    assert per_address(sink) == {f"obs{i}@example.org": 1 for i in range(OBSERVERS)}
 
 
 def test_two_senders_on_one_postgresql_database_never_double_send(tmp_path, sink):  # noqa: F811
