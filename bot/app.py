@@ -49,7 +49,8 @@ class App:
         self.delivery = Delivery(clock, interval=core.delivery_interval, batch=core.delivery_batch,
                                  max_backoff=core.delivery_max_backoff)
         self.services = Services(self.catalogs, default_community=core.default_community,
-                                 default_locale=core.default_locale, clock=clock, on_outbox=self.delivery.wake)
+                                 default_locale=core.default_locale, clock=clock, on_outbox=self.delivery.wake,
+                                 remind_days=core.prompt_remind_days)
         self.registry = Registry(MODULES)
         self.dispatcher = Dispatcher(self.registry, self.services, self.catalogs, default_locale=core.default_locale)
         self.choices = ChoiceMemory(clock)
@@ -93,12 +94,19 @@ class App:
         """The scheduler (weekly digests); claims keep two processes from doing a run twice."""
         from bot.services.retention import Retention
         from scheduler.factory import Scheduler
-        from scheduler.jobs import DigestJob, Housekeeping
+        from scheduler.jobs import AgendaJob, DigestJob, Housekeeping
 
         def jobs() -> list:
-            return [DigestJob(self.digest_runner, self.services, self.clock), Housekeeping(Retention(self.clock), self.clock)]
+            return [DigestJob(self.digest_runner, self.services, self.clock), AgendaJob(self.agenda_push(), self.services.prompts, self.clock),
+                    Housekeeping(Retention(self.clock), self.clock)]
 
         return [Scheduler(jobs, self.clock, every=self.settings.core.scheduler_interval)]
+
+    def agenda_push(self):
+        from bot.services.agenda_push import AgendaPush
+
+        s = self.services
+        return AgendaPush(s.agenda, s.prompts, s.notifier, self.catalogs, self.clock)
 
     def adapter(self, platform: str):
         return next(a for a in self.adapters if a.platform == platform)

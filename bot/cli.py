@@ -1,4 +1,4 @@
-"""The `relais` command line: run, console, migrate, community, demo."""
+"""The `relais` command line: run, console, migrate, community, demo, digest, sheet, agenda."""
 
 from __future__ import annotations
 
@@ -56,6 +56,14 @@ def build_parser() -> argparse.ArgumentParser:
     ds = dsub.add_parser("send", help="send the digests that are due (with --now: this week's, now)")
     ds.add_argument("--community", default=None)
     ds.add_argument("--now", action="store_true", help="send this week's digest now instead of waiting for its time")
+    sh = sub.add_parser("sheet", help="print a community's tracking sheet, or write it as CSV")
+    sh.add_argument("--community", required=True)
+    sh.add_argument("--csv", metavar="FILE", default=None, help="write the sheet as CSV to FILE ('-': standard output)")
+    sh.add_argument("--lang", default=None, choices=("fr", "en"), help="language of the sheet (default: the community's)")
+    ag = sub.add_parser("agenda", help="push the facilitators' weekly agendas that are due")
+    asub = ag.add_subparsers(dest="action", required=True)
+    asend = asub.add_parser("send", help="push the agendas due now, once per week (the scheduler does it every minute)")
+    asend.add_argument("--community", default=None)
     return p
 
 
@@ -113,6 +121,10 @@ async def _dispatch(args, settings: Settings, interactive: bool) -> int:
             from bot.digest_cli import preview, send
 
             return await (preview(app, args) if args.action == "preview" else send(app, args))
+        if args.cmd in ("sheet", "agenda"):
+            from bot import agenda_cli
+
+            return await (agenda_cli.sheet(app, args) if args.cmd == "sheet" else agenda_cli.send(app, args))
         if args.cmd == "failed":
             return await _failed(app, args)
         if args.cmd == "outbox":

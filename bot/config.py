@@ -42,7 +42,8 @@ class CoreSettings(Section):
     delivery_batch: int = Field(100, description="Outbox messages claimed at once; 0 = this process never delivers (another one does).")
     delivery_max_backoff: float = Field(3600.0, description="Longest wait between two tries of a failing delivery.")
     digest_lease: float = Field(120.0, description="Seconds a digest run holds its claims; a run that died is taken over after that.")
-    scheduler_interval: float = Field(60.0, description="Seconds between two looks for due scheduled jobs (digests).")
+    scheduler_interval: float = Field(60.0, description="Seconds between two looks for due scheduled jobs (digests, agendas, reminders).")
+    prompt_remind_days: float = Field(3.0, description="Days after which a referent who has not answered a prompt gets its one reminder.")
     secret_key: SecretStr = Field(SecretStr(""), description="Key that signs links and tokens; set it in production.")
 
     def resolved_database_url(self) -> str:

@@ -1,5 +1,6 @@
 """Tortoise ORM models of Relais; the app label is `models`."""
 
+from models.agenda import AgendaSettings, Announcement, Meeting, Prompt, PromptStatus  # noqa: F401
 from models.communities import ChatBinding, Community, Membership, Role
 from models.conversation import ChoiceOffer, ChoiceSet, PendingQuestion
 from models.digest import DeliveryStatus, DigestDelivery, DigestSchedule, DigestSubscription, JobRun  # noqa: F401

@@ -21,6 +21,7 @@ class Person(Model):
         "models.Community", null=True, related_name=False, on_delete=fields.SET_NULL
     )
     current_community_id: int | None
+    away_until = fields.DateField(null=True)  # `away until <date>`: no prompts for this person until then
     created_at = fields.DatetimeField(auto_now_add=True)
     accounts: ReverseRelation[Account]
 

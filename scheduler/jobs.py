@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Awaitable, Callable
 from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
 
 from bot.services import Services
+from bot.services.agenda_push import AgendaPush
 from bot.services.calendar import last_due
 from bot.services.digest_run import DigestRunner
+from bot.services.prompts import Prompts
 from bot.services.retention import Retention
-from models import Community, JobRun
+from models import AgendaSettings, Community, JobRun
 
 log = logging.getLogger("relais.scheduler")
 LATE_LIMIT = timedelta(hours=24)
+AGENDA_LEASE = timedelta(minutes=10)  # a push takes seconds: a run still "running" after this was cut short
 
 
 class DigestJob:
@@ -109,3 +112,71 @@ class Housekeeping:
         if any(pruned.values()):
             log.info("pruned", extra=pruned)
         return pruned
+
+
+class AgendaJob:
+    """Every minute: each community whose agenda time has passed this week gets its agenda pushed to its
+    facilitators, once (a JobRun per community and week, and the outbox keys); then the prompts' reminders.
+
+    Like the digest, an agenda missed while Relais was down goes out at start when less than 24 hours late."""
+
+    def __init__(self, push: AgendaPush, prompts: Prompts, clock, only: set[str] | None = None):
+        self.push = push
+        self.prompts = prompts
+        self.clock = clock
+        self.only = only  # community slugs (`relais agenda send --community`); None: all
+        self.reminded = 0
+        self._done: set[str] = set()  # keys finished, not looked up again by this process
+
+    async def tick(self) -> list[str]:
+        now = self.clock()
+        settings = {s.community_id: (s.weekday, time(s.hour, s.minute)) for s in await AgendaSettings.all()}
+        due: dict[str, tuple[Community, datetime, str]] = {}
+        for community in await Community.all().order_by("id"):
+            if self.only is not None and community.slug not in self.only:
+                continue
+            weekday, at = settings.get(community.id, (0, time(9, 0)))
+            try:
+                due_at, week = last_due(now, weekday, at, ZoneInfo(community.timezone))
+            except Exception:  # a time zone that no longer exists: that community only
+                log.exception("agenda tick failed for a community", extra={"community": community.slug})
+                continue
+            key = f"agenda:{community.slug}:{week}"
+            if key not in self._done:
+                due[key] = (community, due_at, week)
+        runs = {r.key: r for r in await JobRun.filter(key__in=list(due))} if due else {}
+        by_week: dict[str, list[tuple[Community, JobRun]]] = {}
+        for key, (community, due_at, week) in due.items():
+            run = runs.get(key)
+            if run is not None and run.status != "running":
+                self._done.add(key)
+                continue
+            if run is not None and run.started_at and now - run.started_at < AGENDA_LEASE:
+                continue  # another process pushes it right now; if it died, the run is taken over after the lease
+            if run is not None:
+                if not await JobRun.filter(id=run.id, started_at=run.started_at).update(started_at=now):
+                    continue  # another process took it over first
+            else:
+                late = now - due_at > LATE_LIMIT
+                try:
+                    run = await JobRun.create(key=key, due_at=due_at, started_at=now, status="skipped" if late else "running")
+                except IntegrityError:  # another process took it
+                    continue
+                if late:
+                    self._done.add(key)
+                    continue
+            by_week.setdefault(week, []).append((community, run))
+        pushed: list[str] = []
+        for week, items in by_week.items():
+            try:
+                counts = await self.push.push([c for c, _ in items], week)
+            except Exception:
+                log.exception("agenda push failed", extra={"week": week, "communities": len(items)})
+                continue
+            await JobRun.filter(id__in=[r.id for _, r in items]).update(status="done", finished_at=self.clock())
+            self._done.update(r.key for _, r in items)
+            pushed.extend(r.key for _, r in items)
+            log.info("agendas pushed", extra={"week": week, "communities": counts.communities, "messages": counts.messages,
+                                              "prompted": counts.prompted})
+        self.reminded += await self.prompts.remind_due()
+        return pushed

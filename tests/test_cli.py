@@ -152,3 +152,30 @@ def test_the_piped_console_shows_new_notifications_before_each_reply(tmp_path):
     out = relais(tmp_path, "console", "--as", "ana", stdin="projets\n")
     assert out.returncode == 0, out.stderr
     assert out.stdout.index("📬") < out.stdout.index("Le brassin n°3") < out.stdout.index("Projets de")
+
+
+def test_the_tracking_sheet_printed_and_written_as_csv(tmp_path):
+    assert relais(tmp_path, "demo").returncode == 0
+    shown = relais(tmp_path, "sheet", "--community", "usine-vivante", "--lang", "en")
+    assert shown.returncode == 0, shown.stderr
+    assert "Tracking sheet of Tiers-lieu de l'Usine Vivante" in shown.stdout
+    assert "Brasserie de la Dombes (funding) — referents: Camille" in shown.stdout and "1)" not in shown.stdout
+    written = relais(tmp_path, "sheet", "--community", "usine-vivante", "--csv", str(tmp_path / "suivi.csv"))
+    assert written.returncode == 0 and "4 projects written to" in written.stdout
+    rows = (tmp_path / "suivi.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert rows[0].startswith("projet,identifiant,statut,référent·es") and len(rows) == 5
+    missing = relais(tmp_path, "sheet", "--community", "nulle-part")
+    assert missing.returncode == 1 and "nulle-part" in missing.stderr
+
+
+def test_agenda_send_pushes_what_is_due_once(tmp_path):
+    assert relais(tmp_path, "demo").returncode == 0
+    first = relais(tmp_path, "agenda", "send")
+    assert first.returncode == 0, first.stderr
+    # The demo's agenda (Monday 09:00) was due this week or last: pushed now if less than a day late, else skipped.
+    again = relais(tmp_path, "agenda", "send")
+    assert "no agenda due now" in again.stdout and "reminders sent: 0" in again.stdout
+    runs = query(tmp_path, "SELECT status FROM job_run WHERE key LIKE 'agenda:usine-vivante:%'")
+    assert len(runs) == 1 and runs[0][0] in ("done", "skipped")
+    pushed = query(tmp_path, "SELECT COUNT(*) FROM outbox_message WHERE kind = 'agenda'")[0][0]
+    assert pushed == (1 if "pushed agenda:usine-vivante" in first.stdout else 0)

@@ -7,12 +7,14 @@ from typing import Callable
 
 from bot.core.conversation import Conversations
 from bot.core.i18n import Catalogs
+from bot.services.agenda import Agenda
 from bot.services.digest import Digests
 from bot.services.email import Email
 from bot.services.mailing_lists import Lists
 from bot.services.notify import Notifier
 from bot.services.people import People
 from bot.services.projects import Projects
+from bot.services.prompts import Prompts
 from bot.services.schedules import Schedules
 
 
@@ -24,7 +26,8 @@ class Services:
     """The domain services, built once by the composition root and handed to whoever needs them."""
 
     def __init__(self, catalogs: Catalogs, default_community: str = "", default_locale: str = "fr",
-                 clock: Callable[[], datetime] = utcnow, on_outbox: Callable[[], None] | None = None):
+                 clock: Callable[[], datetime] = utcnow, on_outbox: Callable[[], None] | None = None,
+                 remind_days: float = 3.0):
         self.catalogs = catalogs
         self.clock = clock
         self.default_locale = default_locale
@@ -36,3 +39,5 @@ class Services:
         self.digest = Digests(catalogs, clock, default_locale, self.schedules)
         self.email = Email(catalogs, clock, self.people, self.notifier, default_locale)
         self.lists = Lists(clock, self.people, self.projects)
+        self.agenda = Agenda(clock)
+        self.prompts = Prompts(catalogs, clock, self.notifier, self.conversations, self.projects, remind_days=remind_days)

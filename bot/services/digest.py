@@ -121,6 +121,7 @@ class _Projects:
     # a person's "other projects" are one pass and their news one subtraction.
     settled: list[tuple[int, ProjectLine]] = field(default_factory=list)
     old_news: int = 0
+    today: date | None = None
 
 
 async def load_projects(week: Week, shared: dict) -> _Projects:
@@ -146,7 +147,7 @@ async def _load_projects(week: Week) -> _Projects:
         line.step_is_new = step.created_at >= week.start
     order = [p.id for p in projects]
     settled = [(i, lines[i]) for i in order if not lines[i].is_new]
-    return _Projects(lines, order, settled, sum(len(line.news) for _, line in settled))
+    return _Projects(lines, order, settled, sum(len(line.news) for _, line in settled), week.today)
 
 
 def n(singular: str, plural: str, count: int) -> list[tuple[str, str, int]]:
@@ -205,7 +206,39 @@ class NewProjects:
                        n("{count} new project", "{count} new projects", len(lines)))
 
 
-PROVIDERS: list[Provider] = [FollowedProjects(), OtherProjects(), NewProjects()]
+@dataclass
+class DueStep:
+    title: str
+    step: str
+    due: date
+    overdue: bool
+
+
+class StepsThisWeek:
+    """The followed projects' next steps due in the coming seven days, and the overdue ones: the week at a glance.
+    It adds nothing new by itself (a week with only due dates sends no digest)."""
+
+    key = "steps"
+
+    async def prepare(self, week: Week, shared: dict) -> _Projects:
+        return await load_projects(week, shared)
+
+    def section(self, state: _Projects, r: Recipient) -> Section | None:
+        today = state.today
+        if today is None:
+            return None
+        horizon = today + timedelta(days=7)
+        lines = [DueStep(line.title, line.step, line.due, line.overdue) for i in state.order if i in r.follows
+                 for line in (state.lines[i],) if line.step and line.due and line.due <= horizon]
+        if not lines:
+            return None
+        lines.sort(key=lambda s: (not s.overdue, s.due, s.title))
+        return Section(self.key, N_("Next steps this week"), False, lines, "steps",
+                       highlights=n("{count} next step due this week", "{count} next steps due this week",
+                                    sum(not s.overdue for s in lines)))
+
+
+PROVIDERS: list[Provider] = [FollowedProjects(), StepsThisWeek(), OtherProjects(), NewProjects()]
 
 # Observers get the digest unless they said no; everyone else only if they said yes (see wants_digest).
 _FROM = """

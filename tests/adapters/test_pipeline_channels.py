@@ -4,13 +4,15 @@ and the handler receiving it (a command typed instead still runs), and files and
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import aiohttp
 import pytest
 
 from bot.adapters.console import ConsoleChat
+from bot.core.i18n import french_typography as fr
 from bot.core.replies import Attachment, LinkButton, Reply
-from models import Account, NextStep, OutboxMessage, PendingQuestion, Person
+from models import Account, NextStep, OutboxMessage, PendingQuestion, Person, Prompt
 from tests.adapters.matrix_helpers import Member, body
 from tests.adapters.matrix_helpers import Relais as MatrixRelais
 from tests.adapters.test_telegram import TOKEN, buttons, said, serve, started
@@ -195,3 +197,61 @@ async def test_console_files_are_written_and_link_buttons_printed(app):
     assert "🔗 Soutenir la brasserie: " + PLEDGE in shown
     path = shown.split("📎 reunion.ics — L'invitation\n   ")[1].split("\n")[0]
     assert path.startswith(str(app.settings.core.data_dir.resolve())) and open(path, "rb").read() == ICS
+
+
+# -- Prompts (the facilitator's hour) on Telegram and Matrix ----------------------------------------------------
+
+async def prompted_through(platform: str, address: str, app) -> None:
+    """Camille reads her chat on this platform only; the facilitator prompts her project from the console."""
+    await as_camille(platform, address)
+    await Account.filter(platform="console", address="camille").update(preferred=False)
+    await Account.filter(platform=platform, address=address).update(preferred=True)
+    app.services.people.changed()
+    app.services.projects.referents_cache.clear()
+    got = await ConsoleChat(app.console, "me").exchange("relancer dombes-brasserie")
+    assert "relancé·es\u202f: Camille" in got
+
+
+async def test_telegram_prompt_answered_in_free_text_and_confirmed_by_button(tmp_path, emu, telegram_emulator):  # noqa: F811
+    running = await serve(tmp_path, telegram_emulator.base_url)
+    try:
+        camille = await started(emu, first_name="Camille", language_code="fr")
+        before = len(await emu.sent(camille["id"]))
+        await prompted_through("telegram", str(camille["id"]), running.app)
+        [prompt] = (await emu.wait_for_sent(camille["id"], before + 1))[before:]
+        assert fr("Quelle est la prochaine étape de Brasserie de la Dombes, pour quelle date") in prompt["text"]
+        [understood] = await said(emu, camille, "Envoyer les contreparties pour le 18 décembre, pas encore sur la liste")
+        assert "J'ai compris, pour Brasserie de la Dombes" in understood["text"]
+        assert [label for label, _ in buttons(understood)] == ["Oui, l'enregistrer", "Non, recommencer"]
+        count = len(await emu.sent(camille["id"]))
+        await emu.press(camille, understood["message_id"], text="Oui, l'enregistrer")
+        done = (await emu.wait_for_sent(camille["id"], count + 1))[-1]
+        assert fr("Prochaine étape de Brasserie de la Dombes : Envoyer les contreparties") in done["text"]
+        step = await NextStep.filter(project__slug="dombes-brasserie").order_by("-id").first()
+        assert (step.text, str(step.due)) == ("Envoyer les contreparties", "2026-12-18")
+    finally:
+        await running.stop()
+
+
+async def test_matrix_prompt_and_its_reminder_answered_in_the_direct_room(synapse, tmp_path):  # noqa: F811
+    camille = await Member.new(synapse, "camille")
+    relais = await MatrixRelais.new(synapse, tmp_path, invite_allow=camille.user_id, database_url=database_url("sqlite", tmp_path))
+    try:
+        dm = await camille.create_room(invite=[relais.user_id], direct=True)
+        await camille.wait(lambda: camille.notices(dm, relais.user_id), what="greeting")
+        await prompted_through("matrix", camille.user_id, relais.app)
+        relais.app.delivery.wake()
+        await camille.wait(lambda: [e for e in camille.notices(dm, relais.user_id) if "Quelle est la prochaine étape" in body(e)],
+                           what="the prompt")
+        await Prompt.all().update(asked_at=relais.app.clock() - timedelta(days=3, minutes=1))  # three days without an answer
+        assert await relais.app.services.prompts.remind_due() == 1
+        relais.app.delivery.wake()
+        await camille.wait(lambda: [e for e in camille.notices(dm, relais.user_id) if "Petit rappel pour Brasserie" in body(e)],
+                           what="the reminder")
+        answer = await camille.say(dm, "Envoyer les contreparties le 18 décembre, déjà sur la liste")
+        assert "J'ai compris" in body(await camille.reply_to(dm, answer, relais.user_id))
+        yes = await camille.say(dm, "oui")
+        assert fr("Prochaine étape de Brasserie de la Dombes : Envoyer les contreparties") in body(await camille.reply_to(dm, yes, relais.user_id))
+    finally:
+        await relais.stop()
+        await camille.close()

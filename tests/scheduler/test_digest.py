@@ -323,3 +323,33 @@ async def test_preview_says_who_gets_no_digest_and_shows_it_only_with_force(mail
     await mail_app.services.digest.set_choice(lea.id, paris.id, True)
     out = await show("email:lea@example.org")
     assert "gets no digest" not in out and "Les semis sont faits" in out
+
+
+async def test_the_next_steps_of_the_week_at_a_glance(mail_app, sink):  # noqa: F811
+    """The followed projects' next steps due in the coming seven days, and the overdue ones; not the later ones,
+    not the projects one does not follow; and on their own they send no digest."""
+    with time_machine.travel(MONDAY - timedelta(days=30), tick=False):
+        paris = await community("paris")
+        jardin, four, ruche = (await project(paris, "jardin", "Jardin partagé"), await project(paris, "four", "Four à pain"),
+                               await project(paris, "ruche", "Ruche"))
+        await observer(paris, "Lea", follows=(jardin, four))
+        await observer(paris, "Tom", locale="en", follows=(ruche,))
+        await NextStep.create(project=jardin, text="Pailler les buttes", due=(MONDAY + timedelta(days=10)).date())
+        await NextStep.create(project=four, text="Allumer le four", due=(MONDAY - timedelta(days=2)).date())
+        await NextStep.create(project=ruche, text="Commander les cadres", due=(MONDAY + timedelta(days=20)).date())
+    with time_machine.travel(MONDAY, tick=False):
+        await job(mail_app).tick()
+    assert sink.received_by("lea@example.org") == [] and sink.received_by("tom@example.org") == []  # nothing new
+    with time_machine.travel(MONDAY + timedelta(days=5), tick=False):
+        await NewsItem.create(project=jardin, text="Les buttes sont prêtes")
+        await NewsItem.create(project=ruche, text="Un essaim de plus")
+    with time_machine.travel(MONDAY + timedelta(days=7), tick=False):
+        await job(mail_app).tick()
+    sink.wait_for(2)
+    lea, = texts(sink, "lea@example.org")
+    glance = lea[lea.index("PROCHAINES ÉTAPES DE LA SEMAINE"):lea.index("LES AUTRES PROJETS")]
+    assert "Four à pain — Allumer le four\n  ⚠ En retard" in glance  # overdue first
+    assert glance.index("Four à pain") < glance.index("Jardin partagé — Pailler les buttes")
+    assert "Commander les cadres" not in glance
+    tom, = texts(sink, "tom@example.org")
+    assert "NEXT STEPS THIS WEEK" not in tom  # due in twenty days: not this week
