@@ -9,6 +9,7 @@ from models.matrix import MatrixDirect  # noqa: F401  (Matrix adapter table)
 from models.messaging import AdapterState, ConsoleInbox, InboundEvent, InboundStatus, OutboxMessage, OutboxStatus
 from models.people import Account, Person
 from models.projects import Follow, NewsItem, NextStep, Project, ProjectStatus
+from models.votes import Ballot, MeetingAnswer, NativePoll, PollKind, PollVoter, VotePoll  # noqa: F401
 
 __all__ = [
     "Account", "AdapterState", "ChatBinding", "ChoiceOffer", "ChoiceSet", "Community", "ConsoleInbox", "Follow", "InboundEvent", "InboundStatus", "Membership",

@@ -72,6 +72,8 @@ class Meeting(Model):
     created_by_id: int | None
     cancelled = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
+    reminded_week_at = fields.DatetimeField(null=True)  # the reminders 7 days and 1 day before, each once
+    reminded_day_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "meeting"

@@ -64,8 +64,12 @@ def fallback(element: Any) -> list[Block]:
     if isinstance(element, Progress):
         return [Block(spans=[Span(progress_line(element))])]
     if isinstance(element, Poll):
-        blocks = [Block(spans=[Span("🗳 "), bold(element.question)],
-                        items=[[Span(f"{n}. {option}")] for n, option in enumerate(element.options, 1)])]
+        if element.closed and element.counts:  # the results: each option with its count
+            items = [[Span(f"{n}. {option} — "), bold(count)] for n, (option, count) in
+                     enumerate(zip(element.options, element.counts), 1)]
+        else:
+            items = [[Span(f"{n}. {option}")] for n, option in enumerate(element.options, 1)]
+        blocks = [Block(spans=[Span("🗳 "), bold(element.question)], items=items)]
         if element.hint:
             blocks.append(Block(spans=[italic(element.hint)]))
         return blocks

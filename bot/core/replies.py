@@ -83,13 +83,15 @@ class Progress:
         return 0.0 if self.goal <= 0 else max(0.0, self.value / self.goal)
 
 
-PollKind = Literal["single", "multiple", "ranked"]
+PollKind = Literal["single", "multiple", "ranked", "date"]
 
 
 @dataclass(frozen=True)
 class Poll:
-    """A question with options; `vote` is the command prefix a ballot is cast with (`vote 3`), `hint` says how
-    in the reader's language for the text fallback."""
+    """A question with options; `vote` is the command prefix a ballot is cast with (`vote usine-vivante#3`): an
+    adapter with native polls turns an answer into `<vote> <numbers>` from that person. `hint` says how to vote
+    in the reader's language for the text fallback. A closed poll (`closed`, with `counts` per option when they
+    may be shown) is the signal to stop the native poll wherever it was posted."""
 
     kind: ClassVar[str] = "poll"
     question: str
@@ -99,7 +101,9 @@ class Poll:
     anonymous: bool = False
     vote: str = ""
     hint: str = ""
-    ref: str = ""  # the poll's id in Relais (e.g. "usine-vivante#3"), for adapters that track native polls
+    ref: str = ""  # the poll's id in Relais (its database id), for adapters that track native polls
+    closed: bool = False
+    counts: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -216,6 +220,7 @@ def _load(raw: dict) -> Any:
         values["data"] = base64.b64decode(values["data"])
     if cls is Poll:
         values["options"] = tuple(values.get("options", ()))
+        values["counts"] = tuple(values.get("counts", ()))
         if values.get("closes_at"):
             values["closes_at"] = datetime.fromisoformat(values["closes_at"])
     return cls(**values)
