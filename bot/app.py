@@ -94,11 +94,11 @@ class App:
         """The scheduler (weekly digests); claims keep two processes from doing a run twice."""
         from bot.services.retention import Retention
         from scheduler.factory import Scheduler
-        from scheduler.jobs import AgendaJob, DigestJob, Housekeeping
+        from scheduler.jobs import AgendaJob, DigestJob, Housekeeping, VotesJob
 
         def jobs() -> list:
             return [DigestJob(self.digest_runner, self.services, self.clock), AgendaJob(self.agenda_push(), self.services.prompts, self.clock),
-                    Housekeeping(Retention(self.clock), self.clock)]
+                    VotesJob(self.services.vote_notices, self.services.meetings), Housekeeping(Retention(self.clock), self.clock)]
 
         return [Scheduler(jobs, self.clock, every=self.settings.core.scheduler_interval)]
 

@@ -38,6 +38,12 @@ class Links:
     def unfollow(self, slug: str) -> str:
         return f"{self.base}/unfollow/{slug}"
 
+    def vote(self, poll: int, option: int) -> str:
+        return f"{self.base}/vote/{poll}-{option}"
+
+    def coming(self, meeting: int, coming: bool = True) -> str:
+        return f"{self.base}/{'coming' if coming else 'notcoming'}/{meeting}"
+
     def unsubscribe(self) -> str:
         return f"{self.base}/off"
 

@@ -20,21 +20,33 @@ from bot.core.render import to_html
 from bot.core.replies import Choice, Reply
 from mail.render import TEMPLATES
 from mail.tokens import LinkError
-from models import Account, Community, Membership, Person, Project
+from models import Account, Community, Membership, Person, Project, VotePoll
 
 log = logging.getLogger("relais.web")
 _PAGES = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
-_DIGEST_ACTIONS = {"follow": "follow {c}/{slug}", "unfollow": "unfollow {c}/{slug}", "off": "digest off {c}"}
+_DIGEST_ACTIONS = {"follow": "follow {c}/{slug}", "unfollow": "unfollow {c}/{slug}", "off": "digest off {c}",
+                   "coming": "coming {slug}", "notcoming": "not coming {slug}"}
+_VOTE = re.compile(r"(\d{1,9})-(\d{1,2})")
 _SLUG = re.compile(r"[a-z0-9-]{1,64}")
 
 
 def _digest_command(community: str, match) -> str:
     """The command a digest link stands for; anything else is not a valid link."""
+    if match.get("action") == "vote":  # /vote/<poll number>-<option number>
+        vote = _VOTE.fullmatch(match.get("slug", ""))
+        if vote is None:
+            raise LinkError(expired=False)
+        return f"vote {community}#{vote.group(1)} {vote.group(2)}"
     template = _DIGEST_ACTIONS.get(match.get("action", ""))
     slug = match.get("slug", "")
     if template is None or ("{slug}" in template) != bool(slug) or (slug and not _SLUG.fullmatch(slug)):
         raise LinkError(expired=False)
     return template.format(c=community, slug=slug)
+
+
+def _option(poll: VotePoll, number: int) -> str:
+    option = str(poll.options[number - 1])
+    return option.replace("T", " ")[:16] if poll.kind == "date" else option
 
 
 def _origin(url: str) -> str:
@@ -184,6 +196,15 @@ class LinkPages:
             if community is not None:
                 return (t(N_("Get the weekly digest of {community}?"), community=community.name),
                         [t(N_("It will come to {address} every week."), address=account.address)], t(N_("Get the digest")))
+        if len(words) == 3 and words[0] == "vote" and "#" in words[1]:
+            slug, _, number = words[1].rpartition("#")
+            community = await Community.get_or_none(slug=slug)
+            poll = await VotePoll.get_or_none(community_id=community.id, number=int(number)) if community and number.isdigit() else None
+            option = int(words[2]) if words[2].isdigit() else 0
+            if poll is not None and 1 <= option <= len(poll.options):
+                return (t(N_("Vote “{option}”?"), option=_option(poll, option)),
+                        [poll.question, t(N_("Your ballot replaces any earlier one of yours on this poll, until it closes."))],
+                        t(N_("Vote")))
         label = data.get("label") or t(N_("Confirm"))
         return (t(N_("“{choice}”: confirm your choice"), choice=label),
                 [t(N_("Relais will do it for {address} once you press the button."), address=account.address)], label)

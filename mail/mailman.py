@@ -9,14 +9,16 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
 from urllib.error import HTTPError
+from zoneinfo import ZoneInfo
 
 import mailmanclient
 
 from bot.adapters.web import split_listen
 from bot.core.i18n import N_
 from bot.core.replies import Reply
+from bot.services.meetings import ics, when_text
 from mail.smtp import PermanentSmtpError
-from models import Community, NewsItem, NextStep, Person
+from models import Community, Meeting, NewsItem, NextStep, Person
 from models.mail import ListStatus, ListSubscription, MailingList
 
 log = logging.getLogger("relais.mailman")
@@ -173,8 +175,21 @@ class MailmanSync:
             await self._post(mlist, f"step{step.id}", step.created_at, "➡️ " + t(N_("{project}: next step"), project=step.project.title),
                              text, step.author.display_name if step.author else "")
             await MailingList.filter(id=mlist.id).update(step_cursor=step.id)
+        meetings = await Meeting.filter(community_id=mlist.community_id, id__gt=mlist.meeting_cursor).order_by("id")
+        for meeting in meetings:
+            community = await Community.get(id=mlist.community_id)
+            t = self.catalogs.get(community.locale)
+            if not meeting.cancelled and meeting.starts_at > self.clock():
+                tz = ZoneInfo(community.timezone)
+                text = t(N_("General meeting of {community}: "), community=community.name) + when_text(t, meeting, tz)
+                if meeting.place:
+                    text += "\n" + t(N_("Place: {place}"), place=meeting.place)
+                await self._post(mlist, f"meeting{meeting.id}", meeting.created_at, "📅 " + t(N_("General meeting of {community}"),
+                                 community=community.name), text, "", ("meeting.ics", ics(meeting, community, t)))
+            await MailingList.filter(id=mlist.id).update(meeting_cursor=meeting.id)
 
-    async def _post(self, mlist: MailingList, tag: str, created, subject: str, text: str, author: str) -> None:
+    async def _post(self, mlist: MailingList, tag: str, created, subject: str, text: str, author: str,
+                    calendar: tuple[str, bytes] | None = None) -> None:
         composer = await self.mail.ready()
         msg = EmailMessage(policy=policy.SMTP)
         msg["From"] = f"{author} via Relais <{composer.address}>" if author else composer.sender
@@ -183,6 +198,8 @@ class MailmanSync:
         msg["Date"] = format_datetime(self.clock())
         msg["Message-ID"] = composer.message_id(tag, created)
         msg.set_content(text + "\n", charset="utf-8")
+        if calendar is not None:  # the meeting's invitation, for the readers' calendars
+            msg.add_attachment(calendar[1], maintype="text", subtype="calendar", filename=calendar[0])
         if self.settings.lmtp:
             host, port = split_listen(self.settings.lmtp)
             await asyncio.to_thread(_lmtp_send, host, port, msg, composer.address, mlist.address)

@@ -93,6 +93,7 @@ class MailingList(Model):
     created_by_id: int | None
     news_cursor = fields.IntField(default=0)  # last news item announced on the list
     step_cursor = fields.IntField(default=0)  # last next step announced on the list
+    meeting_cursor = fields.IntField(default=0)  # last general meeting announced on the list
     created_at = fields.DatetimeField()
 
     class Meta:

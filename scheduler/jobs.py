@@ -13,8 +13,10 @@ from bot.services import Services
 from bot.services.agenda_push import AgendaPush
 from bot.services.calendar import last_due
 from bot.services.digest_run import DigestRunner
+from bot.services.meetings import Meetings
 from bot.services.prompts import Prompts
 from bot.services.retention import Retention
+from bot.services.votes_push import VoteNotices
 from models import AgendaSettings, Community, JobRun
 
 log = logging.getLogger("relais.scheduler")
@@ -180,3 +182,20 @@ class AgendaJob:
                                               "prompted": counts.prompted})
         self.reminded += await self.prompts.remind_due()
         return pushed
+
+
+class VotesJob:
+    """Every minute: the polls whose time is up are closed (once, whatever the number of processes: the close is
+    claimed) and their results announced; the polls closing within a day nudge those who have not voted, once;
+    the general meetings' reminders 7 days and 1 day before go out, each once."""
+
+    def __init__(self, notices: VoteNotices, meetings: Meetings):
+        self.notices = notices
+        self.meetings = meetings
+
+    async def tick(self) -> tuple[int, int, int]:
+        closed, nudged = await self.notices.run_due()
+        reminded = await self.meetings.remind_due()
+        if closed or nudged or reminded:
+            log.info("votes tick", extra={"closed": closed, "nudged": nudged, "meeting_reminders": reminded})
+        return closed, nudged, reminded

@@ -70,7 +70,7 @@ def fallback(element: Any) -> list[Block]:
         else:
             items = [[Span(f"{n}. {option}")] for n, option in enumerate(element.options, 1)]
         blocks = [Block(spans=[Span("🗳 "), bold(element.question)], items=items)]
-        if element.hint:
+        if element.hint and not element.closed:
             blocks.append(Block(spans=[italic(element.hint)]))
         return blocks
     if isinstance(element, Question):

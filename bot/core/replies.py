@@ -104,6 +104,7 @@ class Poll:
     ref: str = ""  # the poll's id in Relais (its database id), for adapters that track native polls
     closed: bool = False
     counts: tuple[int, ...] = ()
+    hidden: bool = False  # the counts are shown only at the close (a native poll that shows them live cannot be used)
 
 
 @dataclass(frozen=True)

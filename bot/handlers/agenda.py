@@ -4,7 +4,7 @@ tracking sheet, the next general meeting."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import time
 from zoneinfo import ZoneInfo
 
 from bot.core.commands import Arg, answers, command, fold
@@ -14,10 +14,10 @@ from bot.core.i18n import N_
 from bot.core.replies import Reply, bold
 from bot.handlers.digest import DAY_NAMES, SWITCH, SWITCH_WORDS
 from bot.services.agenda_text import agenda_reply, sheet_file, sheet_reply
-from bot.services.calendar import WEEKDAYS, local_instant, next_due
+from bot.services.calendar import WEEKDAYS, next_due
 from bot.services.prompt_reading import read, read_date, yes_no
 from bot.services.prompts import Asked
-from models import Meeting, Project, Prompt, PromptStatus, Role
+from models import Project, Prompt, PromptStatus, Role
 
 SECTION = N_("The facilitator's hour")
 PROJECT = Arg("project", "project", N_("project"), required=False)
@@ -350,64 +350,3 @@ async def sheet_csv(ctx: Context) -> Reply:
     return Reply().para(ctx.t.n("The sheet of {community}: {count} project.", "The sheet of {community}: {count} projects.",
                                 len(states), community=community.name)).add(file)
 
-
-# -- the general meeting ------------------------------------------------------------------------------------
-
-
-@command("meeting", fr=("réunion", "reunion", "ag"), args=(Arg("when", "text", N_("date and time"), required=False),),
-         help=N_("The next general meeting; with a date and time, set it: /meeting 15 january 19:00."),
-         section=SECTION, role=Role.MEMBER)
-async def meeting(ctx: Context, when: str | None) -> Reply:
-    t = ctx.t
-    community = ctx.need_community()
-    tz = ZoneInfo(community.timezone)
-    if not when:
-        found = await ctx.services.agenda.next_meeting(community)
-        if found is None:
-            reply = Reply().para(t(N_("No general meeting set for {community}."), community=community.name))
-            if ctx.role is not None and ctx.role >= Role.FACILITATOR:
-                reply.choice(t(N_("Date poll for the meeting")), "meeting poll")
-            return reply
-        local = found.starts_at.astimezone(tz)
-        return Reply().para(t(N_("Next general meeting: ")), bold(f"{t.date(local.date())} {local:%H:%M}"),
-                            f" — {found.place}" if found.place else "")
-    if ctx.role is None or ctx.role < Role.FACILITATOR:
-        raise UserError(N_("Only a {role} of {community} can do that."), role=t(Role.FACILITATOR.label), community=community.name)
-    starts = _meeting_time(when, ctx.now().astimezone(tz), tz)
-    row = await Meeting.create(community_id=community.id, starts_at=starts, created_by_id=ctx.person.id)
-    local = starts.astimezone(tz)
-    return (Reply().para(t(N_("Next general meeting of {community}: "), community=community.name),
-                         bold(f"{t.date(local.date())} {local:%H:%M}"))
-            .choice(t(N_("Undo")), f"meeting cancel {row.id}"))
-
-
-def _meeting_time(words: str, now: datetime, tz: ZoneInfo) -> datetime:
-    m = re.search(r"(?:\s|^)(?:à\s+|at\s+)?(\d{1,2})(?:[:h](\d{2})?)\s*$", words.strip())
-    hour, minute = (int(m.group(1)), int(m.group(2) or 0)) if m else (19, 0)
-    day_words = words[: m.start()].strip() if m else words
-    if not (0 <= hour < 24 and 0 <= minute < 60):
-        raise UsageError(N_("“{value}” is not a time; write it like 08:00."), value=words[:40])
-    day, _ = read_date(day_words, now)
-    if day is None:
-        raise UsageError(N_("Give the meeting's date: /meeting 15 january 19:00."))
-    starts = local_instant(day, time(hour, minute), tz)
-    if starts < now - timedelta(minutes=1):
-        raise UsageError(N_("The date {when} is in the past; give a date from today on."), when=day.isoformat())
-    return starts
-
-
-@command("meeting cancel", fr=("réunion annuler",), args=(NUMBER,),
-         help=N_("Cancel a general meeting that was set (the Undo of /meeting)."), section=SECTION, role=Role.FACILITATOR)
-async def meeting_cancel(ctx: Context, number: str) -> Reply:
-    community = ctx.need_community()
-    if not number.isdigit() or not await Meeting.filter(id=int(number), community_id=community.id).update(cancelled=True):
-        raise UserError(N_("There is no such meeting."))
-    return Reply().para(ctx.t(N_("The meeting is cancelled.")))
-
-
-@command("meeting poll", fr=("réunion sondage",),
-         help=N_("Launch a date poll for the next general meeting."), section=SECTION, role=Role.FACILITATOR)
-async def meeting_poll(ctx: Context) -> Reply:
-    t = ctx.t
-    return (Reply().para(t(N_("Date polls are not available yet. Meanwhile, set the date you agreed on with /meeting <date> <time>.")))
-            .choice(t(N_("Help on {command}"), command="meeting"), "help meeting"))

@@ -11,11 +11,14 @@ from bot.services.agenda import Agenda
 from bot.services.digest import Digests
 from bot.services.email import Email
 from bot.services.mailing_lists import Lists
+from bot.services.meetings import Meetings
 from bot.services.notify import Notifier
 from bot.services.people import People
 from bot.services.projects import Projects
 from bot.services.prompts import Prompts
 from bot.services.schedules import Schedules
+from bot.services.votes import Votes
+from bot.services.votes_push import VoteNotices
 
 
 def utcnow() -> datetime:
@@ -41,3 +44,6 @@ class Services:
         self.lists = Lists(clock, self.people, self.projects)
         self.agenda = Agenda(clock)
         self.prompts = Prompts(catalogs, clock, self.notifier, self.conversations, self.projects, remind_days=remind_days)
+        self.meetings = Meetings(catalogs, clock, self.notifier)
+        self.votes = Votes(clock)
+        self.vote_notices = VoteNotices(catalogs, clock, self.notifier, self.votes, self.meetings)

@@ -22,7 +22,7 @@ from bot.core.i18n import N_, Catalogs
 from bot.core.replies import Reply, bold, italic
 from bot.core.sql import fetch
 from bot.services.schedules import Schedules
-from models import Account, ChatBinding, Community, DigestSubscription, NewsItem, NextStep, OutboxMessage, Project, Role
+from models import Account, ChatBinding, Community, DigestSubscription, Meeting, NewsItem, NextStep, OutboxMessage, Project, Role, VotePoll
 from models.mail import MailAddress
 
 
@@ -238,7 +238,64 @@ class StepsThisWeek:
                                     sum(not s.overdue for s in lines)))
 
 
-PROVIDERS: list[Provider] = [FollowedProjects(), StepsThisWeek(), OtherProjects(), NewProjects()]
+@dataclass
+class OpenVote:
+    ref: str  # `<number>` within the community: the digest's vote links name the community already
+    number: int
+    question: str
+    options: list[str]
+    kind: str
+    closes: date | None
+    one_click: bool  # single or multiple choice: one link per option casts that choice
+    is_new: bool
+
+
+@dataclass
+class NextMeeting:
+    id: int
+    starts: datetime  # in the community's time zone
+    place: str
+    is_new: bool
+
+
+@dataclass
+class Gathering:
+    votes: list[OpenVote]
+    meeting: NextMeeting | None
+
+
+class VotesAndMeeting:
+    """The open votes, each option a one-click link (observers vote from the digest), and the next general
+    meeting with "I'm coming" links. A poll or a meeting new this week is news; otherwise they only remind."""
+
+    key = "votes"
+
+    async def prepare(self, week: Week, shared: dict) -> Gathering:
+        tz = ZoneInfo(week.community.timezone)
+        polls = await VotePoll.filter(community_id=week.community.id, closed_at__isnull=True).order_by("number")
+        votes = []
+        for p in polls:
+            options = [str(o) for o in p.options]
+            if p.kind == "date":
+                options = [(datetime.fromisoformat(o).astimezone(tz).strftime("%Y-%m-%d %H:%M") if "T" in o else o) for o in options]
+            votes.append(OpenVote(str(p.number), p.number, p.question, options, str(p.kind),
+                                  p.closes_at.astimezone(tz).date() if p.closes_at else None,
+                                  p.kind in ("single", "multiple"), p.created_at >= week.start))
+        meeting = await Meeting.filter(community_id=week.community.id, cancelled=False,
+                                       starts_at__gte=week.end).order_by("starts_at").first()
+        upcoming = NextMeeting(meeting.id, meeting.starts_at.astimezone(tz), meeting.place,
+                               bool(meeting.created_at and meeting.created_at >= week.start)) if meeting else None
+        return Gathering(votes, upcoming)
+
+    def section(self, state: Gathering, r: Recipient) -> Section | None:
+        if not state.votes and state.meeting is None:
+            return None
+        fresh = any(v.is_new for v in state.votes) or bool(state.meeting and state.meeting.is_new)
+        return Section(self.key, N_("Votes and the general meeting"), fresh, state, "votes",
+                       highlights=n("{count} open vote", "{count} open votes", len(state.votes)))
+
+
+PROVIDERS: list[Provider] = [FollowedProjects(), StepsThisWeek(), VotesAndMeeting(), OtherProjects(), NewProjects()]
 
 # Observers get the digest unless they said no; everyone else only if they said yes (see wants_digest).
 _FROM = """

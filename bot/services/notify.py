@@ -10,7 +10,7 @@ from typing import Callable
 from bot.core.i18n import N_, Catalogs, Translator, normalize_locale
 from bot.core.replies import Reply, bold
 from bot.core.sql import execute_many, fetch, load
-from models import Person, Project
+from models import ChatBinding, OutboxMessage, Person, Project
 
 INSERT = ('INSERT INTO "outbox_message" ("key", "person_id", "community_id", "kind", "payload", "status", "attempts", '
           '"next_attempt_at", "last_error", "channel", "created_at") VALUES (?, ?, ?, ?, ?::json, \'pending\', 0, ?, \'\', \'\', ?) '
@@ -79,6 +79,19 @@ class Notifier:
     async def insert(rows: list[list], connection=None) -> None:
         for i in range(0, len(rows), 500):
             await execute_many(INSERT, rows[i:i + 500], connection)
+
+    async def to_rooms(self, community_id: int, tag: str, reply: Reply, exclude: str = "") -> int:
+        """One outbox message per group and room bound to the community (mail bindings are lists: not here), but
+        `exclude` (`platform:chat`, where the reply is shown already)."""
+        rows = [OutboxMessage(key=f"announce:{tag}:{b.platform}:{b.chat_id}", person_id=None,
+                              chat=f"{b.platform}:{b.chat_id}" + (f"/{b.thread}" if b.thread else ""),
+                              community_id=community_id, kind="announcement", payload=reply.to_dict(), next_attempt_at=self.clock())
+                for b in await ChatBinding.filter(community_id=community_id).exclude(platform="email")
+                if f"{b.platform}:{b.chat_id}" != exclude]
+        if rows:
+            await OutboxMessage.bulk_create(rows, ignore_conflicts=True)
+            self.wake()
+        return len(rows)
 
     def wake(self) -> None:
         if self.on_outbox:

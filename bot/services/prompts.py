@@ -27,13 +27,11 @@ from bot.services.projects import Projects
 from models import (
     Account,
     Announcement,
-    ChatBinding,
     Community,
     MailingList,
     Membership,
     NewsItem,
     NextStep,
-    OutboxMessage,
     Person,
     Project,
     Prompt,
@@ -279,20 +277,9 @@ class Prompts:
             who = await Person.get_or_none(id=step.author_id)
             author = who.display_name if who else ""
         notice = self.notifier.next_step_reply(project, step.text, step.due, author)
-        published.rooms = await self.to_rooms(community, f"step{step.id}", notice(self.catalogs.get(community.locale)))
+        published.rooms = await self.notifier.to_rooms(community.id, f"step{step.id}", notice(self.catalogs.get(community.locale)))
         await self._record(community, "step", step.id, "rooms")
         return published
-
-    async def to_rooms(self, community: Community, tag: str, reply: Reply) -> int:
-        """One outbox message per group and room bound to the community (mail bindings are lists: not here)."""
-        rows = [OutboxMessage(key=f"announce:{tag}:{b.platform}:{b.chat_id}", person_id=None,
-                              chat=f"{b.platform}:{b.chat_id}" + (f"/{b.thread}" if b.thread else ""),
-                              community_id=community.id, kind="announcement", payload=reply.to_dict(), next_attempt_at=self.clock())
-                for b in await ChatBinding.filter(community_id=community.id).exclude(platform="email")]
-        if rows:
-            await OutboxMessage.bulk_create(rows, ignore_conflicts=True)
-            self.notifier.wake()
-        return len(rows)
 
     async def _record(self, community: Community, kind: str, item_id: int, channel: str) -> None:
         try:
@@ -382,7 +369,7 @@ class Prompts:
             author = who.display_name if who else ""
         notice = (self.notifier.news_reply(project, item.text, author) if kind == "news"
                   else self.notifier.next_step_reply(project, item.text, getattr(item, "due", None), author))
-        rooms = await self.to_rooms(community, f"{kind}{item_id}", notice(self.catalogs.get(community.locale)))
+        rooms = await self.notifier.to_rooms(community.id, f"{kind}{item_id}", notice(self.catalogs.get(community.locale)))
         await self._record(community, kind, item_id, "rooms")
         return rooms
 

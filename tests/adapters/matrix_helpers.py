@@ -101,6 +101,33 @@ class Member:
     def notices(self, room_id: str, sender: str) -> list[dict]:
         return self.find(room_id, lambda e: e.get("sender") == sender and (e.get("content") or {}).get("msgtype") == "m.notice")
 
+    async def answer_poll(self, room_id: str, start_id: str, answers: list[str], unstable: bool = False) -> str:
+        """Vote in a native poll as Element does (`unstable`: org.matrix.msc3381.poll.response) or in MSC3381's
+        final form (m.poll.response with m.selections)."""
+        relation = {"rel_type": "m.reference", "event_id": start_id}
+        if unstable:
+            return await self.send(room_id, {"m.relates_to": relation, "org.matrix.msc3381.poll.response": {"answers": answers}},
+                                   "org.matrix.msc3381.poll.response")
+        return await self.send(room_id, {"m.relates_to": relation, "m.selections": answers}, "m.poll.response")
+
+    def poll_starts(self, room_id: str, sender: str) -> list[dict]:
+        return self.find(room_id, lambda e: e.get("sender") == sender and e.get("type") == "org.matrix.msc3381.poll.start")
+
+    def poll_ends(self, room_id: str, sender: str, start_id: str) -> list[dict]:
+        def test(e: dict) -> bool:
+            rel = (e.get("content") or {}).get("m.relates_to") or {}
+            return (e.get("sender") == sender and e.get("type") == "org.matrix.msc3381.poll.end"
+                    and rel == {"rel_type": "m.reference", "event_id": start_id})
+        return self.find(room_id, test)
+
+    async def read_by(self, room_id: str, user_id: str) -> set[str]:
+        """The events `user_id` has marked read in the room (a full sync of its read receipts; `since` is kept)."""
+        resp = await self.client.sync(timeout=0, sync_filter={"room": {"rooms": [room_id], "timeline": {"limit": 1}}})
+        assert isinstance(resp, SyncResponse), resp
+        info = resp.rooms.join.get(room_id)
+        return {r.event_id for e in (info.ephemeral if info else []) for r in getattr(e, "receipts", [])
+                if r.user_id == user_id and r.receipt_type == "m.read"}
+
     def membership(self, room_id: str, user_id: str) -> str | None:
         found = self.find(room_id, lambda e: e.get("type") == "m.room.member" and e.get("state_key") == user_id)
         return found[-1]["content"].get("membership") if found else None

@@ -200,7 +200,9 @@ async def test_the_general_meeting_set_shown_and_cancelled(talk):
     me = talk("me")
     await me.check(
         ("réunion", ["Aucune réunion générale fixée pour Tiers-lieu de l'Usine Vivante.", "1) Sondage de date pour la réunion"]),
-        ("1", "Les sondages de date ne sont pas encore disponibles"),
+        ("1", "Entre quelles dates les membres choisissent-ils"),
+        ("12 janvier 19h, 19 janvier 19h", ["Sondage #1 de Tiers-lieu de l'Usine Vivante", "sondage de date",
+                                           "12 janvier 2027 19:00"]),
         ("réunion 15 janvier 19h", [fr("Prochaine réunion générale de Tiers-lieu de l'Usine Vivante : "), "vendredi 15 janvier 2027 19:00",
                                     "1) Annuler"]),
         ("agenda", fr("Prochaine réunion générale : vendredi 15 janvier 2027 19:00")),

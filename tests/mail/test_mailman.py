@@ -93,6 +93,17 @@ async def test_a_community_list_is_created_subscribed_announced_to_and_read(rela
     assert "La cuve est arrivée !" in to_anouk.message.get_content()
     assert "Brasserie de la Dombes" in to_anouk["Subject"] and to_anouk["From"].startswith("Camille via Relais")
 
+    # A general meeting set in chat goes to the list too, its invitation attached for the readers' calendars.
+    await facilitator.exchange("meeting set 15 january 19:00 Salle des fêtes")
+    sync.wake()
+    invited = await asyncio.to_thread(mailman.wait_for_delivery, relais.sink,
+                                      lambda m: mlist.list_id in (m["List-Id"] or "") and "meeting" in str(m["Message-ID"] or "")
+                                      or "General meeting" in str(m["Subject"] or "") or "Réunion générale" in str(m["Subject"] or ""),
+                                      1, 20.0, ["anouk@example.org"])
+    calendars = [p for m in invited if "anouk@example.org" in m.rcpt_tos for p in m.message.walk()
+                 if p.get_content_type() == "text/calendar"]
+    assert calendars and b"Salle des f" in calendars[0].get_payload(decode=True)
+
     # Anouk writes to the list (her MTA hands it to Mailman over LMTP); Relais reads its copy and notes the date.
     post = EmailMessage()
     post["From"], post["To"], post["Subject"] = "Anouk <anouk@example.org>", LIST, "Une idée pour la cuve"

@@ -1,5 +1,6 @@
 """The Matrix adapter: logs in once and keeps its device, syncs into the core's inbox (each batch with its sync
-token), renders replies as m.notice with HTML, numbered choices answered by number or keycap, files as m.file."""
+token), renders replies as m.notice with HTML, numbered choices answered by number or keycap, files as m.file,
+polls of a community room as native MSC3381 polls whose answers come back as votes."""
 
 from __future__ import annotations
 
@@ -23,8 +24,10 @@ from nio import (
 )
 
 from bot.adapters.matrix.events import PLATFORM, TIMELINE_LIMIT, strip_mention, strip_reply_fallback, sync_filter, txn_id
+from bot.adapters.matrix.native_polls import NativePolls
 from bot.adapters.matrix.outbound import Outbound, SendFailed, SendRefused
-from bot.adapters.matrix.render import NATIVE, file_content, notice, to_content
+from bot.adapters.matrix.polls import ballot, has_text, split
+from bot.adapters.matrix.render import NATIVE, body_text, file_content, notice, to_content
 from bot.adapters.matrix.rooms import DirectRooms
 from bot.adapters.matrix.sync import Syncer
 from bot.config import MatrixSettings
@@ -73,6 +76,7 @@ class MatrixAdapter:
             max_limit_exceeded=0, max_timeouts=2, encryption_enabled=False, store_sync_tokens=False))
         self.outbound = Outbound(self.client)
         self.direct = DirectRooms(self.client, self.outbound)
+        self.polls = NativePolls(self.client, self.outbound)
         self.inbox = ports.inbox(self)
         self.syncer = Syncer(self)
         self.names: list[str] = []
@@ -188,6 +192,8 @@ class MatrixAdapter:
             return await self._message(event)
         if kind == "reaction":
             return await self._reaction(event)
+        if kind == "poll_response":
+            return await self._poll_response(event)
         if kind == "invite":
             return await self._invite(event)
         if kind == "encrypted":
@@ -223,6 +229,25 @@ class MatrixAdapter:
         incoming = Incoming(platform=PLATFORM, address=sender, text="!" + found[1].command, display_name=d.get("name") or "",
                             chat=None if direct else room_id, origin=Origin.BUTTON, addressed=True, message_id=d["event_id"])
         return Turn(incoming, self._where(event, room_id, sender, d["target"], None, direct))
+
+    async def _poll_response(self, event: Event) -> Turn | None:
+        """An answer to a native poll Relais started: the vote command from that person, in that room."""
+        d = event.payload
+        room_id, sender = d["room_id"], d["sender"]
+        row = await self.polls.started_by(d["target"])
+        if row is None or row.chat != room_id:
+            return None  # someone else's poll
+        if row.closed:  # clients ignore answers after the end event too
+            return Turn(None, outcome="poll closed")
+        answers = d.get("answers") or []
+        limit = await self.polls.max_selections(room_id, row.native_id) if len(answers) > 1 else None
+        picked = ballot(answers, row.options, limit)
+        incoming = Incoming(platform=PLATFORM, address=sender, text=f"!{row.vote} " + (" ".join(picked) or "clear"),
+                            display_name=d.get("name") or "", chat=room_id, origin=Origin.BUTTON, addressed=True,
+                            message_id=d["event_id"])
+        where = self._where(event, room_id, sender, None, None, False)
+        where["vote"] = d["event_id"]  # the answer is the poll's own display: nothing is said in the room
+        return Turn(incoming, where)
 
     @staticmethod
     def _where(event: Event, room_id: str, sender: str, reply_to: str | None, thread: str | None, direct: bool) -> dict:
@@ -281,16 +306,32 @@ class MatrixAdapter:
     # -- render and perform -------------------------------------------------------------------------------
 
     async def render(self, reply: Reply, where: dict) -> list[dict]:
-        set_id = await self.ports.choices.store(reply.choices) if reply.choices else None
         room = where["room"]
+        if where.get("vote"):
+            return self._voted(reply, where)
+        # A poll of a community room is a native poll: the notice keeps the rest, without the choices that vote.
+        text, polls = split(reply, direct=await self.direct.partner(room) is not None)
+        set_id = await self.ports.choices.store(text.choices) if text.choices else None
         actions = []
-        if reply.blocks and any(not isinstance(b, Attachment) for b in reply.blocks) or reply.choices or reply.error:
-            content = to_content(reply, in_reply_to=where.get("reply_to"), thread_root=where.get("thread"),
+        if has_text(text):
+            content = to_content(text, in_reply_to=where.get("reply_to"), thread_root=where.get("thread"),
                                  mention=where.get("mention"))
             actions.append({"op": "send", "room": room, "content": content, "txn": txn_id("reply", where["txn"]),
                             "offer": {"where": where_of(room, where["user"]), "set": set_id}})
+        actions += [self.polls.start(room, poll, txn_id("poll", where["txn"], str(n)), where.get("thread"))
+                    for n, poll in enumerate(polls)]
+        actions += await self.polls.ends(reply, room)
         actions += self._files(reply, room, where["txn"])
         return actions
+
+    @staticmethod
+    def _voted(reply: Reply, where: dict) -> list[dict]:
+        """The core's answer to a poll response stays out of the room (the poll shows the vote): it is logged, and
+        a read receipt tells the voter it was seen."""
+        where["outcome"] = "vote refused" if reply.error else "voted"
+        log.info("matrix poll answer", extra={"room_id": where["room"], "user": where["user"], "error": reply.error,
+                                              "answer": body_text(reply)[:300]})
+        return [{"op": "receipt", "room": where["room"], "event": where["vote"]}]
 
     @staticmethod
     def _files(reply: Reply, room: str, key: str) -> list[dict]:
@@ -306,6 +347,13 @@ class MatrixAdapter:
                 return None
             if op == "file":
                 return await self._send_file(action)
+            if op == "poll":
+                return await self.polls.send_start(action)
+            if op == "poll_end":
+                return await self.polls.send_end(action)
+            if op == "receipt":
+                await self.polls.receipt(room, action["event"])
+                return None
             return await self.outbound.send(room, action["content"], action["txn"]) or None
         except SendRefused as exc:  # Relais is no longer in that room: nobody left to answer
             log.warning("matrix call refused", extra={"op": op, "room_id": room, "error": exc.errcode})
@@ -357,12 +405,20 @@ class MatrixAdapter:
             raise TemporaryFailure(str(exc)) from exc
 
     async def _notify(self, room_id: str, user: str | None, reply: Reply, message: OutboxMessage) -> None:
-        # The transaction id comes from the outbox id: a delivery repeated after a crash is not posted twice.
+        # The transaction ids come from the outbox id: a delivery repeated after a crash is not posted twice.
+        key = f"outbox-{message.id}"
+        text, polls = split(reply, direct=user is not None or await self.direct.partner(room_id) is not None)
+        event_id = ""
         try:
-            event_id = await self.outbound.send(room_id, to_content(reply), f"relais-outbox-{message.id}")
-            for action in self._files(reply, room_id, f"outbox-{message.id}"):
+            if has_text(text) or not polls:
+                event_id = await self.outbound.send(room_id, to_content(text), f"relais-outbox-{message.id}")
+            for n, poll in enumerate(polls):
+                await self.polls.send_start(self.polls.start(room_id, poll, txn_id("poll", key, str(n))))
+            for action in await self.polls.ends(reply, room_id):
+                await self.polls.send_end(action)
+            for action in self._files(reply, room_id, key):
                 await self._send_file(action)
         except SendFailed as exc:
             raise TemporaryFailure(str(exc)) from exc
         if user is not None:
-            await self.ports.choices.offer(where_of(room_id, user), reply.choices, ref=event_id or None)
+            await self.ports.choices.offer(where_of(room_id, user), text.choices, ref=event_id or None)

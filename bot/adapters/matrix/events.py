@@ -6,6 +6,7 @@ import hashlib
 import re
 from typing import Iterable
 
+from bot.adapters.matrix.polls import RESPONSE_TYPES, response_answers
 from bot.adapters.matrix.render import keycap_number
 from bot.core.inbox import Event
 
@@ -13,7 +14,7 @@ PLATFORM = "matrix"
 # Synapse sends 10 timeline events per room by default and marks the rest `limited`; a large limit makes
 # gaps rare, and the adapter fetches the rest of a gap with /messages anyway.
 TIMELINE_LIMIT = 100
-TYPES = ["m.room.message", "m.reaction", "m.room.member", "m.room.encryption", "m.room.encrypted"]
+TYPES = ["m.room.message", "m.reaction", "m.room.member", "m.room.encryption", "m.room.encrypted", *RESPONSE_TYPES]
 NOTHING = {"not_types": ["*"]}
 
 
@@ -33,7 +34,7 @@ def gap_filter() -> dict:
 
 
 def job(key: str, room_id: str, kind: str, data: dict) -> Event:
-    """One thing to do for one room (kind: message, reaction, invite, encrypted, member_left), stored in the
+    """One thing to do for one room (kind: message, reaction, poll_response, invite, encrypted, member_left), stored in the
     inbox before the sync token moves on; a room's events are handled in order."""
     return Event(key, f"matrix:{room_id}", {"kind": kind, "room_id": room_id, **data})
 
@@ -87,6 +88,12 @@ def job_from_event(room_id: str, event: dict, me: str, display_name: str = "") -
             return None
         data = {"event_id": event_id, "sender": sender, "name": display_name, "target": rel["event_id"], "number": number}
         return job(event_key(event_id), room_id, "reaction", data)
+    if kind in RESPONSE_TYPES:  # an answer to a poll (Relais' own or not: the adapter looks the poll up)
+        if rel.get("rel_type") != "m.reference" or not isinstance(rel.get("event_id"), str):
+            return None
+        data = {"event_id": event_id, "sender": sender, "name": display_name, "target": rel["event_id"],
+                "answers": response_answers(content)}
+        return job(event_key(event_id), room_id, "poll_response", data)
     if kind in ("m.room.encryption", "m.room.encrypted"):
         return job(event_key(event_id), room_id, "encrypted", {"event_id": event_id, "sender": sender})
     if kind == "m.room.member" and event.get("state_key") not in (None, me) and content.get("membership") in ("leave", "ban"):

@@ -94,9 +94,18 @@ class Syncer:
             for event in await self.timeline(room_id, info.timeline):
                 name = room.user_name(event.get("sender", "")) if room else None
                 job = job_from_event(room_id, event, me, name or "")
-                if job and (job.payload["kind"] != "message" or await self.for_relais(job)):
+                if job and await self.wanted(job):
                     jobs.append(job)
         return jobs
+
+    async def wanted(self, job: Event) -> bool:
+        """Room chatter is neither stored nor queued: messages not for Relais, answers to polls it did not start."""
+        kind = job.payload["kind"]
+        if kind == "message":
+            return await self.for_relais(job)
+        if kind == "poll_response":
+            return await self.adapter.polls.known(job.payload["target"])
+        return True
 
     async def for_relais(self, job: Event) -> bool:
         """Whether a message may be for Relais (a command, a mention, a number, a direct chat): room chatter is

@@ -27,10 +27,10 @@ from aiogram.types import BufferedInputFile, MessageEntity
 from aiogram.utils.text_decorations import html_decoration
 from aiohttp import web
 
-from bot.adapters.telegram import menu
-from bot.adapters.telegram.render import NATIVE, ChoiceData, length, marked, needs_keyboard, render, toast
+from bot.adapters.telegram import menu, poll_rows, polls
+from bot.adapters.telegram.render import NATIVE, ChoiceData, length, marked, needs_keyboard, toast
 from bot.adapters.telegram.translate import ALLOWED_UPDATES, PLATFORM, chat_of, display_name, message_incoming, relevant, thread_of
-from bot.adapters.telegram.transport import GONE, AnswerCallback, EditMarkup, EditText, JsonSession, RawUpdates, Send, SendDocument, Sender
+from bot.adapters.telegram.transport import GONE, AnswerCallback, EditMarkup, EditText, JsonSession, RawUpdates, Send, SendDocument, Sender, SendPoll, StopPoll
 from bot.config import TelegramSettings
 from bot.core.adapter import Turn
 from bot.core.delivery import TemporaryFailure, Unreachable
@@ -38,7 +38,7 @@ from bot.core.i18n import N_, normalize_locale
 from bot.core.inbox import Event
 from bot.core.incoming import Incoming, Origin
 from bot.core.ports import Ports
-from bot.core.replies import Attachment, Reply
+from bot.core.replies import Reply
 from models import Account, AdapterState, ChatBinding, OutboxMessage
 
 log = logging.getLogger("relais.telegram")
@@ -219,6 +219,8 @@ class TelegramAdapter:
             return await self._message(update["message"])
         if "callback_query" in update:
             return await self._press(update["callback_query"])
+        if "poll_answer" in update:
+            return await self._vote(update["poll_answer"])
         member = update.get("my_chat_member")
         if member is not None:
             status = member["new_chat_member"]["status"]
@@ -275,6 +277,20 @@ class TelegramAdapter:
                              "markup": message.get("reply_markup") if group else None}
         return Turn(incoming, where)
 
+    async def _vote(self, answer: dict) -> Turn:
+        """An answer in a native poll: the poll's vote command from that person, as if said in the poll's group (so the
+        group's community is the one voted in); what Relais answers goes to the voter's private chat, not the group."""
+        user = answer.get("user")
+        row = await poll_rows.find(str(answer.get("poll_id")))
+        if row is None:
+            return Turn(None, outcome="answer to an unknown poll")
+        if user is None:  # an anonymous administrator votes as the chat: nobody to count the ballot for
+            return Turn(None, outcome="poll answer without a voter")
+        line = polls.answer_line(row.vote, answer.get("option_ids") or [])
+        incoming = Incoming(platform=PLATFORM, address=str(user["id"]), text="/" + line, display_name=display_name(user),
+                            chat=row.chat, locale=user.get("language_code"), origin=Origin.BUTTON, addressed=True)
+        return Turn(incoming, {"chat": user["id"], "group": False})  # a private chat's id is its person's id
+
     async def _joined(self, chat: dict, users: list[dict]) -> None:
         """New members of a bound group become members of its community."""
         binding = await ChatBinding.get_or_none(platform=PLATFORM, chat_id=str(chat["id"])).select_related("community")
@@ -304,29 +320,33 @@ class TelegramAdapter:
 
     async def messages(self, reply: Reply, chat: int, group: bool, reply_to: int | None = None,
                        thread: int | None = None) -> list[dict]:
-        """The sends that show a reply in a chat: its messages (keyboard on the last), then its files."""
+        """The calls that show a reply in a chat: the native polls it closes stopped, then its sends."""
+        return await poll_rows.closing(reply, chat) + await self._sends(reply, chat, group, reply_to, thread)
+
+    async def _sends(self, reply: Reply, chat: int, group: bool, reply_to: int | None = None,
+                     thread: int | None = None) -> list[dict]:
+        """Its messages (keyboard on the last), native polls and files (polls.plan)."""
         username = self.me.get("username") or ""
+        choices = polls.choices(reply, group)
         keyboard = None
-        if reply.choices and needs_keyboard(reply, username, group):
-            keyboard = await self.ports.choices.store(reply.choices)
-        parts = render(reply, username=username, group=group, keyboard=keyboard)
-        actions = [{"op": "send", "chat": chat, "text": part.html, "markup": part.markup, "thread": thread,
-                    "reply_to": reply_to if group and n == 0 else None} for n, part in enumerate(parts)]
-        for item in reply.elements(Attachment):
-            actions.append({"op": "document", "chat": chat, "thread": thread, "filename": item.filename, "mime": item.mime,
-                            "data": base64.b64encode(item.data).decode("ascii"), "caption": item.caption})
-        return actions
+        if choices and needs_keyboard(choices, username, group):
+            keyboard = await self.ports.choices.store(choices)
+        return polls.plan(reply, chat, username=username, group=group, keyboard=keyboard, reply_to=reply_to, thread=thread)
 
     async def perform(self, action: dict) -> str | None:
         """One planned call; refusals that retrying cannot fix are logged and skipped (the rest goes on)."""
         op, chat = action["op"], action.get("chat")
-        kind = "answer" if op == "answer" else ("edit" if op == "edit" else "send")
         try:
-            result = await self.sender.call(self._method(action), chat, kind=kind)
+            result = await self.sender.call(self._method(action), chat, kind=_kind(op))
         except (TelegramForbiddenError, TelegramBadRequest) as exc:
-            # Blocked meanwhile, kicked from the group, message gone, query too old: nothing to retry.
+            if op == "stop":
+                await _not_stopped(action, exc)
+                return None
+            # Blocked meanwhile, kicked from the group, message gone, query too old, a private chat never
+            # started (the answer to a vote in a group's poll): nothing to retry.
             log.warning("telegram call refused", extra={"op": op, "chat_id": chat, "error": exc.message[:200]})
             return None
+        await _noted(action, result)
         return str(result["message_id"]) if isinstance(result, dict) and "message_id" in result else None
 
     def _method(self, action: dict):
@@ -335,6 +355,13 @@ class TelegramAdapter:
             reply_to = {"message_id": action["reply_to"], "allow_sending_without_reply": True} if action.get("reply_to") else None
             return Send.of(chat_id=chat, text=action["text"], parse_mode="HTML", reply_markup=action.get("markup"),
                            reply_parameters=reply_to, message_thread_id=action.get("thread"), link_preview_options=NO_PREVIEW)
+        if op == "poll":
+            reply_to = {"message_id": action["reply_to"], "allow_sending_without_reply": True} if action.get("reply_to") else None
+            return SendPoll.of(chat_id=chat, question=action["question"], options=[{"text": o} for o in action["options"]],
+                               is_anonymous=False, allows_multiple_answers=action.get("multiple") or None,
+                               reply_markup=action.get("markup"), reply_parameters=reply_to, message_thread_id=action.get("thread"))
+        if op == "stop":
+            return StopPoll.of(chat_id=chat, message_id=action["message"])
         if op == "document":
             document = BufferedInputFile(base64.b64decode(action["data"]), filename=action["filename"])
             return SendDocument.of(chat_id=chat, document=document, caption=action.get("caption") or None,
@@ -363,34 +390,65 @@ class TelegramAdapter:
     async def _send(self, chat_id: int, reply: Reply, message: OutboxMessage, group: bool, thread: int | None = None) -> None:
         if not await self.wait_ready(10.0):
             raise TemporaryFailure("Telegram is not connected yet")
-        actions = await self.messages(reply, chat_id, group, thread=thread)
+        # A stopped poll's row is marked closed, so a retry does not list it again: stops stay out of the count below.
+        for action in await poll_rows.closing(reply, chat_id):
+            await self._outbox_call(action, chat_id)
+        actions = await self._sends(reply, chat_id, group, thread=thread)
         # Telegram has no idempotency key; a long notification remembers its parts so a retry sends only the rest.
         progress = f"telegram:outbox:{message.id}"
         done = 0
         if len(actions) > 1:
             state = await AdapterState.get_or_none(key=progress)
             done = int(state.value) if state else 0
-        sender = self.sender
         for number, action in enumerate(actions[done:], done + 1):
-            held = sender.held_for(chat_id)
-            if held:  # Telegram asked to wait: the outbox tries again later, other people's notifications go on
-                raise TemporaryFailure(f"flood control: {held:.0f} s to wait")
-            try:
-                await sender.call(self._method(action), chat_id, attempts=3, wait_429=False)
-            except TelegramRetryAfter as exc:
-                raise TemporaryFailure(f"flood control: retry after {exc.retry_after} s") from exc
-            except TelegramForbiddenError as exc:  # blocked the bot, never started it, deactivated
-                raise Unreachable(exc.message) from exc
-            except TelegramBadRequest as exc:
-                if any(gone in exc.message for gone in GONE):
-                    raise Unreachable(exc.message) from exc
-                raise TemporaryFailure(exc.message) from exc
-            except (TelegramNetworkError, TelegramServerError) as exc:
-                raise TemporaryFailure(str(exc)) from exc
+            await self._outbox_call(action, chat_id)
             if len(actions) > 1 and number < len(actions):
                 await AdapterState.update_or_create(key=progress, defaults={"value": str(number)})
         if len(actions) > 1:
             await AdapterState.filter(key=progress).delete()
+
+    async def _outbox_call(self, action: dict, chat_id: int) -> None:
+        """One call of a notification; its failures say whether to try the person's next account or later."""
+        sender = self.sender
+        held = sender.held_for(chat_id)
+        if held:  # Telegram asked to wait: the outbox tries again later, other people's notifications go on
+            raise TemporaryFailure(f"flood control: {held:.0f} s to wait")
+        try:
+            result = await sender.call(self._method(action), chat_id, kind=_kind(action["op"]), attempts=3, wait_429=False)
+        except TelegramRetryAfter as exc:
+            raise TemporaryFailure(f"flood control: retry after {exc.retry_after} s") from exc
+        except TelegramForbiddenError as exc:  # blocked the bot, never started it, deactivated
+            raise Unreachable(exc.message) from exc
+        except TelegramBadRequest as exc:
+            if action["op"] == "stop":  # stopped already, or its message deleted: the notification goes on
+                await _not_stopped(action, exc)
+                return
+            if any(gone in exc.message for gone in GONE):
+                raise Unreachable(exc.message) from exc
+            raise TemporaryFailure(exc.message) from exc
+        except (TelegramNetworkError, TelegramServerError) as exc:
+            raise TemporaryFailure(str(exc)) from exc
+        await _noted(action, result)
+
+
+def _kind(op: str) -> str:
+    """How the Sender counts a call: a stopPoll edits a message, a poll is sent like one."""
+    return {"answer": "answer", "edit": "edit", "stop": "edit"}.get(op, "send")
+
+
+async def _noted(action: dict, result: object) -> None:
+    """What Relais keeps of a call that worked: the poll sent (to map its answers), the poll stopped."""
+    if action["op"] == "poll":
+        await poll_rows.sent(action, result)
+    elif action["op"] == "stop":
+        await poll_rows.stopped(action)
+
+
+async def _not_stopped(action: dict, exc: TelegramBadRequest | TelegramForbiddenError) -> None:
+    if poll_rows.ALREADY_CLOSED in exc.message:  # closed by hand in Telegram, or a repeated call
+        await poll_rows.stopped(action)
+    else:
+        log.warning("telegram poll not stopped", extra={"chat_id": action["chat"], "error": exc.message[:200]})
 
 
 async def _reachable(address: str, value: bool) -> None:

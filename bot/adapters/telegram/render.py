@@ -10,7 +10,7 @@ from html import escape
 from aiogram.filters.callback_data import CallbackData
 
 from bot.core.render import fallback, span_html, to_text
-from bot.core.replies import Attachment, Block, LinkButton, Reply, Span
+from bot.core.replies import Attachment, Block, Choice, LinkButton, Poll, Reply, Span
 
 LIMIT = 4096  # characters of a message after its HTML is parsed
 SHORT_LABEL = 18  # two buttons this short share a row
@@ -29,7 +29,9 @@ class ChoiceData(CallbackData, prefix="c"):
 
 
 Button = dict  # {"text": ..., "callback_data": ...} or {"text": ..., "url": ...}
-NATIVE: tuple[type, ...] = (Block, LinkButton, Attachment)  # attachments are sent by the adapter (sendDocument)
+# Attachments are sent by the adapter (sendDocument); polls are native in groups when Telegram can show them
+# (polls.py), otherwise `_paragraphs` gives them the core's text fallback.
+NATIVE: tuple[type, ...] = (Block, LinkButton, Attachment, Poll)
 
 
 @dataclass(frozen=True)
@@ -52,9 +54,9 @@ def follow_slug(command: str) -> str | None:
     return match.group(1) if match else None
 
 
-def needs_keyboard(reply: Reply, username: str, group: bool) -> bool:
+def needs_keyboard(choices: list[Choice], username: str, group: bool) -> bool:
     """Whether some choice becomes a callback button (and so needs its commands stored)."""
-    return any(not (group and username and follow_slug(c.command)) for c in reply.choices)
+    return any(not (group and username and follow_slug(c.command)) for c in choices)
 
 
 def render(reply: Reply, *, username: str = "", group: bool = False, keyboard: int | None = None) -> list[Rendered]:
@@ -64,8 +66,22 @@ def render(reply: Reply, *, username: str = "", group: bool = False, keyboard: i
     arrive) and follows there; in a private chat the link is shown to be shared. Link buttons are URL buttons.
     """
     paragraphs, link_buttons = _paragraphs(reply)
+    buttons, shared = choice_buttons(reply.choices, username=username, group=group, keyboard=keyboard)
+    paragraphs.extend(shared)
+    rows = _rows(buttons) + [[b] for b in link_buttons]
+    chunks = _split(paragraphs) or [[[Span("…")]]]
+    texts = ["\n".join(_html(line) for line in chunk) for chunk in chunks]
+    markup = {"inline_keyboard": rows} if rows else None
+    return [Rendered(text) for text in texts[:-1]] + [Rendered(texts[-1], markup)]
+
+
+def choice_buttons(choices: list[Choice], *, username: str = "", group: bool = False,
+                   keyboard: int | None = None) -> tuple[list[Button], list[list[Line]]]:
+    """The buttons of the choices (callback buttons of the stored `keyboard`, deep links), and the paragraphs
+    sharing a follow link in a private chat."""
     buttons: list[Button] = []
-    for index, choice in enumerate(reply.choices):
+    paragraphs: list[list[Line]] = []
+    for index, choice in enumerate(choices):
         slug = follow_slug(choice.command) if username else None
         if slug and group:
             buttons.append({"text": choice.label, "url": deep_link(username, slug)})
@@ -75,11 +91,16 @@ def render(reply: Reply, *, username: str = "", group: bool = False, keyboard: i
             paragraphs.append([[Span("🔗 "), Span(url.removeprefix("https://"), url=url)]])
         if keyboard is not None:
             buttons.append({"text": choice.label, "callback_data": ChoiceData(k=keyboard, i=index).pack()})
-    rows = _rows(buttons) + [[b] for b in link_buttons]
-    chunks = _split(paragraphs) or [[[Span("…")]]]
-    texts = ["\n".join(_html(line) for line in chunk) for chunk in chunks]
-    markup = {"inline_keyboard": rows} if rows else None
-    return [Rendered(text) for text in texts[:-1]] + [Rendered(texts[-1], markup)]
+    return buttons, paragraphs
+
+
+def keyboard_of(reply: Reply, *, username: str = "", keyboard: int | None = None) -> dict | None:
+    """The inline keyboard alone, as a group sees it (choices, then link buttons), for a message with no text of
+    its own: a poll."""
+    buttons, _ = choice_buttons(reply.choices, username=username, group=True, keyboard=keyboard)
+    links = [{"text": b.label, "url": b.url} for b in reply.elements(LinkButton) if WEB.match(b.url)]
+    rows = _rows(buttons) + [[b] for b in links]
+    return {"inline_keyboard": rows} if rows else None
 
 
 def _html(line: Line) -> str:

@@ -6,8 +6,9 @@ from bot.core.incoming import Incoming
 from bot.core.parser import split_line
 
 PLATFORM = "telegram"
-# chat_member is opt-in on Telegram, and reaches only bots that are administrators of the group.
-ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member", "chat_member"]
+# chat_member is opt-in on Telegram, and reaches only bots that are administrators of the group; poll_answer
+# comes for the bot's non-anonymous polls (a vote in a native poll).
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member", "chat_member", "poll_answer"]
 
 
 def display_name(user: dict) -> str:
@@ -71,6 +72,9 @@ def chat_of(update: dict) -> int | None:
     if "callback_query" in update:
         query = update["callback_query"]
         return query["message"]["chat"]["id"] if query.get("message") else query["from"]["id"]
+    answer = update.get("poll_answer")
+    if answer is not None:  # ordered with the voter's private chat, where the answer to a vote goes
+        return (answer.get("user") or answer.get("voter_chat") or {}).get("id")
     member = update.get("my_chat_member") or update.get("chat_member")
     return member["chat"]["id"] if member else None
 
@@ -80,4 +84,4 @@ def relevant(update: dict, me: dict) -> bool:
     message = update.get("message")
     if message is not None:
         return bool(message.get("new_chat_members") or message.get("migrate_to_chat_id") or message_incoming(message, me))
-    return any(kind in update for kind in ("callback_query", "my_chat_member", "chat_member"))
+    return any(kind in update for kind in ("callback_query", "my_chat_member", "chat_member", "poll_answer"))

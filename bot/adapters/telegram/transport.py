@@ -133,6 +133,26 @@ class SendDocument(Light):
     reply_markup: dict | None = None
 
 
+class SendPoll(Light):
+    __api_method__ = "sendPoll"
+
+    chat_id: int | str
+    question: str
+    options: list[dict]  # InputPollOption: {"text": ...}
+    is_anonymous: bool | None = None
+    allows_multiple_answers: bool | None = None
+    message_thread_id: int | None = None
+    reply_markup: dict | None = None
+    reply_parameters: dict | None = None
+
+
+class StopPoll(Light):
+    __api_method__ = "stopPoll"
+
+    chat_id: int | str
+    message_id: int
+
+
 CHAT_BURST = 3  # Telegram tolerates a short burst in one private chat, then about one message a second
 GROUP_SLACK = 0.25  # seconds added to a group's minute: our clock starts before the request reaches Telegram
 MARGIN = 0.02  # a little under each rate: our clock starts before the request reaches Telegram (20 ms a second)

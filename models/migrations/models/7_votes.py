@@ -7,6 +7,7 @@ RUN_IN_TRANSACTION = True
 SQLITE = """
 ALTER TABLE "meeting" ADD "reminded_week_at" TIMESTAMP;
 ALTER TABLE "meeting" ADD "reminded_day_at" TIMESTAMP;
+ALTER TABLE "mail_list" ADD "meeting_cursor" INT NOT NULL DEFAULT 0;
 CREATE TABLE "vote_poll" (
     "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
     "number" INT NOT NULL,
@@ -69,6 +70,7 @@ CREATE TABLE "meeting_answer" (
 POSTGRES = """
 ALTER TABLE "meeting" ADD "reminded_week_at" TIMESTAMPTZ;
 ALTER TABLE "meeting" ADD "reminded_day_at" TIMESTAMPTZ;
+ALTER TABLE "mail_list" ADD "meeting_cursor" INT NOT NULL DEFAULT 0;
 CREATE TABLE "vote_poll" (
     "id" SERIAL NOT NULL PRIMARY KEY,
     "number" INT NOT NULL,
@@ -139,4 +141,5 @@ DROP TABLE IF EXISTS "meeting_answer";
 DROP TABLE IF EXISTS "native_poll";
 DROP TABLE IF EXISTS "poll_voter";
 DROP TABLE IF EXISTS "ballot";
-DROP TABLE IF EXISTS "vote_poll";"""
+DROP TABLE IF EXISTS "vote_poll";
+ALTER TABLE "mail_list" DROP COLUMN "meeting_cursor";"""

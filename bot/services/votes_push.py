@@ -1,0 +1,109 @@
+"""What a poll sends, through the outbox: the announcement to the community's rooms, a ballot to each member who
+votes in private, the one nudge a day before the close, the results at the close (and a date poll for the
+general meeting sets the meeting)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time
+from typing import TYPE_CHECKING, Callable
+from zoneinfo import ZoneInfo
+
+from bot.core.i18n import Catalogs, Translator
+from bot.core.replies import Reply
+from bot.services.notify import Notifier
+from bot.services.votes import Count, Votes
+from bot.services.votes_text import ballot_reply, in_private, poll_reply, results_reply
+from models import Account, ChatBinding, Community, Person, VotePoll
+
+if TYPE_CHECKING:
+    from bot.services.meetings import Meetings
+
+log = logging.getLogger("relais.votes")
+
+
+class VoteNotices:
+    def __init__(self, catalogs: Catalogs, clock: Callable[[], datetime], notifier: Notifier, votes: Votes, meetings: Meetings):
+        self.catalogs = catalogs
+        self.clock = clock
+        self.notifier = notifier
+        self.votes = votes
+        self.meetings = meetings
+
+    async def announce(self, poll: VotePoll, community: Community, by: Person | None, shown_in: str = "") -> tuple[int, int]:
+        """The poll to the community's rooms (but `shown_in`, where the command was typed) and a ballot to each
+        member who votes in private: everyone for a secret or ranked or date poll, otherwise those who have no
+        account on a platform where the community has a room. Returns (rooms, ballots)."""
+        tz = ZoneInfo(community.timezone)
+        t = self.catalogs.get(community.locale)
+        rooms = await self.notifier.to_rooms(community.id, f"poll{poll.id}",
+                                             poll_reply(t, poll, community.slug, community.name, tz, in_group=True), exclude=shown_in)
+        members = await self.votes.members(community.id)
+        if not in_private(poll):
+            room_platforms = set(await ChatBinding.filter(community_id=community.id).exclude(platform="email")
+                                 .values_list("platform", flat=True))
+            in_rooms = set(await Account.filter(person_id__in=[m.id for m in members], platform__in=list(room_platforms))
+                           .values_list("person_id", flat=True)) if room_platforms else set()
+            members = [m for m in members if m.id not in in_rooms]
+        name = by.display_name if by else ""
+        ballots = await self._ballots(poll, community, [m for m in members if by is None or m.id != by.id or in_private(poll)],
+                                      f"ballot:{poll.id}", lambda t: ballot_reply(t, poll, community.slug, community.name, tz, name))
+        return rooms, ballots
+
+    async def _ballots(self, poll: VotePoll, community: Community, people: list[Person], key: str,
+                       build: Callable[[Translator], Reply]) -> int:
+        if not people:
+            return 0
+        sent = await self.notifier.enqueue(people, key, "ballot", build, community.id, default_locale=community.locale)
+        self.notifier.wake()
+        return sent
+
+    async def nudge(self, poll: VotePoll) -> int:
+        """Once, a day before the close: a reminder with the ballot to the members who have not voted."""
+        if not await self.votes.claim_nudge(poll):
+            return 0
+        community = await Community.get(id=poll.community_id)
+        tz = ZoneInfo(community.timezone)
+        late = await self.votes.not_voted(poll)
+        sent = await self._ballots(poll, community, late, f"nudge:{poll.id}",
+                                   lambda t: ballot_reply(t, poll, community.slug, community.name, tz, "", nudge=True))
+        log.info("poll nudge", extra={"poll": poll.id, "sent": sent})
+        return sent
+
+    async def closed(self, poll: VotePoll, result: Count, shown_in: str = "") -> Reply:
+        """After a close: the results to the rooms (the native polls stop there), to whoever created the poll when
+        it was created in private, and the general meeting set when it was its date poll. Returns the results in
+        the community's language."""
+        community = await Community.get(id=poll.community_id)
+        tz = ZoneInfo(community.timezone)
+        t = self.catalogs.get(community.locale)
+        await self.notifier.to_rooms(community.id, f"results{poll.id}",
+                                     results_reply(t, poll, community.slug, community.name, tz, result, final=True), exclude=shown_in)
+        if poll.created_by_id and not poll.posted_in and not shown_in:
+            creator = await Person.filter(id=poll.created_by_id)
+            await self.notifier.enqueue(list(creator), f"results:{poll.id}", "results",
+                                        lambda t: results_reply(t, poll, community.slug, community.name, tz, result, final=True),
+                                        community.id, default_locale=community.locale)
+        if poll.for_meeting and result.winners:
+            best = poll.options[result.winners[0] - 1]
+            when = datetime.fromisoformat(best)
+            if "T" not in best:
+                from bot.services.calendar import local_instant
+                when = local_instant(when.date(), time(19, 0), tz)
+            creator_row = await Person.get_or_none(id=poll.created_by_id) if poll.created_by_id else None
+            if when > self.clock():
+                await self.meetings.set(community, when, "", creator_row)
+        self.notifier.wake()
+        return results_reply(t, poll, community.slug, community.name, tz, result, final=True)
+
+    async def run_due(self) -> tuple[int, int]:
+        """The scheduler's round: close what is due (results announced), nudge what closes within a day."""
+        closed = nudged = 0
+        for poll in await self.votes.due_to_close():
+            result = await self.votes.close(poll)
+            if result is not None:
+                await self.closed(poll, result)
+                closed += 1
+        for poll in await self.votes.due_to_nudge():
+            nudged += await self.nudge(poll)
+        return closed, nudged

@@ -1,0 +1,236 @@
+"""Votes, driven like transcripts: polls of each kind, one ballot per person, secret and hidden polls, the close
+(by hand and by the scheduler), the nudge, date polls and the general meeting; bad input answered, nothing stored."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from icalendar import Calendar
+
+from bot.adapters.console import ConsoleChat
+from bot.core.i18n import french_typography as fr
+from bot.core.replies import Attachment, Poll, Reply
+from bot.services.votes import count, read_ballot
+from models import Account, Ballot, Meeting, MeetingAnswer, OutboxMessage, PollKind, PollVoter, VotePoll
+from scheduler.jobs import VotesJob
+from tests.conftest import Dialog
+
+
+async def notes(app, name: str) -> list[str]:
+    await app.delivery.drain()
+    return await ConsoleChat(app.console, name).unseen()
+
+
+async def test_a_poll_voted_replaced_and_closed(talk):
+    me, ana = talk("me"), talk("ana")
+    await me.say("lang en")
+    await ana.say("lang en")
+    await me.check(
+        ('poll "Which name for the café?" "Le Relais" "La Passerelle" "Chez nous"',
+         ["Poll #1 of Tiers-lieu de l'Usine Vivante", "one choice", "open until closed", "Which name for the café?",
+          "1. Le Relais", "2. La Passerelle", "3. Chez nous", "Vote with /vote usine-vivante#1 <number>."]),
+    )
+    await ana.check(
+        ("vote 1 2", ["Vote recorded on poll #1: ", "La Passerelle", "You can change it until the close."]),
+        ("vote #1 3", ["Ballot replaced on poll #1: ", "Chez nous"]),
+        ("results usine-vivante#1", ["Results so far of poll #1", "3. Chez nous — 1", "1 voter.", "Leading: Chez nous"]),
+        ("polls", ["Open polls of Tiers-lieu de l'Usine Vivante", "#1 Which name for the café?", "1 voter", "you voted"]),
+        ("poll close 1", "Only a referent of Tiers-lieu de l'Usine Vivante can do that."),
+    )
+    assert await Ballot.all().values_list("choice", flat=True) == [[3]]
+    await me.check(("vote 1 2", "Vote recorded"),
+                   ("poll close #1", ["Results of poll #1", "2 voters.", "Tied: La Passerelle, Chez nous"]),
+                   ("poll close #1", "Poll #1 is closed already."))
+    await ana.check(("vote 1 1", "Poll #1 is closed: votes are no longer taken."))
+    poll = await VotePoll.get(number=1)
+    assert poll.results["counts"] == [0, 1, 1] and poll.closed_at is not None
+
+
+async def test_bad_input_is_answered_and_nothing_is_stored(talk):
+    me = talk("me")
+    await me.say("lang en")
+    await me.check(
+        ('poll "Only one?" "Yes"', "A poll needs at least 2 options"),
+        ('poll "Too many?" ' + " ".join(f'"o{i}"' for i in range(21)), "A poll takes 20 options at most."),
+        ('poll "' + "q" * 301 + '" "a" "b"', "The question is 301 characters long; 300 at most."),
+        ('poll "Past?" "a" "b" until 3 march 2020', "is in the past"),
+        ('poll "Both?" "a" "b" multiple ranked', "either multiple or ranked"),
+        ('poll "Same?" "a" "A"', "Two options are the same."),
+        ('datepoll "When?" "3 march 2020 19:00" "4 march 2020"', "is in the past"),
+        ('poll "Rank them" "a" "b" "c" ranked', "Poll #1"),
+        ("vote 1 1 1", "Option 1 is ranked twice"),
+        ("vote 1 4", "There is no option 4: the options go from 1 to 3."),
+        ("vote 1 x", "“x” is not an option number."),
+        ("vote 9 1", "There is no poll 9."),
+        ("vote 1", "Missing <option numbers>."),
+    )
+    assert await VotePoll.all().count() == 1
+    assert await Ballot.all().count() == 0 and await PollVoter.all().count() == 0
+
+
+async def test_french_commands(talk):
+    me = talk("me")
+    await me.check(
+        ('sondage "Quel lieu ?" "Lyon" "Paris" plusieurs jusqu\'au 20 décembre',
+         ["Sondage #1 de Tiers-lieu de l'Usine Vivante", "plusieurs choix"]),
+        ("voter 1 1 2", fr("Vote enregistré sur le sondage #1 : ")),
+        ("résultats 1", ["1. Lyon — 1", "2. Paris — 1"]),
+        ("sondages", "Quel lieu ?"),
+        ("sondage clore 1", fr("Résultats du sondage #1")),
+    )
+
+
+async def test_one_ballot_per_person_across_platforms(app):
+    """Ana votes from the console, then from another platform's account of hers: one ballot, the latest."""
+    me = Dialog(app, "me", locale="en")
+    await me.say('poll "Which day?" "Monday" "Friday"')
+    ana = await Account.get(platform="console", address="ana")
+    await Account.create(person_id=ana.person_id, platform="fake", address="ana-elsewhere")
+    await Dialog(app, "ana").say("vote 1 1")
+    votes = app.services.votes
+    poll = await VotePoll.get(number=1)
+    person = await ana.person
+    assert await votes.vote(poll, person, [2], "fake") is True  # replaced, not added
+    assert await Ballot.filter(poll_id=poll.id).values_list("choice", flat=True) == [[2]]
+    assert await PollVoter.filter(poll_id=poll.id).values_list("platform", flat=True) == ["fake"]
+
+
+async def test_a_secret_poll_shows_totals_never_who(app):
+    me, ana = Dialog(app, "me", locale="en"), Dialog(app, "ana", locale="en")
+    await me.say("lang en")
+    await ana.say("lang en")
+    got = await me.say('poll "Raise the fee?" "Yes" "No" secret hidden')
+    assert "secret: nobody sees who voted what" in got and "results at the close" in got
+    assert "ballots sent to 6 members" in got  # a secret poll: every member votes in private
+    ballot = (await notes(app, "ana"))[-1]
+    assert "Raise the fee?" in ballot and "1) Yes" in ballot and "2) No" in ballot
+    got = await ana.say("2")  # the numbered choice of the ballot
+    assert "Vote recorded on poll #1" in got and "Secret poll: nobody can see what you voted." in got
+    assert "1 person has voted; the results come at the close." in await me.say("results 1")
+    voters = await Ballot.all().values_list("voter", flat=True)
+    person = (await Account.get(platform="console", address="ana")).person_id
+    assert voters and all(v != f"p{person}" and len(v) == 40 for v in voters)  # a pseudonym
+    await me.say("poll close 1")
+    poll = await VotePoll.get(number=1)
+    assert poll.salt == "" and poll.results["counts"] == [0, 1]
+    assert await app.services.votes.ballot_of(poll, await (await Account.get(platform="console", address="ana")).person) is None
+
+
+async def test_ranked_poll_counted_by_instant_runoff():
+    # 5 ballots: first preferences A 2, B 2, C 1; C is eliminated and goes to B: B wins.
+    result = count(PollKind.RANKED, 3, [[1, 2], [1, 3], [2, 1], [2, 3], [3, 2]])
+    assert result.counts == [2, 2, 1] and result.winners == [2] and result.rounds >= 2
+    assert read_ballot(PollKind.DATE, 3, ["1", "3", "maybe", "2"]) == {"yes": [1, 3], "maybe": [2]}
+    best = count(PollKind.DATE, 3, [{"yes": [1], "maybe": [2]}, {"yes": [2], "maybe": [1]}, {"yes": [3], "maybe": [1]}])
+    assert best.counts == [1, 1, 1] and best.maybe == [2, 1, 0] and best.winners == [1]
+
+
+async def test_the_scheduler_nudges_once_then_closes_and_announces(app, clock):
+    me = Dialog(app, "me", locale="en")
+    await me.say("lang en")
+    await me.say('poll "Which day?" "Monday" "Friday" until 23 november 18:00')
+    await Dialog(app, "ana").say("vote 1 2")
+    await notes(app, "jules")
+    job = VotesJob(app.services.vote_notices, app.services.meetings)
+    assert await job.tick() == (0, 0, 0)  # more than a day before the close: nothing
+    clock.now += timedelta(hours=32)
+    closed, nudged, _ = await job.tick()
+    assert (closed, nudged) == (0, 5)  # the members who have not voted (Ana did; the facilitator too gets one)
+    assert any("Dernier jour pour voter" in n for n in await notes(app, "jules"))
+    assert not any("Dernier jour pour voter" in n for n in await notes(app, "ana"))
+    assert await job.tick() == (0, 0, 0)  # never twice
+    clock.now += timedelta(days=2)
+    closed, nudged, _ = await job.tick()
+    assert (closed, nudged) == (1, 0)
+    assert any("Results of poll #1" in n and "Friday" in n for n in await notes(app, "me"))  # created in private: to its creator
+    assert await job.tick() == (0, 0, 0)
+
+
+async def test_a_date_poll_sets_the_general_meeting(app, clock):
+    me = Dialog(app, "me", locale="en")
+    await me.say("lang en")
+    got = await me.say('meeting poll "12 december 19:00" "15 december 18:30" until 5 december')
+    assert "General meeting of Tiers-lieu de l'Usine Vivante: which date?" in got and "date poll" in got
+    ana, jules = Dialog(app, "ana"), Dialog(app, "jules")
+    await ana.say("vote 1 2 maybe 1")
+    await jules.say("vote 1 1 maybe 2")
+    await Dialog(app, "mehdi").say("vote 1 2")
+    assert "Tied" not in await me.say("results 1")
+    clock.now += timedelta(days=15)
+    await VotesJob(app.services.vote_notices, app.services.meetings).tick()
+    meeting = await Meeting.get(cancelled=False)
+    assert meeting.starts_at.astimezone().strftime("%d %H:%M") in ("15 17:30", "15 18:30") or meeting.starts_at.day == 15
+    mail = [n for n in await notes(app, "ana") if "General meeting" in n or "Réunion générale" in n or "réunion générale" in n]
+    assert mail, "the members hear of the meeting"
+
+
+async def test_the_meeting_is_announced_with_an_invitation_and_answered(app, clock):
+    me = Dialog(app, "me", locale="en")
+    await me.say("lang en")
+    got = await me.say("meeting set 15 january 19:00 Salle des fêtes")
+    assert "Next general meeting of Tiers-lieu de l'Usine Vivante: " in got and "Friday, January 15, 2027 19:00" in got
+    assert "Place: Salle des fêtes" in got
+    meeting = await Meeting.get()
+    row = await OutboxMessage.filter(kind="meeting").first()
+    reply = Reply.from_dict(row.payload)
+    [invite] = reply.elements(Attachment)
+    event = Calendar.from_ical(invite.data).walk("VEVENT")[0]
+    assert str(event["location"]) == "Salle des fêtes" and event["dtstart"].dt.hour == 19
+    assert [c.command for c in reply.choices] == [f"coming {meeting.id}", f"not coming {meeting.id}"]
+    ana = Dialog(app, "ana")
+    await ana.check(("je viens", "Noté"), ("je ne viens pas", "Noté"))
+    await Dialog(app, "jules").say(f"coming {meeting.id}")
+    assert await MeetingAnswer.filter(coming=True).count() == 1
+    assert "1 coming: Jules" in await me.say("meeting")
+    # Reminders: a week before, then a day before, each once, not to whoever is not coming.
+    job = VotesJob(app.services.vote_notices, app.services.meetings)
+    await notes(app, "jules")
+    await notes(app, "ana")
+    clock.now = meeting.starts_at - timedelta(days=6)
+    assert (await job.tick())[2] == 5
+    assert await job.tick() == (0, 0, 0)
+    assert any("Dans une semaine" in n for n in await notes(app, "jules"))
+    assert not await notes(app, "ana")
+    clock.now += timedelta(days=5, hours=12)
+    assert (await job.tick())[2] == 5
+    assert any("Demain, la réunion générale" in n for n in await notes(app, "jules"))
+
+
+async def test_the_poll_element_carries_what_native_polls_need(app):
+    me = Dialog(app, "me", locale="en")
+    await me.say('poll "Which day?" "Monday" "Friday" multiple')
+    poll = await VotePoll.get(number=1)
+    from zoneinfo import ZoneInfo
+
+    from bot.services.votes_text import element
+    t = app.services.catalogs.get("en")
+    shown = element(t, poll, "usine-vivante", ZoneInfo("Europe/Paris"))
+    assert isinstance(shown, Poll) and shown.mode == "multiple" and shown.vote == "vote usine-vivante#1"
+    assert shown.ref == str(poll.id) and not shown.closed
+
+
+async def test_concurrent_ballots_and_a_racing_close_count_each_ballot_once(any_app):
+    """On SQLite and PostgreSQL: 60 people vote at once, then again while the poll is closed; the close counts
+    exactly the ballots stored, one per person."""
+    import asyncio
+
+    from bot.core.incoming import Incoming
+    from models import Community, Membership, Person, Role
+
+    app = any_app
+    community = await Community.get(slug="usine-vivante")
+    people = [await Person.create(display_name=f"V{i}") for i in range(60)]
+    for i, p in enumerate(people):
+        await Account.create(person=p, platform="console", address=f"v{i}")
+        await Membership.create(person=p, community=community, role=Role.MEMBER)
+    assert not (await app.dispatcher.handle(Incoming("console", "me", 'poll "Which?" "A" "B" "C"'))).error
+    replies = await asyncio.gather(*(app.dispatcher.handle(Incoming("console", f"v{i}", f"vote 1 {i % 3 + 1}")) for i in range(60)))
+    assert not any(r.error for r in replies)
+    assert await Ballot.all().count() == 60 and await PollVoter.all().count() == 60
+    poll = await VotePoll.get(number=1)
+    again = asyncio.gather(*(app.dispatcher.handle(Incoming("console", f"v{i}", f"vote 1 {(i + 1) % 3 + 1}")) for i in range(60)))
+    result = await app.services.votes.close(poll)
+    await again
+    stored = [c for c in await Ballot.filter(poll_id=poll.id).values_list("choice", flat=True)]
+    assert result is not None and result.voters == len(stored) == 60
+    assert result.counts == count(PollKind.SINGLE, 3, stored).counts
