@@ -94,11 +94,12 @@ class App:
         """The scheduler (weekly digests); claims keep two processes from doing a run twice."""
         from bot.services.retention import Retention
         from scheduler.factory import Scheduler
-        from scheduler.jobs import AgendaJob, DigestJob, Housekeeping, VotesJob
+        from scheduler.jobs import AgendaJob, CampaignsJob, DigestJob, Housekeeping, VotesJob
 
         def jobs() -> list:
             return [DigestJob(self.digest_runner, self.services, self.clock), AgendaJob(self.agenda_push(), self.services.prompts, self.clock),
-                    VotesJob(self.services.vote_notices, self.services.meetings), Housekeeping(Retention(self.clock), self.clock)]
+                    VotesJob(self.services.vote_notices, self.services.meetings), CampaignsJob(self.services),
+                    Housekeeping(Retention(self.clock), self.clock)]
 
         return [Scheduler(jobs, self.clock, every=self.settings.core.scheduler_interval)]
 
@@ -140,6 +141,10 @@ class App:
             raise NotMigrated(f"the database is not migrated ({len(pending)} pending); run `relais migrate`")
         if pending:
             await db.migrate(self.database_url)
+        web = self.settings.web
+        if web.web_listen and web.public_url:  # personal pledge links go through the link endpoint (served by `relais run`)
+            from mail.tokens import load_secret
+            self.services.pledges.links.configure(web.public_url, await load_secret(self.settings.core.secret_key.get_secret_value()))
         self.started = True
         log.info("started", extra={"database": self.database_url.split("://")[0]})
 

@@ -18,6 +18,7 @@ from markupsafe import Markup
 from bot.core.delivery import TemporaryFailure, Unreachable
 from bot.core.i18n import N_, Catalogs
 from bot.services.digest import Digest, day_pattern, week_days, week_title
+from bot.services.pledges import money
 from mail.smtp import PermanentSmtpError, TemporarySmtpError
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -37,6 +38,9 @@ class Links:
 
     def unfollow(self, slug: str) -> str:
         return f"{self.base}/unfollow/{slug}"
+
+    def pledge(self, slug: str) -> str:
+        return f"{self.base}/pledge/{slug}"
 
     def vote(self, poll: int, option: int) -> str:
         return f"{self.base}/vote/{poll}-{option}"
@@ -62,6 +66,7 @@ class DigestRenderer:
         self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html.j2"]),
                                trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False)
         self.env.globals["day_pattern"] = day_pattern
+        self.env.globals["money"] = money
         self.frame = {"text": self.env.get_template("digest.txt.j2"), "html": self.env.get_template("digest.html.j2")}
         self._items: dict[tuple, dict[str, str]] = {}  # (kind, locale, section) → slug → the line, rendered once
         self._edition = ""

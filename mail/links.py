@@ -104,6 +104,9 @@ class LinkPages:
         self.ports = mail.ports
 
     def register(self, server: WebServer) -> None:
+        # Personal pledge links: the click counted once per person and campaign, then the campaign's own page.
+        server.route("GET", "/p/{token}", self.pledge)
+        server.route("GET", "/d/{token}/pledge/{slug}", self.digest_pledge)
         server.route("GET", "/l/{token}", self.show)
         server.route("POST", "/l/{token}", self.act)
         # Digest links: one signed token per person and community; the path says what to do with which project.
@@ -151,6 +154,35 @@ class LinkPages:
         mailto = f'<a href="mailto:{escape(address)}">{escape(address)}</a>'
         page.html = "<p>" + escape(instead, quote=False).replace("\x00", mailto) + "</p>"
         return self._respond(t, page)
+
+    async def _to_campaign(self, request: web.Request, campaign_id: int, person_id: int) -> web.Response:
+        url = await self.ports.services.pledges.click(campaign_id, person_id)
+        if url is None:
+            return await self._invalid(request, LinkError(expired=False))
+        # Only ever the address stored with the campaign: nothing in the link names where to go.
+        raise web.HTTPFound(url, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+
+    async def pledge(self, request: web.Request) -> web.Response:
+        ids = self.ports.services.pledges.links.read(request.match_info["token"])
+        if ids is None:
+            return await self._invalid(request, LinkError(expired=False))
+        return await self._to_campaign(request, *ids)
+
+    async def digest_pledge(self, request: web.Request) -> web.Response:
+        """The digest's "support" link: the reader's digest token names them, the path the project."""
+        try:
+            composer = await self.mail.ready()
+            data = composer.read_link(request.match_info["token"])
+        except LinkError as exc:
+            return await self._invalid(request, exc)
+        account = await Account.get_or_none(id=data.get("a"), platform="email") if data.get("k") == "digest" else None
+        community = await Community.get_or_none(slug=data.get("c", "")) if account is not None else None
+        slug = request.match_info["slug"]
+        project = await Project.get_or_none(community_id=community.id, slug=slug) if community and _SLUG.fullmatch(slug) else None
+        campaign = await self.ports.services.pledges.running(project) if project is not None else None
+        if account is None or campaign is None:
+            return await self._invalid(request, LinkError(expired=False))
+        return await self._to_campaign(request, campaign.id, account.person_id)
 
     async def _open(self, request: web.Request):
         """The link's payload, account and translator, or the page saying the link is not valid."""

@@ -8,6 +8,7 @@ from models.mail import InboundMail, ListPost, ListSubscription, MailAddress, Ma
 from models.matrix import MatrixDirect  # noqa: F401  (Matrix adapter table)
 from models.messaging import AdapterState, ConsoleInbox, InboundEvent, InboundStatus, OutboxMessage, OutboxStatus
 from models.people import Account, Person
+from models.pledges import Campaign, CampaignKind, PledgeClick, Promise  # noqa: F401
 from models.projects import Follow, NewsItem, NextStep, Project, ProjectStatus
 from models.votes import Ballot, MeetingAnswer, NativePoll, PollKind, PollVoter, VotePoll  # noqa: F401
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime, time, timedelta
 from typing import Awaitable, Callable
@@ -9,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
 
+from bot.core.i18n import N_
+from bot.core.replies import Reply
 from bot.services import Services
 from bot.services.agenda_push import AgendaPush
 from bot.services.calendar import last_due
@@ -17,7 +20,7 @@ from bot.services.meetings import Meetings
 from bot.services.prompts import Prompts
 from bot.services.retention import Retention
 from bot.services.votes_push import VoteNotices
-from models import AgendaSettings, Community, JobRun
+from models import AgendaSettings, Community, JobRun, Project
 
 log = logging.getLogger("relais.scheduler")
 LATE_LIMIT = timedelta(hours=24)
@@ -199,3 +202,38 @@ class VotesJob:
         if closed or nudged or reminded:
             log.info("votes tick", extra={"closed": closed, "nudged": nudged, "meeting_reminders": reminded})
         return closed, nudged, reminded
+
+
+class CampaignsJob:
+    """Every minute: the running campaigns' countdown (7 days, 2 days and the last day), each step once, to the
+    project's followers who have neither used their link nor promised."""
+
+    def __init__(self, services: Services):
+        self.services = services
+
+    async def tick(self) -> int:
+        from bot.services.pledges import campaign_reply
+
+        pledges, sent = self.services.pledges, 0
+        for campaign, left in await pledges.countdown_due():
+            project = await Project.get(id=campaign.project_id)
+            community = await Community.get(id=project.community_id)
+            standing = await pledges.standing(campaign, project)
+            assert campaign.until is not None  # only campaigns with an end count down
+            today = campaign.until - timedelta(days=left)
+            people = await pledges.not_pledged_followers(campaign, project)
+            rows = []
+            for person in people:  # each one's own link: the reply is built per person
+                t = self.services.catalogs.get(person.locale or community.locale)
+                reply = Reply().para("⏳ ", t(N_("Last day to support {project}!"), project=project.title) if left == 0 else
+                                     t.n("{count} day left to support {project}.", "{count} days left to support {project}.",
+                                         left, project=project.title))
+                reply.extend(campaign_reply(t, standing, today, link=pledges.link_for(campaign, person)))
+                rows.append([f"countdown:{campaign.id}:{left}:p{person.id}", person.id, community.id, "campaign",
+                             json.dumps(reply.to_dict(), ensure_ascii=False), self.services.clock(), self.services.clock()])
+            await self.services.notifier.insert(rows)
+            sent += len(rows)
+        if sent:
+            self.services.notifier.wake()
+            log.info("campaign countdown", extra={"sent": sent})
+        return sent

@@ -44,3 +44,9 @@ async def execute_many(query: str, rows: list[list], connection=None) -> None:
     """One statement for many rows (in `connection`'s transaction when given)."""
     conn = connection or connections.get("default")
     await conn.execute_many(sql_for(query, conn.capabilities.dialect), rows)
+
+
+async def execute(query: str, params: list) -> None:
+    """One statement whose rows are not read (an insert that may do nothing)."""
+    conn = connections.get("default")
+    await conn.execute_query(sql_for(query, conn.capabilities.dialect), params)

@@ -14,6 +14,7 @@ from bot.services.mailing_lists import Lists
 from bot.services.meetings import Meetings
 from bot.services.notify import Notifier
 from bot.services.people import People
+from bot.services.pledges import Pledges
 from bot.services.projects import Projects
 from bot.services.prompts import Prompts
 from bot.services.schedules import Schedules
@@ -46,4 +47,5 @@ class Services:
         self.prompts = Prompts(catalogs, clock, self.notifier, self.conversations, self.projects, remind_days=remind_days)
         self.meetings = Meetings(catalogs, clock, self.notifier)
         self.votes = Votes(clock)
+        self.pledges = Pledges(clock, self.notifier, self.projects)
         self.vote_notices = VoteNotices(catalogs, clock, self.notifier, self.votes, self.meetings)

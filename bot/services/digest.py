@@ -22,7 +22,7 @@ from bot.core.i18n import N_, Catalogs
 from bot.core.replies import Reply, bold, italic
 from bot.core.sql import fetch
 from bot.services.schedules import Schedules
-from models import Account, ChatBinding, Community, DigestSubscription, Meeting, NewsItem, NextStep, OutboxMessage, Project, Role, VotePoll
+from models import Account, Campaign, ChatBinding, Community, DigestSubscription, Meeting, NewsItem, NextStep, OutboxMessage, Project, Role, VotePoll
 from models.mail import MailAddress
 
 
@@ -295,7 +295,42 @@ class VotesAndMeeting:
                        highlights=n("{count} open vote", "{count} open votes", len(state.votes)))
 
 
-PROVIDERS: list[Provider] = [FollowedProjects(), StepsThisWeek(), VotesAndMeeting(), OtherProjects(), NewProjects()]
+@dataclass
+class RunningCampaign:
+    slug: str
+    title: str
+    raised: int  # cents
+    goal: int
+    currency: str
+    backers: int
+    until: date | None
+    is_new: bool
+
+    @property
+    def percent(self) -> int:
+        return min(100, self.raised * 100 // self.goal) if self.goal else 0
+
+
+class Campaigns:
+    """The running pledge campaigns, each with its progress and the reader's own pledge link. A campaign started
+    this week is news; otherwise it only reminds."""
+
+    key = "campaigns"
+
+    async def prepare(self, week: Week, shared: dict) -> list[RunningCampaign]:
+        projects = {p.id: p for p in await Project.filter(community_id=week.community.id)}
+        found = await Campaign.filter(project_id__in=list(projects), closed_at__isnull=True).order_by("until", "id")
+        return [RunningCampaign(projects[c.project_id].slug, projects[c.project_id].title, c.raised, c.goal, c.currency,
+                                c.backers, c.until, c.created_at >= week.start) for c in found]
+
+    def section(self, state: list[RunningCampaign], r: Recipient) -> Section | None:
+        if not state:
+            return None
+        return Section(self.key, N_("Campaigns"), any(c.is_new for c in state), state, "campaigns",
+                       highlights=n("{count} running campaign", "{count} running campaigns", len(state)))
+
+
+PROVIDERS: list[Provider] = [FollowedProjects(), StepsThisWeek(), VotesAndMeeting(), Campaigns(), OtherProjects(), NewProjects()]
 
 # Observers get the digest unless they said no; everyone else only if they said yes (see wants_digest).
 _FROM = """

@@ -198,14 +198,15 @@ class Projects:
             self.following_cache.put(person.id, projects)
         return [p for p in projects if community is None or p.community_id == community.id]
 
-    async def post_news(self, project: Project, author: Person, text: str, platform: str, community: Community) -> tuple[NewsItem, int]:
-        """The news item and its notifications commit together, so none is lost or sent twice."""
+    async def post_news(self, project: Project, author: Person | None, text: str, platform: str, community: Community) -> tuple[NewsItem, int]:
+        """The news item and its notifications commit together, so none is lost or sent twice (no author: Relais'
+        own news of the project, a campaign's milestone)."""
         async with in_transaction() as conn:
-            item = await NewsItem.create(project_id=project.id, author_id=author.id, text=text, platform=platform,
+            item = await NewsItem.create(project_id=project.id, author_id=author.id if author else None, text=text, platform=platform,
                                          created_at=self.clock(), using_db=conn)
             people = await self.notifier.followers(project, exclude=author)
             count = await self.notifier.enqueue(people, f"news:{item.id}", "news",
-                                                self.notifier.news_reply(project, text, author.display_name),
+                                                self.notifier.news_reply(project, text, author.display_name if author else "Relais"),
                                                 community.id, connection=conn, default_locale=community.locale)
         self.latest_cache.discard(project.id)
         self.notifier.wake()

@@ -94,6 +94,23 @@ async def test_telegram_files_are_documents_and_link_buttons_url_buttons(tmp_pat
         await running.stop()
 
 
+async def test_telegram_pledge_is_a_personal_url_button_with_the_progress(tmp_path, emu, telegram_emulator):  # noqa: F811
+    running = await serve(tmp_path, telegram_emulator.base_url)
+    try:
+        running.app.services.pledges.links.configure("https://relais.example", "test-secret")
+        got = await ConsoleChat(running.app.console, "camille").exchange(f"campagne ajouter dombes-brasserie don 12k {PLEDGE}")
+        assert "Campagne lancée" in got
+        ana = await started(emu, first_name="Ana", language_code="fr")
+        [answer] = await said(emu, ana, "/soutenir dombes-brasserie 20")
+        assert fr("Promesse enregistrée : 20") in answer["text"] and "▓" not in answer["text"] and "0\u202f%" in answer["text"]
+        [(label, url)] = [b for b in buttons(answer) if b[1].startswith("https://")]
+        assert label == "Soutenir Brasserie de la Dombes" and url.startswith("https://relais.example/p/")
+        person = (await Account.get(platform="telegram", address=str(ana["id"]))).person_id
+        assert running.app.services.pledges.links.read(url.rsplit("/", 1)[1])[1] == person
+    finally:
+        await running.stop()
+
+
 # -- Matrix (a real Synapse) -------------------------------------------------------------------------------------
 
 async def test_matrix_question_survives_a_restart_and_files_are_uploaded(synapse, tmp_path):  # noqa: F811
@@ -231,6 +248,27 @@ async def test_telegram_prompt_answered_in_free_text_and_confirmed_by_button(tmp
         assert (step.text, str(step.due)) == ("Envoyer les contreparties", "2026-12-18")
     finally:
         await running.stop()
+
+
+async def test_matrix_pledge_link_and_progress_in_the_direct_room(synapse, tmp_path):  # noqa: F811
+    camille = await Member.new(synapse, "camille")
+    relais = await MatrixRelais.new(synapse, tmp_path, invite_allow=camille.user_id, database_url=database_url("sqlite", tmp_path))
+    try:
+        relais.app.services.pledges.links.configure("https://relais.example", "test-secret")
+        dm = await camille.create_room(invite=[relais.user_id], direct=True)
+        await camille.wait(lambda: camille.notices(dm, relais.user_id), what="greeting")
+        await as_camille("matrix", camille.user_id)
+        relais.app.services.people.changed()
+        started = await camille.say(dm, f"campagne ajouter dombes-brasserie don 12k {PLEDGE}")
+        assert "Campagne lancée" in body(await camille.reply_to(dm, started, relais.user_id))
+        asked = await camille.say(dm, "soutenir dombes-brasserie")
+        reply = await camille.reply_to(dm, asked, relais.user_id)
+        html = reply["content"].get("formatted_body", "")
+        assert "Votre lien personnel pour soutenir Brasserie de la Dombes" in body(reply) and "0\u202f%" in body(reply)
+        assert 'href="https://relais.example/p/' in html and "Soutenir Brasserie de la Dombes" in html
+    finally:
+        await relais.stop()
+        await camille.close()
 
 
 async def test_matrix_prompt_and_its_reminder_answered_in_the_direct_room(synapse, tmp_path):  # noqa: F811
