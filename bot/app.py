@@ -51,6 +51,8 @@ class App:
         self.services = Services(self.catalogs, default_community=core.default_community,
                                  default_locale=core.default_locale, clock=clock, on_outbox=self.delivery.wake,
                                  remind_days=core.prompt_remind_days)
+        self.services.public_url = settings.web.public_url.rstrip("/") if settings.web.web_listen else ""
+        self.services.digest.public_url = self.services.public_url
         self.registry = Registry(MODULES)
         self.dispatcher = Dispatcher(self.registry, self.services, self.catalogs, default_locale=core.default_locale)
         self.choices = ChoiceMemory(clock)
@@ -60,6 +62,9 @@ class App:
         self.web = WebServer(settings.web.web_listen) if listen and settings.web.web_listen else None
         self.console = ConsoleAdapter(self.ports)
         self.adapters: list[Adapter] = [self.console, *self._channels(listen)]
+        if self.web is not None:  # the communities' public pages and feeds, beside the signed links
+            from bot.adapters.pages import Pages
+            Pages(self.ports, settings.web.public_url, self._ways).register(self.web)
         for adapter in self.adapters:
             self.delivery.register(adapter)
         self.listen = listen
@@ -69,6 +74,14 @@ class App:
         self._digest_mailer = None
         self.started = False
         self.serving = asyncio.Event()  # set once every part is started (the console waits for it)
+
+    def _ways(self):
+        """How a public page says to follow a project: the Telegram bot's username, Relais' mail address."""
+        from bot.adapters.pages import Ways
+
+        telegram = next((a for a in self.adapters if a.platform == "telegram"), None)
+        username = (getattr(telegram, "me", None) or {}).get("username", "") if telegram else ""
+        return Ways(telegram=username, email=f"relais@{self.settings.mail.domain}" if self.settings.mail.domain else "")
 
     def _channels(self, listen: bool) -> list[Adapter]:
         """The platforms configured in the settings (without `listen`, mail is outbound only: `digest send`)."""

@@ -49,6 +49,7 @@ class Community(Model):
     locale = fields.CharField(max_length=8, default="fr")
     timezone = fields.CharField(max_length=64, default="Europe/Paris")
     created_at = fields.DatetimeField(auto_now_add=True)
+    pages = fields.BooleanField(default=False)  # public pages and feeds on the web endpoint: off until it decides
 
     class Meta:
         table = "community"

@@ -35,6 +35,7 @@ class Services:
         self.catalogs = catalogs
         self.clock = clock
         self.default_locale = default_locale
+        self.public_url = ""  # the link endpoint's public address, when Relais serves one (the App sets it)
         self.people = People(default_community=default_community, clock=clock)
         self.notifier = Notifier(catalogs, clock=clock, on_outbox=on_outbox)
         self.projects = Projects(self.notifier, clock=clock)

@@ -47,6 +47,7 @@ class ProjectList:
     lines: list[ProjectLine]
     action: str  # "follow" | "unfollow"
     compact: bool = False  # one line a project (the community's other projects)
+    page: str = ""  # the community's public page, when it has them on: each project's title links to its page
 
 
 @dataclass
@@ -81,6 +82,7 @@ class Digest:
     week: str
     sections: list[Section]
     edition: str = ""  # one run's data: lines of the same edition read the same for everyone
+    page: str = ""  # the community's public page, when it has them on
     _: KW_ONLY
     start: date  # the week's first and last day in the community's time zone, for the subject and the header
     end: date
@@ -100,6 +102,7 @@ class Week:
     first_day: date  # the window's first and last day as the community's calendar says
     last_day: date
     edition: str = field(default_factory=lambda: uuid.uuid4().hex)
+    page: str = ""  # the community's public page (its pages on), for "read on the web" and the project links
 
 
 class Provider(Protocol):
@@ -122,12 +125,14 @@ class _Projects:
     settled: list[tuple[int, ProjectLine]] = field(default_factory=list)
     old_news: int = 0
     today: date | None = None
+    page: str = ""
 
 
 async def load_projects(week: Week, shared: dict) -> _Projects:
     """The projects of a community with the week's news and their current next step, loaded once a run."""
     if "projects" not in shared:
         shared["projects"] = await _load_projects(week)
+        shared["projects"].page = week.page
     return shared["projects"]
 
 
@@ -170,7 +175,7 @@ class FollowedProjects:
         highlights = (n("{count} news in the projects you follow", "{count} news in the projects you follow",
                         sum(len(line.news) for line in lines))
                       + n("{count} overdue next step", "{count} overdue next steps", sum(line.overdue for line in lines)))
-        return Section(self.key, N_("The projects you follow"), fresh, ProjectList(lines, "unfollow"), "projects", "project_line",
+        return Section(self.key, N_("The projects you follow"), fresh, ProjectList(lines, "unfollow", page=state.page), "projects", "project_line",
                        highlights)
 
 
@@ -187,7 +192,7 @@ class OtherProjects:
             return None
         news = state.old_news - sum(len(state.lines[i].news) for i in follows if i in state.lines and not state.lines[i].is_new)
         # Other projects' news counts as new too: an observer should hear of a project they could join.
-        return Section(self.key, N_("The community's other projects"), news > 0, ProjectList(lines, "follow", compact=True),
+        return Section(self.key, N_("The community's other projects"), news > 0, ProjectList(lines, "follow", compact=True, page=state.page),
                        "projects", "project_line",
                        n("{count} news in other projects", "{count} news in other projects", news))
 
@@ -202,7 +207,7 @@ class NewProjects:
         lines = [state.lines[i] for i in state.order if state.lines[i].is_new and i not in r.follows]
         if not lines:
             return None
-        return Section(self.key, N_("New projects"), True, ProjectList(lines, "follow"), "projects", "project_line",
+        return Section(self.key, N_("New projects"), True, ProjectList(lines, "follow", page=state.page), "projects", "project_line",
                        n("{count} new project", "{count} new projects", len(lines)))
 
 
@@ -352,7 +357,7 @@ def wants_digest(role: int, enabled: bool | None) -> bool:
 
 def assemble(prepared: list[tuple[Provider, Any]], week: Week, recipient: Recipient) -> Digest:
     sections = [s for p, state in prepared if (s := p.section(state, recipient)) is not None]
-    return Digest(recipient, week.community.slug, week.community.name, week.key, sections, week.edition,
+    return Digest(recipient, week.community.slug, week.community.name, week.key, sections, week.edition, week.page,
                   start=week.first_day, end=week.last_day)
 
 
@@ -419,6 +424,7 @@ class Digests:
         self.default_locale = default_locale
         self.schedules = schedules
         self.providers = providers if providers is not None else list(PROVIDERS)
+        self.public_url = ""  # the link endpoint's address, set by the App: the public pages' links
 
     async def count_recipients(self, community: Community) -> int:
         return int((await fetch(COUNT_SQL, [community.id, True, int(Role.OBSERVER)]))[0][0])
@@ -455,6 +461,8 @@ class Digests:
                                               "WHERE f.person_id = ? AND p.community_id = ?", [person_id, community.id])}
 
     async def prepare(self, week: Week) -> list[tuple[Provider, Any]]:
+        if week.community.pages and self.public_url:
+            week.page = f"{self.public_url}/c/{week.community.slug}"
         shared: dict = {}
         return [(p, await p.prepare(week, shared)) for p in self.providers]
 

@@ -26,12 +26,7 @@ def when_text(t: Translator, meeting: Meeting, tz: ZoneInfo) -> str:
     return f"{t.date(local.date())} {local:%H:%M}"
 
 
-def ics(meeting: Meeting, community: Community, t: Translator, public_url: str = "") -> bytes:
-    """The invitation calendar apps read (RFC 5545), its UID stable so a changed meeting replaces the old one."""
-    cal = Calendar()
-    cal.add("prodid", "-//Relais//general meeting//EN")
-    cal.add("version", "2.0")
-    cal.add("method", "PUBLISH")
+def _event(meeting: Meeting, community: Community, t: Translator, public_url: str = "") -> Event:
     event = Event()
     event.add("uid", f"meeting-{meeting.id}@relais")
     event.add("summary", t(N_("General meeting of {community}"), community=community.name))
@@ -43,7 +38,24 @@ def ics(meeting: Meeting, community: Community, t: Translator, public_url: str =
     if public_url:
         event.add("url", public_url)
     event.add("status", "CANCELLED" if meeting.cancelled else "CONFIRMED")
-    cal.add_component(event)
+    return event
+
+
+def ics(meeting: Meeting, community: Community, t: Translator, public_url: str = "") -> bytes:
+    """The invitation calendar apps read (RFC 5545), its UID stable so a changed meeting replaces the old one."""
+    return calendar([meeting], community, t, public_url, method="PUBLISH")
+
+
+def calendar(meetings: list[Meeting], community: Community, t: Translator, public_url: str = "", method: str = "") -> bytes:
+    """The community's meetings as one calendar: the invitation, or the feed calendar apps subscribe to."""
+    cal = Calendar()
+    cal.add("prodid", "-//Relais//general meeting//EN")
+    cal.add("version", "2.0")
+    if method:
+        cal.add("method", method)
+    cal.add("x-wr-calname", t(N_("General meetings of {community}"), community=community.name))
+    for meeting in meetings:
+        cal.add_component(_event(meeting, community, t, public_url))
     return cal.to_ical()
 
 

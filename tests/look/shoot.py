@@ -1,5 +1,5 @@
 """What readers see, rendered and photographed: a week's digest of the demo community (whole mail, HTML and text) and
-the link pages, written as files, then screenshots with headless Chromium at 1000 and 400 px, light and dark.
+the link pages and the public pages, written as files, then screenshots with headless Chromium at 1000 and 400 px, light and dark.
 
 Run: .venv/bin/python tests/look/shoot.py [out-dir, default data/look] [--only NAME ...] [--modes light dark]
 """
@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.app import App  # noqa: E402
 from bot.config import Settings  # noqa: E402
+from bot.core.incoming import Incoming  # noqa: E402
 from bot.services import demo  # noqa: E402
 from bot.services import digest as d  # noqa: E402
 from bot.services.calendar import week_key  # noqa: E402
@@ -35,7 +36,7 @@ FOLLOWED = ("dombes-brasserie", "ressourcerie-creative")
 WIDTHS = (1000, 400)
 MODES = ("light", "dark")
 # Headless Chromium photographs its window, not the whole page: tall enough for the longest view at each width.
-HEIGHTS = {"digest": {1000: 1650, 400: 1750}, "page": {1000: 760, 400: 820}}
+HEIGHTS = {"digest": {1000: 1650, 400: 1750}, "page": {1000: 760, 400: 820}, "public": {1000: 1900, 400: 2600}}
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--hide-scrollbars"]
 # --force-dark-mode turns the browser's theme dark, which pages see as `prefers-color-scheme: dark` (checked with
@@ -119,6 +120,20 @@ async def render(out: Path) -> dict[str, Path]:
                 for what, method, url in pages:
                     async with http.request(method, url, headers={"Accept-Language": f"{locale};q=1, de;q=0.5"}) as response:
                         files[f"page-{what}-{locale}.html"] = _write(out, f"page-{what}-{locale}.html", await response.text())
+            # The community's public pages, turned on, with a campaign, a meeting and an open poll on them.
+            await Community.filter(id=community.id).update(pages=True)
+            for line in ('sondage "Quel nom pour le café ?" "Le Relais" "La Passerelle" "Chez nous"', "réunion fixer 15 janvier 19h Salle des fêtes"):
+                await app.dispatcher.handle(Incoming("console", "me", line))
+            for line in ("campagne ajouter dombes-brasserie don 12k https://www.helloasso.com/associations/brasserie",
+                         "campagne avance dombes-brasserie 4 800 € 37"):
+                await app.dispatcher.handle(Incoming("console", "camille", line))
+            for voter, line in (("ana", "voter 1 2"), ("jules", "voter 1 2"), ("mehdi", "voter 1 1")):
+                await app.dispatcher.handle(Incoming("console", voter, line))
+            base = f"http://127.0.0.1:{port}/c/{community.slug}"
+            for locale in READERS:
+                for what, url in (("community", base), ("project", base + "/dombes-brasserie")):
+                    async with http.get(f"{url}?lang={locale}") as response:
+                        files[f"public-{what}-{locale}.html"] = _write(out, f"public-{what}-{locale}.html", await response.text())
     finally:
         await app.web.stop()
         await app.stop()
@@ -147,7 +162,7 @@ async def shoot(files: dict[str, Path], out: Path, browser: str, modes=MODES, on
             continue
         for width in WIDTHS:
             for mode in modes:
-                height = HEIGHTS["digest" if view.startswith("digest") else "page"][width]
+                height = HEIGHTS[view.split("-")[0] if view.split("-")[0] in HEIGHTS else "page"][width]
                 jobs.append((html, out / f"{view}-{width}-{mode}.png", width, height, mode == "dark"))
     slots = asyncio.Semaphore(4)
 

@@ -1,0 +1,207 @@
+"""The community's public pages and feeds on the link endpoint: server-rendered HTML (no script), Atom feeds of
+its news, an iCalendar feed of its meetings. Only for a community that turned them on (`pages on`): any other
+address is a 404. Rendered pages are kept a few seconds and answered with ETag / Last-Modified."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import format_datetime, parsedate_to_datetime
+from pathlib import Path
+from typing import Callable
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from bot.adapters.web import WebServer
+from bot.core.i18n import normalize_locale
+from bot.core.ports import Ports
+from bot.services.meetings import calendar
+from bot.services.pages import NEWS_SHOWN, CommunityView, PublicPages
+from bot.services.pledges import money
+
+log = logging.getLogger("relais.pages")
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+CACHE_SECONDS = 10.0  # how stale a public page may be; the news of the last seconds shows at the next render
+OTHER = {"fr": "en", "en": "fr"}
+
+
+@dataclass
+class Rendered:
+    body: bytes
+    content_type: str
+    etag: str
+    modified: datetime
+    expires: float
+    status: int = 200
+
+
+@dataclass
+class Ways:
+    """How to follow a project from each platform, as Relais is configured: the Telegram bot's username (its deep
+    links), Relais' mail address."""
+
+    telegram: str = ""
+    email: str = ""
+
+
+class Pages:
+    def __init__(self, ports: Ports, public_url: str, ways: Callable[[], Ways] = Ways):
+        self.ports = ports
+        self.public_url = public_url.rstrip("/")
+        self.ways = ways
+        self.data = PublicPages(ports.clock)
+        self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "atom"]),
+                               trim_blocks=True, lstrip_blocks=True, auto_reload=False)
+        self.env.globals["money"] = money
+        self.env.globals["quote"] = quote
+        self._cache: dict[tuple, Rendered] = {}
+
+    def register(self, server: WebServer) -> None:
+        server.route("GET", "/c/{community}", self.community)
+        server.route("GET", "/c/{community}/feed.atom", self.community_feed)
+        server.route("GET", "/c/{community}/meetings.ics", self.meetings)
+        server.route("GET", "/c/{community}/search", self.search)
+        server.route("GET", "/c/{community}/{project}", self.project)
+        server.route("GET", "/c/{community}/{project}/feed.atom", self.project_feed)
+
+    # -- plumbing -----------------------------------------------------------------------------------------
+
+    def _locale(self, request: web.Request, default: str) -> str:
+        asked = request.query.get("lang", "")
+        return normalize_locale(asked, "") or normalize_locale(default, "fr")
+
+    async def _serve(self, request: web.Request, key: tuple, make) -> web.StreamResponse:
+        if await self.data.community(request.match_info["community"]) is None:
+            return self._not_found(request)  # pages off take effect at once, whatever is cached
+        now = time.monotonic()
+        found = self._cache.get(key)
+        if found is None or found.expires <= now:
+            made = await make()
+            if made is None:
+                return self._not_found(request)
+            body, content_type, modified = made
+            etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+            if len(self._cache) > 2000:
+                self._cache.clear()
+            found = self._cache[key] = Rendered(body, content_type, etag, modified.replace(microsecond=0), now + CACHE_SECONDS)
+        headers = {"ETag": found.etag, "Last-Modified": format_datetime(found.modified.astimezone(timezone.utc), usegmt=True),
+                   "Cache-Control": f"public, max-age={int(CACHE_SECONDS)}", "Vary": "Accept-Language"}
+        if _not_modified(request, found):
+            return web.Response(status=304, headers=headers)
+        return web.Response(body=found.body, status=found.status, headers={**headers, "Content-Type": found.content_type})
+
+    def _not_found(self, request: web.Request) -> web.Response:
+        t = self.ports.catalogs.get(self._locale(request, self.ports.default_locale))
+        html = self.env.get_template("pages/missing.html").render(t=t, lang=t.locale)
+        return web.Response(text=html, status=404, content_type="text/html", headers={"Cache-Control": "no-store"})
+
+    def _page(self, name: str, locale: str, view: CommunityView, **values) -> bytes:
+        t = self.ports.catalogs.get(locale)
+        tz = ZoneInfo(view.timezone)
+        return self.env.get_template(f"pages/{name}.html").render(
+            t=t, tn=t.n, lang=locale, other=OTHER.get(locale, "fr"), view=view, tz=tz, base=self.public_url,
+            ways=self.ways(), **values).encode()
+
+    # -- routes -------------------------------------------------------------------------------------------
+
+    async def community(self, request: web.Request) -> web.StreamResponse:
+        slug = request.match_info["community"]
+
+        async def make():
+            found = await self.data.community(slug)
+            if found is None:
+                return None
+            view = await self.data.view(found)
+            locale = self._locale(request, found.locale)
+            news = await self.data.news(found, limit=10)
+            return self._page("community", locale, view, news=news), "text/html; charset=utf-8", view.updated
+        return await self._serve(request, ("c", slug, request.query.get("lang", "")), make)
+
+    async def project(self, request: web.Request) -> web.StreamResponse:
+        slug, project = request.match_info["community"], request.match_info["project"]
+
+        async def make():
+            found = await self.data.community(slug)
+            if found is None:
+                return None
+            view = await self.data.view(found)
+            shown = next((p for p in view.projects if p.slug == project), None)
+            if shown is None:
+                return None
+            shown.news = await self.data.news(found, shown.id)
+            locale = self._locale(request, found.locale)
+            return (self._page("project", locale, view, project=shown), "text/html; charset=utf-8",
+                    max([shown.updated or view.updated] + [n.at for n in shown.news]))
+        return await self._serve(request, ("p", slug, project, request.query.get("lang", "")), make)
+
+    async def community_feed(self, request: web.Request) -> web.StreamResponse:
+        return await self._feed(request, request.match_info["community"], None)
+
+    async def project_feed(self, request: web.Request) -> web.StreamResponse:
+        return await self._feed(request, request.match_info["community"], request.match_info["project"])
+
+    async def _feed(self, request: web.Request, slug: str, project: str | None) -> web.StreamResponse:
+        async def make():
+            found = await self.data.community(slug)
+            if found is None:
+                return None
+            view = await self.data.view(found)
+            shown = None
+            if project is not None:
+                shown = next((p for p in view.projects if p.slug == project), None)
+                if shown is None:
+                    return None
+            news = await self.data.news(found, shown.id if shown else None, limit=NEWS_SHOWN)
+            t = self.ports.catalogs.get(found.locale)
+            updated = max([n.at for n in news] + [view.updated])
+            body = self.env.get_template("pages/feed.atom").render(
+                t=t, view=view, project=shown, news=news, base=self.public_url, updated=updated).encode()
+            return body, "application/atom+xml; charset=utf-8", updated
+        return await self._serve(request, ("f", slug, project or ""), make)
+
+    async def meetings(self, request: web.Request) -> web.StreamResponse:
+        slug = request.match_info["community"]
+
+        async def make():
+            found = await self.data.community(slug)
+            if found is None:
+                return None
+            view = await self.data.view(found)
+            t = self.ports.catalogs.get(found.locale)
+            body = calendar(view.meetings, found, t, f"{self.public_url}/c/{slug}")
+            return body, "text/calendar; charset=utf-8", view.updated
+        return await self._serve(request, ("m", slug), make)
+
+    async def search(self, request: web.Request) -> web.StreamResponse:
+        slug = request.match_info["community"]
+        words = request.query.get("q", "").strip()[:200]
+
+        async def make():
+            found = await self.data.community(slug)
+            if found is None:
+                return None
+            view = await self.data.view(found)
+            locale = self._locale(request, found.locale)
+            hits = await self.data.search(found, words) if words else []
+            return self._page("search", locale, view, words=words, hits=hits), "text/html; charset=utf-8", view.updated
+        return await self._serve(request, ("s", slug, words, request.query.get("lang", "")), make)
+
+
+def _not_modified(request: web.Request, found: Rendered) -> bool:
+    match = request.headers.get("If-None-Match")
+    if match is not None:
+        return found.etag in [m.strip() for m in match.split(",")] or match.strip() == "*"
+    since = request.headers.get("If-Modified-Since")
+    if since:
+        try:
+            return found.modified.astimezone(timezone.utc) <= parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
+    return False
+

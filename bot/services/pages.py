@@ -1,0 +1,168 @@
+"""What a community's public pages and feeds show: its running projects, their news and next steps, campaigns,
+the next general meeting, the open public polls. Never shown: addresses, account handles, secret ballots,
+promises by person, private messages — the views below carry none of them, and a community with its pages off
+has none."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Callable
+
+from bot.core.sql import fetch
+from bot.services.votes import count
+from models import Campaign, ChatBinding, Community, Meeting, NewsItem, NextStep, Person, Project, ProjectStatus, VotePoll
+
+RUNNING = (ProjectStatus.IDEA, ProjectStatus.ACTIVE, ProjectStatus.FUNDING)
+NEWS_SHOWN = 50  # a project page's news history; the feeds carry the latest 50 as well
+
+
+@dataclass
+class CampaignView:
+    raised: int  # cents
+    goal: int
+    currency: str
+    backers: int
+    until: date | None
+    url: str  # the platform's public page (a public page has no personal links)
+
+    @property
+    def percent(self) -> int:
+        return min(100, self.raised * 100 // self.goal) if self.goal else 0
+
+
+@dataclass
+class NewsView:
+    id: int
+    text: str
+    at: datetime
+    author: str  # a display name, or "" (a former member, Relais itself)
+    project_slug: str = ""
+    project_title: str = ""
+
+
+@dataclass
+class ProjectView:
+    id: int
+    slug: str
+    title: str
+    summary: str
+    status: str  # a message id (the status' label)
+    referents: list[str]
+    followers: int
+    step: str | None = None
+    due: date | None = None
+    campaign: CampaignView | None = None
+    news: list[NewsView] = field(default_factory=list)
+    updated: datetime | None = None
+
+
+@dataclass
+class PollView:
+    number: int
+    question: str
+    options: list[str]
+    counts: list[int] | None  # None: hidden until the close
+    voters: int
+    closes_at: datetime | None
+
+
+@dataclass
+class CommunityView:
+    slug: str
+    name: str
+    locale: str
+    timezone: str
+    projects: list[ProjectView]
+    meeting: Meeting | None
+    meetings: list[Meeting]
+    polls: list[PollView]
+    matrix_rooms: list[str]
+    updated: datetime
+
+
+@dataclass
+class Hit:
+    text: str
+    at: datetime
+    project_slug: str = ""
+    project_title: str = ""
+
+
+class PublicPages:
+    def __init__(self, clock: Callable[[], datetime], searcher: Callable | None = None):
+        self.clock = clock
+        self.searcher = searcher  # the memory's full-text search, public items only
+
+    async def search(self, community: Community, words: str) -> list[Hit]:
+        if self.searcher is None:
+            return []
+        return await self.searcher(community, words)
+
+    async def community(self, slug: str) -> Community | None:
+        """The community, only when its pages are on."""
+        found = await Community.get_or_none(slug=slug)
+        return found if found is not None and found.pages else None
+
+    async def view(self, community: Community, with_news: bool = False) -> CommunityView:
+        projects = await Project.filter(community_id=community.id, status__in=list(RUNNING)).order_by("title")
+        ids = [p.id for p in projects]
+        referents = await fetch('SELECT pr."project_id", p."display_name" FROM "project_referent" pr JOIN "person" p ON p."id" = pr."person_id" '
+                                'WHERE pr."project_id" IN (SELECT "id" FROM "project" WHERE "community_id" = ?) ORDER BY p."display_name"',
+                                [community.id]) if ids else []
+        followers = dict(await fetch('SELECT f."project_id", COUNT(*) FROM "follow" f JOIN "project" p ON p."id" = f."project_id" '
+                                     'WHERE p."community_id" = ? GROUP BY f."project_id"', [community.id])) if ids else {}
+        steps: dict[int, NextStep] = {}
+        for row in await NextStep.filter(project_id__in=ids).order_by("id"):
+            steps[row.project_id] = row  # the latest is the current one
+        campaigns = {c.project_id: c for c in await Campaign.filter(project_id__in=ids, closed_at__isnull=True)}
+        latest = dict(await fetch('SELECT n."project_id", MAX(n."created_at") FROM "news_item" n JOIN "project" p ON p."id" = n."project_id" '
+                                  'WHERE p."community_id" = ? GROUP BY n."project_id"', [community.id])) if ids else {}
+        views = []
+        for p in projects:
+            step = steps.get(p.id)
+            c = campaigns.get(p.id)
+            updated = max([d for d in (_dt(latest.get(p.id)), step.created_at if step else None, p.created_at) if d is not None])
+            views.append(ProjectView(
+                p.id, p.slug, p.title, p.summary, p.status.label, [str(n) for pid, n in referents if pid == p.id],
+                int(followers.get(p.id, 0)), step.text if step else None, step.due if step else None,
+                CampaignView(c.raised, c.goal, c.currency, c.backers, c.until, c.url) if c else None, updated=updated))
+        now = self.clock()
+        meetings = await Meeting.filter(community_id=community.id, cancelled=False).order_by("starts_at")
+        upcoming = next((m for m in meetings if m.starts_at >= now), None)
+        polls = []
+        for poll in await VotePoll.filter(community_id=community.id, closed_at__isnull=True, secret=False).order_by("number"):
+            counts, voters = await self._counts(poll)
+            polls.append(PollView(poll.number, poll.question, [str(o) for o in poll.options], None if poll.hidden else counts,
+                                  voters, poll.closes_at))
+        rooms = [str(r) for r in await ChatBinding.filter(community_id=community.id, platform="matrix").values_list("chat_id", flat=True)]
+        updated = max([v.updated for v in views if v.updated] + [m.created_at for m in meetings if m.created_at] + [community.created_at])
+        return CommunityView(community.slug, community.name, community.locale, community.timezone, views, upcoming,
+                             meetings, polls, rooms, updated)
+
+    async def _counts(self, poll: VotePoll) -> tuple[list[int], int]:
+        rows = await fetch('SELECT "choice" FROM "ballot" WHERE "poll_id" = ?', [poll.id])
+        result = count(poll.kind, len(poll.options), [json.loads(r[0]) if isinstance(r[0], str) else r[0] for r in rows])
+        return result.counts, result.voters
+
+    async def project(self, community: Community, slug: str) -> ProjectView | None:
+        view = await self.view(community)
+        found = next((p for p in view.projects if p.slug == slug), None)
+        if found is not None:
+            found.news = await self.news(community, found.id)
+        return found
+
+    async def news(self, community: Community, project_id: int | None = None, limit: int = NEWS_SHOWN) -> list[NewsView]:
+        query = NewsItem.filter(project__community_id=community.id, project__status__in=list(RUNNING))
+        if project_id is not None:
+            query = query.filter(project_id=project_id)
+        items = await query.order_by("-created_at", "-id").limit(limit).select_related("project")
+        names = {p.id: p.display_name for p in await Person.filter(id__in=[i.author_id for i in items if i.author_id])}
+        return [NewsView(i.id, i.text, i.created_at, names.get(i.author_id or 0, ""), i.project.slug, i.project.title) for i in items]
+
+
+def _dt(value) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
