@@ -64,6 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     asub = ag.add_subparsers(dest="action", required=True)
     asend = asub.add_parser("send", help="push the agendas due now, once per week (the scheduler does it every minute)")
     asend.add_argument("--community", default=None)
+    ri = sub.add_parser("reindex", help="rebuild the search index from the stored items (of one community, or of all)")
+    ri.add_argument("--community", default=None)
+    from bot import forget_cli, report_cli
+
+    forget_cli.add_parser(sub)
+    report_cli.add_parser(sub)
     return p
 
 
@@ -127,6 +133,16 @@ async def _dispatch(args, settings: Settings, interactive: bool) -> int:
             return await (agenda_cli.sheet(app, args) if args.cmd == "sheet" else agenda_cli.send(app, args))
         if args.cmd == "failed":
             return await _failed(app, args)
+        if args.cmd == "reindex":
+            return await _reindex(app, args)
+        if args.cmd == "forget":
+            from bot import forget_cli
+
+            return await forget_cli.run(app, args)
+        if args.cmd == "report":
+            from bot import report_cli
+
+            return await report_cli.run(app, args)
         if args.cmd == "outbox":
             from tortoise.functions import Count
 
@@ -253,6 +269,24 @@ async def _failed(app: App, args) -> int:
         when = row.at.strftime("%Y-%m-%d %H:%M") if row.at else ""
         print(f"{row.ref}\t{when}\t{row.attempts} tries\t{row.what}\t{row.error[:160]}")
     print(f"{len(rows)} parked; put back with: relais failed --retry ID [ID ...] (or --all)")
+    return 0
+
+
+async def _reindex(app: App, args) -> int:
+    from bot.core.errors import UserError
+    from models import Community
+
+    try:
+        only = (await app.services.people.community(args.community)).id if args.community else None
+    except UserError as exc:
+        print("relais: " + app.catalogs.get("en")(exc.message, **exc.params), file=sys.stderr)
+        return 1
+    done = await app.services.search.rebuild(only)
+    slugs = {int(i): str(s) for i, s in await Community.filter(id__in=list(done)).values_list("id", "slug")}
+    for community_id, count in done.items():
+        print(f"{slugs.get(community_id, community_id)}: {count} items indexed")
+    if not done:
+        print("no community to index")
     return 0
 
 

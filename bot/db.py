@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 from tortoise import Tortoise, connections
 from tortoise.backends.base.executor import EXECUTOR_CACHE
@@ -66,11 +68,32 @@ async def pending_migrations(url: str) -> list[str]:
     return [f for f in files if f not in applied]
 
 
+@contextlib.asynccontextmanager
+async def _one_at_a_time(url: str):
+    """On PostgreSQL, one process migrates at a time (several starting together: `--scale relais=3`), by an advisory
+    lock held on a connection of its own; per schema, so that databases sharing a server do not wait for each other."""
+    if url.startswith("sqlite"):
+        yield
+        return
+    key = "relais:migrate:" + (parse_qs(urlsplit(url).query).get("schema") or ["public"])[0]
+    async with connections.get("default").acquire_connection() as raw:
+        await raw.execute("SELECT pg_advisory_lock(hashtext($1))", key)
+        try:
+            yield
+        finally:
+            await raw.execute("SELECT pg_advisory_unlock(hashtext($1))", key)
+
+
 async def migrate(url: str) -> list[str]:
     """Apply every pending migration; returns the names applied."""
     command = _command(url)
-    await command.init()
-    applied = await command.upgrade(run_in_transaction=True)
+    async with _one_at_a_time(url):  # the others wait, then find nothing left to apply
+        await command.init()
+        applied = await command.upgrade(run_in_transaction=True)
+    if "9_search.py" in applied:  # the index starts with what the database already holds (stems are made in Python)
+        from bot.services.search_index import rebuild
+
+        await rebuild()
     for name in applied:
         log.info("migration applied", extra={"migration": name})
     return applied

@@ -20,7 +20,7 @@ from bot.core.render import to_html
 from bot.core.replies import Choice, Reply
 from mail.render import TEMPLATES
 from mail.tokens import LinkError
-from models import Account, Community, Membership, Person, Project, VotePoll
+from models import Account, Community, LinkUse, Membership, Person, Project, VotePoll
 
 log = logging.getLogger("relais.web")
 _PAGES = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
@@ -154,6 +154,10 @@ class LinkPages:
         mailto = f'<a href="mailto:{escape(address)}">{escape(address)}</a>'
         page.html = "<p>" + escape(instead, quote=False).replace("\x00", mailto) + "</p>"
         return self._respond(t, page)
+
+    async def _used(self, community_slug: str, kind: str) -> None:
+        community = await Community.get_or_none(slug=community_slug) if community_slug else None
+        await LinkUse.create(community_id=community.id if community else None, kind=kind[:32], at=self.ports.clock())
 
     async def _to_campaign(self, request: web.Request, campaign_id: int, person_id: int) -> web.Response:
         url = await self.ports.services.pledges.click(campaign_id, person_id)
@@ -339,6 +343,8 @@ class LinkPages:
                 return await self._invalid(request, LinkError(expired=False))
             reply = await self.ports.dispatch(Incoming(platform="email", address=account.address, text=data.get("c", ""),
                                                        origin=Origin.LINK)) or Reply()
+            if not reply.error:  # the impact report counts the links used (by kind, never by person)
+                await self._used(data.get("community", ""), (data.get("c", "").split() or ["link"])[0])
             page = await self._done(t, account, data.get("c", ""), reply, await self._context(data))
         except Exception:  # no traceback reaches the person; the log has it
             log.exception("link action failed", extra={"kind": kind})

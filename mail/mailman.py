@@ -17,9 +17,10 @@ from bot.adapters.web import split_listen
 from bot.core.i18n import N_
 from bot.core.replies import Reply
 from bot.services.meetings import ics, when_text
+from bot.services.people import author_label
 from mail.smtp import PermanentSmtpError
 from models import Community, Meeting, NewsItem, NextStep, Person
-from models.mail import ListStatus, ListSubscription, MailingList
+from models.mail import ListDeparture, ListStatus, ListSubscription, MailingList
 
 log = logging.getLogger("relais.mailman")
 MAX_ATTEMPTS = 5
@@ -58,9 +59,13 @@ class MailmanSync:
     async def sync_once(self) -> None:
         for mlist in await MailingList.filter(status=ListStatus.PENDING).order_by("id"):
             await self._create(mlist)
-        for mlist in await MailingList.filter(status=ListStatus.READY).order_by("id"):
+        ready = await MailingList.filter(status=ListStatus.READY).order_by("id")
+        for mlist in ready:
+            await self._departures(mlist)
             await self._subscriptions(mlist)
             await self._announce(mlist)
+        # A community without a list has nobody subscribed to take off.
+        await ListDeparture.exclude(community_id__in=[m.community_id for m in ready]).delete()
 
     # --- lists -------------------------------------------------------------------------------------------------
 
@@ -149,6 +154,18 @@ class MailmanSync:
             await ListSubscription.filter(id=sub.id).update(address=wanted, attempts=0, last_error="")
             log.info("list membership changed", extra={"list": mlist.address, "subscribed": wanted is not None})
 
+    async def _departures(self, mlist: MailingList) -> None:
+        """Addresses whose person was erased or joined to another: off the list (unless a subscription holds it)."""
+        for gone in await ListDeparture.filter(community_id=mlist.community_id):
+            if not await ListSubscription.filter(community_id=mlist.community_id, address=gone.address).exists():
+                try:
+                    await asyncio.to_thread(self._move_sync, mlist.address, gone.address, None)
+                except Exception as exc:  # tried again next pass
+                    log.warning("list departure failed", extra={"list": mlist.address, "error": str(exc)[:200]})
+                    continue
+                log.info("list membership changed", extra={"list": mlist.address, "subscribed": False})
+            await ListDeparture.filter(id=gone.id).delete()
+
     def _move_sync(self, fqdn: str, old: str | None, new: str | None) -> None:
         mlist = self.client().get_list(fqdn)
         if old:
@@ -164,8 +181,9 @@ class MailmanSync:
     async def _announce(self, mlist: MailingList) -> None:
         news = await NewsItem.filter(project__community_id=mlist.community_id, id__gt=mlist.news_cursor).order_by("id").select_related("project", "author")
         for item in news:
+            t = self.catalogs.get((await Community.get(id=mlist.community_id)).locale)
             await self._post(mlist, f"news{item.id}", item.created_at, f"📰 {item.project.title}",
-                             item.text, item.author.display_name if item.author else "")
+                             item.text, author_label(t, item.author, item.former_author))
             await MailingList.filter(id=mlist.id).update(news_cursor=item.id)
         steps = await NextStep.filter(project__community_id=mlist.community_id, id__gt=mlist.step_cursor).order_by("id").select_related("project", "author")
         for step in steps:
@@ -173,7 +191,7 @@ class MailmanSync:
             t = self.catalogs.get(community.locale)
             text = step.text + (" " + t(N_("(by {date})"), date=t.date(step.due)) if step.due else "")
             await self._post(mlist, f"step{step.id}", step.created_at, "➡️ " + t(N_("{project}: next step"), project=step.project.title),
-                             text, step.author.display_name if step.author else "")
+                             text, author_label(t, step.author, True))
             await MailingList.filter(id=mlist.id).update(step_cursor=step.id)
         meetings = await Meeting.filter(community_id=mlist.community_id, id__gt=mlist.meeting_cursor).order_by("id")
         for meeting in meetings:

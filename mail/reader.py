@@ -71,7 +71,9 @@ class MailReader:
             mlist = await self.services.lists.by_list_id(mail.list_id)
             if mlist is None:
                 return Turn(None, outcome="list mail")
-            await self.services.lists.record_post(mlist.community_id, mail.sender, row.received_at)
+            await self.services.lists.record_post(mlist.community_id, mail.sender, row.received_at, subject=mail.subject, text=mail.text,
+                                                  author=mail.display_name, message_id=mail.message_id,
+                                                  archive_url=mail.headers.get("archived-at", ""))
             return Turn(None, outcome="list post")
         if (mail.auto_submitted not in ("", "no") or mail.precedence in AUTO_PRECEDENCE
                 or "x-autoreply" in mail.headers or "x-autorespond" in mail.headers):
@@ -114,8 +116,11 @@ class MailReader:
                 "references": _references(mail), "name": mail.display_name}
 
     async def combine(self, results: list[tuple[str, Reply]], where: dict) -> Reply:
-        person = await Person.get(id=where["person"])  # after the commands: a `lang` among them counts
-        t = self.ports.catalogs.get(person.locale or where.get("language") or self.ports.default_locale)
+        # After the commands: a `lang` among them counts; a `link` may have joined the sender to another person, and
+        # `forget me` erased them (the answer then goes in the mail's own language).
+        account = await Account.get_or_none(id=where["account"])
+        person = await Person.get_or_none(id=account.person_id) if account is not None else None
+        t = self.ports.catalogs.get((person.locale if person else None) or where.get("language") or self.ports.default_locale)
         where["locale"] = t.locale
         return summary(results, where.get("ignored", []), t, expired_context=where.get("expired", False))
 

@@ -215,7 +215,7 @@ def read(raw: bytes) -> ReadMail:
     out.precedence = header(msg, "Precedence").strip().lower()
     out.list_id = (re.findall(r"<([^<>]+)>", header(msg, "List-Id")) or [header(msg, "List-Id")])[0].strip().lower()
     out.language = header(msg, "Content-Language").split(",")[0].strip()
-    for name in ("X-Autoreply", "X-Autorespond", "X-Loop"):
+    for name in ("X-Autoreply", "X-Autorespond", "X-Loop", "Archived-At"):
         value = header(msg, name)
         if value:
             out.headers[name.lower()] = value

@@ -70,6 +70,15 @@ BUTTON = ("display: inline-block; padding: 0.55em 1.1em; border-radius: 6px; bac
           "text-decoration: none; font-weight: 600;")
 
 
+def inline(item: Attachment) -> bool:
+    return item.mime in ("image/png", "image/jpeg")
+
+
+def cid(item: Attachment) -> str:
+    """The image's Content-ID: two charts in one mail (a reply to several commands) keep theirs apart."""
+    return f"{hashlib.sha256(item.data).hexdigest()[:12]}.{item.filename}@relais"
+
+
 def body_text(reply: Reply) -> str:
     out: list[str] = []
     for element in reply.blocks:
@@ -87,6 +96,9 @@ def body_html(reply: Reply) -> str:
     for element in reply.blocks:
         if isinstance(element, LinkButton):
             out.append(f'<p><a href="{escape(element.url, quote=True)}" style="{BUTTON}">{escape(element.label, quote=False)}</a></p>')
+        elif isinstance(element, Attachment) and inline(element):  # a chart: shown in the mail itself
+            out.append(f'<p><img src="cid:{escape(cid(element), quote=True)}" alt="{escape(element.caption or element.filename, quote=True)}" '
+                       'style="display: block; max-width: 100%; height: auto; border: 0;"></p>')
         elif isinstance(element, Attachment):
             caption = f" — {escape(element.caption, quote=False)}" if element.caption else ""
             out.append(f"<p>📎 <b>{escape(element.filename, quote=False)}</b>{caption}</p>")
@@ -138,7 +150,14 @@ def render(reply: Reply, env: Envelope, t) -> EmailMessage:
         msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058: a POST needs no login
     msg.set_content(text, charset="utf-8")
     msg.add_alternative(html, subtype="html", charset="utf-8")
-    files = reply.elements(Attachment)
+    images = [item for item in reply.elements(Attachment) if inline(item)]
+    if images:  # multipart/related inside the HTML part: the chart shows in the mail, where the <img> names it
+        html_part = msg.get_body(("html",))
+        assert html_part is not None
+        for item in images:
+            maintype, _, subtype = item.mime.partition("/")
+            html_part.add_related(item.data, maintype=maintype, subtype=subtype, cid=f"<{cid(item)}>", filename=item.filename)
+    files = [item for item in reply.elements(Attachment) if not inline(item)]
     if files:  # multipart/mixed: the alternative body first, then each file
         msg.make_mixed()
         for item in files:

@@ -118,6 +118,20 @@ class ListSubscription(Model):
         unique_together = (("community", "person"),)
 
 
+class ListDeparture(Model):
+    """An address to take off a community's list on Mailman whose person is gone (erased, or merged into another):
+    the Mailman side unsubscribes it, then deletes the row."""
+
+    id = fields.IntField(primary_key=True)
+    community = fields.ForeignKeyField("models.Community", related_name=False, on_delete=fields.CASCADE)
+    community_id: int
+    address = fields.CharField(max_length=320)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "mail_list_departure"
+
+
 class ListPost(Model):
     """The last post of an address on a community's list (read from the list traffic)."""
 

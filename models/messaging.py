@@ -89,3 +89,17 @@ class InboundEvent(Model):
 
     class Meta:
         table = "inbound_event"
+
+
+class LinkUse(Model):
+    """A signed link used (a digest's follow, vote or pledge link…): counted for the impact report, by kind and
+    week; no person, no tracking pixel."""
+
+    id = fields.BigIntField(primary_key=True)
+    community = fields.ForeignKeyField("models.Community", null=True, related_name=False, on_delete=fields.CASCADE)
+    community_id: int | None
+    kind = fields.CharField(max_length=32)
+    at = fields.DatetimeField()
+
+    class Meta:
+        table = "link_use"

@@ -22,6 +22,7 @@ class Person(Model):
     )
     current_community_id: int | None
     away_until = fields.DateField(null=True)  # `away until <date>`: no prompts for this person until then
+    timezone = fields.CharField(max_length=64, null=True)  # `timezone Area/City`: dates shown to them; None: the community's
     created_at = fields.DatetimeField(auto_now_add=True)
     accounts: ReverseRelation[Account]
 
@@ -41,6 +42,7 @@ class Account(Model):
     reachable = fields.BooleanField(default=True)
     preferred = fields.BooleanField(default=False)
     last_seen = fields.DatetimeField(null=True)
+    confirmed_at = fields.DatetimeField(null=True)  # when the person consented (answered the address's confirmation)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -50,3 +52,34 @@ class Account(Model):
     @property
     def handle(self) -> str:
         return f"{self.platform}:{self.address}"
+
+
+class LinkCode(Model):
+    """A 6-digit code from `link`: typed on another account within its validity, it joins that account's person to
+    this one. Single use (deleted when used)."""
+
+    id = fields.IntField(primary_key=True)
+    code = fields.CharField(max_length=6, unique=True)
+    person = fields.ForeignKeyField("models.Person", related_name=False, on_delete=fields.CASCADE)
+    person_id: int
+    account = fields.ForeignKeyField("models.Account", related_name=False, on_delete=fields.CASCADE)
+    account_id: int  # the account that asked for it
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "link_code"
+
+
+class LinkAttempt(Model):
+    """Wrong codes typed from one account: at the limit, linking is locked for that account for a while."""
+
+    id = fields.IntField(primary_key=True)
+    account = fields.OneToOneField("models.Account", related_name=False, on_delete=fields.CASCADE)
+    account_id: int
+    failures = fields.IntField(default=0)
+    last_failure_at = fields.DatetimeField(null=True)
+    locked_until = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "link_attempt"

@@ -70,6 +70,8 @@ class NewsItem(Model):
     author = fields.ForeignKeyField("models.Person", null=True, related_name=False, on_delete=fields.SET_NULL)
     author_id: int | None
     platform = fields.CharField(max_length=16, default="console")
+    # The author erased their data (`forget me`): shown as "a former member" (a null author alone is Relais' own news).
+    former_author = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -67,6 +67,7 @@ class PollVoter(Model):
     person = fields.ForeignKeyField("models.Person", related_name=False, on_delete=fields.CASCADE)
     person_id: int
     platform = fields.CharField(max_length=16, default="")  # where the latest ballot came from
+    at = fields.DatetimeField(null=True)  # when they last voted (the report's participation), never what
 
     class Meta:
         table = "poll_voter"

@@ -179,3 +179,18 @@ def test_agenda_send_pushes_what_is_due_once(tmp_path):
     assert len(runs) == 1 and runs[0][0] in ("done", "skipped")
     pushed = query(tmp_path, "SELECT COUNT(*) FROM outbox_message WHERE kind = 'agenda'")[0][0]
     assert pushed == (1 if "pushed agenda:usine-vivante" in first.stdout else 0)
+
+
+def test_the_impact_report_printed_and_written_as_png_and_html(tmp_path):
+    assert relais(tmp_path, "demo").returncode == 0
+    shown = relais(tmp_path, "report", "--community", "usine-vivante", "--weeks", "4", "--lang", "en")
+    assert shown.returncode == 0, shown.stderr
+    assert "The last 4 weeks of Tiers-lieu de l'Usine Vivante" in shown.stdout and "Participation: " in shown.stdout
+    assert "report.png" not in shown.stdout  # no file on a terminal
+    png = relais(tmp_path, "report", "--community", "usine-vivante", "--out", str(tmp_path / "bilan.png"))
+    assert png.returncode == 0 and (tmp_path / "bilan.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    html = relais(tmp_path, "report", "--community", "usine-vivante", "--out", str(tmp_path / "bilan.html"))
+    page = (tmp_path / "bilan.html").read_text(encoding="utf-8")
+    assert html.returncode == 0 and '<img src="data:image/png;base64,' in page and "Les 12 dernières semaines" in page
+    assert relais(tmp_path, "report", "--community", "usine-vivante", "--out", str(tmp_path / "x.pdf")).returncode == 2
+    assert relais(tmp_path, "report", "--community", "nulle-part").returncode == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.choices import conversation
 from bot.core.errors import UserError
@@ -43,6 +44,16 @@ class Context:
 
     def now(self) -> datetime:
         return self.services.clock()
+
+    def zone(self, community: Community) -> ZoneInfo:
+        """The time zone dates are shown in: the person's own (`timezone`) when they chose one and read alone (a
+        direct chat, a mail); the community's in its groups and rooms."""
+        if self.person.timezone and self.incoming.direct:
+            try:
+                return ZoneInfo(self.person.timezone)
+            except (ZoneInfoNotFoundError, ValueError):  # a name the tz database no longer has
+                pass
+        return ZoneInfo(community.timezone)
 
     def need_community(self) -> Community:
         if self.community is None:

@@ -30,6 +30,10 @@ async def me(ctx: Context) -> Reply:
         reply.para(t(N_("You are in no community yet.")))
     reply.para(t(N_("Language: {lang}"), lang=t.locale), " · ",
                t.n("you follow {count} project", "you follow {count} projects", len(follows)))
+    zone = ctx.person.timezone or (ctx.community.timezone + " " + t(N_("(the community's)")) if ctx.community else "—")
+    channel = await ctx.services.linking.channel(ctx.person)
+    reply.para(t(N_("Time zone: {zone}"), zone=zone), " · ",
+               t(N_("notifications go to {account}"), account=channel.handle if channel else "—"))
     return reply
 
 

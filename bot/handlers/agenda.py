@@ -17,6 +17,7 @@ from bot.services.agenda_text import agenda_reply, sheet_file, sheet_reply
 from bot.services.calendar import WEEKDAYS, next_due
 from bot.services.prompt_reading import read, read_date, yes_no
 from bot.services.prompts import Asked
+from bot.services.report_text import summary
 from models import Project, Prompt, PromptStatus, Role
 
 SECTION = N_("The facilitator's hour")
@@ -34,8 +35,10 @@ ENGLISH_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturda
                  "what went out to the list; choices prompt the referents in one go."),
          section=SECTION, role=Role.FACILITATOR)
 async def agenda(ctx: Context) -> Reply:
-    view = await ctx.services.agenda.view(ctx.need_community())
-    return agenda_reply(ctx.t, view, ctx.now())
+    community = ctx.need_community()
+    view = await ctx.services.agenda.view(community)
+    impact = summary(ctx.t, await ctx.services.reports.build(community, 2))
+    return agenda_reply(ctx.t, view, ctx.now(), impact=impact).choice(ctx.t(N_("Impact report")), "report")
 
 
 @command("agenda schedule", fr=("agenda horaire",), args=(Arg("day", "word", N_("day")), Arg("at", "word", N_("hh:mm"))),

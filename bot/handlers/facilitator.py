@@ -96,7 +96,7 @@ async def role(ctx: Context, person: Person, role: str) -> Reply:
     return reply
 
 
-@command("bind", fr=("lier", "relier"), args=(Arg("community", "community", N_("community")),),
+@command("bind", fr=("lier",), args=(Arg("community", "community", N_("community")),),
          help=N_("Bind this group, room or list to a community: everyone here then talks to it."), section=SECTION)
 async def bind(ctx: Context, community: Community) -> Reply:
     t = ctx.t

@@ -36,7 +36,7 @@ async def meeting(ctx: Context, when: str | None) -> Reply:
                             "/meeting poll <date> <date>…")))
             reply.choice(t(N_("Date poll for the meeting")), "meeting poll")
         return reply
-    tz = ZoneInfo(community.timezone)
+    tz = ctx.zone(community)
     coming, not_coming = await ctx.services.meetings.answers(found)
     reply = Reply().para(t(N_("Next general meeting: ")), bold(when_text(t, found, tz)), f" — {found.place}" if found.place else "")
     reply.para(t.n("{count} coming", "{count} coming", len(coming)), f": {', '.join(coming)}" if coming else "", " · ",
@@ -68,7 +68,7 @@ async def meeting_set(ctx: Context, when: str) -> Reply:
     starts, _ = read_when(day_words, ctx.now(), tz, default=time(19, 0))
     here = f"{ctx.incoming.platform}:{ctx.incoming.chat}" if ctx.incoming.chat else ""
     row = await ctx.services.meetings.set(community, starts, place, ctx.person, shown_in=here)
-    reply = Reply().para("📅 ", t(N_("Next general meeting of {community}: "), community=community.name), bold(when_text(t, row, tz)))
+    reply = Reply().para("📅 ", t(N_("Next general meeting of {community}: "), community=community.name), bold(when_text(t, row, ctx.zone(community))))
     if place:
         reply.para(t(N_("Place: {place}"), place=place))
     reply.para(t(N_("Announced to the members with the invitation; reminders go out 7 days and 1 day before.")))
@@ -81,6 +81,7 @@ async def meeting_cancel(ctx: Context, number: str) -> Reply:
     community = ctx.need_community()
     if not number.isdigit() or not await Meeting.filter(id=int(number), community_id=community.id).update(cancelled=True):
         raise UserError(N_("There is no such meeting."))
+    await ctx.services.search.refresh("meeting", int(number))  # a cancelled meeting is no longer found
     return Reply().para(ctx.t(N_("The meeting is cancelled.")))
 
 
@@ -137,7 +138,7 @@ async def coming(ctx: Context, meeting: str | None) -> Reply:
     found = await _meeting_for(ctx, meeting)
     await ctx.services.meetings.answer(found, ctx.person, True)
     community = await ctx.services.people.community_by_id(found.community_id)
-    return (Reply().para("🙌 ", ctx.t(N_("Noted: you are coming on {when}."), when=when_text(ctx.t, found, ZoneInfo(community.timezone))))
+    return (Reply().para("🙌 ", ctx.t(N_("Noted: you are coming on {when}."), when=when_text(ctx.t, found, ctx.zone(community))))
             .choice(ctx.t(N_("Undo")), f"not coming {found.id}"))
 
 

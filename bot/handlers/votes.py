@@ -90,7 +90,7 @@ def parse_spec(spec: str, now: datetime, tz: ZoneInfo, with_question_only: bool 
 async def _created(ctx: Context, poll: VotePoll) -> Reply:
     """Announce the new poll and answer where it was typed."""
     community = ctx.need_community()
-    tz = ZoneInfo(community.timezone)
+    tz = ctx.zone(community)
     here = f"{ctx.incoming.platform}:{ctx.incoming.chat}" if ctx.incoming.chat else ""
     rooms, ballots = await ctx.services.vote_notices.announce(poll, community, ctx.person, shown_in=here)
     reply = poll_reply(ctx.t, poll, community.slug, community.name, tz, in_group=bool(here))
@@ -171,7 +171,7 @@ async def create_date_poll(ctx: Context, title: str, dates: list[str], for_meeti
 async def polls(ctx: Context) -> Reply:
     t = ctx.t
     community = ctx.need_community()
-    tz = ZoneInfo(community.timezone)
+    tz = ctx.zone(community)
     found = await ctx.services.votes.open_polls(community)
     if not found:
         reply = Reply().para(t(N_("No open poll in {community}."), community=community.name))
@@ -195,7 +195,7 @@ async def polls(ctx: Context) -> Reply:
 async def poll_show(ctx: Context, poll: str) -> Reply:
     found = await ctx.services.votes.find(ctx.community, poll, ctx.person)
     community = await ctx.services.people.community_by_id(found.community_id)
-    tz = ZoneInfo(community.timezone)
+    tz = ctx.zone(community)
     if found.closed_at is not None:
         return await results(ctx, poll)
     in_group = bool(ctx.incoming.chat) and in_private(found)
@@ -232,7 +232,7 @@ async def vote(ctx: Context, poll: str, options: str) -> Reply:
         raise UserError(N_("Poll #{number} is closed: votes are no longer taken."), number=found.number)
     choice = read_ballot(found.kind, len(found.options), options.split())
     replaced = await votes.vote(found, ctx.person, choice, ctx.incoming.platform)
-    tz = ZoneInfo(community.timezone)
+    tz = ctx.zone(community)
     labels = list(option_labels(t, found, tz))
     if isinstance(choice, dict):
         said = ", ".join(labels[n - 1] for n in choice["yes"]) or "—"
@@ -260,7 +260,7 @@ async def results(ctx: Context, poll: str) -> Reply:
     result = await ctx.services.votes.tally(found)
     if found.closed_at is None:
         result.voters = await ctx.services.votes.voters(found)
-    tz = ZoneInfo(community.timezone)
+    tz = ctx.zone(community)
     return results_reply(ctx.t, found, community.slug, community.name, tz, result, final=found.closed_at is not None)
 
 
@@ -277,5 +277,5 @@ async def poll_close(ctx: Context, poll: str) -> Reply:
     here = f"{ctx.incoming.platform}:{ctx.incoming.chat}" if ctx.incoming.chat else ""
     await ctx.services.vote_notices.closed(found, result, shown_in=here)
     community = await ctx.services.people.community_by_id(found.community_id)
-    return results_reply(ctx.t, found, community.slug, community.name, ZoneInfo(community.timezone), result, final=True)
+    return results_reply(ctx.t, found, community.slug, community.name, ctx.zone(community), result, final=True)
 

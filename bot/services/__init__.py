@@ -10,14 +10,18 @@ from bot.core.i18n import Catalogs
 from bot.services.agenda import Agenda
 from bot.services.digest import Digests
 from bot.services.email import Email
+from bot.services.linking import Linking
 from bot.services.mailing_lists import Lists
 from bot.services.meetings import Meetings
+from bot.services.mydata import MyData
 from bot.services.notify import Notifier
 from bot.services.people import People
 from bot.services.pledges import Pledges
 from bot.services.projects import Projects
 from bot.services.prompts import Prompts
+from bot.services.report import Reports
 from bot.services.schedules import Schedules
+from bot.services.search import Search
 from bot.services.votes import Votes
 from bot.services.votes_push import VoteNotices
 
@@ -48,5 +52,9 @@ class Services:
         self.prompts = Prompts(catalogs, clock, self.notifier, self.conversations, self.projects, remind_days=remind_days)
         self.meetings = Meetings(catalogs, clock, self.notifier)
         self.votes = Votes(clock)
+        self.linking = Linking(clock, self.people, self.votes)
+        self.mydata = MyData(clock, self.people, self.votes)
         self.pledges = Pledges(clock, self.notifier, self.projects)
+        self.search = Search(clock)
+        self.reports = Reports(clock)
         self.vote_notices = VoteNotices(catalogs, clock, self.notifier, self.votes, self.meetings)

@@ -46,8 +46,9 @@ def _project_line(t: Translator, state: ProjectState, today: date, now: datetime
     return tuple(parts)
 
 
-def agenda_reply(t: Translator, view: AgendaView, now: datetime, pushed: bool = False) -> Reply:
-    """This week's hour: whom to contact, what waits, the meeting, the list check, and the choices that do it."""
+def agenda_reply(t: Translator, view: AgendaView, now: datetime, pushed: bool = False, impact: str = "") -> Reply:
+    """This week's hour: whom to contact, what waits, the meeting, the list check, and the choices that do it;
+    `impact`, the report's one line (last week's participation)."""
     community = view.community
     tz = ZoneInfo(community.timezone)
     reply = Reply()
@@ -55,6 +56,8 @@ def agenda_reply(t: Translator, view: AgendaView, now: datetime, pushed: bool = 
     reply.para("📋 ", bold(title))
     if pushed:
         reply.para(t(N_("Your weekly agenda: a few choices below do the week.")))
+    if impact:
+        reply.para("📈 ", impact)
     answered = view.answered_this_week(now)
     waiting = view.waiting
     if answered and not waiting and not view.unsent:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
+from bot.services import search_index
 from models import Account, Community, Follow, Membership, NewsItem, NextStep, Person, Project, ProjectStatus, Role
 
 SLUG = "usine-vivante"
@@ -63,7 +64,9 @@ async def seed(facilitator: str, now: datetime) -> Community:
                 await Account.create(person=person, platform="console", address=name, preferred=True)
             people[name] = person
             role = Role.FACILITATOR if name == facilitator else Role.MEMBER
-            await Membership.get_or_create(person=person, community=community, defaults={"role": role})
+            _, joined = await Membership.get_or_create(person=person, community=community, defaults={"role": role})
+            if joined:  # members since the community began (the report counts members week by week)
+                await Membership.filter(person=person, community=community).update(joined_at=now - timedelta(days=365))
         for slug, title, status, referent, summary, step, days, news, ages in PROJECTS:
             project = await Project.create(community=community, slug=slug, title=title, status=status, summary=summary,
                                            created_at=now - timedelta(days=ages.project))
@@ -78,4 +81,5 @@ async def seed(facilitator: str, now: datetime) -> Community:
             for slug in slugs:
                 project = await Project.get(community=community, slug=slug)
                 await Follow.create(person=people[name], project=project)
+    await search_index.rebuild(community.id)  # the demo's news and next steps can be searched at once
     return community

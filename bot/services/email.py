@@ -125,7 +125,9 @@ class Email:
             return None
         newly = not account.confirmed
         async with in_transaction():
-            await Account.filter(id=account.id).update(confirmed=True, reachable=True)
+            # The date of consent (`mydata` shows it); a repeated confirmation keeps the first one.
+            await Account.filter(id=account.id).update(confirmed=True, reachable=True,
+                                                       **({"confirmed_at": self.clock()} if newly else {}))
             await MailAddress.get_or_create(address=account.address)
             await MailAddress.filter(address=account.address).update(unsubscribed=False, disabled=False, bounces=0)
             await InboundMail.filter(sender=account.address, status=MailStatus.HELD).update(

@@ -9,12 +9,16 @@ from tortoise.exceptions import IntegrityError
 
 from bot.core.errors import UserError
 from bot.core.i18n import N_
+from bot.services import search_index
 from models import Account, AdapterState, Community, Meeting, Membership, NewsItem, NextStep, Person, Role
 from models.mail import ListPost, ListStatus, ListSubscription, MailingList
+from models.search import ListMessage
 
+_LIST_PREFIX = re.compile(r"^\[[^\]]{1,100}\]\s*")  # Mailman's "[List name] " before each subject
 _LOCAL_PART = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
 
+POST_EXCERPT = 500  # characters of a list post kept: enough to find it and recognize it, not an archive
 DOMAIN_KEY = "mail:lists_domain"  # the lists' mail domain, published by the mail side when Mailman is configured
 
 
@@ -90,15 +94,34 @@ class Lists:
             await self.people.leave(person, membership)
         return bool(wanted), left
 
-    async def record_post(self, community_id: int, address: str, when: datetime) -> None:
-        """One post read on the list: the author's last post date moves forward (never back)."""
+    async def record_post(self, community_id: int, address: str, when: datetime, subject: str = "", text: str = "",
+                          author: str = "", message_id: str = "", archive_url: str = "") -> None:
+        """One post read on the list: the author's last post date moves forward (never back); its subject and the
+        start of its text are kept, and indexed for the search."""
         account = await Account.get_or_none(platform="email", address=address)
         person_id = account.person_id if account else None
+        if subject.strip() or text.strip():
+            await self._keep(community_id, address, person_id, when, subject, text, author, message_id, archive_url)
         row, created = await ListPost.get_or_create(community_id=community_id, address=address,
                                                     defaults={"last_post_at": when, "posts": 1, "person_id": person_id})
         if not created:
             await ListPost.filter(id=row.id).update(last_post_at=max(row.last_post_at, when), posts=row.posts + 1,
                                                     person_id=person_id or row.person_id)
+
+    async def _keep(self, community_id: int, address: str, person_id: int | None, when: datetime, subject: str, text: str,
+                    author: str, message_id: str, archive_url: str) -> None:
+        if message_id and await ListMessage.exists(community_id=community_id, message_id=message_id[:255]):
+            return  # a copy read twice is kept once
+        url = archive_url.strip().strip("<>")
+        subject = _LIST_PREFIX.sub("", " ".join(subject.split()))
+        try:
+            row = await ListMessage.create(community_id=community_id, address=address, person_id=person_id, author=author[:200],
+                                           subject=subject[:300], excerpt=" ".join(text.split())[:POST_EXCERPT],
+                                           message_id=message_id[:255] or None, posted_at=when,
+                                           archive_url=url[:500] if url.startswith(("https://", "http://")) else "")
+        except IntegrityError:  # the same copy read at the same moment by another process
+            return
+        await search_index.refresh("post", row.id)
 
     async def last_posts(self, community: Community) -> dict[int, datetime]:
         """Each person's last post on the community's list (for "stalest first")."""

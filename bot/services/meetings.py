@@ -12,6 +12,7 @@ from icalendar import Calendar, Event
 
 from bot.core.i18n import N_, Catalogs, Translator
 from bot.core.replies import Attachment, Reply, bold
+from bot.services import search_index
 from bot.services.notify import Notifier
 from models import Community, Meeting, MeetingAnswer, Membership, Person, Role
 
@@ -74,6 +75,7 @@ class Meetings:
         announces it at its next round."""
         meeting = await Meeting.create(community_id=community.id, starts_at=starts, place=place[:200],
                                        created_by_id=by.id if by else None)
+        await search_index.refresh("meeting", meeting.id)
         tz = ZoneInfo(community.timezone)
         t = self.catalogs.get(community.locale)
         await self.notifier.to_rooms(community.id, f"meeting{meeting.id}", self.notice(t, meeting, community, tz), exclude=shown_in)

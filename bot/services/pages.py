@@ -96,9 +96,26 @@ class PublicPages:
         self.searcher = searcher  # the memory's full-text search, public items only
 
     async def search(self, community: Community, words: str) -> list[Hit]:
+        """The memory's full-text search, public items only: news, next steps, meetings, polls that are not secret
+        (never referents' prompt answers, never list posts: a list's archive may be private)."""
         if self.searcher is None:
             return []
-        return await self.searcher(community, words)
+        try:
+            docs = await self.searcher(community, words, staff=False, limit=30)
+        except ValueError:  # only stop words: nothing to look for
+            return []
+        secret = set(await VotePoll.filter(community_id=community.id, secret=True).values_list("id", flat=True))
+        titles = {p.id: (p.slug, p.title) for p in await Project.filter(community_id=community.id, status__in=list(RUNNING))}
+        hits = []
+        for d in docs:
+            if d.kind not in ("news", "step", "meeting", "poll") or (d.kind == "poll" and d.item_id in secret):
+                continue
+            if d.project_id is not None and d.project_id not in titles:
+                continue  # a project that is over is not on the pages
+            slug, title = titles.get(d.project_id or 0, ("", ""))
+            text = d.excerpt if d.kind in ("news", "step") else " — ".join(x for x in (d.heading, d.excerpt) if x)
+            hits.append(Hit(text, d.at, slug, title))
+        return hits[:10]
 
     async def community(self, slug: str) -> Community | None:
         """The community, only when its pages are on."""

@@ -6,7 +6,7 @@ import difflib
 import re
 from datetime import datetime, timedelta
 from typing import Callable
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -24,6 +24,15 @@ CANONICAL = {"email": str.lower}
 
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+FORMER_MEMBER = N_("a former member")
+
+
+def author_label(t, author: Person | None, former: bool) -> str:
+    """Who posted a news item or a next step, as readers see it: a person erased with `forget me` is "a former
+    member" (`former`: a news item's `former_author`; a next step always has an author until then)."""
+    if author is not None:
+        return author.display_name
+    return t(FORMER_MEMBER) if former else ""
 
 
 def check_timezone(name: str) -> ZoneInfo:
@@ -32,6 +41,27 @@ def check_timezone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise UserError(N_("“{name}” is not a time zone; write it like Europe/Paris or America/Montreal."), name=name) from None
+
+
+def find_timezone(name: str) -> str:
+    """The tz database's name for `name` (any case; a city alone when only one zone has it: `montreal`), or a
+    UserError with the closest names."""
+    zones = {z.lower(): z for z in available_timezones() if "/" in z}
+    key = name.strip().replace(" ", "_").lower()
+    if key in zones:
+        return zones[key]
+    cities: dict[str, list[str]] = {}
+    for lower, zone in zones.items():
+        cities.setdefault(lower.rsplit("/", 1)[-1], []).append(zone)
+    if len(cities.get(key, [])) == 1:
+        return cities[key][0]
+    close = [zones[z] for z in difflib.get_close_matches(key, list(zones), n=3, cutoff=0.7)]
+    for city in difflib.get_close_matches(key.rsplit("/", 1)[-1], list(cities), n=3, cutoff=0.7):
+        close += [z for z in cities[city] if z not in close]
+    if close:
+        raise UserError(N_("“{name}” is not a time zone of the tz database. Did you mean: {close}?"), name=name,
+                        close=", ".join(close[:3]))
+    raise UserError(N_("“{name}” is not a time zone; write it like Europe/Paris or America/Montreal."), name=name)
 
 
 def parse_handle(text: str) -> tuple[str, str]:
@@ -90,6 +120,12 @@ class People:
     async def set_locale(self, person: Person, locale: str) -> None:
         person.locale = locale
         await Person.filter(id=person.id).update(locale=locale)
+        self.changed()
+
+    async def set_timezone(self, person: Person, zone: str | None) -> None:
+        """The person's own time zone (None: their community's), already checked with `find_timezone`."""
+        person.timezone = zone
+        await Person.filter(id=person.id).update(timezone=zone)
         self.changed()
 
     async def use(self, person: Person, community: Community | None) -> None:

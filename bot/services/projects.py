@@ -15,6 +15,7 @@ from bot.core.errors import UserError
 from bot.core.i18n import N_
 from bot.core.replies import Choice
 from bot.core.sql import fetch, load, one
+from bot.services import search_index
 from bot.services.cache import TTLCache
 from bot.services.notify import Notifier
 from models import Community, Follow, NewsItem, NextStep, OutboxMessage, OutboxStatus, Person, Project, ProjectStatus
@@ -204,6 +205,7 @@ class Projects:
         async with in_transaction() as conn:
             item = await NewsItem.create(project_id=project.id, author_id=author.id if author else None, text=text, platform=platform,
                                          created_at=self.clock(), using_db=conn)
+            await search_index.refresh("news", item.id, conn)
             people = await self.notifier.followers(project, exclude=author)
             count = await self.notifier.enqueue(people, f"news:{item.id}", "news",
                                                 self.notifier.news_reply(project, text, author.display_name if author else "Relais"),
@@ -225,6 +227,7 @@ class Projects:
             deleted = await model.filter(id=row_id, project_id=project.id).using_db(conn).delete()
             if not deleted:
                 raise UserError(missing, project=project.title)
+            await search_index.drop("news" if model is NewsItem else "step", row_id, conn)
             await OutboxMessage.filter(key__startswith=keys, status=OutboxStatus.PENDING).using_db(conn).delete()
             sent = await OutboxMessage.filter(key__startswith=keys).using_db(conn).count()
         self.latest_cache.discard(project.id)
@@ -234,6 +237,7 @@ class Projects:
         async with in_transaction() as conn:
             step = await NextStep.create(project_id=project.id, author_id=author.id, text=text, due=due, created_at=self.clock(),
                                          using_db=conn)
+            await search_index.refresh("step", step.id, conn)
             people = await self.notifier.followers(project, exclude=author)
             count = await self.notifier.enqueue(people, f"step:{step.id}", "next_step",
                                                 self.notifier.next_step_reply(project, text, due, author.display_name),

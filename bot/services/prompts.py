@@ -22,7 +22,9 @@ from bot.core.errors import UserError
 from bot.core.i18n import N_, Catalogs, Translator
 from bot.core.replies import Question, Reply, bold
 from bot.core.sql import fetch
+from bot.services import search_index
 from bot.services.notify import Notice, Notifier
+from bot.services.people import author_label
 from bot.services.projects import Projects
 from models import (
     Account,
@@ -247,6 +249,7 @@ class Prompts:
         project = await Project.get(id=prompt.project_id)
         step, count = await self.projects.set_next_step(project, person, prompt.step_text, prompt.step_due, community)
         await Prompt.filter(id=prompt.id).update(step_id=step.id)
+        await search_index.refresh("answer", prompt.id)
         await Prompt.filter(project_id=project.id, status__in=OPEN).exclude(id=prompt.id).update(status=PromptStatus.CANCELLED)
         published = await self.publish_step(community, project, step, posted_by_referent=prompt.on_list is True)
         await self.summarize(prompt.batch)
@@ -363,10 +366,8 @@ class Prompts:
         if item is None:
             return 0
         project = await Project.get(id=item.project_id)
-        author = ""
-        if item.author_id:
-            who = await Person.get_or_none(id=item.author_id)
-            author = who.display_name if who else ""
+        who = await Person.get_or_none(id=item.author_id) if item.author_id else None
+        author = author_label(self.catalogs.get(community.locale), who, getattr(item, "former_author", kind == "step"))
         notice = (self.notifier.news_reply(project, item.text, author) if kind == "news"
                   else self.notifier.next_step_reply(project, item.text, getattr(item, "due", None), author))
         rooms = await self.notifier.to_rooms(community.id, f"{kind}{item_id}", notice(self.catalogs.get(community.locale)))

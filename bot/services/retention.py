@@ -1,14 +1,18 @@
-"""What Relais keeps, and for how long: handled events and mails, offered choices and old questions are pruned."""
+"""What Relais keeps, and for how long: handled events and mails, offered choices and old questions are pruned; so
+are the traces of addresses never confirmed, used link codes and mail state no person needs any more."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Callable
 
-from models import ChoiceOffer, InboundEvent, InboundStatus, PendingQuestion
-from models.mail import InboundMail, MailStatus
+from tortoise.expressions import Q
+
+from models import Account, ChoiceOffer, InboundEvent, InboundStatus, LinkAttempt, LinkCode, PendingQuestion, Person
+from models.mail import InboundMail, ListDeparture, MailAddress, MailStatus
 
 KEEP = timedelta(days=30)  # handled events and mails, offered choices; parked ones stay until an operator acts
+RATE_WINDOW = timedelta(days=1)  # an address's reply counter matters for an hour; its row, a day after the last reply
 
 
 class Retention:
@@ -25,6 +29,32 @@ class Retention:
             "mails": await InboundMail.filter(status=MailStatus.DONE, received_at__lt=old).delete(),
             # Mail from an address never confirmed: its sender did not answer the confirmation within the keep.
             "held": await InboundMail.filter(status=MailStatus.HELD, received_at__lt=old).delete(),
+            "unconfirmed": await self._unconfirmed(old),
             "offers": await ChoiceOffer.filter(created_at__lt=old).delete(),
             "questions": await PendingQuestion.filter(expires_at__lte=now).delete(),
+            "link_codes": await LinkCode.filter(expires_at__lte=now).delete(),
+            "link_attempts": await LinkAttempt.filter(Q(locked_until__isnull=True) | Q(locked_until__lte=now),
+                                                      last_failure_at__lt=now - RATE_WINDOW).delete(),
+            "addresses": await self._addresses(now),
+            "departures": await ListDeparture.filter(created_at__lt=old).delete(),
         }
+
+    @staticmethod
+    async def _unconfirmed(old: datetime) -> int:
+        """Email accounts whose confirmation was never answered, and the people they alone made (a first mail)."""
+        stale = await Account.filter(platform="email", confirmed=False, created_at__lt=old)
+        if not stale:
+            return 0
+        await Account.filter(id__in=[a.id for a in stale]).delete()
+        people = {a.person_id for a in stale}
+        kept = set(await Account.filter(person_id__in=list(people)).values_list("person_id", flat=True))
+        await Person.filter(id__in=list(people - kept)).delete()
+        return len(stale)
+
+    @staticmethod
+    async def _addresses(now: datetime) -> int:
+        """An address's reply counter once no account has it (removed, erased); one that bounced or asked for no mail
+        stays on that list."""
+        used = await Account.filter(platform="email").values_list("address", flat=True)
+        return await MailAddress.filter(Q(window_start__isnull=True) | Q(window_start__lt=now - RATE_WINDOW),
+                                        disabled=False, unsubscribed=False).exclude(address__in=list(used)).delete()

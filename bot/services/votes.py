@@ -21,6 +21,7 @@ from tortoise.transactions import in_transaction
 from bot.core.errors import UserError
 from bot.core.i18n import N_
 from bot.core.sql import fetch, sql_for
+from bot.services import search_index
 from models import Ballot, Community, Membership, Person, PollKind, PollVoter, Role, VotePoll
 
 log = logging.getLogger("relais.votes")
@@ -31,8 +32,8 @@ NUDGE_BEFORE = timedelta(hours=24)
 
 UPSERT_BALLOT = ('INSERT INTO "ballot" ("poll_id", "voter", "choice", "cast_at") VALUES (?, ?, ?::json, ?) '
                  'ON CONFLICT ("poll_id", "voter") DO UPDATE SET "choice" = excluded."choice", "cast_at" = excluded."cast_at"')
-UPSERT_VOTER = ('INSERT INTO "poll_voter" ("poll_id", "person_id", "platform") VALUES (?, ?, ?) '
-                'ON CONFLICT ("poll_id", "person_id") DO UPDATE SET "platform" = excluded."platform"')
+UPSERT_VOTER = ('INSERT INTO "poll_voter" ("poll_id", "person_id", "platform", "at") VALUES (?, ?, ?, ?) '
+                'ON CONFLICT ("poll_id", "person_id") DO UPDATE SET "platform" = excluded."platform", "at" = excluded."at"')
 
 
 @dataclass
@@ -127,11 +128,13 @@ class Votes:
                 async with in_transaction():
                     last = await fetch('SELECT MAX("number") FROM "vote_poll" WHERE "community_id" = ?', [community.id])
                     number = int(last[0][0] or 0) + 1
-                    return await VotePoll.create(
+                    poll = await VotePoll.create(
                         community_id=community.id, number=number, question=question, kind=PollKind(kind), options=options,
                         secret=secret, hidden=hidden, salt=secrets.token_hex(16) if secret else "", for_meeting=for_meeting,
                         created_by_id=by.id if by else None, posted_in=posted_in[:340], created_at=self.clock(),
                         closes_at=closes_at)
+                    await search_index.refresh("poll", poll.id)  # the question and options; results once closed
+                    return poll
             except IntegrityError:
                 continue
         raise UserError(N_("Too many polls created at once; try again."))
@@ -183,7 +186,7 @@ class Votes:
                                                [poll.id, person.id])
             # A secret ballot carries the poll's creation time, not its own: its time would tell whose it is.
             await tx.execute_query(sql_for(UPSERT_BALLOT, dialect), [poll.id, voter, json.dumps(choice), poll.created_at if poll.secret else now])
-            await tx.execute_query(sql_for(UPSERT_VOTER, dialect), [poll.id, person.id, platform[:16]])
+            await tx.execute_query(sql_for(UPSERT_VOTER, dialect), [poll.id, person.id, platform[:16], now])
         return bool(before)
 
     async def clear(self, poll: VotePoll, person: Person) -> bool:
@@ -235,6 +238,7 @@ class Votes:
             result = count(poll.kind, len(poll.options), [json.loads(r["choice"]) if isinstance(r["choice"], str) else r["choice"] for r in rows])
             await VotePoll.filter(id=poll.id).using_db(tx).update(results=result.to_json())
         poll.closed_at, poll.salt, poll.results = self.clock(), "", result.to_json()
+        await search_index.refresh("poll", poll.id)
         log.info("poll closed", extra={"poll": poll.id, "voters": result.voters})
         return result
 

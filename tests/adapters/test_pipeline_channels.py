@@ -111,6 +111,21 @@ async def test_telegram_pledge_is_a_personal_url_button_with_the_progress(tmp_pa
         await running.stop()
 
 
+async def test_telegram_report_chart_is_a_photo(tmp_path, emu, telegram_emulator):  # noqa: F811
+    running = await serve(tmp_path, telegram_emulator.base_url)
+    try:
+        boss = await started(emu, first_name="Lea", language_code="fr")
+        me = await Account.get(platform="console", address="me")
+        await Account.filter(platform="telegram", address=str(boss["id"])).update(person_id=me.person_id)
+        running.app.services.people.changed()
+        sent = await said(emu, boss, "/bilan 4", answers=2)
+        assert any("Les 4 dernières semaines de Tiers-lieu de l'Usine Vivante" in (m.get("text") or "") for m in sent)
+        [photo] = [m for m in sent if m["method"] == "sendPhoto"]
+        assert photo["caption"] == "Participation et activité, semaine par semaine"
+    finally:
+        await running.stop()
+
+
 # -- Matrix (a real Synapse) -------------------------------------------------------------------------------------
 
 async def test_matrix_question_survives_a_restart_and_files_are_uploaded(synapse, tmp_path):  # noqa: F811
@@ -266,6 +281,25 @@ async def test_matrix_pledge_link_and_progress_in_the_direct_room(synapse, tmp_p
         html = reply["content"].get("formatted_body", "")
         assert "Votre lien personnel pour soutenir Brasserie de la Dombes" in body(reply) and "0\u202f%" in body(reply)
         assert 'href="https://relais.example/p/' in html and "Soutenir Brasserie de la Dombes" in html
+    finally:
+        await relais.stop()
+        await camille.close()
+
+
+async def test_matrix_report_chart_is_an_image(synapse, tmp_path):  # noqa: F811
+    camille = await Member.new(synapse, "camille")
+    relais = await MatrixRelais.new(synapse, tmp_path, invite_allow=camille.user_id, database_url=database_url("sqlite", tmp_path))
+    try:
+        dm = await camille.create_room(invite=[relais.user_id], direct=True)
+        await camille.wait(lambda: camille.notices(dm, relais.user_id), what="greeting")
+        me = await Account.get(platform="console", address="me")
+        await Account.filter(platform="matrix", address=camille.user_id).update(person_id=me.person_id)
+        relais.app.services.people.changed()
+        await camille.say(dm, "bilan 4")
+        images = await camille.wait(lambda: camille.find(dm, lambda e: (e.get("content") or {}).get("msgtype") == "m.image"),
+                                    what="the chart")
+        content = images[0]["content"]
+        assert content["info"]["mimetype"] == "image/png" and content["url"].startswith("mxc://")
     finally:
         await relais.stop()
         await camille.close()

@@ -111,6 +111,12 @@ async def test_pages_are_off_by_default_then_on_with_projects_news_meetings_and_
         titles = [e.find(ATOM + "title").text for e in ET.fromstring(project_feed.encode()).findall(ATOM + "entry")]
         assert titles and all(t.startswith("Brasserie de la Dombes") for t in titles)
 
+        status, _, found = await get(http, base + "/search?q=brasser")  # the memory's search, public items only
+        hits = Html(found)
+        assert status == 200 and f"{base}/dombes-brasserie?lang=fr" in hits.links() and "Question secrète" not in found
+        _, _, secret = await get(http, base + "/search?q=secrète")
+        assert "Question secrète" not in secret and "Rien trouvé" in secret
+
         status, headers, ics = await get(http, base + "/meetings.ics")
         assert status == 200 and headers["Content-Type"].startswith("text/calendar")
         [event] = Calendar.from_ical(ics).walk("VEVENT")

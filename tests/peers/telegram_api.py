@@ -1863,9 +1863,9 @@ class Emulator:
             content["link_preview_options"] = {"is_disabled": True}
         return self._bot_message(bot, chat, "sendMessage", content, markup, p, reply_to, thread)
 
-    def _input_document(self, bot: BotState, p: Params) -> StoredFile | Upload:
+    def _input_document(self, bot: BotState, p: Params, field: str = "document") -> StoredFile | Upload:
         """The document to send: a new upload, or a file this bot sent before, named by its file_id."""
-        document = p.file("document")
+        document = p.file(field)
         if document is None:
             raise bad_request("there is no document in the request")
         if isinstance(document, Upload):
@@ -1913,6 +1913,32 @@ class Emulator:
             if entities:
                 content["caption_entities"] = entities
         return self._bot_message(bot, chat, "sendDocument", content, markup, p, reply_to, thread)
+
+    @api_method("sendPhoto")
+    async def _send_photo(self, bot: BotState, p: Params) -> Any:
+        """A photo: Telegram answers with its sizes (here one, the upload itself), largest last."""
+        photo = self._input_document(bot, p, "photo")
+        caption, entities = format_text(
+            p.text("caption"), p.text("parse_mode"), p.raw("caption_entities"), self.user_dict
+        )
+        if len(caption) > MAX_CAPTION_LENGTH:
+            raise bad_request("message caption is too long")
+        if isinstance(photo, Upload):
+            if not (photo.content_type or "").startswith("image/") and not (
+                (mimetypes.guess_type(photo.filename or "")[0] or "").startswith("image/")
+            ):
+                raise bad_request("IMAGE_PROCESS_FAILED")
+            photo = self._store_upload(bot, photo)
+        markup = parse_reply_markup(p.raw("reply_markup"))
+        chat, reply_to, thread = self._prepare_send(bot, p)
+        size = {"file_id": photo.file_id, "file_unique_id": photo.file_unique_id, "file_size": len(photo.data),
+                "width": 0, "height": 0}
+        content: dict[str, Any] = {"photo": [size]}
+        if caption:
+            content["caption"] = caption
+            if entities:
+                content["caption_entities"] = entities
+        return self._bot_message(bot, chat, "sendPhoto", content, markup, p, reply_to, thread)
 
     @api_method("getFile")
     async def _get_file(self, bot: BotState, p: Params) -> Any:

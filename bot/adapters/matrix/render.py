@@ -105,7 +105,8 @@ def to_content(reply: Reply, in_reply_to: str | None = None, thread_root: str | 
 
 def file_content(item: Attachment, url: str) -> dict:
     """The m.file event of an uploaded attachment (`url` is its mxc:// URI)."""
-    return {"msgtype": "m.file", "body": item.caption or item.filename, "filename": item.filename, "url": url,
+    kind = "m.image" if item.mime in ("image/png", "image/jpeg") else "m.file"  # a chart shows inline
+    return {"msgtype": kind, "body": item.caption or item.filename, "filename": item.filename, "url": url,
             "info": {"mimetype": item.mime, "size": len(item.data)}}
 
 

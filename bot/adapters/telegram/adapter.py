@@ -30,7 +30,20 @@ from aiohttp import web
 from bot.adapters.telegram import menu, poll_rows, polls
 from bot.adapters.telegram.render import NATIVE, ChoiceData, length, marked, needs_keyboard, toast
 from bot.adapters.telegram.translate import ALLOWED_UPDATES, PLATFORM, chat_of, display_name, message_incoming, relevant, thread_of
-from bot.adapters.telegram.transport import GONE, AnswerCallback, EditMarkup, EditText, JsonSession, RawUpdates, Send, SendDocument, Sender, SendPoll, StopPoll
+from bot.adapters.telegram.transport import (
+    GONE,
+    AnswerCallback,
+    EditMarkup,
+    EditText,
+    JsonSession,
+    RawUpdates,
+    Send,
+    SendDocument,
+    Sender,
+    SendPhoto,
+    SendPoll,
+    StopPoll,
+)
 from bot.config import TelegramSettings
 from bot.core.adapter import Turn
 from bot.core.delivery import TemporaryFailure, Unreachable
@@ -362,6 +375,10 @@ class TelegramAdapter:
                                reply_markup=action.get("markup"), reply_parameters=reply_to, message_thread_id=action.get("thread"))
         if op == "stop":
             return StopPoll.of(chat_id=chat, message_id=action["message"])
+        if op == "photo":
+            photo = BufferedInputFile(base64.b64decode(action["data"]), filename=action["filename"])
+            return SendPhoto.of(chat_id=chat, photo=photo, caption=action.get("caption") or None,
+                                message_thread_id=action.get("thread"))
         if op == "document":
             document = BufferedInputFile(base64.b64decode(action["data"]), filename=action["filename"])
             return SendDocument.of(chat_id=chat, document=document, caption=action.get("caption") or None,

@@ -83,6 +83,7 @@ def plan(reply: Reply, chat: int, *, username: str = "", group: bool = False, ke
         actions.append(action(poll, chat, thread, reply_to if group and not actions else None,
                               keyboard_of(text, username=username, keyboard=keyboard) if last else None))
     for item in reply.elements(Attachment):
-        actions.append({"op": "document", "chat": chat, "thread": thread, "filename": item.filename, "mime": item.mime,
+        photo = item.mime in ("image/png", "image/jpeg")  # a chart shows as a picture, not a file to open
+        actions.append({"op": "photo" if photo else "document", "chat": chat, "thread": thread, "filename": item.filename, "mime": item.mime,
                         "data": base64.b64encode(item.data).decode("ascii"), "caption": item.caption})
     return actions

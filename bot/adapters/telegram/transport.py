@@ -133,6 +133,15 @@ class SendDocument(Light):
     reply_markup: dict | None = None
 
 
+class SendPhoto(Light):
+    __api_method__ = "sendPhoto"
+
+    chat_id: int | str
+    photo: InputFile
+    caption: str | None = None
+    message_thread_id: int | None = None
+
+
 class SendPoll(Light):
     __api_method__ = "sendPoll"
 

@@ -1,0 +1,241 @@
+"""One person across platforms: link codes, two people joined into one, an account separated again, the channel
+notifications go to."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from bot.core.errors import UserError
+from bot.core.i18n import N_
+from bot.services.people import parse_handle
+from bot.services.person_rows import move, person_columns, prefer_latest
+from models import Account, Ballot, DigestSubscription, LinkAttempt, LinkCode, Membership, Person, PollVoter, Role, VotePoll
+from models.mail import ListDeparture, ListSubscription
+
+log = logging.getLogger("relais.linking")
+
+CODE_VALID = timedelta(minutes=10)
+MAX_TRIES = 5  # wrong codes from one account before linking is locked for it
+LOCK = timedelta(hours=1)
+# Where both people have a row for the same thing, the newer answer wins (its time column); elsewhere the kept
+# person's row stays (a follow, a click counted once, a digest already sent this week).
+PREFER_LATEST = {"meeting_answer": "at", "promise": "at"}
+
+
+@dataclass
+class Linked:
+    person: Person  # the one person now
+    already: bool = False  # the code was this person's own: nothing to join
+
+
+def ordered(accounts: list[Account]) -> list[Account]:
+    """The accounts in the order delivery tries them: the preferred one, then the most recently seen."""
+    usable = [a for a in accounts if a.confirmed and a.reachable]
+    return sorted(usable, key=lambda a: (not a.preferred, -(a.last_seen.timestamp() if a.last_seen else 0), a.id))
+
+
+class Linking:
+    def __init__(self, clock: Callable[[], datetime], people, votes):
+        self.clock = clock
+        self.people = people
+        self.votes = votes
+
+    # -- codes --------------------------------------------------------------------------------------------
+
+    async def new_code(self, account: Account) -> LinkCode:
+        """A fresh 6-digit code for the account's person (the account's older code stops working)."""
+        now = self.clock()
+        await LinkCode.filter(expires_at__lte=now).delete()  # expired ones free their number
+        await LinkCode.filter(account_id=account.id).delete()
+        for _ in range(20):
+            try:
+                return await LinkCode.create(code=f"{secrets.randbelow(1_000_000):06d}", person_id=account.person_id,
+                                             account_id=account.id, created_at=now, expires_at=now + CODE_VALID)
+            except IntegrityError:  # the number is in use right now: draw again
+                continue
+        raise UserError(N_("Too many link codes are in use right now; try again in a few minutes."))
+
+    async def use_code(self, account: Account, code: str) -> Linked:
+        """The code typed from `account`: its person joins the code's person. Wrong, used or expired codes count
+        against the account; at `MAX_TRIES` linking is locked for it for an hour."""
+        now = self.clock()
+        guard = await LinkAttempt.get_or_none(account_id=account.id)
+        if guard is not None and guard.locked_until is not None and guard.locked_until > now:
+            raise UserError(N_("Too many wrong codes: linking is locked for this account for {minutes} more min."),
+                            minutes=max(1, -int((now - guard.locked_until).total_seconds() // 60)))
+        row = await LinkCode.get_or_none(code=code)
+        # Deleting the row is what uses it: two accounts typing it at once, only one deletes it.
+        if row is None or row.expires_at <= now or not await LinkCode.filter(id=row.id).delete():
+            left = await self._failed(account, guard, now)
+            expired = row is not None and row.expires_at <= now
+            if row is not None and expired:
+                await LinkCode.filter(id=row.id).delete()
+            if left == 0:
+                raise UserError(N_("That code is not valid, and that was the last try: linking is locked for this account "
+                                   "for an hour."))
+            if expired:
+                raise UserError(N_("That code has expired (a code is valid 10 minutes): type /link on your other account "
+                                   "for a new one. Tries left: {left}."), left=left)
+            raise UserError(N_("That code is not valid: check it, or type /link on your other account for a new one. "
+                               "Tries left: {left}."), left=left)
+        if guard is not None:
+            await LinkAttempt.filter(id=guard.id).update(failures=0, locked_until=None)
+        if row.person_id == account.person_id:
+            return Linked(await Person.get(id=row.person_id), already=True)
+        person = await self.merge(row.person_id, account.person_id)
+        log.info("accounts linked", extra={"person": person.id})
+        return Linked(person)
+
+    async def _failed(self, account: Account, guard: LinkAttempt | None, now: datetime) -> int:
+        """Count a wrong try; returns how many are left (0: locked now)."""
+        if guard is None:
+            guard, _ = await LinkAttempt.get_or_create(account_id=account.id)
+        failures = guard.failures + 1
+        if failures >= MAX_TRIES:
+            await LinkAttempt.filter(id=guard.id).update(failures=0, last_failure_at=now, locked_until=now + LOCK)
+            log.warning("linking locked", extra={"account_id": account.id})
+            return 0
+        await LinkAttempt.filter(id=guard.id).update(failures=failures, last_failure_at=now, locked_until=None)
+        return MAX_TRIES - failures
+
+    # -- joining two people -------------------------------------------------------------------------------
+
+    async def merge(self, keep_id: int, gone_id: int) -> Person:
+        """Everything of `gone` becomes `keep`'s, once: one ballot per poll, one membership per community with the
+        higher role, one answer per meeting; then `gone` is deleted. One transaction."""
+        keep = await Person.get(id=keep_id)
+        gone = await Person.get(id=gone_id)
+        async with in_transaction() as tx:
+            await self._ballots(tx, keep_id, gone_id)
+            await self._memberships(tx, keep_id, gone_id)
+            await self._digest(tx, keep_id, gone_id)
+            await self._lists(tx, keep_id, gone_id)
+            if await Account.filter(person_id=keep_id, preferred=True).using_db(tx).exists():
+                await Account.filter(person_id=gone_id).using_db(tx).update(preferred=False)
+            columns = person_columns()
+            for col in columns:
+                if col.table in PREFER_LATEST:
+                    await prefer_latest(tx, col, PREFER_LATEST[col.table], keep_id, gone_id)
+            for col in columns:
+                await move(tx, col, keep_id, gone_id)
+            values = {"locale": keep.locale or gone.locale, "timezone": keep.timezone or gone.timezone,
+                      "current_community_id": keep.current_community_id or gone.current_community_id,
+                      "away_until": max((d for d in (keep.away_until, gone.away_until) if d), default=None)}
+            await Person.filter(id=keep_id).using_db(tx).update(**values)
+            await Person.filter(id=gone_id).using_db(tx).delete()
+        self.people.changed()
+        return await Person.get(id=keep_id)
+
+    async def _ballots(self, tx, keep: int, gone: int) -> None:
+        """`gone`'s ballots under `keep`'s voter key; where both voted, the later ballot stays (a secret ballot
+        carries its poll's time, so there `keep`'s stays). A closed secret poll's ballots cannot be traced: untouched."""
+        renames: list[tuple[Ballot, str]] = []
+        for ballot in await Ballot.filter(voter=f"p{gone}").using_db(tx):
+            renames.append((ballot, f"p{keep}"))
+        voted = await PollVoter.filter(person_id=gone).using_db(tx).values_list("poll_id", flat=True)
+        for poll in await VotePoll.filter(id__in=list(voted), secret=True, closed_at__isnull=True).using_db(tx):
+            if not poll.salt:
+                continue
+            secret = await Ballot.filter(poll_id=poll.id, voter=self.votes.voter_key(poll, gone)).using_db(tx).first()
+            if secret is not None:
+                renames.append((secret, self.votes.voter_key(poll, keep)))
+        for ballot, key in renames:
+            other = await Ballot.filter(poll_id=ballot.poll_id, voter=key).using_db(tx).first()
+            if other is not None and other.cast_at >= ballot.cast_at:
+                await Ballot.filter(id=ballot.id).using_db(tx).delete()
+                continue
+            if other is not None:
+                await Ballot.filter(id=other.id).using_db(tx).delete()
+            await Ballot.filter(id=ballot.id).using_db(tx).update(voter=key)
+
+    @staticmethod
+    async def _memberships(tx, keep: int, gone: int) -> None:
+        mine = {m.community_id: m for m in await Membership.filter(person_id=keep).using_db(tx)}
+        for other in await Membership.filter(person_id=gone).using_db(tx):
+            kept = mine.get(other.community_id)
+            if kept is not None:
+                await Membership.filter(id=kept.id).using_db(tx).update(role=max(kept.role, other.role),
+                                                                        joined_at=min(kept.joined_at, other.joined_at))
+
+    @staticmethod
+    async def _digest(tx, keep: int, gone: int) -> None:
+        """Asked for on either account, the digest stays asked for."""
+        mine = {s.community_id: s for s in await DigestSubscription.filter(person_id=keep).using_db(tx)}
+        for other in await DigestSubscription.filter(person_id=gone).using_db(tx):
+            kept = mine.get(other.community_id)
+            if kept is not None and other.enabled and not kept.enabled:
+                await DigestSubscription.filter(id=kept.id).using_db(tx).update(enabled=True)
+
+    async def _lists(self, tx, keep: int, gone: int) -> None:
+        """One list subscription per community: wanted if either wanted it; an address subscribed for `gone` that
+        the kept row does not carry is taken off the list by the Mailman side."""
+        mine = {s.community_id: s for s in await ListSubscription.filter(person_id=keep).using_db(tx)}
+        for other in await ListSubscription.filter(person_id=gone).using_db(tx):
+            kept = mine.get(other.community_id)
+            if kept is None:
+                continue
+            values: dict = {"wanted": kept.wanted or other.wanted}
+            if kept.address is None and other.address:
+                values.update(address=other.address, attempts=0, last_error="")
+            elif other.address and other.address != kept.address:
+                await ListDeparture.create(community_id=other.community_id, address=other.address, created_at=self.clock(),
+                                           using_db=tx)
+            await ListSubscription.filter(id=kept.id).using_db(tx).update(**values)
+
+    # -- separating an account ----------------------------------------------------------------------------
+
+    async def unlink(self, person: Person, handle: str) -> Account:
+        """The account becomes a person of its own, in the same communities (as a member at most), without the
+        follows, roles, ballots or settings, which stay with `person`."""
+        platform, address = parse_handle(handle)
+        account = await Account.get_or_none(platform=platform, address=address, person_id=person.id)
+        if account is None:
+            raise UserError(N_("{handle} is not one of your accounts (type /me to see them)."), handle=f"{platform}:{address}")
+        others = [a for a in await Account.filter(person_id=person.id) if a.id != account.id]
+        if not others:
+            raise UserError(N_("{handle} is your only account: there is nothing to unlink it from."), handle=account.handle)
+        async with in_transaction() as tx:
+            new = await Person.create(display_name=person.display_name, locale=person.locale, timezone=person.timezone,
+                                      using_db=tx)
+            await Account.filter(id=account.id).using_db(tx).update(person_id=new.id, preferred=True)
+            await LinkCode.filter(account_id=account.id).using_db(tx).delete()
+            for m in await Membership.filter(person_id=person.id).using_db(tx):
+                await Membership.create(person_id=new.id, community_id=m.community_id, role=min(m.role, Role.MEMBER), using_db=tx)
+            if account.preferred:
+                following = ordered(others) or others
+                await Account.filter(id=following[0].id).using_db(tx).update(preferred=True)
+        self.people.changed()
+        account.person_id = new.id
+        return account
+
+    # -- where notifications go ---------------------------------------------------------------------------
+
+    async def channel(self, person: Person) -> Account | None:
+        """The account notifications go to first (delivery falls back to the next when it cannot reach it)."""
+        found = ordered(await Account.filter(person_id=person.id))
+        return found[0] if found else None
+
+    async def choose(self, person: Person, platform: str) -> Account:
+        accounts = await Account.filter(person_id=person.id, platform=platform)
+        if not accounts:
+            raise UserError(N_("You have no {platform} account linked: type /link here, then /link <code> from your "
+                               "{platform} account."), platform=platform)
+        usable = ordered(accounts)
+        if not usable:
+            pending = next((a for a in accounts if not a.confirmed), None)
+            if pending is not None:
+                raise UserError(N_("{address} is not confirmed yet: answer the confirmation mail first."), address=pending.address)
+            raise UserError(N_("{handle} cannot be reached (it bounced or blocked Relais)."), handle=accounts[0].handle)
+        chosen = usable[0]
+        async with in_transaction() as tx:
+            await Account.filter(person_id=person.id).using_db(tx).update(preferred=False)
+            await Account.filter(id=chosen.id).using_db(tx).update(preferred=True)
+        self.people.changed()
+        return chosen
