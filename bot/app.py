@@ -6,6 +6,7 @@ import asyncio
 import gc
 import logging
 from datetime import timedelta
+from pathlib import Path
 
 from bot import db
 from bot.adapters.console import ConsoleAdapter
@@ -18,6 +19,7 @@ from bot.core.delivery import Delivery
 from bot.core.dispatcher import Dispatcher
 from bot.core.i18n import Catalogs
 from bot.core.ports import Ports
+from bot.core.processes import Processes, ServiceLock
 from bot.handlers import MODULES
 from bot.services import Services, utcnow
 
@@ -56,9 +58,13 @@ class App:
         self.registry = Registry(MODULES)
         self.dispatcher = Dispatcher(self.registry, self.services, self.catalogs, default_locale=core.default_locale)
         self.choices = ChoiceMemory(clock)
+        # SQLite has one service (a lock file says so); on PostgreSQL several share the work, and the jobs only one
+        # may run (Telegram polling, the Matrix sync, the scheduler's tick) go by lease (bot/core/processes.py).
+        sqlite = self.database_url.startswith("sqlite://")
+        self.processes = Processes(core.failover_s, alone=sqlite)
         self.ports = Ports(dispatch=self.dispatcher.handle, choices=self.choices, services=self.services,
                            catalogs=self.catalogs, registry=self.registry, clock=clock, default_locale=core.default_locale,
-                           data_dir=core.data_dir)
+                           data_dir=core.data_dir, role=self.processes.role, process=self.processes.id, alone=sqlite)
         self.web = WebServer(settings.web.web_listen) if listen and settings.web.web_listen else None
         self.console = ConsoleAdapter(self.ports)
         self.adapters: list[Adapter] = [self.console, *self._channels(listen)]
@@ -114,7 +120,7 @@ class App:
                     VotesJob(self.services.vote_notices, self.services.meetings), CampaignsJob(self.services),
                     Housekeeping(Retention(self.clock), self.clock)]
 
-        return [Scheduler(jobs, self.clock, every=self.settings.core.scheduler_interval)]
+        return [Scheduler(jobs, self.clock, every=self.settings.core.scheduler_interval, role=self.processes.role("scheduler"))]
 
     def agenda_push(self):
         from bot.services.agenda_push import AgendaPush
@@ -176,7 +182,14 @@ class App:
         started: list = []
         parts = [*self.adapters, *([self.web] if self.web else []), *self.workers] if self.listen else [self.console]
         tune_gc()
+        lock = self._service_lock() if self.listen else None
         try:
+            if self.listen:
+                if lock is not None:
+                    lock.acquire()  # a second service on one SQLite database stops here, with a message
+                await self.processes.start()
+                started.append(self.processes)  # stopped last: its roles go to another process at once
+                self.processes.reaped.append(self._wake_inboxes)
             for part in parts:
                 await part.start()
                 started.append(part)
@@ -188,3 +201,18 @@ class App:
                     await part.stop()
                 except Exception:
                     log.exception("stop failed", extra={"part": type(part).__name__})
+            if lock is not None:
+                lock.release()
+
+    def _service_lock(self) -> ServiceLock | None:
+        path = self.database_url.removeprefix("sqlite://")
+        if not self.database_url.startswith("sqlite://") or path in ("", ":memory:"):
+            return None
+        return ServiceLock(Path(path + ".lock"))
+
+    def _wake_inboxes(self) -> None:
+        """A dead process' events were given back: sweep them now rather than at the next pass."""
+        for adapter in self.adapters:
+            inbox = getattr(adapter, "inbox", None)
+            if inbox is not None:
+                inbox.wake()

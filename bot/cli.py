@@ -15,6 +15,7 @@ from bot.adapters.web import ListenError
 from bot.app import App, NotMigrated
 from bot.config import Settings
 from bot.core.i18n import N_
+from bot.core.processes import AlreadyRunning
 from models.communities import ROLE_WORDS, Role
 
 
@@ -70,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     forget_cli.add_parser(sub)
     report_cli.add_parser(sub)
+    from bot import status_cli
+
+    status_cli.add_parser(sub)
     return p
 
 
@@ -88,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     logs.setup(core.log_level, core.log_format, log_file or None)
     try:
         return asyncio.run(_dispatch(args, settings, interactive))
-    except (NotMigrated, ListenError) as exc:
+    except (NotMigrated, ListenError, AlreadyRunning) as exc:
         print(f"relais: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -143,6 +147,10 @@ async def _dispatch(args, settings: Settings, interactive: bool) -> int:
             from bot import report_cli
 
             return await report_cli.run(app, args)
+        if args.cmd == "status":
+            from bot import status_cli
+
+            return await status_cli.run(app, args)
         if args.cmd == "outbox":
             from tortoise.functions import Count
 

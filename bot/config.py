@@ -43,6 +43,8 @@ class CoreSettings(Section):
     delivery_max_backoff: float = Field(3600.0, description="Longest wait between two tries of a failing delivery.")
     digest_lease: float = Field(120.0, description="Seconds a digest run holds its claims; a run that died is taken over after that.")
     scheduler_interval: float = Field(60.0, description="Seconds between two looks for due scheduled jobs (digests, agendas, reminders).")
+    failover_s: float = Field(15.0, description="Seconds within which another process takes over a role (Telegram polling, the Matrix "
+                                                "sync, the scheduler, the Mailman sync) from one that died; several processes need PostgreSQL.")
     prompt_remind_days: float = Field(3.0, description="Days after which a referent who has not answered a prompt gets its one reminder.")
     secret_key: SecretStr = Field(SecretStr(""), description="Key that signs links and tokens; set it in production.")
 

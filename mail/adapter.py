@@ -108,7 +108,10 @@ class MailAdapter:
         self._tasks = [asyncio.create_task(self.inbox.run(self._stop), name="mail-inbox"),
                        asyncio.create_task(self.queue.run(self._stop), name="mail-outgoing")]
         if self.mailman is not None:
-            self._tasks.append(asyncio.create_task(self.mailman.run(self._stop), name="mailman-sync"))
+            # Its passes post each news item once by a cursor: one process at a time runs them.
+            mailman = self.mailman
+            self._tasks.append(asyncio.create_task(self.ports.role("mailman").run(lambda: mailman.run(self._stop), self._stop),
+                                                   name="mailman-sync"))
 
     async def stop(self) -> None:
         """Stop taking mail first, then let the loops finish their pass; what is left stays stored."""

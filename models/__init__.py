@@ -9,6 +9,7 @@ from models.matrix import MatrixDirect  # noqa: F401  (Matrix adapter table)
 from models.messaging import AdapterState, ConsoleInbox, InboundEvent, InboundStatus, LinkUse, OutboxMessage, OutboxStatus  # noqa: F401
 from models.people import Account, LinkAttempt, LinkCode, Person  # noqa: F401  (LinkAttempt, LinkCode: linking accounts)
 from models.pledges import Campaign, CampaignKind, PledgeClick, Promise  # noqa: F401
+from models.processes import ProcessRole, RelaisProcess  # noqa: F401  (several processes on one database)
 from models.projects import Follow, NewsItem, NextStep, Project, ProjectStatus
 from models.search import ListMessage, SearchDoc  # noqa: F401  (search)
 from models.votes import Ballot, MeetingAnswer, NativePoll, PollKind, PollVoter, VotePoll  # noqa: F401

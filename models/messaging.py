@@ -84,6 +84,7 @@ class InboundEvent(Model):
     attempts = fields.IntField(default=0)
     last_error = fields.TextField(default="")
     claimed_until = fields.DatetimeField(null=True)  # a process works on it until then
+    claimed_by = fields.CharField(max_length=32, null=True)  # which process (models/processes.py): freed when it dies
     created_at = fields.DatetimeField(auto_now_add=True)
     handled_at = fields.DatetimeField(null=True)
 

@@ -82,8 +82,11 @@ class Inbox:
     """The engine: lanes, retries, parking. `handler(event)` does the work and returns an outcome (logged)."""
 
     def __init__(self, name: str, store: Store, handler: Handler, clock: Callable[[], datetime], policy: Policy = Policy(),
-                 concurrency: int = 32, lease: float = 300.0, max_in_flight: int = 2000, sweep_every: float = 5.0):
+                 concurrency: int = 32, lease: float = 300.0, max_in_flight: int = 2000, sweep_every: float = 5.0,
+                 alone: bool = True):
+        """`alone`: the only process on its database (SQLite), so it may take over every lease at start."""
         self.name = name
+        self.alone = alone
         self.store = store
         self.handler = handler
         self.clock = clock
@@ -125,8 +128,9 @@ class Inbox:
         await self._room.wait()
 
     async def resume(self) -> int:
-        """At start: schedule every pending event, the previous run's leases included (it is gone)."""
-        return await self.sweep(takeover=True)
+        """At start: schedule every pending event, the previous run's leases included (it is gone) when this is
+        the only process; beside others, what a dead one held is given back by bot/core/processes.py."""
+        return await self.sweep(takeover=self.alone)
 
     async def sweep(self, limit: int = 500, takeover: bool = False) -> int:
         """Schedule what is due in the store: a previous run's leftovers, released mail, another process' dead work."""

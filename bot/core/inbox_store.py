@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Callable
 
 from tortoise import connections
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
@@ -72,12 +73,24 @@ class Journal:
 class EventStore:
     """Events of one platform in `inbound_event`; the raw event in `payload`, the handler's progress in `state`."""
 
-    def __init__(self, platform: str, clock: Callable[[], datetime]):
+    def __init__(self, platform: str, clock: Callable[[], datetime], holder: str | None = None):
         self.platform = platform
         self.clock = clock
+        self.holder = holder  # this process (models/processes.py), noted on what it claims
         self.journal = Journal()
 
     async def insert(self, events: list[Event], also: Callable | None, lease_until: datetime) -> list[Event]:
+        # Shielded: a poller cancelled while its batch is being stored (stopping, or its role lost) lets the batch
+        # commit; a transaction cut in its BEGIN would leave Tortoise's SQLite connection locked for good.
+        return await asyncio.shield(self._store(events, also, lease_until))
+
+    async def _store(self, events: list[Event], also: Callable | None, lease_until: datetime) -> list[Event]:
+        try:
+            return await self._insert(events, also, lease_until)
+        except IntegrityError:  # another process stored one of them meanwhile (a webhook sent twice): it is known now
+            return await self._insert(events, also, lease_until)
+
+    async def _insert(self, events: list[Event], also: Callable | None, lease_until: datetime) -> list[Event]:
         async with in_transaction() as conn:
             fresh = events
             if events:
@@ -89,7 +102,8 @@ class EventStore:
                 fresh = list({e.key: e for e in events if e.key not in known}.values())  # a platform may repeat one
                 if fresh:
                     await InboundEvent.bulk_create([InboundEvent(platform=self.platform, key=e.key, lane=e.lane, payload=e.payload,
-                                                                 state={}, claimed_until=lease_until) for e in fresh],
+                                                                 state={}, claimed_until=lease_until, claimed_by=self.holder)
+                                                   for e in fresh],
                                                    using_db=conn)
             if also is not None:
                 await also(conn)
@@ -105,7 +119,8 @@ class EventStore:
                 query = query.select_for_update(skip_locked=True)
             rows = await query.using_db(conn)
             if rows:
-                await InboundEvent.filter(id__in=[r.id for r in rows]).using_db(conn).update(claimed_until=lease_until)
+                await InboundEvent.filter(id__in=[r.id for r in rows]).using_db(conn).update(
+                    claimed_until=lease_until, claimed_by=self.holder)
         return [Event(r.key, r.lane, r.payload, id=r.id, attempts=r.attempts, state=r.state or {}) for r in rows]
 
     async def save(self, event: Event) -> None:
@@ -126,7 +141,8 @@ class EventStore:
         await self.park(event, reason)
 
     async def release(self, events: list[Event]) -> None:
-        await InboundEvent.filter(key__in=[e.key for e in events], status=InboundStatus.PENDING).update(claimed_until=None)
+        await InboundEvent.filter(key__in=[e.key for e in events], status=InboundStatus.PENDING).update(
+            claimed_until=None, claimed_by=None)
 
     async def drain(self) -> None:
         await self.journal.drain()

@@ -126,7 +126,8 @@ class MatrixAdapter:
         await self.inbox.resume()
         # Later sweeps take what an operator put back (`relais failed --retry`) or another process left.
         self._sweeper = asyncio.create_task(self.inbox.run(self._stopping), name="matrix-sweep")
-        await self.syncer.run()
+        # One process syncs (the role's holder, from the stored token); every process sends and handles events.
+        await self.ports.role("matrix").run(self.syncer.run)
 
     async def _connect(self) -> None:
         """Restore the kept session (same device across restarts), or log in with the token or the password."""

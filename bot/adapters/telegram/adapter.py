@@ -9,7 +9,6 @@ import asyncio
 import base64
 import hmac
 import logging
-import secrets
 from urllib.parse import urlsplit
 
 from aiogram import Bot
@@ -63,6 +62,13 @@ EXPIRED = N_("This button no longer works; type the command instead.")
 NO_PREVIEW = {"is_disabled": True}
 
 
+def webhook_secret(token: str) -> str:
+    """Without RELAIS_TELEGRAM_WEBHOOK_SECRET, one derived from the token: every process behind the load balancer
+    checks the same one."""
+    digest = hmac.new(token.encode(), b"relais telegram webhook", "sha256").digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
 class TelegramAdapter:
     """Members chat with Relais in Telegram: private chats and groups (forum topics included)."""
 
@@ -76,7 +82,7 @@ class TelegramAdapter:
         self.bot = Bot(settings.token.get_secret_value(), session=session)
         self.sender = Sender(self.bot, settings.global_rate, settings.chat_rate, settings.group_per_minute)
         self.inbox = ports.inbox(self)
-        self.secret = settings.webhook_secret.get_secret_value() or secrets.token_urlsafe(32)
+        self.secret = settings.webhook_secret.get_secret_value() or webhook_secret(settings.token.get_secret_value())
         self.me: dict = {}
         self._ready = asyncio.Event()
         self._task: asyncio.Task | None = None
@@ -118,10 +124,10 @@ class TelegramAdapter:
             await self.inbox.resume()
             # Later sweeps take what an operator put back (`relais failed --retry`) or another process left.
             self._sweeper = asyncio.create_task(self.inbox.run(self._stopping), name="telegram-sweep")
-            if self.settings.webhook_url:
+            if self.settings.webhook_url:  # every process takes updates (behind a load balancer): no role
                 await self._serve_webhook()
-            else:
-                await self._poll()
+            else:  # Telegram allows one getUpdates consumer: the process holding the role
+                await self.ports.role("telegram").run(self._poll)
         except asyncio.CancelledError:
             raise
         except Exception:

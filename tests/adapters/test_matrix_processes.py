@@ -1,0 +1,52 @@
+"""Two `relais run` processes on one PostgreSQL database and a real Synapse: one syncs; killed with SIGKILL, the
+other takes the sync over within RELAIS_FAILOVER_S from the stored token, and each command is answered once."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.adapters.matrix_helpers import PASSWORD, Member
+from tests.peers.synapse import synapse  # noqa: F401
+from tests.test_processes import FAILOVER, Database, logged, service, stop_all
+
+
+@pytest.fixture
+async def ana(synapse):  # noqa: F811
+    member = await Member.new(synapse, "ana")
+    yield member
+    await member.close()
+
+
+async def test_one_process_syncs_and_a_killed_syncer_is_replaced_without_replay(tmp_path, synapse, ana):  # noqa: F811
+    db = Database(f"relais_pm{os.getpid()}")
+    await db.reset(tmp_path)
+    bot = await synapse.register(synapse.fresh_localpart("relais"), PASSWORD)
+    matrix = {"RELAIS_MATRIX_HOMESERVER": synapse.base_url, "RELAIS_MATRIX_USER_ID": bot.user_id,
+              "RELAIS_MATRIX_PASSWORD": PASSWORD, "RELAIS_MATRIX_INVITE_ALLOW": ana.user_id}
+    procs = {proc.pid: proc for proc in (service(tmp_path, f"m{n}", db.url, **matrix) for n in range(2))}
+    try:
+        syncing, pid, _ = await db.holder("matrix")
+        room = await ana.create_room(invite=[bot.user_id])
+        await ana.wait(lambda: ana.membership(room, bot.user_id) == "join", timeout=60, what="Relais joining")
+        first = await ana.say(room, "!moi")
+        await ana.reply_to(room, first, bot.user_id, timeout=30)
+
+        procs.pop(pid).kill()
+        second = await ana.say(room, "!suivis")  # while nobody syncs
+        _, _, took = await db.holder("matrix", other_than=syncing)
+        assert took < FAILOVER, f"the sync was taken over after {took:.1f} s"
+        await ana.reply_to(room, second, bot.user_id, timeout=30)
+        third = await ana.say(room, "!moi")
+        await ana.reply_to(room, third, bot.user_id, timeout=30)
+        await ana.sync(1000)
+        for asked in (first, second, third):
+            assert len(ana.replies(room, asked, bot.user_id)) == 1
+        pending = await db.rows("SELECT count(*) AS n FROM inbound_event WHERE status <> 'done'")
+        assert pending[0]["n"] == 0
+    finally:
+        codes = stop_all(list(procs.values()))
+        await db.drop()
+    assert codes == [0]
+    assert sum(logged(tmp_path, name, "role taken", role="matrix") for name in ("m0", "m1")) == 2
