@@ -19,6 +19,7 @@ from bot.core.incoming import Incoming, Origin
 from bot.core.ports import Ports
 from bot.core.render import block_text, fallback
 from bot.core.replies import Attachment, Block, LinkButton, Reply
+from bot.services import channel_data
 from models import Account, ConsoleInbox, OutboxMessage
 
 PLATFORM = "console"
@@ -226,3 +227,14 @@ def _read(prompt: str) -> str | None:
 def is_terminal(stream=None) -> bool:
     stream = stream or sys.stdin
     return hasattr(stream, "isatty") and stream.isatty()
+
+
+async def _describe_notes(addresses: list[str]) -> dict[str, dict]:
+    return {}  # the notes waiting for a console account are its messages: not data of their own
+
+
+async def _erase_notes(tx, addresses: list[str]) -> None:
+    await ConsoleInbox.filter(address__in=addresses).using_db(tx).delete()
+
+
+channel_data.register(PLATFORM, _describe_notes, _erase_notes)

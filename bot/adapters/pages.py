@@ -55,7 +55,7 @@ class Pages:
         self.ports = ports
         self.public_url = public_url.rstrip("/")
         self.ways = ways
-        self.data = PublicPages(ports.clock, ports.services.search.find)
+        self.data = PublicPages(ports.clock, ports.services.search.find, ports.services.votes.tally)
         self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "atom"]),
                                trim_blocks=True, lstrip_blocks=True, auto_reload=False)
         self.env.globals["money"] = money

@@ -57,3 +57,8 @@ def next_token(rest: str) -> tuple[str, str]:
     if not m:
         return "", ""
     return unquote(m.group(0)), rest[m.end():].strip()
+
+
+def tokens(text: str) -> list[tuple[str, bool]]:
+    """Every token of a line (quotes removed), each with whether it was quoted: a quoted word is always a value."""
+    return [(unquote(m), m[:1] in _QUOTES) for m in _TOKEN.findall(text)]

@@ -10,8 +10,9 @@ from bot.core.commands import Arg, answers, command
 from bot.core.context import Context
 from bot.core.errors import UsageError, UserError
 from bot.core.i18n import N_
+from bot.core.parser import tokens
 from bot.core.replies import Question, Reply, bold
-from bot.handlers.votes import _created, create_date_poll, read_when, tokens
+from bot.handlers.votes import _created, create_date_poll, read_when
 from bot.services.meetings import when_text
 from models import Meeting, Membership, Role
 

@@ -9,8 +9,9 @@ from bot.core.commands import Arg, command, fold
 from bot.core.context import Context
 from bot.core.errors import UsageError, UserError
 from bot.core.i18n import N_, Translator
+from bot.core.parser import tokens
 from bot.core.replies import Reply
-from bot.handlers.votes import UNTIL, tokens
+from bot.handlers.votes import UNTIL
 from bot.services.pledges import campaign_reply, money, read_amount
 from bot.services.prompt_reading import read_date
 from models import Campaign, CampaignKind, Project, Role

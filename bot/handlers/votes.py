@@ -10,7 +10,7 @@ from bot.core.commands import Arg, command, fold
 from bot.core.context import Context
 from bot.core.errors import UsageError, UserError
 from bot.core.i18n import N_
-from bot.core.parser import _TOKEN, unquote
+from bot.core.parser import tokens
 from bot.core.replies import Reply, bold
 from bot.services.calendar import local_instant
 from bot.services.prompt_reading import read_date
@@ -28,11 +28,6 @@ FLAGS = {"multiple": "multiple", "plusieurs": "multiple", "approval": "multiple"
          "hidden": "hidden", "cache": "hidden", "masque": "hidden"}
 UNTIL = ("until", "till", "jusqu'au", "jusqu’au", "jusqua", "jusquau", "avant", "before", "closes", "fin")
 _TIME = re.compile(r"(?:\s|^)(?:à\s+|at\s+)?(\d{1,2})(?:[:h](\d{2})?|\s*(am|pm))\s*$", re.IGNORECASE)
-
-
-def tokens(text: str) -> list[tuple[str, bool]]:
-    """The words of a command line, each with whether it was quoted (a quoted word is always an option)."""
-    return [(unquote(m), m[:1] in '"“«') for m in _TOKEN.findall(text)]
 
 
 def read_when(words: str, now: datetime, tz: ZoneInfo, default: time | None) -> tuple[datetime, bool]:

@@ -11,6 +11,7 @@ from tortoise.transactions import in_transaction
 from bot.core.errors import UserError
 from bot.core.i18n import N_, normalize_locale
 from bot.core.replies import Reply
+from bot.services import channel_data
 from models import Account, Person
 from models.mail import InboundMail, MailAddress, MailStatus, OutgoingMail
 
@@ -206,3 +207,22 @@ class Email:
         """Whether notifications may go to this address (not disabled by bounces, not unsubscribed)."""
         state = await MailAddress.get_or_none(address=address)
         return state is None or not (state.disabled or state.unsubscribed)
+
+
+async def _describe_addresses(addresses: list[str]) -> dict[str, dict]:
+    return {m.address: {"bounces": m.bounces, "unsubscribed": m.unsubscribed}
+            for m in await MailAddress.filter(address__in=addresses)}
+
+
+async def _erase_addresses(tx, addresses: list[str]) -> None:
+    """Mail from and to the addresses, their list posts' counts; an address that asked for no mail, or bounced,
+    stays on that list only (its address and the flag)."""
+    from models.mail import ListPost
+
+    await InboundMail.filter(sender__in=addresses).exclude(status__in=[MailStatus.WORKING, MailStatus.PENDING]).using_db(tx).delete()
+    await OutgoingMail.filter(address__in=addresses).exclude(status=MailStatus.WORKING).using_db(tx).delete()
+    await MailAddress.filter(address__in=addresses, disabled=False, unsubscribed=False).using_db(tx).delete()
+    await ListPost.filter(address__in=addresses).using_db(tx).delete()
+
+
+channel_data.register(PLATFORM, _describe_addresses, _erase_addresses)

@@ -15,14 +15,15 @@ from tortoise.transactions import in_transaction
 from bot.core.errors import UserError
 from bot.core.i18n import N_
 from bot.core.sql import fetch
+from bot.services import channel_data
 from bot.services.people import parse_handle
 from bot.services.person_rows import clear, person_columns
 from models import Account, Community, Membership, Person, Role
 from models.agenda import Meeting, Prompt
 from models.conversation import ChoiceOffer, PendingQuestion
 from models.digest import DigestDelivery, DigestSubscription
-from models.mail import InboundMail, ListDeparture, ListPost, ListSubscription, MailAddress, MailStatus, OutgoingMail
-from models.messaging import ConsoleInbox, OutboxMessage
+from models.mail import ListDeparture, ListPost, ListSubscription
+from models.messaging import OutboxMessage
 from models.projects import Follow, NewsItem, NextStep, Project
 from models.votes import Ballot, MeetingAnswer, PollVoter, VotePoll
 
@@ -59,8 +60,7 @@ class MyData:
         """Every row about the person, readable without Relais: names, not only ids."""
         pid = person.id
         accounts = await Account.filter(person_id=pid).order_by("id")
-        emails = [a.address for a in accounts if a.platform == "email"]
-        mail_state = {m.address: m for m in await MailAddress.filter(address__in=emails)}
+        kept = await channel_data.describe(accounts)  # what each account's channel keeps of its own (a mail address' bounces)
         digest = {s.community_id: s.enabled for s in await DigestSubscription.filter(person_id=pid)}
         lists = {s.community_id: s for s in await ListSubscription.filter(person_id=pid)}
         communities = []
@@ -76,8 +76,7 @@ class MyData:
             "accounts": [{"account": a.handle, "confirmed": a.confirmed, "consent_at": _iso(a.confirmed_at),
                           "reachable": a.reachable, "preferred": a.preferred, "last_seen": _iso(a.last_seen),
                           "created_at": _iso(a.created_at)}
-                         | ({"bounces": mail_state[a.address].bounces, "unsubscribed": mail_state[a.address].unsubscribed}
-                            if a.address in mail_state and a.platform == "email" else {})
+                         | kept.get((a.platform, a.address), {})
                          for a in accounts],
             "communities": communities,
             "follows": [{"project": _ref(f.project), "title": f.project.title, "since": _iso(f.created_at)}
@@ -155,31 +154,27 @@ class MyData:
         member"), next steps, polls and meetings they set; ballots stay counted under an anonymous key; list
         subscriptions are taken off Mailman. One transaction; returns counts for the log and the CLI."""
         accounts = await Account.filter(person_id=person_id)
-        emails = [a.address for a in accounts if a.platform == "email"]
+        addresses = [a.address for a in accounts]  # list posts name their author by the address they came from
         counts: dict[str, int] = {"accounts": len(accounts)}
         posts = _model("ListMessage")  # the list posts search reads (when that feature is installed)
         indexed: list[tuple[str, Any]] = [("news", i) for i in await NewsItem.filter(author_id=person_id).values_list("id", flat=True)]
         indexed += [("step", i) for i in await NextStep.filter(author_id=person_id).values_list("id", flat=True)]
         indexed += [("answer", i) for i in await Prompt.filter(person_id=person_id).values_list("id", flat=True)]
         if posts is not None:
-            indexed += [("post", i) for i in await posts.filter(Q(person_id=person_id) | Q(address__in=emails)).values_list("id", flat=True)]
+            indexed += [("post", i) for i in await posts.filter(Q(person_id=person_id) | Q(address__in=addresses)).values_list("id", flat=True)]
         async with in_transaction() as tx:
             if posts is not None:  # what they wrote on the list stays the community's, without their name and address
-                await posts.filter(Q(person_id=person_id) | Q(address__in=emails)).using_db(tx).update(author="", address="")
+                await posts.filter(Q(person_id=person_id) | Q(address__in=addresses)).using_db(tx).update(author="", address="")
             counts["ballots"] = await self._anonymous_ballots(tx, person_id)
             await NewsItem.filter(author_id=person_id).using_db(tx).update(former_author=True)
             for sub in await ListSubscription.filter(person_id=person_id, address__not_isnull=True).using_db(tx):
                 await ListDeparture.create(community_id=sub.community_id, address=sub.address, created_at=self.clock(), using_db=tx)
-            await ListPost.filter(Q(person_id=person_id) | Q(address__in=emails)).using_db(tx).delete()
+            await ListPost.filter(person_id=person_id).using_db(tx).delete()
             for col in person_columns():
                 if col.table not in ("account", "person"):
                     counts[col.table] = counts.get(col.table, 0) + await clear(tx, col, person_id)
-            # What the accounts left outside the person's rows: mail from and to them, console notes, offered choices.
-            await InboundMail.filter(sender__in=emails).exclude(status__in=[MailStatus.WORKING, MailStatus.PENDING]).using_db(tx).delete()
-            await OutgoingMail.filter(address__in=emails).exclude(status=MailStatus.WORKING).using_db(tx).delete()
-            # An address that asked for no mail, or bounced, stays on that list only (its address and the flag).
-            await MailAddress.filter(address__in=emails, disabled=False, unsubscribed=False).using_db(tx).delete()
-            await ConsoleInbox.filter(address__in=[a.address for a in accounts if a.platform == "console"]).using_db(tx).delete()
+            # What the accounts left outside the person's rows, each channel its own (mail, console notes), and offered choices.
+            await channel_data.erase(tx, accounts)
             for a in accounts:
                 await ChoiceOffer.filter(conversation__startswith=f"{a.platform}:", conversation__endswith=f":{a.address}"
                                          ).using_db(tx).delete()

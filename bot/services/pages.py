@@ -5,13 +5,11 @@ has none."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Callable
 
 from bot.core.sql import fetch
-from bot.services.votes import count
 from models import Campaign, ChatBinding, Community, Meeting, NewsItem, NextStep, Person, Project, ProjectStatus, VotePoll
 
 RUNNING = (ProjectStatus.IDEA, ProjectStatus.ACTIVE, ProjectStatus.FUNDING)
@@ -91,9 +89,10 @@ class Hit:
 
 
 class PublicPages:
-    def __init__(self, clock: Callable[[], datetime], searcher: Callable | None = None):
+    def __init__(self, clock: Callable[[], datetime], searcher: Callable | None = None, tally: Callable | None = None):
         self.clock = clock
         self.searcher = searcher  # the memory's full-text search, public items only
+        self.tally = tally  # the votes' own count of a poll (Votes.tally)
 
     async def search(self, community: Community, words: str) -> list[Hit]:
         """The memory's full-text search, public items only: news, next steps, meetings, polls that are not secret
@@ -150,18 +149,14 @@ class PublicPages:
         upcoming = next((m for m in meetings if m.starts_at >= now), None)
         polls = []
         for poll in await VotePoll.filter(community_id=community.id, closed_at__isnull=True, secret=False).order_by("number"):
-            counts, voters = await self._counts(poll)
+            result = await self.tally(poll) if self.tally else None
+            counts, voters = (result.counts, result.voters) if result else ([0] * len(poll.options), 0)
             polls.append(PollView(poll.number, poll.question, [str(o) for o in poll.options], None if poll.hidden else counts,
                                   voters, poll.closes_at))
         rooms = [str(r) for r in await ChatBinding.filter(community_id=community.id, platform="matrix").values_list("chat_id", flat=True)]
         updated = max([v.updated for v in views if v.updated] + [m.created_at for m in meetings if m.created_at] + [community.created_at])
         return CommunityView(community.slug, community.name, community.locale, community.timezone, views, upcoming,
                              meetings, polls, rooms, updated)
-
-    async def _counts(self, poll: VotePoll) -> tuple[list[int], int]:
-        rows = await fetch('SELECT "choice" FROM "ballot" WHERE "poll_id" = ?', [poll.id])
-        result = count(poll.kind, len(poll.options), [json.loads(r[0]) if isinstance(r[0], str) else r[0] for r in rows])
-        return result.counts, result.voters
 
     async def project(self, community: Community, slug: str) -> ProjectView | None:
         view = await self.view(community)
