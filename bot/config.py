@@ -42,6 +42,8 @@ class CoreSettings(Section):
     delivery_batch: int = Field(100, description="Outbox messages claimed at once; 0 = this process never delivers (another one does).")
     delivery_max_backoff: float = Field(3600.0, description="Longest wait between two tries of a failing delivery.")
     digest_lease: float = Field(120.0, description="Seconds a digest run holds its claims; a run that died is taken over after that.")
+    scheduler: bool = Field(True, description="Run the scheduled jobs (digests, agendas, reminders, housekeeping) in this process; "
+                                              "false leaves them to another process sharing the database.")
     scheduler_interval: float = Field(60.0, description="Seconds between two looks for due scheduled jobs (digests, agendas, reminders).")
     failover_s: float = Field(15.0, description="Seconds within which another process takes over a role (Telegram polling, the Matrix "
                                                 "sync, the scheduler, the Mailman sync) from one that died; several processes need PostgreSQL.")

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -14,6 +18,13 @@ from bot.adapters.console import ConsoleChat
 from bot.app import App
 from bot.config import Settings
 from bot.services import demo
+
+# The peers, one each for the whole session: defined here once (a fixture imported into each test module would be a
+# fixture of that module, started again for each).
+from tests.peers.mailman import mailman  # noqa: F401
+from tests.peers.smtp_sink import sink, smtp_sink  # noqa: F401
+from tests.peers.synapse import synapse  # noqa: F401
+from tests.peers.telegram_fixture import telegram_emulator  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = os.environ.get("RELAIS_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/test")
@@ -56,13 +67,64 @@ def _drop_postgres_schema():
     asyncio.run(drop())
 
 
+_TEMPLATE_DIR: Path | None = None
+
+
+def _sqlite_template() -> Path:
+    """A database migrated once per test session (`relais migrate` in a process of its own): each test starts from a
+    copy of it instead of running every migration again."""
+    global _TEMPLATE_DIR
+    if _TEMPLATE_DIR is None:
+        folder = Path(tempfile.mkdtemp(prefix="relais-template-"))
+        env = {k: v for k, v in os.environ.items() if not k.startswith("RELAIS_")}
+        env.update(RELAIS_DATA_DIR=str(folder), RELAIS_LOG_LEVEL="WARNING")
+        done = subprocess.run([sys.executable, "-m", "bot", "migrate"], cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=120)
+        assert done.returncode == 0, f"the template database could not be migrated: {done.stderr[-2000:]}"
+        _TEMPLATE_DIR = folder
+    return _TEMPLATE_DIR / "relais.sqlite3"
+
+
 def database_url(kind: str, tmp_path: Path) -> str:
-    return f"sqlite://{tmp_path / 'relais.sqlite3'}" if kind == "sqlite" else PG_DSN
+    """The test's database; on SQLite a copy of the session's migrated template when the file is not there yet."""
+    if kind != "sqlite":
+        return PG_DSN
+    path = tmp_path / "relais.sqlite3"
+    if not path.exists():
+        template = _sqlite_template()
+        tmp_path.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            if Path(f"{template}{suffix}").exists():
+                shutil.copyfile(f"{template}{suffix}", f"{path}{suffix}")
+    return f"sqlite://{path}"
+
+
+async def fresh_postgres(schema: str = PG_SCHEMA) -> None:
+    """The session's schema, emptied: migrated once, then every table truncated for each test (a schema left
+    half-made or dropped by a test is made again from scratch)."""
+    from bot.db import MIGRATIONS
+
+    files = len(list((MIGRATIONS / "models").glob("[0-9]*_*.py")))
+    conn = await asyncpg.connect(PG_SERVER)
+    try:
+        tables = [r["table_name"] for r in await conn.fetch(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'BASE TABLE'", schema)]
+        applied = 0
+        if "aerich" in tables:
+            applied = await conn.fetchval(f'SELECT count(*) FROM "{schema}"."aerich" WHERE app = $1', "models")
+        if applied != files:
+            await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE; CREATE SCHEMA "{schema}";')
+            return
+        others = ", ".join(f'"{schema}"."{t}"' for t in tables if t != "aerich")
+        if others:
+            await conn.execute(f"TRUNCATE {others} RESTART IDENTITY CASCADE")
+    finally:
+        await conn.close()
 
 
 async def make_app(kind: str, tmp_path: Path, clock: Clock, seed: bool = True, **core) -> App:
     if kind == "postgres":
-        await reset_postgres()
+        await fresh_postgres()
     settings = Settings(data_dir=tmp_path, database_url=database_url(kind, tmp_path), log_format="text", **core)
     app = App(settings, clock=clock)
     await app.start()

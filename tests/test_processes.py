@@ -25,7 +25,6 @@ from bot.config import Settings
 from bot.services import demo
 from tests.conftest import PG_SERVER
 from tests.peers.telegram_client import TelegramEmulator
-from tests.peers.telegram_fixture import telegram_emulator  # noqa: F401  (session fixture)
 from tests.test_cli import env_for, start_service
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,7 +88,7 @@ def service(tmp_path: Path, name: str, database: str, telegram: str = "", **env:
     if telegram:
         env.update(RELAIS_TELEGRAM_TOKEN=TOKEN, RELAIS_TELEGRAM_API_URL=telegram, RELAIS_TELEGRAM_CHAT_RATE="50")
     settings = env_for(data, RELAIS_DATABASE_URL=database, RELAIS_FAILOVER_S=str(FAILOVER), RELAIS_MAIL_LISTEN="",
-                       RELAIS_WEB_LISTEN="", RELAIS_DELIVERY_INTERVAL="0.2", **env)
+                       RELAIS_WEB_LISTEN="", RELAIS_DELIVERY_INTERVAL="0.2", RELAIS_SCHEDULER="true", **env)
     with open(data / "stderr.log", "w") as err:
         return subprocess.Popen([sys.executable, "-m", "bot", "run"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=err, cwd=ROOT, env=settings)
@@ -244,7 +243,7 @@ async def test_webhook_mode_every_process_takes_updates_and_one_sent_twice_is_ha
 
 
 def test_a_second_service_on_sqlite_is_refused_and_the_console_and_status_work_beside_it(tmp_path):
-    first = start_service(tmp_path)
+    first = start_service(tmp_path, RELAIS_SCHEDULER="true")  # the status shows the scheduler's role
     try:
         second = subprocess.run([sys.executable, "-m", "bot", "run"], stdin=subprocess.DEVNULL, capture_output=True, text=True,
                                 cwd=ROOT, env=env_for(tmp_path), timeout=60)

@@ -14,7 +14,8 @@ from nio.event_builders import EnableEncryptionBuilder
 from bot.app import App
 from bot.config import Settings
 from bot.services import demo
-from tests.conftest import reset_postgres
+from tests.conftest import database_url as prepared_database
+from tests.conftest import fresh_postgres
 from tests.peers.synapse import SynapseServer
 
 PASSWORD = "correct horse battery staple"
@@ -142,7 +143,7 @@ class Relais:
     def __init__(self, server: SynapseServer, tmp_path: Path, user_id: str, invite_allow: str = "", database_url: str = "",
                  **matrix):
         self.tmp_path = tmp_path
-        self.database_url = database_url or f"sqlite://{tmp_path / 'relais.sqlite3'}"
+        self.database_url = database_url or prepared_database("sqlite", tmp_path)
         self.matrix = {"homeserver": server.base_url, "user_id": user_id, "password": PASSWORD,
                        "invite_allow": invite_allow, **matrix}
         self.user_id = user_id
@@ -174,9 +175,10 @@ class Relais:
 
     async def start(self) -> None:
         if not self._seeded and self.database_url.startswith("postgres"):
-            await reset_postgres()
+            await fresh_postgres()
         settings = Settings(data_dir=self.tmp_path, database_url=self.database_url,
-                            log_format="text", delivery_interval=0.2, sections={"matrix": dict(self.matrix), "mail": {"listen": ""}, "web": {"web_listen": ""}})
+                            log_format="text", delivery_interval=0.2, scheduler=False,
+                            sections={"matrix": dict(self.matrix), "mail": {"listen": ""}, "web": {"web_listen": ""}})
         self.app = App(settings)
         await self.app.start()
         if not self._seeded:

@@ -13,7 +13,6 @@ from models import AdapterState, Follow, InboundEvent, InboundStatus, Project, R
 from models.matrix import MatrixDirect
 from tests.adapters.matrix_helpers import Member, Relais, body
 from tests.conftest import database_url
-from tests.peers.synapse import synapse  # noqa: F401
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import os
 import pytest
 
 from tests.adapters.matrix_helpers import PASSWORD, Member
-from tests.peers.synapse import synapse  # noqa: F401
 from tests.test_processes import FAILOVER, Database, logged, service, stop_all
 
 

@@ -23,8 +23,8 @@ from bot.core.incoming import Incoming
 from bot.core.replies import Reply
 from bot.services import demo
 from models import Account, ChatBinding, ConsoleInbox, Follow, InboundEvent, InboundStatus, Membership, OutboxMessage, Role
+from tests.conftest import database_url
 from tests.peers.telegram_client import TelegramEmulator
-from tests.peers.telegram_fixture import telegram_emulator  # noqa: F401  (session fixture)
 
 TOKEN = "123:ABC"
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,8 +56,8 @@ class Running:
 
 
 async def serve(tmp_path: Path, base_url: str, seed: bool = True, **telegram) -> Running:
-    settings = Settings(data_dir=tmp_path, database_url=f"sqlite://{tmp_path / 'relais.sqlite3'}", log_format="text",
-                        sections={"telegram": {"token": TOKEN, "api_url": base_url, "chat_rate": 50, **telegram},
+    settings = Settings(data_dir=tmp_path, database_url=database_url("sqlite", tmp_path), log_format="text",
+                        scheduler=False, sections={"telegram": {"token": TOKEN, "api_url": base_url, "chat_rate": 50, **telegram},
                                   "mail": {"listen": ""}, "web": {"web_listen": ""}})  # only Telegram listens
     app = App(settings)
     await app.start()
@@ -336,10 +336,11 @@ async def test_webhook_mode_checks_the_secret(tmp_path, emu, telegram_emulator):
 
 
 def _run_relais(tmp_path: Path, base_url: str) -> subprocess.Popen:
-    env = {**os.environ, "RELAIS_DATA_DIR": str(tmp_path), "RELAIS_DATABASE_URL": f"sqlite://{tmp_path / 'relais.sqlite3'}",
+    env = {**os.environ, "RELAIS_DATA_DIR": str(tmp_path), "RELAIS_DATABASE_URL": database_url("sqlite", tmp_path),
            "RELAIS_TELEGRAM_TOKEN": TOKEN, "RELAIS_TELEGRAM_API_URL": base_url, "RELAIS_TELEGRAM_CHAT_RATE": "50",
            "RELAIS_LOG_FORMAT": "text", "RELAIS_LOG_FILE": str(tmp_path / "relais.log"),
-           "RELAIS_MAIL_LISTEN": "", "RELAIS_WEB_LISTEN": ""}  # only Telegram: no ports shared with other tests
+           "RELAIS_MAIL_LISTEN": "", "RELAIS_WEB_LISTEN": "",  # only Telegram: no ports shared with other tests
+           "RELAIS_SCHEDULER": "false"}  # its jobs would follow the real clock
     return subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -355,7 +356,7 @@ def _events(db: Path) -> list[tuple[str, int, bool]]:
 
 
 async def test_killed_mid_batch_then_restarted_loses_nothing_and_handles_nothing_twice(tmp_path, emu, telegram_emulator):  # noqa: F811
-    app = App(Settings(data_dir=tmp_path, database_url=f"sqlite://{tmp_path / 'relais.sqlite3'}",
+    app = App(Settings(data_dir=tmp_path, database_url=database_url("sqlite", tmp_path),
                        sections={"mail": {"listen": ""}, "web": {"web_listen": ""}}))
     await app.start()
     await demo.seed("me", NOW)

@@ -8,7 +8,6 @@ import pytest
 from tests.adapters.test_telegram import TOKEN, buttons, said, serve, started
 from tests.adapters.test_telegram_polls import bound_group
 from tests.peers.telegram_client import TelegramEmulator
-from tests.peers.telegram_fixture import telegram_emulator  # noqa: F401  (session fixture)
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from bot.config import Settings
 from bot.services import demo
 from models import Account, Community, Membership, OutboxMessage, OutboxStatus, Person, Role
 from models.mail import InboundMail, MailStatus, OutgoingMail
-from tests.conftest import Clock
-from tests.peers.smtp_sink import ReceivedMessage, SmtpSink, free_port, sink, smtp_sink  # noqa: F401
+from tests.conftest import Clock, database_url
+from tests.peers.smtp_sink import ReceivedMessage, SmtpSink, free_port
 
 DOMAIN = "relais.test"
 RELAIS = f"relais@{DOMAIN}"
@@ -91,7 +91,7 @@ def mail_settings(tmp_path: Path, sink: SmtpSink, **sections) -> Settings:
               "web": {"web_listen": f"127.0.0.1:{web_port}", "public_url": f"http://127.0.0.1:{web_port}"}}
     for name, values in sections.items():
         merged.setdefault(name, {}).update(values)
-    return Settings(data_dir=tmp_path, database_url=f"sqlite://{tmp_path / 'relais.sqlite3'}", log_format="text",
+    return Settings(data_dir=tmp_path, database_url=database_url("sqlite", tmp_path), log_format="text",
                     delivery_interval=0.05, secret_key="test-secret", sections=merged)
 
 

@@ -19,7 +19,7 @@ from bot.services.mailing_lists import Lists
 from models import Account, Community, ConsoleInbox, Follow, Project
 from models.mail import ListPost, ListStatus, ListSubscription, MailingList
 from tests.mail.conftest import RELAIS, Relais, mail_settings, serve, shutdown
-from tests.peers.mailman import MailmanServer, mailman  # noqa: F401
+from tests.peers.mailman import MailmanServer
 
 LIST = "usine-vivante@lists.relais.test"
 

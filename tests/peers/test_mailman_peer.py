@@ -10,8 +10,8 @@ from email.message import EmailMessage
 
 import pytest
 
-from tests.peers.mailman import MailmanServer, mailman  # noqa: F401
-from tests.peers.smtp_sink import SmtpSink, sink, smtp_sink  # noqa: F401
+from tests.peers.mailman import MailmanServer
+from tests.peers.smtp_sink import SmtpSink
 
 ALICE = "alice@example.org"
 BOB = "bob@example.net"

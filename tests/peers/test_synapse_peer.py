@@ -22,12 +22,7 @@ from nio import (
 )
 from nio.event_builders import EnableEncryptionBuilder
 
-from tests.peers.synapse import (
-    HttpError,
-    RegisteredUser,
-    SynapseServer,
-    synapse,  # noqa: F401
-)
+from tests.peers.synapse import HttpError, RegisteredUser, SynapseServer
 
 PASSWORD = "correct horse battery staple"
 

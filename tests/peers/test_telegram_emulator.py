@@ -32,10 +32,7 @@ from aiogram.types import (
 from aiohttp import web
 
 from tests.peers.telegram_client import EmulatorError, TelegramEmulator
-from tests.peers.telegram_fixture import (
-    RunningEmulator,
-    telegram_emulator,  # noqa: F401
-)
+from tests.peers.telegram_fixture import RunningEmulator
 
 TOKEN = "123:ABC"
 ICS = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nSUMMARY:Picnic\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"

@@ -16,8 +16,7 @@ import pytest
 from bot.app import App
 from bot.config import Settings
 from models import Account, Community, Follow, Membership, NewsItem, Person, Project, Role
-from tests.conftest import PG_SERVER
-from tests.peers.smtp_sink import sink, smtp_sink  # noqa: F401
+from tests.conftest import PG_SERVER, database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 OBSERVERS = 20
@@ -66,7 +65,7 @@ def per_address(sink) -> dict[str, int]:  # noqa: F811
 
 
 def test_a_sender_killed_midway_then_restarted_sends_each_missing_digest_once(tmp_path, sink):  # noqa: F811
-    url = f"sqlite://{tmp_path / 'relais.sqlite3'}"
+    url = database_url("sqlite", tmp_path)
     asyncio.run(seed(url, tmp_path))
     sink.hold_after(7)
     proc = send(tmp_path, url, sink.port, extra={"RELAIS_DIGEST_LEASE": "60"})
@@ -95,7 +94,7 @@ def test_a_sender_killed_midway_then_restarted_sends_each_missing_digest_once(tm
 
 def test_a_run_beside_a_live_one_reports_its_claims_as_in_progress_elsewhere(tmp_path, sink):  # noqa: F811
     """Claims held by a live run are not "already sent": they are counted apart, with when they would be taken over."""
-    url = f"sqlite://{tmp_path / 'relais.sqlite3'}"
+    url = database_url("sqlite", tmp_path)
     asyncio.run(seed(url, tmp_path))
     sink.hold_after(3)
     first = send(tmp_path, url, sink.port, extra={"RELAIS_DIGEST_LEASE": "60"})

@@ -6,7 +6,6 @@ import time_machine
 
 from models import Community, JobRun
 from scheduler.jobs import DigestJob
-from tests.peers.smtp_sink import sink, smtp_sink  # noqa: F401
 from tests.scheduler.test_digest import MONDAY, community, mail_app  # noqa: F401
 
 
