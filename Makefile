@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PEERS_DIR ?= $(HOME)/.cache/relais-peers
 
-.PHONY: install run test peers bench catalogs env-example
+.PHONY: install run test peers bench catalogs env-example fuzz
 
 install: $(VENV)/.installed
 
@@ -27,6 +27,10 @@ test: install peers
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	RELAIS_PEERS_DIR=$(PEERS_DIR) $(PY) -m pytest
+
+# The property-based fuzzing at length (the suite runs it with a short profile).
+fuzz: install
+	HYPOTHESIS_PROFILE=long $(PY) -m pytest tests/fuzz
 
 bench: install
 	$(PY) bench/core.py

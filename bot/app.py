@@ -22,6 +22,7 @@ from bot.core.ports import Ports
 from bot.core.processes import Processes, ServiceLock
 from bot.handlers import MODULES
 from bot.services import Services, utcnow
+from bot.services.howto import HowTo
 
 log = logging.getLogger("relais.app")
 
@@ -52,10 +53,12 @@ class App:
                                  max_backoff=core.delivery_max_backoff)
         self.services = Services(self.catalogs, default_community=core.default_community,
                                  default_locale=core.default_locale, clock=clock, on_outbox=self.delivery.wake,
-                                 remind_days=core.prompt_remind_days)
+                                 remind_days=core.prompt_remind_days, secret_key=core.secret_key.get_secret_value())
+        self.delivery.topics = self.services.topics  # what notifications speak of: a reply to one is a comment
         self.services.public_url = settings.web.public_url.rstrip("/") if settings.web.web_listen else ""
         self.services.digest.public_url = self.services.public_url
         self.registry = Registry(MODULES)
+        self.services.howto = HowTo(self.registry, self.catalogs)
         self.dispatcher = Dispatcher(self.registry, self.services, self.catalogs, default_locale=core.default_locale)
         self.choices = ChoiceMemory(clock)
         # SQLite has one service (a lock file says so); on PostgreSQL several share the work, and the jobs only one
@@ -64,7 +67,8 @@ class App:
         self.processes = Processes(core.failover_s, alone=sqlite)
         self.ports = Ports(dispatch=self.dispatcher.handle, choices=self.choices, services=self.services,
                            catalogs=self.catalogs, registry=self.registry, clock=clock, default_locale=core.default_locale,
-                           data_dir=core.data_dir, role=self.processes.role, process=self.processes.id, alone=sqlite)
+                           data_dir=core.data_dir, role=self.processes.role, process=self.processes.id, alone=sqlite,
+                           topics=self.services.topics)
         self.web = WebServer(settings.web.web_listen) if listen and settings.web.web_listen else None
         self.console = ConsoleAdapter(self.ports)
         self.adapters: list[Adapter] = [self.console, *self._channels(listen)]
@@ -76,7 +80,7 @@ class App:
         self.listen = listen
         if not listen:  # a client beside the service delivers to console accounts only; the service does the rest
             self.delivery.only = ("console",)
-        self.workers: list = self._workers() if listen else []
+        self.workers: list = self._workers() if listen and core.scheduler else []
         self._digest_mailer = None
         self.started = False
         self.serving = asyncio.Event()  # set once every part is started (the console waits for it)
@@ -162,8 +166,10 @@ class App:
             await db.migrate(self.database_url)
         web = self.settings.web
         if web.web_listen and web.public_url:  # personal pledge links go through the link endpoint (served by `relais run`)
+            from bot.adapters.links.tokens import LinkTokens
             from mail.tokens import load_secret
-            self.services.pledges.links.configure(web.public_url, await load_secret(self.settings.core.secret_key.get_secret_value()))
+            secret = await load_secret(self.settings.core.secret_key.get_secret_value())
+            self.services.pledges.links.configure(web.public_url, LinkTokens(secret, self.clock))
         self.started = True
         log.info("started", extra={"database": self.database_url.split("://")[0]})
 

@@ -37,12 +37,15 @@ def build_parser() -> argparse.ArgumentParser:
     cc.add_argument("slug")
     cc.add_argument("name")
     cc.add_argument("--facilitator", nargs="+", default=[], metavar="ACCOUNT", help="telegram:<id>, matrix:<mxid>, email:<addr>, console:<name>")
+    cc.add_argument("--name", nargs="+", default=[], metavar="NAME",
+                    help="the facilitators' names as people see them, in the order of --facilitator (pages never show an account)")
     cc.add_argument("--locale", default=None, choices=("fr", "en"))
     cc.add_argument("--timezone", default="Europe/Paris")
     cg = csub.add_parser("grant")
     cg.add_argument("slug")
     cg.add_argument("account")
     cg.add_argument("role", choices=sorted(set(ROLE_WORDS)), metavar="role")
+    cg.add_argument("--name", default="", help="the person's name as people see it (pages never show an account)")
     csub.add_parser("list")
     sub.add_parser("outbox", help="count the outbox messages by status")
     f = sub.add_parser("failed", help="list what was parked after its last try (events, mails, outbox), or put it back")
@@ -307,12 +310,13 @@ async def _community(app: App, args) -> int:
         if args.action == "create":
             community = await people.create_community(args.slug, args.name, args.locale or app.settings.core.default_locale,
                                                       args.timezone)
-            for handle in args.facilitator:
-                await people.grant(community, handle, Role.FACILITATOR)
+            names = list(args.name) + [""] * len(args.facilitator)
+            for handle, name in zip(args.facilitator, names):
+                await people.grant(community, handle, Role.FACILITATOR, name=name)
             print(f"community {community.slug} created; facilitators: {', '.join(args.facilitator) or 'none'}")
         elif args.action == "grant":
             community = await people.community(args.slug)
-            await people.grant(community, args.account, Role.parse(args.role))
+            await people.grant(community, args.account, Role.parse(args.role), name=args.name)
             print(f"{args.account} is now {Role.parse(args.role).key} of {community.slug}")
         else:
             communities = await Community.all().order_by("slug")

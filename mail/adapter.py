@@ -44,9 +44,11 @@ class MailAdapter:
         self.secret = secret
         self.transport = (SmtpPool(smtp_url, bounce_address=self._bounce_address) if smtp_url
                           else FileDrop(ports.data_dir / "mail-out"))
+        if isinstance(self.transport, FileDrop):  # mail kept as files: `forget me` takes a person's away
+            ports.services.mydata.erasers.append(self.transport.forget)
         self.reader = MailReader(self)
         self.store = MailStore(ports.clock)
-        self.inbox = Inbox("mail", self.store, Pipeline(self, ports.dispatch, self.store, ports.choices), ports.clock,
+        self.inbox = Inbox("mail", self.store, Pipeline(self, ports.dispatch, self.store, ports.choices, ports.topics), ports.clock,
                            ports.policy, concurrency=8)
         self.queue = OutgoingQueue(self)
         self.gateway: Gateway | None = None
@@ -166,7 +168,7 @@ class MailAdapter:
         self.queue.wake()
         return None
 
-    async def deliver(self, account: Account, reply: Reply, message: OutboxMessage) -> None:
+    async def deliver(self, account: Account, reply: Reply, message: OutboxMessage) -> list[str]:
         """A notification to a confirmed address; the outbox row id makes the Message-ID, so a repeat is the same mail.
         What the payload says beside the reply (bot/services/notify.py) gives its subject, the thread it belongs to
         (a project's notifications refer to one id) and the community's List-Id."""
@@ -178,11 +180,15 @@ class MailAdapter:
         choice_set = await self.ports.choices.store(reply.choices) if reply.choices else None
         payload = message.payload
         community, thread = payload.get("community"), payload.get("thread")
+        references = (composer.thread_id(thread, community["slug"]),) if thread and community else ()
+        answering = _answering(payload, account)  # an answer to a mail the person wrote: in that mail's thread
+        if answering:
+            references = (*references, *answering)
+        message_id = composer.message_id(f"o{message.id}", message.created_at)
         msg = composer.mail(reply, to=account.address, to_name=person.display_name,
                             subject=payload.get("subject") or subject_for(reply, "Relais"), locale=person.locale,
-                            message_id=composer.message_id(f"o{message.id}", message.created_at), account_id=account.id,
-                            choice_set=choice_set,
-                            references=(composer.thread_id(thread, community["slug"]),) if thread and community else (),
+                            message_id=message_id, account_id=account.id, choice_set=choice_set,
+                            in_reply_to=answering[-1] if answering else "", references=references,
                             list_id=composer.list_id(community["slug"], community["name"]) if community else "")
         try:
             await self.transport.send(composer.address, [account.address], msg.as_bytes(), account_id=account.id)
@@ -192,7 +198,18 @@ class MailAdapter:
             raise TemporaryFailure(str(exc)) from None
         except TemporarySmtpError as exc:
             raise TemporaryFailure(str(exc)) from None
+        return [message_id]
 
-    async def post(self, chat: str, reply: Reply, message: OutboxMessage) -> None:
+    async def post(self, chat: str, reply: Reply, message: OutboxMessage) -> list[str]:
         """Mailing lists get the digest and the list announcements, not room messages: nothing is posted to them."""
         raise Unreachable(f"no room summary on a mailing list ({chat[:80]})")
+
+
+def _answering(payload: dict, account: Account) -> tuple[str, ...]:
+    """The thread of the mail a notification answers (its References, then its Message-ID), when it goes back to the
+    address that wrote it."""
+    target = payload.get("reply_to") or {}
+    if target.get("platform") != PLATFORM or payload.get("via") != account.handle or not target.get("ref"):
+        return ()
+    refs = [str(r) for r in target.get("references") or () if isinstance(r, str)]
+    return tuple(dict.fromkeys([*refs[-9:], str(target["ref"])]))

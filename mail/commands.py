@@ -85,6 +85,15 @@ def _is_name(line: str, own: set[str], last: bool) -> bool:
     return last and all(word.istitle() and word.replace("-", "").replace("'", "").isalpha() for word in words)
 
 
+def _complete(registry: Registry, line: str) -> bool:
+    """Whether the line gives its command every required argument (a word each, the rest of the line for a text)."""
+    split = parser.split_line(line)
+    if split is None:
+        return False
+    cmd, used = registry.resolve(split.words)
+    return cmd is not None and len(split.words) - used >= sum(1 for arg in cmd.args if arg.required)
+
+
 def _is_lang(registry: Registry, line: str) -> bool:
     split = parser.split_line(line)
     cmd = registry.resolve(split.words)[0] if split else None
@@ -106,7 +115,8 @@ def command_lines(subject: str, text: str, registry: Registry, choices: list[Cho
     own = {fold(word) for name in names for word in name.split() if len(word) > 1}
     head = [subject.strip()] if subject.strip() and not _REPLY_PREFIX.match(subject) and not _says(subject, _GREETINGS) else []
     body: list[str] = []
-    known: dict[str, bool] = {line: is_command(registry, line) for line in head}
+    # A subject is a command only when complete: "Question" or "Aide ?" name a topic, "suivre brasserie" acts.
+    known: dict[str, bool] = {line: is_command(registry, line) and _complete(registry, line) for line in head}
     for index, line in enumerate(lines[:MAX_LINES]):
         known[line] = is_command(registry, line)
         if _folded(line) in _ENDS:
@@ -125,7 +135,7 @@ def command_lines(subject: str, text: str, registry: Registry, choices: list[Cho
             body.append(line)
     run: list[str] = []  # known commands and mistyped ones, in the mail's order
     for line in dict.fromkeys(head + body):  # a subject repeated as the first line runs once
-        if known[line] or is_close(registry, line):
+        if known[line] or (line not in head and is_close(registry, line)):
             run.append(line)
         elif line not in head:
             out.ignored.append(line)

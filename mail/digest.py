@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import binascii
+import re
 import secrets
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from email.header import Header
 from email.utils import format_datetime, formataddr
 from pathlib import Path
@@ -15,51 +15,92 @@ from babel.lists import format_list
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from bot.adapters.links.tokens import ReaderSigner
 from bot.core.delivery import TemporaryFailure, Unreachable
 from bot.core.i18n import N_, Catalogs
-from bot.services.digest import Digest, day_pattern, week_days, week_title
+from bot.services.digest import Digest, Gathering, day_pattern, week_days, week_title
 from bot.services.pledges import money
 from mail.smtp import PermanentSmtpError, TemporarySmtpError
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
-@dataclass
-class Links:
-    """One person's digest links: a single signed token (`base`) authorises that person's follow, unfollow and
-    unsubscribe in this community, so a digest of 200 project lines costs one signature, not 400."""
+_PLACE = re.compile("\x00([a-z]+:[a-z0-9-]*:[0-9]+)\x00")
 
-    base: str
-    unsubscribe_mailto: str
-    reply_to: str
+
+class _Shapes:
+    """The digest's links as its templates ask for them; `_link` makes one."""
+
+    def _link(self, act: str, obj: str, option: int = 0) -> str:
+        raise NotImplementedError
 
     def follow(self, slug: str) -> str:
-        return f"{self.base}/follow/{slug}"
+        return self._link("follow", slug)
 
     def unfollow(self, slug: str) -> str:
-        return f"{self.base}/unfollow/{slug}"
+        return self._link("unfollow", slug)
 
     def pledge(self, slug: str) -> str:
-        return f"{self.base}/pledge/{slug}"
+        return self._link("support", slug)
 
     def vote(self, poll: int, option: int) -> str:
-        return f"{self.base}/vote/{poll}-{option}"
+        return self._link("vote", str(poll), option)
 
     def coming(self, meeting: int, coming: bool = True) -> str:
-        return f"{self.base}/{'coming' if coming else 'notcoming'}/{meeting}"
+        return self._link("coming" if coming else "notcoming", str(meeting))
 
     def unsubscribe(self) -> str:
-        return f"{self.base}/off"
+        return self._link("off", "")
 
 
-_BASE = "\x00base\x00"  # stands for the person's link base in lines rendered once for everybody
-_SHARED = Links(_BASE, "", "")
+class Links(_Shapes):
+    """One reader's digest links, each signed for one act on one object (a vote for one option) with a lifetime that
+    fits the act (bot/adapters/links/tokens.py): a copied "Support" link cannot vote, follow or stop the digest.
+    Each is signed once, when first asked for: the text and the HTML part share it."""
+
+    def __init__(self, base: str, sign: ReaderSigner, unsubscribe_mailto: str, reply_to: str):
+        self.base = base  # `<public url>/d/`
+        self.unsubscribe_mailto = unsubscribe_mailto
+        self.reply_to = reply_to
+        self._sign = sign  # LinkTokens.reader: this reader's tokens
+        self._made: dict[str, str] = {}  # "act:object:option" → its link
+
+    def _link(self, act: str, obj: str, option: int = 0) -> str:
+        key = f"{act}:{obj}:{option}"
+        url = self._made.get(key)
+        if url is None:
+            url = self._made[key] = self.base + self._sign.many([key])[0]
+        return url
+
+    def fill(self, text: str) -> str:
+        """`text` with the placeholders of lines rendered for every reader replaced by this reader's own links, the
+        missing ones signed in one go."""
+        if "\x00" not in text:
+            return text
+        parts = _PLACE.split(text)  # text, key, text, key, …, text
+        keys = parts[1::2]
+        made = self._made
+        missing = [key for key in dict.fromkeys(keys) if key not in made]
+        if missing:
+            made.update(zip(missing, [self.base + token for token in self._sign.many(missing)]))
+        parts[1::2] = [made[key] for key in keys]
+        return "".join(parts)
+
+
+class _Placeholders(_Shapes):
+    """Stands for any reader's links in a line rendered once for all its readers (see DigestRenderer)."""
+
+    def _link(self, act: str, obj: str, option: int = 0) -> str:
+        return f"\x00{act}:{obj}:{option}\x00"
+
+
+_SHARED = _Placeholders()
 
 
 class DigestRenderer:
     """Renders with Jinja2: the mail's frame, then each section with its own templates
     (`digest/<section.template>.txt.j2` and `.html.j2`). A section's piece that reads the same for every reader
-    of a language (a project line) is rendered once and reused, with the reader's own link base put in afterwards."""
+    of a language (a project line) is rendered once and reused, with the reader's own links put in afterwards."""
 
     def __init__(self, catalogs: Catalogs):
         self.catalogs = catalogs
@@ -150,7 +191,7 @@ class DigestRenderer:
 
         text = _fill(self.frame["text"].render(section=text_section, **context), sections)
         html = self.frame["html"].render(section=html_section, **context)
-        return subject, text.replace(_BASE, links.base), html.replace(_BASE, links.base)
+        return subject, links.fill(text), links.fill(html)
 
 
 _SLOT = "\x01"  # where a big part goes in a small text while the small text is tidied
@@ -259,8 +300,27 @@ class Mailer:
 
 
 def digest_links(composer, digest: Digest) -> Links:
-    """The person's signed link base (acting as their email account, no login) for this community's digest."""
-    token = composer.tokens.link({"k": "digest", "a": digest.recipient.account_id, "c": digest.community_slug})
-    return Links(base=f"{composer.public_url}/d/{token}",
+    """The reader's links for this community's digest, acting as their email account (no login), each for one act;
+    a vote's link ends with its poll, an answer to the meeting at its start, a pledge link with its campaign."""
+    ends: dict[tuple[str, str], datetime] = {}
+    for section in digest.sections:
+        if isinstance(section.data, Gathering):
+            for vote in section.data.votes:
+                if vote.closes is not None:
+                    ends[("vote", str(vote.number))] = _day_end(vote.closes)
+            if section.data.meeting is not None:
+                meeting = section.data.meeting
+                ends[("coming", str(meeting.id))] = ends[("notcoming", str(meeting.id))] = meeting.starts
+        elif section.key == "campaigns":
+            for campaign in section.data:
+                if campaign.until is not None:
+                    ends[("support", campaign.slug)] = _day_end(campaign.until)
+    return Links(f"{composer.public_url}/d/", composer.tokens.web.reader(digest.recipient.account_id, digest.community_slug, ends),
                  unsubscribe_mailto=f"mailto:{composer.address}?subject=digest%20off%20{digest.community_slug}",
                  reply_to=composer.address)
+
+
+def _day_end(day: date) -> datetime:
+    """The end of `day` wherever the community is (UTC-12 ends it at noon UTC the next day): a poll closing that day
+    is refused by the core from its closing minute on, so the link outliving it by hours acts on nothing."""
+    return datetime.combine(day + timedelta(days=1), time(12), tzinfo=timezone.utc)

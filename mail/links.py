@@ -1,99 +1,40 @@
-"""The signed links in mails: a GET shows a page saying in words what the link does, with a button; only a POST acts
-(RFC 8058 one-click included)."""
+"""The signed links of mails on the web endpoint: a GET shows a page saying in words what the link does, with a button
+carrying a page token; only a POST with it acts (or RFC 8058's one-click unsubscribe). Pledge links count a visit."""
 
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
 from html import escape
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from bot.adapters.links.guard import may_act, origin_of
+from bot.adapters.links.tokens import Act, LinkError
 from bot.adapters.web import WebServer
-from bot.core.errors import UserError
-from bot.core.i18n import LOCALES, N_, normalize_locale
+from bot.core.i18n import N_, normalize_locale
 from bot.core.incoming import Incoming, Origin
 from bot.core.render import to_html
 from bot.core.replies import Choice, Reply
-from mail.render import TEMPLATES
-from mail.tokens import LinkError
-from models import Account, Community, LinkUse, Membership, Person, Project, VotePoll
+from mail.link_words import Form, Page, accepted_language, describe, render_page
+from models import Account, Community, LinkUse, Person, Project
 
 log = logging.getLogger("relais.web")
-_PAGES = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
-_DIGEST_ACTIONS = {"follow": "follow {c}/{slug}", "unfollow": "unfollow {c}/{slug}", "off": "digest off {c}",
-                   "coming": "coming {slug}", "notcoming": "not coming {slug}"}
-_VOTE = re.compile(r"(\d{1,9})-(\d{1,2})")
-_SLUG = re.compile(r"[a-z0-9-]{1,64}")
+# What each act of a digest link runs, as the reader's email account: one act on one object, nothing else.
+_COMMANDS = {"follow": "follow {c}/{o}", "unfollow": "unfollow {c}/{o}", "vote": "vote {c}#{o} {n}",
+             "coming": "coming {o}", "notcoming": "not coming {o}", "off": "digest off {c}"}
+_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
-def _digest_command(community: str, match) -> str:
-    """The command a digest link stands for; anything else is not a valid link."""
-    if match.get("action") == "vote":  # /vote/<poll number>-<option number>
-        vote = _VOTE.fullmatch(match.get("slug", ""))
-        if vote is None:
-            raise LinkError(expired=False)
-        return f"vote {community}#{vote.group(1)} {vote.group(2)}"
-    template = _DIGEST_ACTIONS.get(match.get("action", ""))
-    slug = match.get("slug", "")
-    if template is None or ("{slug}" in template) != bool(slug) or (slug and not _SLUG.fullmatch(slug)):
+def _command(act: Act) -> str:
+    """The command an act link stands for; an act with no command here (a pledge link) is not valid on /d/."""
+    template = _COMMANDS.get(act.act)
+    numbered = act.act in ("vote", "coming", "notcoming")
+    if (template is None or not act.community or (act.act == "off") == bool(act.obj)
+            or (numbered and not _NUMBER.fullmatch(act.obj)) or (act.act == "vote") != (act.option > 0)):
         raise LinkError(expired=False)
-    return template.format(c=community, slug=slug)
-
-
-def _option(poll: VotePoll, number: int) -> str:
-    option = str(poll.options[number - 1])
-    return option.replace("T", " ")[:16] if poll.kind == "date" else option
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower()
-
-
-def accepted_language(header: str, default: str) -> str:
-    """The first language of an Accept-Language header that Relais speaks (by preference), else `default`."""
-    ranked = []
-    for i, part in enumerate(header.split(",")):
-        tag, _, params = part.strip().partition(";")
-        quality = 1.0
-        if params.strip().startswith("q="):
-            try:
-                quality = float(params.strip()[2:])
-            except ValueError:
-                quality = 0.0
-        code = tag.strip().split("-")[0].lower()
-        if code in LOCALES and quality > 0:
-            ranked.append((-quality, i, code))
-    return min(ranked)[2] if ranked else default
-
-
-@dataclass
-class Form:
-    """A button: a POST to `action` (a path of this site: the pages' policy lets forms post nowhere else)."""
-
-    action: str
-    label: str
-    primary: bool = True
-
-
-@dataclass
-class Page:
-    title: str
-    text: list[str] = field(default_factory=list)  # paragraphs, escaped when shown
-    html: str = ""  # a reply of the core, already HTML
-    forms: list[Form] = field(default_factory=list)
-    note: str = ""  # a quieter last paragraph: what else the person can do
-    context: str = ""  # the community the link is about, under Relais' name
-    status: int = 200
-
-
-def render_page(t, page: Page) -> str:
-    """The page's HTML: pure, so the look tests and the screenshots render exactly what people get."""
-    return _PAGES.get_template("page.html").render(lang=t.locale, page=page)
+    return template.format(c=act.community, o=act.obj, n=act.option)
 
 
 class LinkPages:
@@ -104,27 +45,31 @@ class LinkPages:
         self.ports = mail.ports
 
     def register(self, server: WebServer) -> None:
-        # Personal pledge links: the click counted once per person and campaign, then the campaign's own page.
+        # Pledge links: a visit counted once per person and campaign, then the campaign's own page.
         server.route("GET", "/p/{token}", self.pledge)
-        server.route("GET", "/d/{token}/pledge/{slug}", self.digest_pledge)
-        server.route("GET", "/l/{token}", self.show)
-        server.route("POST", "/l/{token}", self.act)
-        # Digest links: one signed token per person and community; the path says what to do with which project.
-        for path in ("/d/{token}/{action}", "/d/{token}/{action}/{slug}"):
+        # A mail's links (its choices, its unsubscribe, the address confirmation) and the digests' act links.
+        for path in ("/l/{token}", "/d/{token}"):
             server.route("GET", path, self.show)
             server.route("POST", path, self.act)
+        # Digest links of before act links (one token for everything a person could do): they no longer act.
+        for path in ("/d/{token}/{action}", "/d/{token}/{action}/{slug}"):
+            server.route("GET", path, self.older)
+            server.route("POST", path, self.older)
 
     async def _resolve(self, request: web.Request) -> tuple[dict, Account | None, object]:
         composer = await self.mail.ready()
-        data = composer.read_link(request.match_info["token"])
-        if data.get("k") == "digest":
-            data = {"k": "cmd", "a": data.get("a"), "c": _digest_command(data.get("c", ""), request.match_info),
-                    "community": data.get("c", "")}
-        elif data.get("k") == "pick":  # a choice of the choice memory: its command as the mail offered it
-            choice = await self.ports.choices.pick_from(int(data.get("s", 0)), int(data.get("i", -1)))
-            if choice is None:
-                raise LinkError(expired=False)
-            data = {"k": "cmd", "a": data.get("a"), "c": choice.command, "label": choice.label}
+        token = request.match_info["token"]
+        if request.path.startswith("/d/"):
+            act = composer.tokens.web.read(token)
+            data = {"k": "cmd", "a": act.who, "c": _command(act), "community": act.community, "one_click": act.act == "off"}
+        else:
+            data = composer.read_link(token)
+            data["one_click"] = data.get("k") == "unsub" and not data.get("r")
+            if data.get("k") == "pick":  # a choice of the choice memory: its command as the mail offered it
+                choice = await self.ports.choices.pick_from(int(data.get("s", 0)), int(data.get("i", -1)))
+                if choice is None:
+                    raise LinkError(expired=False)
+                data = {"k": "cmd", "a": data.get("a"), "c": choice.command, "label": choice.label}
         account = await Account.get_or_none(id=data.get("a"), platform="email")
         locale = self.ports.default_locale
         if account is not None:
@@ -136,10 +81,20 @@ class LinkPages:
         return web.Response(text=render_page(t, page), content_type="text/html", status=page.status,
                             headers={"Cache-Control": "no-store"})
 
+    def _browser_t(self, request: web.Request):
+        return self.ports.catalogs.get(accepted_language(request.headers.get("Accept-Language", ""), self.ports.default_locale))
+
+    async def _instead(self, t) -> str:
+        """What to do instead of a link that does not act: write to Relais, or type the command in a chat."""
+        address = (await self.mail.ready()).address
+        instead = t(N_("You can also write to Relais at {address} with what you wanted to do (for example "
+                       "“follow <project>” or “help”), or type the command in a chat with Relais."), address="\x00")
+        mailto = f'<a href="mailto:{escape(address)}">{escape(address)}</a>'
+        return "<p>" + escape(instead, quote=False).replace("\x00", mailto) + "</p>"
+
     async def _invalid(self, request: web.Request, exc: LinkError) -> web.Response:
         """Why the link does not work and what to do instead, in the language the browser asks for."""
-        t = self.ports.catalogs.get(accepted_language(request.headers.get("Accept-Language", ""), self.ports.default_locale))
-        address = (await self.mail.ready()).address
+        t = self._browser_t(request)
         if exc.expired:
             page = Page(t(N_("This link has expired")),
                         [t(N_("Links in Relais' mails stop working after a while, so that an old mail cannot act for you."))],
@@ -149,10 +104,22 @@ class LinkPages:
                         [t(N_("It was cut or altered on its way (some mail programs break long links), or it is not a link of "
                               "Relais. Try copying the whole link from the mail into your browser."))],
                         status=404)
-        instead = t(N_("You can also write to Relais at {address} with what you wanted to do (for example "
-                       "“follow <project>” or “help”), or type the command in a chat with Relais."), address="\x00")
-        mailto = f'<a href="mailto:{escape(address)}">{escape(address)}</a>'
-        page.html = "<p>" + escape(instead, quote=False).replace("\x00", mailto) + "</p>"
+        page.html = await self._instead(t)
+        return self._respond(t, page)
+
+    async def older(self, request: web.Request) -> web.Response:
+        """A digest link of before act links (its one token acted for the person on everything): said, never obeyed."""
+        try:
+            (await self.mail.ready()).tokens.web.read_old_digest(request.match_info["token"])
+        except LinkError as exc:
+            if not exc.expired:
+                return await self._invalid(request, exc)
+        t = self._browser_t(request)
+        page = Page(t(N_("This link is from an older mail")),
+                    [t(N_("Each link of Relais' mails now does one thing only, for a limited time. This one comes from a "
+                          "mail sent before that, so it no longer does anything.")),
+                     t(N_("The next weekly digest will have links that work."))],
+                    html=await self._instead(t), status=410)
         return self._respond(t, page)
 
     async def _used(self, community_slug: str, kind: str) -> None:
@@ -160,29 +127,33 @@ class LinkPages:
         await LinkUse.create(community_id=community.id if community else None, kind=kind[:32], at=self.ports.clock())
 
     async def _to_campaign(self, request: web.Request, campaign_id: int, person_id: int) -> web.Response:
-        url = await self.ports.services.pledges.click(campaign_id, person_id)
+        """A visit (for the report: nobody becomes a backer by opening a link), then the campaign's stored page."""
+        url = await self.ports.services.pledges.visit(campaign_id, person_id)
         if url is None:
             return await self._invalid(request, LinkError(expired=False))
         # Only ever the address stored with the campaign: nothing in the link names where to go.
         raise web.HTTPFound(url, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
 
     async def pledge(self, request: web.Request) -> web.Response:
-        ids = self.ports.services.pledges.links.read(request.match_info["token"])
-        if ids is None:
-            return await self._invalid(request, LinkError(expired=False))
-        return await self._to_campaign(request, *ids)
-
-    async def digest_pledge(self, request: web.Request) -> web.Response:
-        """The digest's "support" link: the reader's digest token names them, the path the project."""
+        """A person's own pledge link (`pledge <project>` in a chat)."""
+        token = request.match_info["token"]
+        tokens = (await self.mail.ready()).tokens.web
         try:
-            composer = await self.mail.ready()
-            data = composer.read_link(request.match_info["token"])
+            act = tokens.read(token)
         except LinkError as exc:
-            return await self._invalid(request, exc)
-        account = await Account.get_or_none(id=data.get("a"), platform="email") if data.get("k") == "digest" else None
-        community = await Community.get_or_none(slug=data.get("c", "")) if account is not None else None
-        slug = request.match_info["slug"]
-        project = await Project.get_or_none(community_id=community.id, slug=slug) if community and _SLUG.fullmatch(slug) else None
+            ids = tokens.read_old_pledge(token)  # given before act links: it still opens the page, a visit
+            if ids is None:
+                return await self._invalid(request, exc)
+            return await self._to_campaign(request, *ids)
+        if act.act != "pledge" or not _NUMBER.fullmatch(act.obj):
+            return await self._invalid(request, LinkError(expired=False))
+        return await self._to_campaign(request, int(act.obj), act.who)
+
+    async def _support(self, request: web.Request, act: Act) -> web.Response:
+        """The digest's "Support <project>" link: the reader's visit to the project's running campaign."""
+        account = await Account.get_or_none(id=act.who, platform="email")
+        community = await Community.get_or_none(slug=act.community) if account is not None else None
+        project = await Project.get_or_none(community_id=community.id, slug=act.obj) if community is not None else None
         campaign = await self.ports.services.pledges.running(project) if project is not None else None
         if account is None or campaign is None:
             return await self._invalid(request, LinkError(expired=False))
@@ -198,60 +169,23 @@ class LinkPages:
             return await self._invalid(request, LinkError(expired=False))
         return data, account, t
 
-    async def _project(self, ref: str, account: Account) -> Project | None:
-        """The project a command names: `<community>/<slug>`, or a slug of one of the person's communities."""
-        community_slug, _, slug = ref.rpartition("/")
-        services = self.ports.services
-        try:
-            if community_slug:
-                return await services.projects.get(await services.people.community(community_slug), slug)
-        except UserError:
-            return None
-        communities = await Membership.filter(person_id=account.person_id).values_list("community_id", flat=True)
-        found = await Project.filter(slug=slug.lower(), community_id__in=list(communities)).limit(2)
-        return found[0] if len(found) == 1 else None  # two communities with that slug: say it plainly, not wrongly
-
-    async def _describe(self, data: dict, account: Account, t) -> tuple[str, list[str], str]:
-        """(title, paragraphs, button) saying in words what a command link will do."""
-        words = data.get("c", "").split()
-        if len(words) == 2 and words[0] in ("follow", "unfollow"):
-            project = await self._project(words[1], account)
-            if project is not None and words[0] == "follow":
-                return (t(N_("Follow {project}?"), project=project.title),
-                        [*([project.summary] if project.summary else []),
-                         t(N_("You will get its news and next steps at {address}."), address=account.address)], t(N_("Follow")))
-            if project is not None:
-                return (t(N_("Stop following {project}?"), project=project.title),
-                        [t(N_("You will no longer get its news and next steps."))], t(N_("Stop following")))
-        if len(words) == 3 and words[:2] in (["digest", "off"], ["digest", "on"]):
-            community = await Community.get_or_none(slug=words[2])
-            if community is not None and words[1] == "off":
-                return (t(N_("Stop the weekly digest of {community}?"), community=community.name),
-                        [t(N_("It will no longer come to {address}. The projects you follow stay followed."),
-                           address=account.address)], t(N_("Stop the digest")))
-            if community is not None:
-                return (t(N_("Get the weekly digest of {community}?"), community=community.name),
-                        [t(N_("It will come to {address} every week."), address=account.address)], t(N_("Get the digest")))
-        if len(words) == 3 and words[0] == "vote" and "#" in words[1]:
-            slug, _, number = words[1].rpartition("#")
-            community = await Community.get_or_none(slug=slug)
-            poll = await VotePoll.get_or_none(community_id=community.id, number=int(number)) if community and number.isdigit() else None
-            option = int(words[2]) if words[2].isdigit() else 0
-            if poll is not None and 1 <= option <= len(poll.options):
-                return (t(N_("Vote “{option}”?"), option=_option(poll, option)),
-                        [poll.question, t(N_("Your ballot replaces any earlier one of yours on this poll, until it closes."))],
-                        t(N_("Vote")))
-        label = data.get("label") or t(N_("Confirm"))
-        return (t(N_("“{choice}”: confirm your choice"), choice=label),
-                [t(N_("Relais will do it for {address} once you press the button."), address=account.address)], label)
-
     async def _context(self, data: dict) -> str:
         """The community a digest link comes from, named on its pages."""
         community = await Community.get_or_none(slug=data["community"]) if data.get("community") else None
         return community.name if community is not None else ""
 
+    async def _form(self, url: str, label: str, primary: bool = True) -> Form:
+        """A button posting to a link (a path of this site), with the page token bound to that link."""
+        path = urlsplit(url).path
+        return Form(path, label, primary, (await self.mail.ready()).tokens.web.page(path.rsplit("/", 1)[-1]))
+
     async def show(self, request: web.Request) -> web.Response:
         """GET: what the link would do and a button; link scanners that fetch it change nothing."""
+        if request.path.startswith("/d/support."):
+            try:
+                return await self._support(request, (await self.mail.ready()).tokens.web.read(request.match_info["token"]))
+            except LinkError as exc:
+                return await self._invalid(request, exc)
         opened = await self._open(request)
         if isinstance(opened, web.Response):
             return opened
@@ -270,8 +204,18 @@ class LinkPages:
             text = [t(N_("Relais will stop sending notifications and digests to {address}."), address=account.address)]
             button = t(N_("Stop the mails"))
         else:
-            title, text, button = await self._describe(data, account, t)
-        return self._respond(t, Page(title, text, forms=[Form(request.path, button)], context=await self._context(data)))
+            title, text, button = await describe(self.ports.services, data.get("c", ""), data.get("label", ""), account, t)
+        return self._respond(t, Page(title, text, forms=[await self._form(request.path, button)], context=await self._context(data)))
+
+    def _press_first(self, t, request: web.Request) -> web.Response:
+        """A POST without the page's token (a scanner, another site's form, a page left open for hours): nothing done;
+        the link's page, a GET, is one click away."""
+        label = escape(t(N_("Open the link's page")))
+        page = Page(t(N_("Press the button on the link's page")),
+                    [t(N_("Relais acts on a link only when the button of its page is pressed, so that nothing else can act "
+                          "for you. Nothing was done."))],
+                    html=f'<p><a href="{escape(request.path)}">{label}</a></p>', status=403)
+        return self._respond(t, page)
 
     async def _mails_page(self, t, account: Account, stopped: bool) -> Page:
         """After a one-click unsubscribe (or its undo): what happened, and a button that undoes it."""
@@ -282,12 +226,12 @@ class LinkPages:
             if await Account.filter(person_id=account.person_id, confirmed=True, reachable=True).exclude(id=account.id).exists():
                 text.append(t(N_("Your notifications now reach you in your chats with Relais.")))
             return Page(t(N_("No more mails to {address}"), address=account.address), text,
-                        forms=[Form(urlsplit(undo).path, t(N_("Get the mails again")), primary=False)],
+                        forms=[await self._form(undo, t(N_("Get the mails again")), primary=False)],
                         note=t(N_("Clicked by mistake? The button above undoes it.")))
         again = composer.link("unsub", account.id)
         return Page(t(N_("Mails are back")),
                     [t(N_("Relais will write to {address} again: notifications and digests."), address=account.address)],
-                    forms=[Form(urlsplit(again).path, t(N_("Stop the mails")), primary=False)])
+                    forms=[await self._form(again, t(N_("Stop the mails")), primary=False)])
 
     async def _buttons(self, account: Account, choices: list[Choice]) -> list[Form]:
         """Choices as buttons on a page, each a signed link of the choice memory (what a mail's choices are)."""
@@ -295,7 +239,7 @@ class LinkPages:
             return []
         composer = await self.mail.ready()
         set_id = await self.ports.choices.store(choices)
-        return [Form(urlsplit(composer.link("pick", account.id, s=set_id, i=i)).path, choice.label, primary=False)
+        return [await self._form(composer.link("pick", account.id, s=set_id, i=i), choice.label, primary=False)
                 for i, choice in enumerate(choices)]
 
     async def _done(self, t, account: Account, command: str, reply: Reply, context: str) -> Page:
@@ -312,15 +256,16 @@ class LinkPages:
                     forms=await self._buttons(account, reply.choices), context=context)
 
     async def act(self, request: web.Request) -> web.Response:
-        """POST: the action; the one-click unsubscribe of mail clients is a POST with no cookie, no login, no Origin."""
-        origin = request.headers.get("Origin")
-        if origin and origin.lower() != "null" and origin.lower() != _origin(self.mail.public_url):
-            log.warning("link post refused: foreign origin")
-            return web.Response(status=403, text="Forbidden")
+        """POST: the action, when it carries the page's token; the one-click unsubscribe of mail providers is a POST
+        with no cookie, no login, no Origin and no page token."""
         opened = await self._open(request)
         if isinstance(opened, web.Response):
             return opened
         data, account, t = opened
+        tokens = (await self.mail.ready()).tokens.web
+        if not await may_act(request, tokens, request.match_info["token"], origin_of(self.mail.public_url),
+                              data.get("one_click", False)):
+            return self._press_first(t, request)
         kind = data["k"]
         services = self.ports.services
         try:

@@ -94,19 +94,36 @@ class MailReader:
         names = [mail.display_name, *re.split(r"[._-]", mail.sender.partition("@")[0])]
         lines = command_lines(mail.subject, mail.text, self.ports.registry, choices, names)
         ignored = lines.ignored
-        if lines.unknown_only and mail.text.strip() and await self.services.conversations.pending(account.person_id):
-            # No command and a question waits: the first paragraph of what the person wrote is the answer (quotes and
-            # signature are gone already; a sign-off or a name comes after a blank line).
-            first = re.split(r"\n\s*\n", mail.text.strip(), maxsplit=1)[0]
-            lines.commands = [(" ".join(first.split())[:2000], Origin.EMAIL)]
+        refs = tuple(reversed(mail.references))  # nearest first: the mail it answers, then the thread before it
+        words = await self._in_words(mail, account, refs, lines)
+        if words is not None:  # what the person wrote is one message (a comment, an answer), not command lines
+            lines.commands = [(words, Origin.EMAIL)]
             ignored = []
         locale = normalize_locale(mail.language, "") or None
         incomings = [Incoming(platform="email", address=account.address, text=line, display_name=mail.display_name,
-                              locale=locale, origin=origin, message_id=mail.message_id or None)
+                              locale=locale, origin=origin, message_id=mail.message_id or None, replying_to=refs)
                      for line, origin in lines.commands]
         where = self._where(row, mail, account)
         where.update(ignored=ignored, expired=bool(context and context.expired and is_number(mail.text)))
         return Turn(incomings, where, outcome="commands")
+
+    async def _in_words(self, mail: reading.ReadMail, account: Account, refs: tuple[str, ...], lines) -> str | None:
+        """The text of a mail that is one message rather than command lines: a reply to a notification about something
+        (a comment on it, the answer to a prompt) — its whole text —, or, while a question of Relais waits, a reply to
+        one of Relais' mails or a mail with no command in it — its first paragraph (a sign-off or a name comes after a
+        blank line). A number answering the mail's choices, or a first line that is a /command, stays a command."""
+        text = mail.text.strip()
+        if not text or any(origin == Origin.BUTTON for _, origin in lines.commands) or text[:1] in ("/", "!"):
+            return None
+        first = " ".join(re.split(r"\n\s*\n", text, maxsplit=1)[0].split())[:2000]
+        topics = await self.ports.topics.of_message("email", refs) if refs and self.ports.topics is not None else ()
+        if topics:  # an answer to a prompt is one paragraph; a comment is all they wrote
+            return first if topics[0][0] == "prompt" else text[:4000]
+        if not await self.services.conversations.pending(account.person_id):
+            return None
+        composer = await self.mail.ready()
+        ours = any(ref.lower().startswith("<relais.") and ref.lower().endswith(f"@{composer.domain}>") for ref in refs)
+        return first if ours or lines.unknown_only else None
 
     @staticmethod
     def _where(row: InboundMail, mail: reading.ReadMail, account: Account) -> dict:
@@ -122,6 +139,8 @@ class MailReader:
         person = await Person.get_or_none(id=account.person_id) if account is not None else None
         t = self.ports.catalogs.get((person.locale if person else None) or where.get("language") or self.ports.default_locale)
         where["locale"] = t.locale
+        if any(reply.sensitive for _, reply in results):  # a secret ballot written in the subject is not echoed back
+            where["subject"] = ""
         return summary(results, where.get("ignored", []), t, expired_context=where.get("expired", False))
 
     @staticmethod

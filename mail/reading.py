@@ -12,6 +12,8 @@ from html.parser import HTMLParser
 
 from mailparser_reply import EmailReplyParser
 
+from bot.core.numbers import clean
+
 _SURROGATES = re.compile("[\udc80-\udcff]")
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # NUL and friends: PostgreSQL text refuses NUL
 _REPLY_PARSER = EmailReplyParser(languages=["en", "fr"])
@@ -227,5 +229,9 @@ def read(raw: bytes) -> ReadMail:
         text, out.html_only = body_text(msg)
     except Exception:  # a MIME structure too broken to walk: read the body as text
         text = fix_text(raw.split(b"\n\n", 1)[-1].decode("utf-8", "surrogateescape"))
-    out.text = strip_reply(_CONTROLS.sub("", text))
+    out.text = strip_reply(clean(_CONTROLS.sub("", text)))
+    # What a mail says is stored (list posts, comments, the sender's name): no control character goes on.
+    out.subject, out.display_name, out.sender = clean(out.subject), clean(out.display_name), clean(out.sender)
+    out.headers = {k: clean(v) for k, v in out.headers.items()}
+    out.message_id, out.references = clean(out.message_id), [clean(r) for r in out.references]
     return out

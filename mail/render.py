@@ -16,7 +16,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot.core.render import block_html, block_text, fallback, to_text
-from bot.core.replies import Attachment, Block, LinkButton, Reply
+from bot.core.replies import About, Attachment, Block, LinkButton, Reply
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # Templates are code shipped with Relais; one environment serves every render.
@@ -65,7 +65,7 @@ def reply_subject(original: str, fallback: str) -> str:
     return original if original.lower().startswith(("re:", "re :")) else f"Re: {original}"
 
 
-NATIVE: tuple[type, ...] = (Block, LinkButton, Attachment)
+NATIVE: tuple[type, ...] = (Block, LinkButton, Attachment, About)  # About: a reply to the mail answers
 BUTTON = ("display: inline-block; padding: 0.55em 1.1em; border-radius: 6px; background: #0b57d0; color: #ffffff; "
           "text-decoration: none; font-weight: 600;")
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from email.parser import BytesHeaderParser
+from email.policy import default
+from email.utils import getaddresses
 from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote, urlsplit
@@ -113,3 +116,19 @@ class FileDrop:
 
     async def close(self) -> None:
         return None
+
+    async def forget(self, accounts: list[tuple[str, str]]) -> int:
+        """The mail files to or from an erased person's addresses (their data export among them); how many went."""
+        addresses = {address.lower() for platform, address in accounts if platform == "email"}
+        return await asyncio.to_thread(self._forget, addresses) if addresses else 0
+
+    def _forget(self, addresses: set[str]) -> int:
+        gone = 0
+        for path in self.folder.glob("*.eml") if self.folder.is_dir() else ():
+            with path.open("rb") as fh:
+                headers = BytesHeaderParser(policy=default).parse(fh)
+            named = {a.lower() for _, a in getaddresses([str(headers.get(h, "")) for h in ("From", "To", "Cc", "Reply-To")])}
+            if named & addresses:
+                path.unlink(missing_ok=True)
+                gone += 1
+        return gone

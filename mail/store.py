@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import datetime
 from typing import Callable
@@ -30,6 +31,10 @@ class MailStore:
         raise NotImplementedError("mail is stored by the gateway (mail/inbound.py), then swept")
 
     async def claim(self, now: datetime, lease_until: datetime, limit: int, takeover: bool = False) -> list[Event]:
+        # Shielded: a stop arriving mid-claim lets its transaction commit (cut short, it would keep SQLite locked).
+        return await asyncio.shield(self._claim(now, lease_until, limit, takeover))
+
+    async def _claim(self, now: datetime, lease_until: datetime, limit: int, takeover: bool) -> list[Event]:
         due = Q(status=MailStatus.PENDING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
         async with in_transaction() as conn:
@@ -49,6 +54,12 @@ class MailStore:
                     [json.dumps(event.state, ensure_ascii=False), event.attempts, event.id])
 
     async def done(self, event: Event, outcome: str) -> None:
+        sensitive = event.state.get("sensitive")
+        if sensitive:  # a secret ballot, `forget me` (Reply.sensitive): reduced to what its reply said of it, as it is handled
+            await fetch('UPDATE "mail_inbound" SET "status" = \'done\', "outcome" = ?, "handled_at" = ?, "claimed_until" = NULL, '
+                        '"sender" = \'\', "mail_from" = \'\', "rcpt_tos" = ?::json, "content" = ?, "size" = 0, "progress" = ?::json '
+                        'WHERE "id" = ? RETURNING "id"', [sensitive[:64], self.clock(), "[]", b"", "{}", event.id])
+            return
         await fetch('UPDATE "mail_inbound" SET "status" = \'done\', "outcome" = ?, "handled_at" = ?, "claimed_until" = NULL, '
                     '"sender" = ? WHERE "id" = ? RETURNING "id"',
                     [outcome[:64], self.clock(), getattr(event.obj, "sender", ""), event.id])

@@ -1,4 +1,5 @@
-"""Signed, expiring tokens (itsdangerous): short ones in reply addresses, longer ones in web links."""
+"""Signed, expiring tokens (itsdangerous): short ones in reply addresses; web links come from the web endpoint's token
+service (bot/adapters/links/tokens.py)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
-from itsdangerous import BadSignature, SignatureExpired, Signer, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import BadSignature, Signer
 
+from bot.adapters.links.tokens import LinkError, LinkTokens, b36
 from models import AdapterState
+
+__all__ = ["LinkError", "Tokens", "b36", "load_secret"]
 
 log = logging.getLogger("relais.mail")
 
@@ -24,19 +28,7 @@ BOUNCE = "b"  # the envelope sender (VERP) of a mail to the account with this id
 OUTBOX = "o"
 OUTGOING = "m"
 KINDS = (CONFIRM, CHOICES, BOUNCE, OUTBOX, OUTGOING)
-_B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 _EPOCH = datetime(2020, 1, 1, tzinfo=timezone.utc)
-
-
-def b36(number: int) -> str:
-    if number < 0:
-        raise ValueError("negative")
-    out = ""
-    while True:
-        number, digit = divmod(number, 36)
-        out = _B36[digit] + out
-        if number == 0:
-            return out
 
 
 class _LowerSigner(Signer):
@@ -52,17 +44,6 @@ class _LowerSigner(Signer):
         return hmac.compare_digest(self.get_signature(value), sig.lower())
 
 
-class _ClockSigner(TimestampSigner):
-    """Timestamps from the application clock, so link expiry follows the same time as everything else."""
-
-    def __init__(self, *args, clock: Callable[[], datetime], **kwargs):
-        super().__init__(*args, **kwargs)
-        self._clock = clock
-
-    def get_timestamp(self) -> int:
-        return int(self._clock().timestamp())
-
-
 @dataclass(frozen=True)
 class AddressToken:
     kind: str
@@ -70,20 +51,11 @@ class AddressToken:
     expired: bool
 
 
-class LinkError(Exception):
-    """The link is forged, damaged (`expired` False) or too old (`expired` True)."""
-
-    def __init__(self, expired: bool):
-        super().__init__("expired" if expired else "invalid")
-        self.expired = expired
-
-
 class Tokens:
     def __init__(self, secret: str, clock: Callable[[], datetime]):
         self.clock = clock
         self._address = _LowerSigner(secret, salt="relais.mail.address")
-        self._links = URLSafeTimedSerializer(secret, salt="relais.mail.link", signer=_ClockSigner,
-                                             signer_kwargs={"clock": clock})
+        self.web = LinkTokens(secret, clock)  # every web link: the mails' /l/ links and the digests' act links
 
     def address_token(self, kind: str, *ids: int, days: float) -> str:
         """`kind` + ids + expiry minute, signed: e.g. `o2n.1x3k9a.<16 chars>` (about 35 characters)."""
@@ -107,18 +79,10 @@ class Tokens:
         return AddressToken(kind, ids, expired)
 
     def link(self, payload: dict[str, Any]) -> str:
-        return self._links.dumps(payload)
+        return self.web.mail_link(payload)
 
     def read_link(self, token: str, max_age: timedelta) -> dict[str, Any]:
-        try:
-            data = self._links.loads(token, max_age=int(max_age.total_seconds()))
-        except SignatureExpired:
-            raise LinkError(expired=True) from None
-        except BadSignature:
-            raise LinkError(expired=False) from None
-        if not isinstance(data, dict):
-            raise LinkError(expired=False)
-        return data
+        return self.web.read_mail_link(token, max_age)
 
 
 async def load_secret(configured: str) -> str:

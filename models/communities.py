@@ -50,6 +50,7 @@ class Community(Model):
     timezone = fields.CharField(max_length=64, default="Europe/Paris")
     created_at = fields.DatetimeField(auto_now_add=True)
     pages = fields.BooleanField(default=False)  # public pages and feeds on the web endpoint: off until it decides
+    member_approval = fields.BooleanField(default=False)  # newcomers wait for a facilitator's approval (observers until then)
 
     class Meta:
         table = "community"
@@ -63,6 +64,7 @@ class Membership(Model):
     community_id: int
     role = fields.IntEnumField(Role, default=Role.MEMBER)
     joined_at = fields.DatetimeField(auto_now_add=True)
+    requested_at = fields.DatetimeField(null=True)  # waiting for a facilitator's approval since then (an observer until then)
 
     class Meta:
         table = "membership"

@@ -23,6 +23,7 @@ class Person(Model):
     current_community_id: int | None
     away_until = fields.DateField(null=True)  # `away until <date>`: no prompts for this person until then
     timezone = fields.CharField(max_length=64, null=True)  # `timezone Area/City`: dates shown to them; None: the community's
+    separated_at = fields.DatetimeField(null=True)  # split off another person by `unlink`: no vote in the polls open then
     created_at = fields.DatetimeField(auto_now_add=True)
     accounts: ReverseRelation[Account]
 
@@ -55,11 +56,14 @@ class Account(Model):
 
 
 class LinkCode(Model):
-    """A 6-digit code from `link`: typed on another account within its validity, it joins that account's person to
-    this one. Single use (deleted when used)."""
+    """A code from `link` (`K7QX-48Z9MT`): typed on another account within its validity, it joins that account's person to
+    this one. Single use (deleted when used); `code` is its first part (which code is meant), `secret` the hash of the
+    whole (checked); 3 wrong tries at one code kill it."""
 
     id = fields.IntField(primary_key=True)
-    code = fields.CharField(max_length=6, unique=True)
+    code = fields.CharField(max_length=16, unique=True)
+    secret = fields.CharField(max_length=64, default="")
+    failures = fields.IntField(default=0)
     person = fields.ForeignKeyField("models.Person", related_name=False, on_delete=fields.CASCADE)
     person_id: int
     account = fields.ForeignKeyField("models.Account", related_name=False, on_delete=fields.CASCADE)
@@ -69,6 +73,18 @@ class LinkCode(Model):
 
     class Meta:
         table = "link_code"
+
+
+class LinkTry(Model):
+    """A wrong link code typed on a platform: too many on one platform in a few minutes pause linking there (so that
+    many fresh accounts cannot guess together)."""
+
+    id = fields.BigIntField(primary_key=True)
+    platform = fields.CharField(max_length=16)
+    at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "link_try"
 
 
 class LinkAttempt(Model):

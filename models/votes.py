@@ -24,9 +24,14 @@ class VotePoll(Model):
     question = fields.CharField(max_length=300)
     kind = fields.CharEnumField(PollKind, max_length=16, default=PollKind.SINGLE)
     options = fields.JSONField()  # list[str]
-    secret = fields.BooleanField(default=False)  # who voted what is never shown; ballots under a pseudonym
-    hidden = fields.BooleanField(default=False)  # results shown only at the close
-    salt = fields.CharField(max_length=64, default="")  # the secret poll's pseudonym key: erased at the close
+    secret = fields.BooleanField(default=False)  # who voted what is never shown nor stored together (BallotBox)
+    hidden = fields.BooleanField(default=False)  # results shown only at the close; ballots answered in private
+    # A secret poll opened before ballot keys came from RELAIS_SECRET_KEY (15_ballots): its own pseudonym key, until the
+    # first vote with the configured key re-keys its box, or the close; "" for every poll opened since.
+    salt = fields.CharField(max_length=64, default="")
+    # A secret poll: a fingerprint of the RELAIS_SECRET_KEY its ballot keys come from (not the key), so that a changed key is
+    # refused instead of giving someone a second ballot; erased at the close with the keys.
+    key_check = fields.CharField(max_length=16, default="")
     for_meeting = fields.BooleanField(default=False)  # a date poll whose close sets the general meeting
     created_by = fields.ForeignKeyField("models.Person", null=True, related_name=False, on_delete=fields.SET_NULL)
     created_by_id: int | None
@@ -43,19 +48,49 @@ class VotePoll(Model):
 
 
 class Ballot(Model):
-    """One ballot per voter and poll, replaced when they vote again. `voter` is `p<person id>`, or for a secret poll
-    a pseudonym (HMAC of the person with the poll's salt) that cannot be traced back once the salt is erased."""
+    """A counted ballot. A public poll's: one per voter (`voter` = `p<person id>`), replaced when they vote again. A
+    secret poll's: written at its close from its BallotBox, without voter nor time, in the order of the choices, under
+    random ids: nothing in the row or its place tells whose it was."""
 
-    id = fields.BigIntField(primary_key=True)
+    id = fields.UUIDField(primary_key=True)  # random: no order that follows the votes
     poll = fields.ForeignKeyField("models.VotePoll", related_name=False, on_delete=fields.CASCADE)
     poll_id: int
-    voter = fields.CharField(max_length=64)
+    voter = fields.CharField(max_length=64, null=True)  # NULL: a closed secret poll's ballot
     choice = fields.JSONField()  # [option numbers] (ranked: in order); date poll: {"yes": [...], "maybe": [...]}
-    cast_at = fields.DatetimeField()
+    cast_at = fields.DatetimeField(null=True)  # NULL: a secret poll's ballot
 
     class Meta:
         table = "ballot"
         unique_together = (("poll", "voter"),)
+
+
+class BallotBox(Model):
+    """A secret poll's ballots while it is open, in one row: {voter key: choice}. A voter key is an HMAC of the poll and
+    the person under a key derived from RELAIS_SECRET_KEY, which is not in the database; the keys are written sorted, so
+    the box keeps no order nor time of the votes. The close empties it into anonymous Ballot rows and deletes it."""
+
+    id = fields.IntField(primary_key=True)
+    poll = fields.OneToOneField("models.VotePoll", related_name=False, on_delete=fields.CASCADE)
+    poll_id: int
+    ballots = fields.JSONField(default=dict)
+
+    class Meta:
+        table = "ballot_box"
+
+
+class PollElector(Model):
+    """Who may vote on a poll: the community's members at its opening (pending members and those who come later
+    excepted), and whoever a facilitator adds (`poll add`)."""
+
+    id = fields.BigIntField(primary_key=True)
+    poll = fields.ForeignKeyField("models.VotePoll", related_name=False, on_delete=fields.CASCADE)
+    poll_id: int
+    person = fields.ForeignKeyField("models.Person", related_name=False, on_delete=fields.CASCADE)
+    person_id: int
+
+    class Meta:
+        table = "poll_elector"
+        unique_together = (("poll", "person"),)
 
 
 class PollVoter(Model):
@@ -67,7 +102,9 @@ class PollVoter(Model):
     person = fields.ForeignKeyField("models.Person", related_name=False, on_delete=fields.CASCADE)
     person_id: int
     platform = fields.CharField(max_length=16, default="")  # where the latest ballot came from
-    at = fields.DatetimeField(null=True)  # when they last voted (the report's participation), never what
+    # When they last voted (the report's participation), never what; a secret poll's only to the day (UTC), so that
+    # the moment of a vote cannot be matched with anything else that moved then (the results so far, a log line).
+    at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "poll_voter"

@@ -13,6 +13,7 @@ from bot.core.adapter import Turn
 from bot.core.choices import conversation
 from bot.core.inbox import Event
 from bot.core.incoming import Incoming, Origin
+from bot.core.numbers import is_number
 from bot.core.ports import Ports
 from bot.core.render import to_text
 from bot.core.replies import Block, Reply
@@ -40,11 +41,13 @@ class FakePlatform:
 
     # -- what a platform's own code does: receive, translate, render, transport ----------------------------
 
-    async def receive(self, user: str, text: str, room: str | None = None) -> str:
-        """A message arrives: stored in the inbox (as a platform's events are), then answered; returns the answer."""
+    async def receive(self, user: str, text: str, room: str | None = None, reply_to: str | None = None) -> str:
+        """A message arrives (`reply_to`: the ref of the message it replies to): stored in the inbox (as a platform's
+        events are), then answered; returns the answer."""
         key = f"fake:{next(self._ids)}:{user}"
         waiter = self._waiters[key] = asyncio.get_running_loop().create_future()
-        fresh = await self.inbox.accept([Event(key, f"fake:{room or user}", {"user": user, "text": text, "room": room})])
+        payload = {"user": user, "text": text, "room": room, "reply_to": reply_to, "id": key}
+        fresh = await self.inbox.accept([Event(key, f"fake:{room or user}", payload)])
         assert fresh, "the inbox stores every new event"
         await self.inbox.idle()
         return waiter.result() if waiter.done() else ""
@@ -53,11 +56,12 @@ class FakePlatform:
         p = event.payload
         text, origin = p["text"].strip(), Origin.TYPED
         chat = f"#{p['room']}" if p.get("room") else None
-        if text.isdigit():
+        if is_number(text):
             choice = await self.ports.choices.pick(conversation(PLATFORM, p["user"], chat), int(text))
             if choice is not None:
                 text, origin = ("/" if chat else "") + choice.command, Origin.BUTTON
-        incoming = Incoming(platform=PLATFORM, address=p["user"], text=text, display_name=p["user"], chat=chat, origin=origin)
+        incoming = Incoming(platform=PLATFORM, address=p["user"], text=text, display_name=p["user"], chat=chat, origin=origin,
+                            message_id=p.get("id"), replying_to=(p["reply_to"],) if p.get("reply_to") else ())
         return Turn(incoming, {"key": event.key, "user": p["user"], "chat": chat})
 
     async def render(self, reply: Reply, where: dict) -> list[dict]:
@@ -71,10 +75,19 @@ class FakePlatform:
         waiter = self._waiters.pop(action["key"], None)
         if waiter is not None and not waiter.done():
             waiter.set_result(action["text"])
-        return str(len(self.sent))
+        return f"r{len(self.sent)}"
 
-    async def deliver(self, account: Account, reply: Reply, message: OutboxMessage) -> None:
-        self.sent.append({"op": "notify", "to": account.address, "text": to_text(reply), "outbox": message.id})
+    async def deliver(self, account: Account, reply: Reply, message: OutboxMessage) -> list[str]:
+        """A notification; its ref (`n<outbox id>`) is what a reply to it names. `answers`: the message it threads under."""
+        self.sent.append({"op": "notify", "to": account.address, "text": to_text(reply), "outbox": message.id,
+                          "answers": _answers(message)})
+        return [f"n{message.id}"]
 
-    async def post(self, chat: str, reply: Reply, message: OutboxMessage) -> None:
-        self.sent.append({"op": "post", "to": chat, "text": to_text(reply), "outbox": message.id})
+    async def post(self, chat: str, reply: Reply, message: OutboxMessage) -> list[str]:
+        self.sent.append({"op": "post", "to": chat, "text": to_text(reply), "outbox": message.id, "answers": _answers(message)})
+        return [f"n{message.id}"]
+
+
+def _answers(message: OutboxMessage) -> str | None:
+    target = (message.payload or {}).get("reply_to") or {}
+    return target.get("ref") if target.get("platform") == PLATFORM else None

@@ -17,7 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def env_for(tmp_path: Path, **extra) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RELAIS_")}
-    env.update({"RELAIS_DATA_DIR": str(tmp_path), "RELAIS_LOG_FORMAT": "json", "RELAIS_LOG_LEVEL": "INFO", **extra})
+    # The scheduler's jobs follow the real clock (a Monday after 09:00 pushes the agenda): off unless a test asks.
+    env.update({"RELAIS_DATA_DIR": str(tmp_path), "RELAIS_LOG_FORMAT": "json", "RELAIS_LOG_LEVEL": "INFO",
+                "RELAIS_SCHEDULER": "false", **extra})
     env.update({"RELAIS_MAIL_LISTEN": "127.0.0.1:0", "RELAIS_WEB_LISTEN": "127.0.0.1:0"} | extra)  # free ports: tests run in parallel
     return env
 
@@ -44,11 +46,14 @@ def test_operators_create_communities_and_grant_roles(tmp_path):
     assert again.returncode == 1 and "already exists" in again.stderr
     granted = relais(tmp_path, "community", "grant", "coop", "telegram:42", "referent")
     assert granted.returncode == 0 and "telegram:42 is now referent of coop" in granted.stdout
+    named = relais(tmp_path, "community", "grant", "coop", "telegram:43", "referent", "--name", "Zoé Martin")
+    assert named.returncode == 0 and query(tmp_path, "select p.display_name from person p join account a on a.person_id = p.id "
+                                                      "where a.address = '43'") == [("Zoé Martin",)]
     bad = relais(tmp_path, "community", "grant", "coop", "fax:42", "member")
     assert bad.returncode == 1 and "is not an account" in bad.stderr and "Traceback" not in bad.stderr
     assert "coop\tCoop des Communs" in relais(tmp_path, "community", "list").stdout
     roles = query(tmp_path, "select a.platform, a.address, m.role from account a join membership m on m.person_id = a.person_id order by a.id")
-    assert roles == [("console", "lea", 40), ("email", "lea@example.org", 40), ("telegram", "42", 30)]
+    assert roles == [("console", "lea", 40), ("email", "lea@example.org", 40), ("telegram", "42", 30), ("telegram", "43", 30)]
     # The facilitator can now talk to the community from the console.
     chat = relais(tmp_path, "console", "--as", "lea", stdin="projets\nprojet ajouter jardin \"Jardin\"\n")
     assert "Coop des Communs n'a pas encore de projet." in chat.stdout
@@ -65,10 +70,10 @@ def test_console_reads_one_command_per_line_from_a_pipe(tmp_path):
     assert "Traceback" not in out.stderr
 
 
-def start_service(tmp_path: Path) -> subprocess.Popen:
+def start_service(tmp_path: Path, **extra: str) -> subprocess.Popen:
     """`relais run` with no terminal: a service; returns once it says it is serving."""
     proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env_for(tmp_path, RELAIS_LOG_LEVEL="WARNING"))
+                            stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env_for(tmp_path, RELAIS_LOG_LEVEL="WARNING", **extra))
     line = proc.stderr.readline()
     while "running as a service" not in line:
         assert line, "relais run ended before serving"

@@ -16,6 +16,7 @@ from bot.core.adapter import Turn
 from bot.core.choices import conversation
 from bot.core.inbox import Event
 from bot.core.incoming import Incoming, Origin
+from bot.core.numbers import clean, is_number
 from bot.core.ports import Ports
 from bot.core.render import block_text, fallback
 from bot.core.replies import Attachment, Block, LinkButton, Reply
@@ -52,8 +53,9 @@ class ConsoleAdapter:
 
     def __init__(self, ports: Ports):
         self.ports = ports
-        self.files = ports.data_dir / "files"
+        self.files = ports.data_dir / "files"  # one folder per account: `forget me` takes it away
         self.on_delivered = None
+        ports.services.mydata.erasers.append(self.forget_files)
 
     async def start(self) -> None:
         return None
@@ -68,8 +70,8 @@ class ConsoleAdapter:
     async def incoming(self, address: str, line: str, room: str | None = None, locale: str | None = None) -> Incoming:
         """The Incoming for a typed line; a number answers the choices this account was offered last."""
         chat = f"#{room}" if room else None
-        text, origin = line.strip(), Origin.TYPED
-        if text.isdigit():
+        text, origin = clean(line).strip(), Origin.TYPED
+        if is_number(text):
             choice = await self.ports.choices.pick(conversation(PLATFORM, address, chat), int(text))
             if choice is not None:
                 text, origin = ("/" if chat else "") + choice.command, Origin.BUTTON
@@ -77,34 +79,44 @@ class ConsoleAdapter:
                         origin=origin)
 
     async def render(self, reply: Reply, where: dict) -> list[dict]:
-        saved = await self.save_files(reply)
+        saved = await self.save_files(reply, where.get("to", ""))
         return [{"op": "print", "to": where.get("to", ""), "text": render_text(reply, saved)}]
 
     async def perform(self, action: dict) -> str | None:
         print(action["text"], flush=True)
         return None
 
-    async def save_files(self, reply: Reply) -> dict[str, Path]:
-        """Each attachment written under the data directory (a new name when one exists); returns their paths."""
+    async def save_files(self, reply: Reply, owner: str = "") -> dict[str, Path]:
+        """Each attachment written under the data directory, in the account's folder (a new name when one exists);
+        returns their paths."""
         saved: dict[str, Path] = {}
         for item in reply.elements(Attachment):
-            saved[item.filename] = await asyncio.to_thread(self._write, item)
+            saved[item.filename] = await asyncio.to_thread(self._write, item, self._folder(owner))
         return saved
 
-    def _write(self, item: Attachment) -> Path:
-        self.files.mkdir(parents=True, exist_ok=True)
+    def _folder(self, owner: str) -> Path:
+        return self.files / (_UNSAFE.sub("-", owner).strip("-.") or "console")
+
+    @staticmethod
+    def _write(item: Attachment, folder: Path) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
         stem, dot, ext = (_UNSAFE.sub("-", item.filename).strip("-.") or "file").partition(".")
-        path = self.files / f"{stem}{dot}{ext}"
+        path = folder / f"{stem}{dot}{ext}"
         n = 1
         while path.exists():
             n += 1
-            path = self.files / f"{stem}-{n}{dot}{ext}"
+            path = folder / f"{stem}-{n}{dot}{ext}"
         path.write_bytes(item.data)
         return path.resolve()
 
+    async def forget_files(self, accounts: list[tuple[str, str]]) -> int:
+        """The files saved for an erased person's console accounts (their data export among them)."""
+        folders = [self._folder(address) for platform, address in accounts if platform == PLATFORM]
+        return sum(await asyncio.gather(*(asyncio.to_thread(_remove_tree, f) for f in folders))) if folders else 0
+
     async def deliver(self, account: Account, reply: Reply, message: OutboxMessage) -> None:
         # One row per outbox message: delivering twice after a crash changes nothing.
-        text = render_text(reply, await self.save_files(reply))
+        text = render_text(reply, await self.save_files(reply, account.address))
         await ConsoleInbox.get_or_create(outbox_id=message.id, defaults={"address": account.address, "text": text})
         await self.ports.choices.offer(conversation(PLATFORM, account.address), reply.choices)
         if self.on_delivered:
@@ -133,7 +145,7 @@ class ConsoleChat:
         if reply is None:
             return ""
         await self.ports.choices.offer(self.where, reply.choices)
-        return render_text(reply, await self.adapter.save_files(reply))
+        return render_text(reply, await self.adapter.save_files(reply, self.address))
 
     async def unseen(self) -> list[str]:
         rows = await ConsoleInbox.filter(address=self.address, seen=False).order_by("id")
@@ -222,6 +234,19 @@ def _read(prompt: str) -> str | None:
         return input(prompt)
     except (EOFError, KeyboardInterrupt):
         return None
+
+
+def _remove_tree(folder: Path) -> int:
+    """Remove a folder of saved files; returns how many files went."""
+    if not folder.is_dir():
+        return 0
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    for path in files:
+        path.unlink(missing_ok=True)
+    for path in sorted(folder.rglob("*"), reverse=True):
+        path.rmdir()
+    folder.rmdir()
+    return len(files)
 
 
 def is_terminal(stream=None) -> bool:

@@ -135,9 +135,10 @@ class Pages:
             if shown is None:
                 return None
             shown.news = await self.data.news(found, shown.id)
+            shown.answered = await self.data.answered(shown.id)
             locale = self._locale(request, found.locale)
             return (self._page("project", locale, view, project=shown), "text/html; charset=utf-8",
-                    max([shown.updated or view.updated] + [n.at for n in shown.news]))
+                    max([shown.updated or view.updated] + [n.at for n in shown.news] + [a.at for a in shown.answered]))
         return await self._serve(request, ("p", slug, project, request.query.get("lang", "")), make)
 
     async def community_feed(self, request: web.Request) -> web.StreamResponse:

@@ -31,19 +31,19 @@ class ListenError(RuntimeError):
     """A port Relais must listen on is taken: the message names the setting to change."""
 
 
-@web.middleware
-async def _secure(request: web.Request, handler: Handler) -> web.StreamResponse:
-    response = await handler(request)
+async def _secure(request: web.Request, response: web.StreamResponse) -> None:
+    """Every response as it is sent: pages, redirects, aiohttp's own 404 and 405, and its error pages (which a
+    middleware never sees: they are raised past it)."""
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
-    return response
 
 
 class WebServer:
     def __init__(self, listen: str, setting: str = "RELAIS_WEB_LISTEN"):
         self.host, self.port = split_listen(listen)
         self.setting = setting
-        self.app = web.Application(middlewares=[_secure])
+        self.app = web.Application()
+        self.app.on_response_prepare.append(_secure)
         self.app.router.add_get("/healthz", self._health)
         self._runner: web.AppRunner | None = None
 

@@ -54,9 +54,12 @@ class Adapter(Protocol):
     async def perform(self, action: dict) -> str | None:
         """Make one planned call; returns the id of the message it created, if any."""
 
-    async def deliver(self, account: Account, reply: Reply, message: OutboxMessage) -> None:
+    async def deliver(self, account: Account, reply: Reply, message: OutboxMessage) -> list[str] | None:
         """Send a notification to a person's account; safe to call twice for one message (a crash may repeat it).
-        Raises delivery.Unreachable (try the person's next account) or delivery.TemporaryFailure (retry later)."""
+        Raises delivery.Unreachable (try the person's next account) or delivery.TemporaryFailure (retry later).
+        Returns the references of the messages sent, as `Incoming.replying_to` names them when someone replies;
+        `message.payload["reply_to"]` (platform, chat, ref) is a message the notification answers: thread under it
+        when it is in the chat sent to."""
 
-    async def post(self, chat: str, reply: Reply, message: OutboxMessage) -> None:
-        """Send a notification to a group or room (`chat` is the platform's chat id)."""
+    async def post(self, chat: str, reply: Reply, message: OutboxMessage) -> list[str] | None:
+        """Send a notification to a group or room (`chat` is the platform's chat id); returns the messages' references."""

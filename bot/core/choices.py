@@ -43,7 +43,7 @@ class ChoiceMemory:
         self._by_id: OrderedDict[int, list[Choice]] = OrderedDict()
         self._latest: OrderedDict[str, int | None] = OrderedDict()  # conversation → set id of its latest offer
         self._rows: list[list] = []  # offers to write
-        self._unwritten: dict[str, tuple[int, datetime]] = {}  # conversation → (set, when) not written yet
+        self._unwritten: dict[str, tuple[int | None, datetime]] = {}  # conversation → (set or None: cleared, when) not written yet
         self._unwritten_refs: dict[str, tuple[str, int]] = {}
         self._writer: asyncio.Task | None = None
 
@@ -107,10 +107,16 @@ class ChoiceMemory:
     async def offer_set(self, where: str, set_id: int | None, ref: str | None = None) -> None:
         """`offer()` with a set stored beforehand (by the renderer that planned the message)."""
         if set_id is None and ref is None:
-            latest = self._latest.get(where, -1)
-            if latest is None or (latest == -1 and not await ChoiceOffer.filter(conversation=where).exists()):
-                self._latest[where] = None
-                return  # nothing was on offer here: no need to say there is nothing
+            # Nothing on offer now: earlier numbers stop meaning anything here. The conversation's offers go rather
+            # than a new empty one being written (nothing is left behind a person erased with `forget me`).
+            if self._latest.get(where, -1) is not None:
+                now = self.clock()
+                self._unwritten[where] = (None, now)  # until the offers are gone, this process answers "no choice"
+                self._rows.append([where, None, None, now])
+                if self._writer is None or self._writer.done():
+                    self._writer = asyncio.create_task(self._write())
+            self._latest[where] = None
+            return
         stored = set_id if set_id is not None else await self.store([])
         now = self.clock()
         # Written behind: the reply does not wait for it (a person answers seconds later, by then it is stored);
@@ -129,9 +135,20 @@ class ChoiceMemory:
     async def _write(self) -> None:
         while self._rows:
             rows, self._rows = self._rows, []
+            cleared: list[list] = []
+            added: list[list] = []
+            for row in rows:  # a clearing drops the conversation's offers, those of this batch made before it too
+                if row[2] is None:
+                    cleared.append([row[0]])
+                    added = [a for a in added if a[0] != row[0]]
+                else:
+                    added.append(row)
             try:
-                await execute_many('INSERT INTO "choice_offer" ("conversation", "ref", "choice_set_id", "created_at") '
-                                   'VALUES (?, ?, ?, ?)', rows)
+                if cleared:  # in order: an offer made after a clearing is written after it
+                    await execute_many('DELETE FROM "choice_offer" WHERE "conversation" = ?', cleared)
+                if added:
+                    await execute_many('INSERT INTO "choice_offer" ("conversation", "ref", "choice_set_id", "created_at") '
+                                       'VALUES (?, ?, ?, ?)', added)
             except Exception:
                 log.exception("choice offers not stored", extra={"count": len(rows)})
             for where, ref, stored, at in rows:
@@ -149,7 +166,9 @@ class ChoiceMemory:
         """What `number` (from 1) answers in this conversation: the latest offer's choice, if recent enough."""
         unwritten = self._unwritten.get(where)
         if unwritten is not None:
-            set_id, at = unwritten
+            if unwritten[0] is None:  # cleared: nothing on offer here
+                return None
+            set_id, at = unwritten[0], unwritten[1]
         else:
             row = await ChoiceOffer.filter(conversation=where).order_by("-id").first()
             if row is None:

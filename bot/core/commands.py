@@ -24,7 +24,8 @@ def fold(word: str) -> str:
 
 @dataclass(frozen=True)
 class Arg:
-    """A typed argument: kind is word, text (rest of the line), project, person, community or choice."""
+    """A typed argument: kind is word, text (rest of the line), project, person, community, poll (`#3`, `other#3`: the
+    command then acts in the poll's community) or choice."""
 
     name: str
     kind: str = "word"
@@ -137,15 +138,12 @@ class Registry:
             self._index[key] = cmd
 
     def resolve(self, words: list[str]) -> tuple[Command | None, int]:
-        """The command named by the first one or two words, and how many words it took."""
-        if len(words) >= 2:
-            cmd = self._index.get(fold(words[0]) + " " + fold(words[1]))
+        """The command named by the first one to four words (`je ne viens pas`, `adhésion sur validation`), the longest
+        name first, and how many words it took."""
+        for count in range(min(4, len(words)), 0, -1):
+            cmd = self._index.get(" ".join(fold(w) for w in words[:count]))
             if cmd:
-                return cmd, 2
-        if words:
-            cmd = self._index.get(fold(words[0]))
-            if cmd:
-                return cmd, 1
+                return cmd, count
         return None, 0
 
     def names(self) -> list[str]:

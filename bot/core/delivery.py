@@ -9,8 +9,10 @@ from typing import Callable, Protocol
 
 from tortoise.expressions import Q
 
+from bot.core.choices import conversation
 from bot.core.render import for_platform
-from bot.core.replies import Reply
+from bot.core.replies import Reply, Topic
+from bot.core.topics import Topics
 from bot.core.workloop import WorkLoop, claim
 from models import Account, OutboxMessage, OutboxStatus
 
@@ -34,19 +36,22 @@ class Channel(Protocol):
     platform: str
     native: tuple[type, ...]
 
-    async def deliver(self, account: Account, reply: Reply, message: OutboxMessage) -> None:
-        """Send the reply; must be safe to call twice for the same message (a crash may repeat it)."""
+    async def deliver(self, account: Account, reply: Reply, message: OutboxMessage) -> list[str] | None:
+        """Send the reply; must be safe to call twice for the same message (a crash may repeat it). Returns the
+        references of the messages sent (a reply to one of them is a comment on what the reply speaks of)."""
 
-    async def post(self, chat: str, reply: Reply, message: OutboxMessage) -> None:
-        """Send the reply to a group or room of the platform."""
+    async def post(self, chat: str, reply: Reply, message: OutboxMessage) -> list[str] | None:
+        """Send the reply to a group or room of the platform; returns the references of the messages sent."""
 
 
 class Delivery(WorkLoop):
     name = "delivery"
 
     def __init__(self, clock: Callable[[], datetime], interval: float = 1.0, batch: int = 100,
-                 max_backoff: float = 3600.0, lease: float = 120.0, concurrency: int = 64):
+                 max_backoff: float = 3600.0, lease: float = 120.0, concurrency: int = 64, topics: Topics | None = None):
         self.channels: dict[str, Channel] = {}
+        self.topics = topics
+        self._about: list[tuple[str, str, tuple[Topic, ...]]] = []  # (platform, ref or conversation, items) to record
         self.clock = clock
         self.interval = interval
         self.batch = batch
@@ -82,7 +87,26 @@ class Delivery(WorkLoop):
                 by_person.setdefault(row.person_id, []).append(row)
         await asyncio.gather(*(self._deliver_person(msgs) for msgs in by_person.values()),
                              *(self._post_chat(row) for row in to_chats))
+        await self._record_topics()
         return len(rows)
+
+    def _sent(self, platform: str, refs: list[str] | None, reply: Reply, where: str = "") -> None:
+        """What the messages just sent speak of, recorded once per pass (`where`: the person's conversation, for /reply)."""
+        about = reply.about
+        if not about or self.topics is None:
+            return
+        self._about.extend((platform, ref, about) for ref in refs or () if ref)
+        if where:
+            self._about.append(("", where, about))
+
+    async def _record_topics(self) -> None:
+        rows, self._about = self._about, []
+        if not rows or self.topics is None:
+            return
+        try:
+            await self.topics.record(rows)
+        except Exception:  # the messages are sent: a reply to them is then an ordinary message, nothing worse
+            log.exception("topics of sent messages not recorded", extra={"count": len(rows)})
 
     async def _post_chat(self, message: OutboxMessage) -> None:
         """A message for a group or room (`platform:chat id`), through that platform's channel."""
@@ -91,9 +115,10 @@ class Delivery(WorkLoop):
         if channel is None:
             await self._retry(message, f"no channel for {platform or 'chat'}")
             return
+        reply = Reply.from_dict(message.payload)
         try:
             async with self._limit:
-                await channel.post(chat, for_platform(Reply.from_dict(message.payload), channel.native), message)
+                refs = await channel.post(chat, for_platform(reply, channel.native), message)
         except Exception as exc:
             error = f"{type(exc).__name__}: {str(exc)[:300]}"
             log.warning("chat delivery failed", extra={"outbox_id": message.id, "platform": platform, "error": error})
@@ -101,6 +126,7 @@ class Delivery(WorkLoop):
             return
         await OutboxMessage.filter(id=message.id).update(status=OutboxStatus.SENT, sent_at=self.clock(),
                                                          channel=message.chat, claimed_until=None)
+        self._sent(platform, refs, reply)
 
     async def _deliver_person(self, messages: list[OutboxMessage]) -> None:
         async with self._limit:
@@ -108,17 +134,19 @@ class Delivery(WorkLoop):
             for message in messages:  # one person's notifications keep their order
                 await self._deliver_one(message, accounts)
 
-    def _ordered(self, accounts: list[Account]) -> list[Account]:
+    def _ordered(self, accounts: list[Account], via: str = "") -> list[Account]:
+        """The preferred account first, then the most recently seen; `via` (an answer to what the person wrote from an
+        account) goes back there first."""
         usable = [a for a in accounts if a.reachable and a.platform in self.channels]
-        return sorted(usable, key=lambda a: (not a.preferred, -(a.last_seen.timestamp() if a.last_seen else 0), a.id))
+        return sorted(usable, key=lambda a: (a.handle != via, not a.preferred, -(a.last_seen.timestamp() if a.last_seen else 0), a.id))
 
     async def _deliver_one(self, message: OutboxMessage, accounts: list[Account]) -> None:
         reply = Reply.from_dict(message.payload)
         error = "no reachable channel"
-        for account in self._ordered(accounts):
+        for account in self._ordered(accounts, str(message.payload.get("via") or "")):
             channel = self.channels[account.platform]
             try:
-                await channel.deliver(account, for_platform(reply, channel.native), message)
+                refs = await channel.deliver(account, for_platform(reply, channel.native), message)
             except Unreachable as exc:
                 account.reachable = False
                 await Account.filter(id=account.id).update(reachable=False)
@@ -131,6 +159,7 @@ class Delivery(WorkLoop):
                 break
             await OutboxMessage.filter(id=message.id).update(status=OutboxStatus.SENT, sent_at=self.clock(),
                                                              channel=account.handle, claimed_until=None)
+            self._sent(account.platform, refs, reply, conversation(account.platform, account.address))
             return
         await self._retry(message, error)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import logging
 import secrets
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bot.core import parser
@@ -13,7 +14,8 @@ from bot.core.commands import Arg, Command, Registry, fold
 from bot.core.context import Context
 from bot.core.errors import UsageError, UserError
 from bot.core.i18n import N_, Catalogs, Translator, normalize_locale
-from bot.core.incoming import Incoming
+from bot.core.incoming import Incoming, Origin
+from bot.core.numbers import clean, is_number
 from bot.core.replies import Choice, Reply, code
 from models import PendingQuestion, Role
 
@@ -21,6 +23,10 @@ if TYPE_CHECKING:
     from bot.services import Services
 
 log = logging.getLogger("relais.core")
+# Answer handlers the core calls by name when a feature declares them (bot/handlers/comments.py):
+REPLY = "reply"  # a reply to a message of Relais: a comment on what it spoke of (or the answer it asked for)
+FREE_TEXT = "free text"  # words that are neither a command nor an answer, in a direct chat or addressed to Relais
+MISTYPED = 0.75  # how close a first word must be to a command's name for a short line to be a mistyped command
 
 
 class Dispatcher:
@@ -31,28 +37,43 @@ class Dispatcher:
         self.default_locale = default_locale
 
     async def handle(self, incoming: Incoming) -> Reply | None:
-        """The reply to one message, or None when the message is not for Relais (group chatter)."""
+        """The reply to one message, or None when the message is not for Relais (group chatter).
+
+        In order: a reply to a message of Relais (not a /command) is about what that message spoke of; a question
+        Relais is waiting for owns the next message (but a /command, or `cancel`); then commands; then words that
+        are no command, answered in a direct chat or when Relais is addressed."""
+        if not (incoming.text.isascii() and incoming.text.isprintable()):
+            incoming = replace(incoming, text=clean(incoming.text))  # whatever the channel, no control character goes on
         line = parser.split_line(incoming.text)
-        if line is None or not (line.prefixed or incoming.direct or incoming.addressed):
+        chosen = incoming.origin in (Origin.BUTTON, Origin.LINK)  # a choice picked (a number, a button) is its command
+        replying = bool(incoming.replying_to) and line is not None and not line.prefixed and not chosen and REPLY in self.registry.answers
+        if line is None or not (line.prefixed or incoming.direct or incoming.addressed or replying):
             return None
         t = self.catalogs.get(incoming.locale or self.default_locale)
         cmd = None
         try:
             ctx = await self._context(incoming)
             t = ctx.t
+            if replying:
+                topics = await self.services.topics.of_message(incoming.platform, incoming.replying_to)
+                if topics:
+                    return await self._answer(ctx, REPLY, {"topics": [list(item) for item in topics]}, line.raw)
+                if not (incoming.direct or incoming.addressed):
+                    return None  # a reply to a message Relais does not know (someone else's): chatter
+            if not line.prefixed and not chosen and not self._cancels(line):
+                pending = await self._pending(ctx)
+                if pending is not None:
+                    return await self._answer_pending(ctx, pending, line.raw)
             cmd, used = self.registry.resolve(line.words)
             if cmd is None:
-                pending = None if line.prefixed else await self._pending(ctx)
-                if pending is not None:
-                    return await self._answer(ctx, pending, line.raw)
-                return self._unknown(line.words[0], t)
+                return await self._unknown_line(ctx, line)
             log.info("command", extra={"command": cmd.name, "platform": incoming.platform, "origin": str(incoming.origin)})
             kwargs = await self._arguments(cmd, ctx, parser.rest_after(line.raw, used))
             self._check_role(cmd, ctx)
             if cmd.referent_of:
                 await self._check_referent(ctx, kwargs[cmd.referent_of])
             reply = await cmd.handler(ctx, **kwargs)
-            await self._ask(ctx, reply)
+            await self._after(ctx, reply)
             return reply
         except UsageError as exc:
             return self._error(t, exc, exc.command or cmd)
@@ -81,26 +102,39 @@ class Dispatcher:
             return None
         return pending
 
-    async def _answer(self, ctx: Context, pending: PendingQuestion, text: str) -> Reply:
-        answer = self.registry.answers.get(pending.handler)
-        if answer is None:  # asked by a version of Relais that had this handler
+    async def _answer_pending(self, ctx: Context, pending: PendingQuestion, text: str) -> Reply:
+        if self.registry.answers.get(pending.handler) is None:  # asked by a version of Relais that had this handler
             await self.services.conversations.drop(ctx.person.id)
             raise UserError(N_("That question is closed. Type /help to see what I can do."))
         if pending.community_id and (ctx.community is None or ctx.community.id != pending.community_id):
             ctx.community = await self.services.people.community_by_id(pending.community_id)
             ctx.membership = await self.services.people.membership(ctx.person, ctx.community)
-        log.info("answer", extra={"handler": pending.handler, "platform": ctx.incoming.platform})
-        reply = await answer.handler(ctx, text.strip(), dict(pending.data))
+        reply = await self._answer(ctx, pending.handler, dict(pending.data), text)
         if reply.question is None:
             await self.services.conversations.drop(ctx.person.id)
-        await self._ask(ctx, reply)
         return reply
 
-    async def _ask(self, ctx: Context, reply: Reply | None) -> None:
-        question = reply.question if reply is not None else None
+    async def _answer(self, ctx: Context, handler: str, data: dict, text: str) -> Reply:
+        log.info("answer", extra={"handler": handler, "platform": ctx.incoming.platform})
+        reply = await self.registry.answers[handler].handler(ctx, text.strip(), data)
+        await self._after(ctx, reply)
+        return reply
+
+    async def _after(self, ctx: Context, reply: Reply | None) -> None:
+        """What a reply leaves behind: its question waits for the answer; its numbered items answer `/reply <n>`."""
+        if reply is None:
+            return
+        question = reply.question
         if question is not None:
             community = ctx.community.id if ctx.community else None
             await self.services.conversations.ask(ctx.person.id, question, ctx.where, community)
+        if reply.about:
+            await self.services.topics.shown(ctx.where, reply.about)
+
+    def _cancels(self, line: parser.Line) -> bool:
+        """`cancel` / `annuler` alone: it drops the question waiting rather than answering it."""
+        cmd, used = self.registry.resolve(line.words)
+        return cmd is not None and cmd.name == "cancel" and used == len(line.words)
 
     # -- arguments and permissions ------------------------------------------------------------------------
 
@@ -145,6 +179,12 @@ class Dispatcher:
                 ctx.community, ctx.membership = community, membership
                 return await services.projects.get(community, name)
             return await services.projects.get(ctx.need_community(), raw)
+        if arg.kind == "poll":  # `other#3` names a poll of another community of the person: its role is checked there
+            poll = await services.votes.find(ctx.community, raw, ctx.person)
+            if ctx.community is None or poll.community_id != ctx.community.id:
+                ctx.community = await services.people.community_by_id(poll.community_id)
+                ctx.membership = await services.people.membership(ctx.person, ctx.community)
+            return poll
         if arg.kind == "community":
             return await services.people.community(raw)
         if arg.kind == "person":
@@ -173,6 +213,18 @@ class Dispatcher:
 
     # -- errors -------------------------------------------------------------------------------------------
 
+    async def _unknown_line(self, ctx: Context, line: parser.Line) -> Reply:
+        """A line that is no command: a number with no such choice; in a direct chat or addressed to Relais, words
+        read for what they ask (a short mistyped command still gets "did you mean"); else "unknown command"."""
+        t, raw = ctx.t, line.raw.strip()
+        if is_number(raw, digits=12):
+            return Reply(error=True).para(t(N_("There is no choice {number} here. Type /help to see what I can do."),
+                                            number=raw))
+        talk = not line.prefixed and (ctx.incoming.direct or ctx.incoming.addressed) and FREE_TEXT in self.registry.answers
+        if talk and not (len(line.words) <= 3 and self.closest(line.words[0], t, MISTYPED) is not None):
+            return await self._answer(ctx, FREE_TEXT, {}, raw)
+        return self._unknown(line.words[0], t)
+
     def _unknown(self, word: str, t: Translator) -> Reply:
         target = self.closest(word, t)
         reply = Reply(error=True)
@@ -185,10 +237,10 @@ class Dispatcher:
             reply.para(t(N_("Unknown command “{word}”. Type /help to see what I can do."), word=word[:40]))
         return reply
 
-    def closest(self, word: str, t: Translator) -> Command | None:
+    def closest(self, word: str, t: Translator, cutoff: float = 0.6) -> Command | None:
         """The command a mistyped word most likely meant (`folow` → follow), or None."""
         names = [fold(c.localized_name(t.locale)) for c in self.registry.commands] + self.registry.names()
-        close = difflib.get_close_matches(fold(word), names, n=1, cutoff=0.6)
+        close = difflib.get_close_matches(fold(word), names, n=1, cutoff=cutoff)
         return self.registry.get(close[0]) if close else None
 
     def _error(self, t: Translator, exc: UserError, cmd: Command | None) -> Reply:

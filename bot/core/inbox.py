@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Awaitable, Callable, Protocol
 
+from bot.core.numbers import clean_all
+
 log = logging.getLogger("relais.inbox")
 
 
@@ -107,9 +109,37 @@ class Inbox:
     # -- in ---------------------------------------------------------------------------------------------
 
     async def accept(self, events: list[Event], also: Callable | None = None) -> list[Event]:
-        """Store the events (and the adapter's cursor, in one transaction), then schedule the new ones."""
-        fresh = await self.store.insert(events, also, self.clock() + self.lease)
+        """Store the events (and the adapter's cursor, in one transaction), then schedule the new ones. Their text is
+        cleaned first (a NUL would be refused by PostgreSQL); an event the database still refuses is parked alone and
+        the others go on: one message never stops a channel."""
+        for event in events:
+            event.payload = clean_all(event.payload)
+        try:
+            fresh = await self.store.insert(events, also, self.clock() + self.lease)
+        except Exception as exc:
+            if not events:
+                raise  # the cursor alone: the database is down, the adapter tries again
+            log.warning("inbox batch refused: storing its events one by one", extra={"inbox": self.name, "count": len(events),
+                                                                                      "error": type(exc).__name__})
+            fresh = await self._one_by_one(events, also)
         self.submit(fresh)
+        return fresh
+
+    async def _one_by_one(self, events: list[Event], also: Callable | None) -> list[Event]:
+        lease = self.clock() + self.lease
+        fresh: list[Event] = []
+        for event in events:
+            try:
+                fresh += await self.store.insert([event], None, lease)
+            except Exception as exc:
+                error = f"not storable: {type(exc).__name__}: {str(exc)[:200]}"
+                placeholder = Event(event.key, event.lane, {"unstorable": True, "error": error})
+                if await self.store.insert([placeholder], None, lease):
+                    await self.store.park(placeholder, error)  # `relais failed` shows it; the channel goes on
+                    self.parked += 1
+                log.error("inbox event parked: the database refused it", extra={"inbox": self.name, "key": event.key[:100],
+                                                                                "error": error})
+        await self.store.insert([], also, lease)  # the cursor moves past the batch
         return fresh
 
     def submit(self, events: list[Event]) -> None:

@@ -22,6 +22,8 @@ _SQL = {
     "save": 'UPDATE "inbound_event" SET "state" = ?::json, "attempts" = ? WHERE "key" = ?',
     "done": 'UPDATE "inbound_event" SET "status" = \'done\', "attempts" = ?, "handled_at" = ?, "claimed_until" = NULL, '
             '"last_error" = ? WHERE "key" = ?',
+    # A sensitive event (a secret ballot: Reply.sensitive) keeps only what its reply said of it, once handled.
+    "reduce": 'UPDATE "inbound_event" SET "payload" = ?::json, "state" = ?::json, "lane" = \'\' WHERE "key" = ?',
 }
 
 
@@ -32,6 +34,10 @@ class Journal:
         self._rows: dict[str, list[list]] = {}
         self._waiters: list[asyncio.Future] = []
         self._flusher: asyncio.Task | None = None
+
+    def rows_for(self, kind: str, row: list) -> None:
+        """A row stored with the next flush, without waiting for it (the caller's next write waits for both)."""
+        self._rows.setdefault(kind, []).append(row)
 
     async def write(self, kind: str, row: list) -> None:
         future = asyncio.get_running_loop().create_future()
@@ -49,7 +55,7 @@ class Journal:
                 try:
                     conn = connections.get("default")
                     dialect = conn.capabilities.dialect
-                    for kind in ("save", "done"):
+                    for kind in ("save", "done", "reduce"):
                         if kind in batches:
                             await conn.execute_many(sql_for(_SQL[kind], dialect), batches[kind])
                 except BaseException as exc:
@@ -110,6 +116,11 @@ class EventStore:
         return fresh
 
     async def claim(self, now: datetime, lease_until: datetime, limit: int, takeover: bool = False) -> list[Event]:
+        # Shielded like `insert`: an adapter stopped while it resumes or sweeps lets the claim commit; a transaction cut
+        # short would keep Tortoise's SQLite connection locked, and every later query (the heartbeat too) would wait.
+        return await asyncio.shield(self._claim(now, lease_until, limit, takeover))
+
+    async def _claim(self, now: datetime, lease_until: datetime, limit: int, takeover: bool) -> list[Event]:
         async with in_transaction() as conn:
             query = InboundEvent.filter(platform=self.platform, status=InboundStatus.PENDING)
             if not takeover:
@@ -127,6 +138,9 @@ class EventStore:
         await self.journal.write("save", [json.dumps(event.state, ensure_ascii=False), event.attempts, event.key])
 
     async def done(self, event: Event, outcome: str) -> None:
+        sensitive = event.state.get("sensitive")
+        if sensitive:  # written with the same flush as "done": the raw event and its plan are gone as it is handled
+            self.journal.rows_for("reduce", [json.dumps({"sensitive": sensitive}, ensure_ascii=False), "{}", event.key])
         await self.journal.write("done", [max(1, event.attempts), self.clock(), "" if outcome == "done" else outcome[:200],
                                           event.key])
 

@@ -28,6 +28,9 @@ class Incoming:
     addressed: bool = False
     message_id: str | None = None
     thread: str | None = None  # the topic of a forum group it was written in (answers go there)
+    # The message(s) of Relais this one replies to, as the platform names them (`telegram:<chat>/<id>`, an event id,
+    # a Message-ID and the References of a mail, nearest first): a reply to what Relais posted is a comment on it.
+    replying_to: tuple[str, ...] = ()
     received_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
     @property

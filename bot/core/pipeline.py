@@ -14,6 +14,7 @@ from bot.core.inbox import Event, Store
 from bot.core.incoming import Incoming
 from bot.core.render import for_platform
 from bot.core.replies import Reply
+from bot.core.topics import Topics
 
 Dispatch = Callable[[Incoming], Awaitable[Reply | None]]
 
@@ -21,11 +22,12 @@ Dispatch = Callable[[Incoming], Awaitable[Reply | None]]
 class Pipeline:
     """The inbox handler of a chat platform's events."""
 
-    def __init__(self, adapter: Adapter, dispatch: Dispatch, store: Store, choices: ChoiceMemory):
+    def __init__(self, adapter: Adapter, dispatch: Dispatch, store: Store, choices: ChoiceMemory, topics: Topics | None = None):
         self.adapter = adapter
         self.dispatch = dispatch
         self.store = store
         self.choices = choices
+        self.topics = topics
 
     async def __call__(self, event: Event) -> str:
         state = event.state
@@ -34,6 +36,9 @@ class Pipeline:
             if turn is None:
                 return "ignored"
             reply = await self._run(event, turn)
+            if reply is not None and reply.sensitive:  # the stores reduce the event to this once it is done
+                event.state["sensitive"] = reply.sensitive
+            sensitive = event.state.get("sensitive")
             actions = list(turn.before)
             if reply is not None:
                 actions += await self.adapter.render(for_platform(reply, self.adapter.native), turn.where)
@@ -42,14 +47,21 @@ class Pipeline:
                 return outcome or "silent"
             event.attempts = max(event.attempts, 1)
             state = event.state = {"actions": actions, "next": 0, "outcome": outcome}
+            if sensitive:
+                state["sensitive"] = sensitive
+            if reply is not None and reply.about:  # a reply to these messages comments on what they speak of
+                state["about"] = [list(item) for item in reply.about]
             await self.store.save(event)  # before the first call: a restart sends what is left, runs nothing twice
         actions = state["actions"]
+        about = tuple((str(k), int(i), int(p)) for k, i, p in state.get("about", ()))
         for index in range(state["next"], len(actions)):
             action = actions[index]
             ref = await self.adapter.perform(action)
             offer = action.get("offer")
             if offer is not None:  # a number (or a keycap on this message) answers these choices from now on
                 await self.choices.offer_set(offer["where"], offer.get("set"), ref)
+            if ref and about and self.topics is not None:
+                await self.topics.sent(self.adapter.platform, [ref], about)
             if index + 1 < len(actions):
                 state["next"] = index + 1
                 await self.store.save(event)
@@ -64,7 +76,10 @@ class Pipeline:
             return await self.dispatch(turn.incoming)
         results = [(line, Reply.from_dict(data)) for line, data in event.state.get("results", [])]
         for incoming in turn.incoming[len(results):]:
-            results.append((incoming.text, await self.dispatch(incoming) or Reply()))
+            reply = await self.dispatch(incoming) or Reply()
+            if reply.sensitive:  # its line is kept (and shown) as the reply says, the event reduced once done
+                event.state["sensitive"] = reply.sensitive
+            results.append((reply.sensitive or incoming.text, reply))
             event.state = {**event.state, "results": [[line, reply.to_dict()] for line, reply in results]}
             await self.store.save(event)
         combine = getattr(self.adapter, "combine", None)

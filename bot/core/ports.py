@@ -14,6 +14,7 @@ from bot.core.inbox import Handler, Inbox, Policy
 from bot.core.inbox_store import EventStore
 from bot.core.pipeline import Dispatch, Pipeline
 from bot.core.processes import Role, solo
+from bot.core.topics import Topics
 
 if TYPE_CHECKING:
     from bot.core.adapter import Adapter
@@ -34,9 +35,10 @@ class Ports:
     role: Callable[[str], Role] = solo  # a job only one process runs at a time (Telegram polling, the Matrix sync…)
     process: str | None = None  # this process' id, noted on the inbox events it claims
     alone: bool = True  # the only process on the database (SQLite): it takes over every lease at start
+    topics: Topics | None = None  # what Relais' messages were about (a reply to one is a comment on it)
 
     def inbox(self, adapter: Adapter, **options) -> Inbox:
         """The inbox of a chat platform: its events in `inbound_event`, run through the pipeline."""
         store = EventStore(adapter.platform, self.clock, holder=self.process)
-        handler: Handler = Pipeline(adapter, self.dispatch, store, self.choices)
+        handler: Handler = Pipeline(adapter, self.dispatch, store, self.choices, self.topics)
         return Inbox(adapter.platform, store, handler, self.clock, self.policy, alone=self.alone, **options)

@@ -11,7 +11,7 @@ from typing import Any
 
 from babel.numbers import format_decimal
 
-from bot.core.replies import Attachment, Block, LinkButton, Poll, Progress, Question, Reply, Span, bold, italic
+from bot.core.replies import About, Attachment, Block, LinkButton, Poll, Progress, Question, Reply, Span, bold, italic
 
 _HTML_TAGS = {"bold": "b", "italic": "i", "code": "code"}
 BAR = 10  # cells of a text progress bar
@@ -73,6 +73,8 @@ def fallback(element: Any) -> list[Block]:
         if element.hint and not element.closed:
             blocks.append(Block(spans=[italic(element.hint)]))
         return blocks
+    if isinstance(element, About):  # a platform without threaded replies: answered with /reply
+        return [Block(spans=[italic(element.command)])] if element.command else []
     if isinstance(element, Question):
         blocks = [Block(spans=[Span("❓ "), bold(element.prompt)])]
         if element.hint:
@@ -83,11 +85,19 @@ def fallback(element: Any) -> list[Block]:
 
 def for_platform(reply: Reply, native: tuple[type, ...]) -> Reply:
     """The reply as a platform sees it: its native elements kept, every other one replaced by its text blocks, so
-    an adapter renders only what it declared (`Adapter.native`) and a new element works everywhere at once."""
-    if all(isinstance(element, native) for element in reply.blocks):
+    an adapter renders only what it declared (`Adapter.native`) and a new element works everywhere at once.
+    `About` is never handed on: a platform that threads replies declares it and shows its hint ("reply to this
+    message"), the others show how to answer with /reply."""
+    if all(isinstance(element, native) and not isinstance(element, About) for element in reply.blocks):
         return reply
-    blocks = [b for element in reply.blocks for b in ([element] if isinstance(element, native) else fallback(element))]
+    blocks = [b for element in reply.blocks for b in _shown(element, native)]
     return Reply(blocks=blocks, choices=list(reply.choices), error=reply.error)
+
+
+def _shown(element: Any, native: tuple[type, ...]) -> list:
+    if isinstance(element, About) and About in native:
+        return [Block(spans=[italic(element.hint)])] if element.hint else []
+    return [element] if isinstance(element, native) and not isinstance(element, About) else fallback(element)
 
 
 def text_blocks(reply: Reply, skip: tuple[type, ...] = ()) -> list[Block]:

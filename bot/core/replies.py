@@ -120,8 +120,23 @@ class Question:
     days: float = 7.0
 
 
-Element = Union[Block, LinkButton, Attachment, Progress, Poll, Question]
-ELEMENTS: dict[str, type] = {cls.kind: cls for cls in (Block, LinkButton, Attachment, Progress, Poll, Question)}
+Topic = tuple[str, int, int]  # (kind, id, project id) of something Relais speaks of: ("news", 12, 3)
+
+
+@dataclass(frozen=True)
+class About:
+    """What the reply speaks of, numbered from 1: a reply to its message (where the platform threads replies) or
+    `/reply [n] <text>` comments on item n. `hint` says how to answer on a platform that threads replies, `command`
+    how to answer elsewhere (with /reply); either may be empty (nothing shown)."""
+
+    kind: ClassVar[str] = "about"
+    items: tuple[Topic, ...]
+    hint: str = ""
+    command: str = ""
+
+
+Element = Union[Block, LinkButton, Attachment, Progress, Poll, Question, About]
+ELEMENTS: dict[str, type] = {cls.kind: cls for cls in (Block, LinkButton, Attachment, Progress, Poll, Question, About)}
 
 
 @dataclass(frozen=True)
@@ -139,6 +154,10 @@ class Reply:
     blocks: list[Any] = field(default_factory=list)  # Element instances, in reading order
     choices: list[Choice] = field(default_factory=list)
     error: bool = False
+    # The command asked for something no stored trace may keep (a secret ballot): what stays of it instead, e.g.
+    # "vote usine-vivante#3". The pipeline reduces the stored event (or mail) to this once handled, and a mail's summary
+    # shows it in place of the command line.
+    sensitive: str = ""
 
     def para(self, *parts) -> Reply:
         self.blocks.append(Block(spans=_spans(parts)))
@@ -166,17 +185,26 @@ class Reply:
     def question(self) -> Question | None:
         return next((b for b in self.blocks if isinstance(b, Question)), None)
 
+    @property
+    def about(self) -> tuple[Topic, ...]:
+        """The items the reply speaks of, in order (every About element's)."""
+        return tuple(item for b in self.blocks if isinstance(b, About) for item in b.items)
+
     def elements(self, kind: type) -> list:
         return [b for b in self.blocks if isinstance(b, kind)]
 
     def to_dict(self) -> dict:
-        return {"blocks": [_dump(b) for b in self.blocks], "choices": [[c.label, c.command] for c in self.choices],
-                "error": self.error}
+        out = {"blocks": [_dump(b) for b in self.blocks], "choices": [[c.label, c.command] for c in self.choices],
+               "error": self.error}
+        if self.sensitive:
+            out["sensitive"] = self.sensitive
+        return out
 
     @classmethod
     def from_dict(cls, data: dict) -> Reply:
         choices = [Choice(*c) if isinstance(c, (list, tuple)) else Choice(**c) for c in data.get("choices", [])]
-        return cls(blocks=[_load(b) for b in data.get("blocks", [])], choices=choices, error=data.get("error", False))
+        return cls(blocks=[_load(b) for b in data.get("blocks", [])], choices=choices, error=data.get("error", False),
+                   sensitive=data.get("sensitive", ""))
 
 
 def _spans_of(raw: list) -> list[Span]:
@@ -219,6 +247,8 @@ def _load(raw: dict) -> Any:
     values = {k: v for k, v in raw.items() if k != "type"}
     if cls is Attachment:
         values["data"] = base64.b64decode(values["data"])
+    if cls is About:
+        values["items"] = tuple((str(k), int(i), int(p)) for k, i, p in values.get("items", ()))
     if cls is Poll:
         values["options"] = tuple(values.get("options", ()))
         values["counts"] = tuple(values.get("counts", ()))

@@ -17,9 +17,14 @@ log = logging.getLogger("relais.work")
 async def claim(model, due: Q, working_status, now: datetime, lease: timedelta, batch: int) -> list:
     """Take up to `batch` rows that are `due` or whose lease ran out, and lease them to this process.
 
-    On PostgreSQL the rows are locked with SKIP LOCKED, so two processes never take the same row."""
+    On PostgreSQL the rows are locked with SKIP LOCKED, so two processes never take the same row. Shielded: a loop
+    stopped mid-claim lets the transaction commit (cut short, it would keep SQLite's one connection locked)."""
     if batch <= 0:
         return []
+    return await asyncio.shield(_claim(model, due, working_status, now, lease, batch))
+
+
+async def _claim(model, due: Q, working_status, now: datetime, lease: timedelta, batch: int) -> list:
     async with in_transaction() as conn:
         query = model.filter(due | Q(status=working_status, claimed_until__lt=now)).order_by("id").limit(batch)
         if connections.get("default").capabilities.dialect == "postgres":

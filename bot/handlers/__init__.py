@@ -1,5 +1,26 @@
 """One module per feature; `MODULES` is what the registry reads."""
 
-from bot.handlers import account, agenda, digest, email, facilitator, help, linking, meetings, mydata, news, pages, pledges, projects, report, search, votes
+from bot.handlers import (
+    account,
+    agenda,
+    comments,
+    digest,
+    email,
+    facilitator,
+    help,
+    linking,
+    meetings,
+    membership,
+    mydata,
+    news,
+    pages,
+    pledges,
+    projects,
+    report,
+    search,
+    talk,
+    votes,
+)
 
-MODULES = [help, account, linking, mydata, projects, news, facilitator, agenda, votes, meetings, pledges, pages, report, digest, email, search]
+MODULES = [help, account, linking, mydata, projects, news, comments, facilitator, agenda, votes, meetings, membership, pledges, pages,
+           report, digest, email, search, talk]

@@ -51,8 +51,12 @@ async def lang(ctx: Context, lang: str) -> Reply:
 async def join(ctx: Context, community: Community) -> Reply:
     t = ctx.t
     existing = await ctx.services.people.membership(ctx.person, community)
-    await ctx.services.people.join(ctx.person, community)
+    joined = await ctx.services.people.join(ctx.person, community)
     await ctx.services.people.use(ctx.person, community)
+    if joined.requested_at is not None:  # the community approves its members (membership approval)
+        return (Reply().para(t(N_("Your request to join {community} goes to its facilitators. Until they approve it you can read "
+                                  "everything, as an observer."), community=community.name))
+                .choice(t(N_("See the projects")), "projects").choice(t(N_("Undo")), f"leave {community.slug}"))
     if existing:
         return Reply().para(t(N_("You are already a member of {community}; your direct messages now go to it."), community=community.name))
     return (Reply().para(t(N_("Welcome to {community}! Type /projects to see its projects."), community=community.name))

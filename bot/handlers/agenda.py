@@ -11,8 +11,10 @@ from bot.core.commands import Arg, answers, command, fold
 from bot.core.context import Context
 from bot.core.errors import UsageError, UserError
 from bot.core.i18n import N_
+from bot.core.numbers import read_number
 from bot.core.replies import Reply, bold
 from bot.handlers.digest import DAY_NAMES, SWITCH, SWITCH_WORDS
+from bot.handlers.membership import add_requests
 from bot.services.agenda_text import agenda_reply, sheet_file, sheet_reply
 from bot.services.calendar import WEEKDAYS, next_due
 from bot.services.prompt_reading import read, read_date, yes_no
@@ -38,7 +40,9 @@ async def agenda(ctx: Context) -> Reply:
     community = ctx.need_community()
     view = await ctx.services.agenda.view(community)
     impact = summary(ctx.t, await ctx.services.reports.build(community, 2))
-    return agenda_reply(ctx.t, view, ctx.now(), impact=impact).choice(ctx.t(N_("Impact report")), "report")
+    reply = agenda_reply(ctx.t, view, ctx.now(), impact=impact)
+    await add_requests(ctx, reply, community)  # newcomers waiting for approval, with accept / refuse choices
+    return reply.choice(ctx.t(N_("Impact report")), "report")
 
 
 @command("agenda schedule", fr=("agenda horaire",), args=(Arg("day", "word", N_("day")), Arg("at", "word", N_("hh:mm"))),
@@ -176,31 +180,27 @@ async def prompt_answer(ctx: Context, text: str, data: dict) -> Reply:
     problem = ""
     if stage == "date":
         try:
-            due, _ = read_date(_strip_marker(text), now)
+            due, _ = read_date(text, now, ctx.locale)
             await services.prompts.keep(prompt, text, due=due, dated=True)
         except UserError as exc:
             problem = ctx.t(exc.message, **(exc.params or {}))
     elif stage == "list":
         said = yes_no(text)
         if said is None:
-            reading = read(text, now)
+            reading = read(text, now, ctx.locale)
             said = reading.on_list
         if said is None:
             problem = ctx.t(N_("I did not understand: is it on the list already, yes or no?"))
         else:
             await services.prompts.keep(prompt, text, on_list=said)
     else:
-        reading = read(text, now)
+        reading = read(text, now, ctx.locale)
         if stage == "step" and reading.step is None and not reading.dated:
             problem = ctx.t(N_("I did not find a next step in that. What is the next thing to do?"))
         await services.prompts.keep(prompt, text, step=reading.step, due=reading.due, dated=reading.dated, on_list=reading.on_list)
         if reading.problem:
             problem = ctx.t(reading.problem, **(reading.params or {}))
     return await _next_question(ctx, prompt, project, problem)
-
-
-def _strip_marker(text: str) -> str:
-    return re.sub(r"^(?:by|pour|before|avant|d'ici|until|jusqu'au|le|the|on)\s+", "", text.strip(), flags=re.IGNORECASE)
 
 
 async def _next_question(ctx: Context, prompt: Prompt, project: Project, problem: str) -> Reply:
@@ -264,9 +264,10 @@ async def _confirm(ctx: Context, prompt: Prompt) -> Reply:
 
 
 async def _own_prompt(ctx: Context, number: str) -> Prompt:
-    if not number.isdigit():
+    found = read_number(number)
+    if found is None:
         raise UsageError(N_("“{value}” is not a number."), value=number[:20])
-    return await ctx.services.prompts.open_prompt(int(number), ctx.person)
+    return await ctx.services.prompts.open_prompt(found, ctx.person)
 
 
 @command("prompt confirm", fr=("relance confirmer",), args=(NUMBER,),
@@ -310,7 +311,7 @@ async def away(ctx: Context, date: str) -> Reply:
     words = re.sub(r"^(?:until|till|jusqu['’]?(?:au|à|a)|au|le)\s+", "", date.strip(), flags=re.IGNORECASE)
     tz = ZoneInfo(ctx.community.timezone) if ctx.community else ZoneInfo("Europe/Paris")
     try:
-        until, _ = read_date(words, ctx.now().astimezone(tz))
+        until, _ = read_date(words, ctx.now().astimezone(tz), ctx.locale)
     except UserError as exc:
         raise UsageError(exc.message, **(exc.params or {})) from None
     if until is None:

@@ -106,6 +106,9 @@ async def bind(ctx: Context, community: Community) -> Reply:
     membership = await ctx.services.people.membership(ctx.person, community)
     if membership is None or membership.role < Role.FACILITATOR:
         raise UserError(N_("Only a {role} of {community} can do that."), role=t(Role.FACILITATOR.label), community=community.name)
+    if ctx.community is not None and ctx.community.id != community.id and (ctx.role is None or ctx.role < Role.FACILITATOR):
+        # The chat speaks for another community: only its facilitators give it away.
+        raise UserError(N_("Only a {role} of {community} can do that."), role=t(Role.FACILITATOR.label), community=ctx.community.name)
     if ctx.community is not None and ctx.community.id == community.id:
         binding = await ChatBinding.get(platform=ctx.incoming.platform, chat_id=chat)
         if binding.thread != ctx.incoming.thread:  # typed in another topic: announcements move there

@@ -10,6 +10,7 @@ from bot.core.errors import UsageError, UserError
 from bot.core.i18n import N_
 from bot.core.replies import Reply, bold
 from bot.core.replies import code as mono
+from bot.services.linking import normalize_code
 from bot.services.people import find_timezone
 from models import Account
 
@@ -20,7 +21,7 @@ PLATFORM_WORDS = {"telegram": "telegram", "matrix": "matrix", "element": "matrix
 DEFAULT_ZONE = ("default", "defaut", "community", "communaute", "reset", "aucun", "none")
 
 
-@command("link", fr=("relier",), args=(Arg("code", "word", N_("code"), required=False, max_length=20),),
+@command("link", fr=("relier",), args=(Arg("code", "text", N_("code"), required=False, max_length=24),),
          help=N_("One person on several platforms: /link here gives a code; type /link <code> on your other account, or "
                  "send it in a mail to Relais, within 10 minutes."), section=SECTION, group=False)
 async def link(ctx: Context, code: str | None) -> Reply:
@@ -30,14 +31,14 @@ async def link(ctx: Context, code: str | None) -> Reply:
                            "(To bind this group to a community, it is /bind <community>.)"))
     linking = ctx.services.linking
     if not code:
-        row = await linking.new_code(ctx.account)
-        return (Reply().para("🔗 ", t(N_("Your code: ")), bold(row.code))
+        shown = await linking.new_code(ctx.account)
+        return (Reply().para("🔗 ", t(N_("Your code: ")), bold(shown))
                 .para(t(N_("On your other account (another platform, or a mail to Relais), send “link {code}” within "
-                           "10 minutes. It works once."), code=row.code)))
-    digits = code.replace("-", "").replace(".", "")
-    if not (digits.isdigit() and len(digits) == 6):
-        raise UsageError(N_("A link code has 6 digits."))
-    linked = await linking.use_code(ctx.account, digits)
+                           "10 minutes. It works once."), code=shown)))
+    normalized = normalize_code(code)
+    if normalized is None:
+        raise UsageError(N_("A link code has 10 letters and digits, like K7QX-48Z9MT."))
+    linked = await linking.use_code(ctx.account, normalized)
     handles = [a.handle for a in await Account.filter(person_id=linked.person.id).order_by("id")]
     if linked.already:
         return Reply().para(t(N_("This code is your own: you are already one person on {accounts}."), accounts=", ".join(handles)))

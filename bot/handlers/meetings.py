@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from bot.core.commands import Arg, answers, command
 from bot.core.context import Context
+from bot.core.dates import find_date
 from bot.core.errors import UsageError, UserError
 from bot.core.i18n import N_
+from bot.core.numbers import read_number
 from bot.core.parser import tokens
 from bot.core.replies import Question, Reply, bold
 from bot.handlers.votes import _created, create_date_poll, read_when
@@ -18,7 +20,6 @@ from models import Meeting, Membership, Role
 
 SECTION = N_("Votes")
 WHEN = Arg("when", "text", N_("<date> <hh:mm> [place]"))
-_CLOCK = re.compile(r"(?:^|\s)(?:à\s+|at\s+)?\d{1,2}(?:[:h]\d{0,2}|\s*(?:am|pm))(?=\s|$)", re.IGNORECASE)
 
 
 @command("meeting", fr=("réunion", "reunion", "ag"), args=(Arg("when", "text", N_("date and time"), required=False),),
@@ -45,12 +46,12 @@ async def meeting(ctx: Context, when: str | None) -> Reply:
     return (reply.choice(t(N_("I'm coming")), f"coming {found.id}").choice(t(N_("I'm not coming")), f"not coming {found.id}"))
 
 
-def split_place(words: str) -> tuple[str, str]:
-    """`15 janvier 19h Salle des fêtes` → (`15 janvier 19h`, `Salle des fêtes`): the place follows the time."""
-    m = _CLOCK.search(words)
-    if not m:
+def split_place(words: str, now: datetime, locale: str) -> tuple[str, str]:
+    """`15 janvier 19h Salle des fêtes` → (`15 janvier 19h`, `Salle des fêtes`): the place follows the date and time."""
+    found = find_date(words, now, locale)
+    if found is None or found.before.strip():  # no date first: the whole is read as one, and refused as one
         return words.strip(), ""
-    return words[: m.end()].strip(), words[m.end():].strip().strip('"“”«»').strip()
+    return found.words, found.after.strip().strip('"“”«»').strip()
 
 
 @command("meeting set", fr=("réunion fixer", "reunion fixer"), args=(WHEN,),
@@ -63,10 +64,10 @@ async def meeting_set(ctx: Context, when: str) -> Reply:
     if ctx.role is None or ctx.role < Role.FACILITATOR:
         raise UserError(N_("Only a {role} of {community} can do that."), role=t(Role.FACILITATOR.label), community=community.name)
     tz = ZoneInfo(community.timezone)
-    day_words, place = split_place(when)
+    day_words, place = split_place(when, ctx.now().astimezone(tz), ctx.locale)
     if len(place) > 200:
         raise UsageError(N_("The place is {length} characters long; {limit} at most."), length=len(place), limit=200)
-    starts, _ = read_when(day_words, ctx.now(), tz, default=time(19, 0))
+    starts, _ = read_when(day_words, ctx.now(), tz, default=time(19, 0), locale=ctx.locale)
     here = f"{ctx.incoming.platform}:{ctx.incoming.chat}" if ctx.incoming.chat else ""
     row = await ctx.services.meetings.set(community, starts, place, ctx.person, shown_in=here)
     reply = Reply().para("📅 ", t(N_("Next general meeting of {community}: "), community=community.name), bold(when_text(t, row, ctx.zone(community))))
@@ -80,9 +81,10 @@ async def meeting_set(ctx: Context, when: str) -> Reply:
          help=N_("Cancel a general meeting that was set (the Undo of /meeting set)."), section=SECTION, role=Role.FACILITATOR)
 async def meeting_cancel(ctx: Context, number: str) -> Reply:
     community = ctx.need_community()
-    if not number.isdigit() or not await Meeting.filter(id=int(number), community_id=community.id).update(cancelled=True):
+    meeting_id = read_number(number)
+    if meeting_id is None or not await Meeting.filter(id=meeting_id, community_id=community.id).update(cancelled=True):
         raise UserError(N_("There is no such meeting."))
-    await ctx.services.search.refresh("meeting", int(number))  # a cancelled meeting is no longer found
+    await ctx.services.search.refresh("meeting", meeting_id)  # a cancelled meeting is no longer found
     return Reply().para(ctx.t(N_("The meeting is cancelled.")))
 
 
@@ -120,9 +122,12 @@ async def _meeting_poll(ctx: Context, words: list[str]) -> Reply:
 
 
 async def _meeting_for(ctx: Context, words: str | None) -> Meeting:
-    digits = re.findall(r"\d+", words or "")
-    if digits:
-        found = await Meeting.get_or_none(id=int(digits[0]), cancelled=False)
+    if words and words.strip():
+        number = read_number(words)
+        if number is None:
+            raise UsageError(N_("“{value}” is not a meeting: give its number, or nothing for the next general meeting."),
+                             value=words.strip()[:40])
+        found = await Meeting.get_or_none(id=number, cancelled=False)
         if found is None or not await Membership.exists(community_id=found.community_id, person_id=ctx.person.id):
             raise UserError(N_("There is no such meeting."))
         return found
@@ -143,7 +148,7 @@ async def coming(ctx: Context, meeting: str | None) -> Reply:
             .choice(ctx.t(N_("Undo")), f"not coming {found.id}"))
 
 
-@command("not coming", fr=("viens pas", "je ne"), args=(Arg("meeting", "text", N_("meeting"), required=False),),
+@command("not coming", fr=("je ne viens pas", "ne viens pas", "viens pas"), args=(Arg("meeting", "text", N_("meeting"), required=False),),
          help=N_("Say you are not coming to the next general meeting (no reminders then)."), section=SECTION)
 async def not_coming(ctx: Context, meeting: str | None) -> Reply:
     found = await _meeting_for(ctx, meeting)

@@ -107,4 +107,5 @@ async def _may_leave(ctx: Context) -> None:
 async def _erase(ctx: Context) -> Reply:
     t = ctx.t  # the translator outlives the person
     await ctx.services.mydata.forget(ctx.person.id)
-    return Reply().para("👋 ", t(N_("Done: Relais no longer knows you. If you write again, you start afresh.")))
+    # Sensitive: the message that asked for it is reduced to "forget me" as it is handled (no account, no text left).
+    return Reply(sensitive="forget me").para("👋 ", t(N_("Done: Relais no longer knows you. If you write again, you start afresh.")))

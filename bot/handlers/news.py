@@ -6,9 +6,10 @@ from zoneinfo import ZoneInfo
 
 from bot.core.commands import Arg, answers, command
 from bot.core.context import Context
-from bot.core.dates import parse_due, split_due
+from bot.core.dates import take_date
 from bot.core.errors import UsageError, UserError
 from bot.core.i18n import N_
+from bot.core.numbers import read_number
 from bot.core.replies import Question, Reply, bold
 from models import Project, Role
 
@@ -57,9 +58,10 @@ async def nextstep_delete(ctx: Context, project: Project, number: str) -> Reply:
 
 
 def _number(raw: str) -> int:
-    if not raw.isdigit():
+    number = read_number(raw)
+    if number is None:
         raise UsageError(N_("“{value}” is not a number."), value=raw[:20])
-    return int(raw)
+    return number
 
 
 @command("nextstep", fr=("étape", "prochaine-étape", "prochaineetape"), en=("next-step", "step"),
@@ -96,10 +98,8 @@ async def nextstep_answer(ctx: Context, text: str, data: dict) -> Reply:
 
 async def set_step(ctx: Context, project: Project, text: str) -> Reply:
     t = ctx.t
-    step_text, when = split_due(text)
-    due = None
-    if when:
-        due = parse_due(when, ctx.now().astimezone(ZoneInfo(ctx.need_community().timezone)))
+    step_text, found = take_date(text, ctx.now().astimezone(ZoneInfo(ctx.need_community().timezone)), ctx.locale)
+    due = found.due() if found is not None else None
     if not step_text:
         raise UsageError(N_("Missing {arg}."), arg=t(N_("text")))
     step, count = await ctx.services.projects.set_next_step(project, ctx.person, step_text, due, ctx.need_community())

@@ -7,13 +7,14 @@ from zoneinfo import ZoneInfo
 
 from bot.core.commands import Arg, command, fold
 from bot.core.context import Context
+from bot.core.dates import read_date
 from bot.core.errors import UsageError, UserError
 from bot.core.i18n import N_, Translator
+from bot.core.numbers import read_number
 from bot.core.parser import tokens
 from bot.core.replies import Reply
 from bot.handlers.votes import UNTIL
 from bot.services.pledges import campaign_reply, money, read_amount
-from bot.services.prompt_reading import read_date
 from models import Campaign, CampaignKind, Project, Role
 from models.pledges import KIND_WORDS
 
@@ -95,7 +96,7 @@ async def campaign_add(ctx: Context, project: Project, spec: str) -> Reply:
     cut = next((i for i, w in enumerate(rest) if fold(w) in UNTIL), None)
     until = None
     if cut is not None:
-        until, _ = read_date(" ".join(rest[cut + 1:]), ctx.now().astimezone(ZoneInfo(ctx.need_community().timezone)))
+        until = read_date(" ".join(rest[cut + 1:]), ctx.now().astimezone(ZoneInfo(ctx.need_community().timezone)), ctx.locale)
         rest = rest[:cut]
     created = await ctx.services.pledges.create(project, ctx.person, kind, goal, words[at], until, " ".join(rest), _today(ctx))
     reply = Reply().para("✅ ", t(N_("Campaign started for {project}: {goal} to raise."), project=project.title,
@@ -115,8 +116,8 @@ async def campaign_progress(ctx: Context, project: Project, amount: str) -> Repl
     words = amount.split()
     backers = None
     # The backers come after the amount's currency or suffix (`4 800 € 37`, `4.8k 37`): `4 800` alone is an amount.
-    if len(words) > 1 and words[-1].isdigit() and _MARKED.search(words[-2]):
-        backers = int(words.pop())
+    if len(words) > 1 and read_number(words[-1], 0, 10_000_000) is not None and _MARKED.search(words[-2]):
+        backers = read_number(words.pop(), 0, 10_000_000)
     raised = read_amount(" ".join(words))
     community = ctx.need_community()
     crossed = await ctx.services.pledges.progress(found, project, community, raised, backers,

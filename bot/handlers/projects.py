@@ -5,7 +5,8 @@ from __future__ import annotations
 from bot.core.commands import Arg, command
 from bot.core.context import Context
 from bot.core.i18n import N_
-from bot.core.replies import Reply, bold, italic
+from bot.core.replies import About, Reply, bold, italic
+from bot.handlers.comments import open_list
 from models import Project, Role
 
 SECTION = N_("Projects")
@@ -55,7 +56,27 @@ async def project(ctx: Context, project: Project) -> Reply:
         reply.choice(t(N_("Stop following")), f"unfollow {project.slug}")
     else:
         reply.choice(t(N_("Follow")), f"follow {project.slug}")
+    await _talk(ctx, project, card, reply)
     return reply
+
+
+async def _talk(ctx: Context, project: Project, card: dict, reply: Reply) -> None:
+    """The questions answered and published; for its referents and the facilitators, the messages waiting; for the
+    others, how to write to the referents (a reply to the card does it)."""
+    t, comments = ctx.t, ctx.services.comments
+    published = await comments.published_of(project, limit=3)
+    if published:
+        reply.items([(bold(c.text), " → ", c.answer) for c in published], title=t(N_("Questions answered")))
+    staff = (ctx.role is not None and ctx.role >= Role.FACILITATOR) or any(p.id == ctx.person.id for p in card["referents"])
+    if staff:
+        waiting = await comments.open_of(project)
+        if waiting:
+            await open_list(ctx, waiting, t(N_("Waiting for your answer")), reply)
+        return
+    reply.add(About((("project", project.id, project.id),),
+                    hint=t(N_("↩️ A question, help to offer? Reply to this message: the referents get it.")),
+                    command=t(N_("↩️ A question, help to offer? /question {slug} <your text>"), slug=project.slug)))
+    reply.choice(t(N_("I can help")), f"help-out {project.slug}")
 
 
 @command("follow", fr=("suivre",), args=(PROJECT,), help=N_("Follow a project: you get its news and next steps."),

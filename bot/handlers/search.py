@@ -16,9 +16,9 @@ from models.search import SearchDoc
 
 SECTION = N_("Projects")
 MAX_LENGTH = 200
-ICONS = {"news": "📰", "step": "➡️", "answer": "💬", "poll": "🗳", "meeting": "📅", "post": "✉️"}
+ICONS = {"news": "📰", "step": "➡️", "answer": "💬", "poll": "🗳", "meeting": "📅", "post": "✉️", "qa": "❔"}
 KINDS = {"news": N_("news item"), "step": N_("next step"), "answer": N_("referent's answer"), "poll": N_("poll"),
-         "meeting": N_("General meeting"), "post": N_("list post")}
+         "meeting": N_("General meeting"), "post": N_("list post"), "qa": N_("question answered")}
 
 
 @command("search", fr=("chercher", "rechercher"), args=(Arg("words", "text", N_("words"), max_length=MAX_LENGTH),),

@@ -2,57 +2,43 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from bot.core.commands import Arg, command, fold
 from bot.core.context import Context
+from bot.core.dates import read_when as read_day_and_time
 from bot.core.errors import UsageError, UserError
 from bot.core.i18n import N_
 from bot.core.parser import tokens
 from bot.core.replies import Reply, bold
 from bot.services.calendar import local_instant
-from bot.services.prompt_reading import read_date
 from bot.services.votes import read_ballot
 from bot.services.votes_text import conditions, in_private, poll_reply, ref, results_reply
 from bot.services.votes_text import labels as option_labels
-from models import PollKind, Project, ProjectStatus, Role, VotePoll
+from models import Person, PollKind, Project, ProjectStatus, Role, VotePoll
 
 SECTION = N_("Votes")
-POLL = Arg("poll", "word", N_("poll"), max_length=80)
+POLL = Arg("poll", "poll", N_("poll"), max_length=80)  # the command acts in the poll's community (`other#3`)
 SPEC = Arg("spec", "text", N_('"question" "option" "option"… [multiple|ranked] [secret] [hidden] [until <date>]'))
 FLAGS = {"multiple": "multiple", "plusieurs": "multiple", "approval": "multiple",
          "ranked": "ranked", "classement": "ranked", "classe": "ranked",
          "secret": "secret", "anonymous": "secret", "anonyme": "secret",
          "hidden": "hidden", "cache": "hidden", "masque": "hidden"}
 UNTIL = ("until", "till", "jusqu'au", "jusqu’au", "jusqua", "jusquau", "avant", "before", "closes", "fin")
-_TIME = re.compile(r"(?:\s|^)(?:à\s+|at\s+)?(\d{1,2})(?:[:h](\d{2})?|\s*(am|pm))\s*$", re.IGNORECASE)
 
 
-def read_when(words: str, now: datetime, tz: ZoneInfo, default: time | None) -> tuple[datetime, bool]:
+def read_when(words: str, now: datetime, tz: ZoneInfo, default: time | None, locale: str = "fr") -> tuple[datetime, bool]:
     """A date with an optional time (`15 janvier 19h`, `2027-01-15 18:30`, `friday`), as an instant in the
     community's time zone; (instant, whether a time was given). Past dates are refused."""
-    m = _TIME.search(words.strip())
-    at = None
-    if m:
-        hour, minute = int(m.group(1)), int(m.group(2) or 0)
-        if m.group(3):
-            hour = hour % 12 + (12 if m.group(3).lower() == "pm" else 0)
-        if not (0 <= hour < 24 and 0 <= minute < 60):
-            raise UsageError(N_("“{value}” is not a time; write it like 08:00."), value=words[:40])
-        at = time(hour, minute)
-        words = words[: m.start()].strip()
-    day, _ = read_date(words, now)
-    if day is None:
-        raise UsageError(N_("“{value}” is not a date."), value=words[:40] or "—")
+    day, at = read_day_and_time(words, now, locale, tz)
     instant = local_instant(day, at or default or time(23, 59), tz)
     if instant < now:
         raise UserError(N_("The date {when} is in the past; give a date from today on."), when=day.isoformat())
     return instant, at is not None
 
 
-def parse_spec(spec: str, now: datetime, tz: ZoneInfo, with_question_only: bool = False) -> dict:
+def parse_spec(spec: str, now: datetime, tz: ZoneInfo, with_question_only: bool = False, locale: str = "fr") -> dict:
     words = tokens(spec)
     if not words:
         raise UsageError(N_("Give the poll's question, in quotes: /poll \"Which name?\" \"Relais\" \"Passerelle\"."))
@@ -64,7 +50,7 @@ def parse_spec(spec: str, now: datetime, tz: ZoneInfo, with_question_only: bool 
     for i, (word, quoted) in enumerate(rest):
         key = fold(word)
         if not quoted and key in UNTIL:
-            closes_at, _ = read_when(" ".join(w for w, _ in rest[i + 1:]), now, tz, default=time(23, 59))
+            closes_at, _ = read_when(" ".join(w for w, _ in rest[i + 1:]), now, tz, default=time(23, 59), locale=locale)
             break
         if not quoted and key in FLAGS:
             flags.add(FLAGS[key])
@@ -106,7 +92,7 @@ async def _created(ctx: Context, poll: VotePoll) -> Reply:
 async def poll(ctx: Context, spec: str) -> Reply:
     community = ctx.need_community()
     tz = ZoneInfo(community.timezone)
-    values = parse_spec(spec, ctx.now(), tz)
+    values = parse_spec(spec, ctx.now(), tz, locale=ctx.locale)
     created = await ctx.services.votes.create(community, ctx.person, posted_in=_posted_in(ctx), **values)
     return await _created(ctx, created)
 
@@ -121,7 +107,7 @@ def _posted_in(ctx: Context) -> str:
          section=SECTION, role=Role.REFERENT)
 async def poll_projects(ctx: Context, spec: str) -> Reply:
     community = ctx.need_community()
-    values = parse_spec(spec, ctx.now(), ZoneInfo(community.timezone), with_question_only=True)
+    values = parse_spec(spec, ctx.now(), ZoneInfo(community.timezone), with_question_only=True, locale=ctx.locale)
     titles = await Project.filter(community_id=community.id, status__in=[ProjectStatus.ACTIVE, ProjectStatus.FUNDING]
                                   ).order_by("title").values_list("title", flat=True)
     if len(titles) < 2:
@@ -152,11 +138,11 @@ async def create_date_poll(ctx: Context, title: str, dates: list[str], for_meeti
     closes_at = None
     cut = next((i for i, w in enumerate(dates) if fold(w) in UNTIL), None)
     if cut is not None:
-        closes_at, _ = read_when(" ".join(dates[cut + 1:]), ctx.now(), tz, default=time(23, 59))
+        closes_at, _ = read_when(" ".join(dates[cut + 1:]), ctx.now(), tz, default=time(23, 59), locale=ctx.locale)
         dates = dates[:cut]
     options = []
     for words in dates:
-        instant, timed = read_when(words, ctx.now(), tz, default=time(0, 0))
+        instant, timed = read_when(words, ctx.now(), tz, default=time(0, 0), locale=ctx.locale)
         options.append(instant.isoformat() if timed else instant.astimezone(tz).date().isoformat())
     return await ctx.services.votes.create(community, ctx.person, title, options, PollKind.DATE, closes_at=closes_at,
                                            posted_in=_posted_in(ctx), for_meeting=for_meeting)
@@ -176,8 +162,7 @@ async def polls(ctx: Context) -> Reply:
     votes = ctx.services.votes
     rows = []
     for p in found:
-        mine = await votes.ballot_of(p, ctx.person)
-        voted = t(N_("you voted")) if mine is not None else t(N_("you have not voted"))
+        voted = t(N_("you voted")) if await votes.has_voted(p, ctx.person) else t(N_("you have not voted"))
         rows.append((bold(f"#{p.number} {p.question}"), " — ", conditions(t, p, tz), " · ",
                      t.n("{count} voter", "{count} voters", await votes.voters(p)), " · ", voted))
     reply = Reply().items(rows, title=t(N_("Open polls of {community}"), community=community.name))
@@ -187,17 +172,18 @@ async def polls(ctx: Context) -> Reply:
 
 
 @command("poll show", fr=("sondage voir",), args=(POLL,), help=N_("Show a poll and how to vote."), section=SECTION, role=Role.OBSERVER)
-async def poll_show(ctx: Context, poll: str) -> Reply:
-    found = await ctx.services.votes.find(ctx.community, poll, ctx.person)
-    community = await ctx.services.people.community_by_id(found.community_id)
+async def poll_show(ctx: Context, poll: VotePoll) -> Reply:
+    community = ctx.need_community()  # the poll's
     tz = ctx.zone(community)
-    if found.closed_at is not None:
+    if poll.closed_at is not None:
         return await results(ctx, poll)
-    in_group = bool(ctx.incoming.chat) and in_private(found)
-    reply = poll_reply(ctx.t, found, community.slug, community.name, tz, in_group=in_group)
-    mine = await ctx.services.votes.ballot_of(found, ctx.person)
+    in_group = bool(ctx.incoming.chat) and in_private(poll)
+    reply = poll_reply(ctx.t, poll, community.slug, community.name, tz, in_group=in_group)
+    mine = await ctx.services.votes.ballot_of(poll, ctx.person)
     if mine is not None:
-        reply.para(ctx.t(N_("Your ballot: {ballot}"), ballot=_ballot_text(ctx, found, mine)))
+        reply.para(ctx.t(N_("Your ballot: {ballot}"), ballot=_ballot_text(ctx, poll, mine)))
+    elif poll.secret and await ctx.services.votes.has_voted(poll, ctx.person):  # what is shown could be kept: not a secret one
+        reply.para(ctx.t(N_("You have voted; voting again replaces your ballot.")))
     return reply
 
 
@@ -209,68 +195,108 @@ def _ballot_text(ctx: Context, poll: VotePoll, ballot) -> str:
     return " ".join(str(n) for n in ballot)
 
 
+CLEAR = ("clear", "effacer", "retirer", "none", "aucun")
+
+
 @command("vote", fr=("voter",), args=(POLL, Arg("options", "text", N_("option numbers"))),
          help=N_("Vote: /vote #3 2 (ranked: the numbers in order of preference; date poll: /vote #3 1 3 maybe 2). "
                  "Voting again replaces your ballot; /vote #3 clear withdraws it."),
          section=SECTION, role=Role.OBSERVER)
-async def vote(ctx: Context, poll: str, options: str) -> Reply:
+async def vote(ctx: Context, poll: VotePoll, options: str) -> Reply:
     t = ctx.t
     votes = ctx.services.votes
-    found = await votes.find(ctx.community, poll, ctx.person)
-    community = await ctx.services.people.community_by_id(found.community_id)
-    r = ref(community.slug, found)
-    if fold(options.strip()) in ("clear", "effacer", "retirer", "none", "aucun"):
-        removed = await votes.clear(found, ctx.person)
-        return Reply().para(t(N_("Your ballot on poll #{number} is withdrawn."), number=found.number) if removed else
-                            t(N_("You had not voted on poll #{number}."), number=found.number))
-    if found.closed_at is not None:
-        raise UserError(N_("Poll #{number} is closed: votes are no longer taken."), number=found.number)
-    choice = read_ballot(found.kind, len(found.options), options.split())
-    replaced = await votes.vote(found, ctx.person, choice, ctx.incoming.platform)
+    community = ctx.need_community()  # the poll's
+    r = ref(community.slug, poll)
+    if fold(options.strip()) in CLEAR:
+        removed = await votes.clear(poll, ctx.person)
+        return Reply().para(t(N_("Your ballot on poll #{number} is withdrawn."), number=poll.number) if removed else
+                            t(N_("You had not voted on poll #{number}."), number=poll.number))
+    try:
+        if poll.closed_at is not None:
+            raise UserError(N_("Poll #{number} is closed: votes are no longer taken."), number=poll.number)
+        choice = read_ballot(poll.kind, len(poll.options), options.split())
+        replaced = await votes.vote(poll, ctx.person, choice, ctx.incoming.platform)
+    except UserError as exc:
+        if not poll.secret:
+            raise
+        # Even a refused secret ballot says what its voter wanted: the event keeps only `vote <poll>` (Reply.sensitive).
+        refused = Reply(error=True, sensitive=f"vote {r}").para(t(exc.message, **exc.params))
+        refused.choices.extend(exc.choices)
+        return refused
+    if poll.secret:
+        return _secret_vote_reply(ctx, poll, r, replaced)
     tz = ctx.zone(community)
-    labels = list(option_labels(t, found, tz))
+    labels = list(option_labels(t, poll, tz))
     if isinstance(choice, dict):
         said = ", ".join(labels[n - 1] for n in choice["yes"]) or "—"
         if choice["maybe"]:
             said += " — " + t(N_("if need be: {count}"), count=", ".join(labels[n - 1] for n in choice["maybe"]))
     else:
-        said = (" > " if found.kind == PollKind.RANKED else ", ").join(labels[n - 1] for n in choice)
-    head = t(N_("Ballot replaced on poll #{number}: "), number=found.number) if replaced else \
-        t(N_("Vote recorded on poll #{number}: "), number=found.number)
+        said = (" > " if poll.kind == PollKind.RANKED else ", ").join(labels[n - 1] for n in choice)
+    head = t(N_("Ballot replaced on poll #{number}: "), number=poll.number) if replaced else \
+        t(N_("Vote recorded on poll #{number}: "), number=poll.number)
     reply = Reply().para("✅ ", head, bold(said))
-    if found.secret:
-        reply.para(t(N_("Secret poll: nobody can see what you voted.")))
     reply.para(t(N_("You can change it until the close.")))
     reply.choice(t(N_("Withdraw my ballot")), f"vote {r} clear")
-    if not found.hidden:
+    if not poll.hidden:
+        reply.choice(t(N_("Results")), f"results {r}")
+    return reply
+
+
+def _secret_vote_reply(ctx: Context, poll: VotePoll, r: str, replaced: bool) -> Reply:
+    """A secret ballot's answer does not repeat the choice (it would be kept with the chat, the mail sent, the outbox),
+    and marks the event for reduction once handled."""
+    t = ctx.t
+    head = t(N_("Your ballot on poll #{number} is replaced."), number=poll.number) if replaced else \
+        t(N_("Your vote on poll #{number} is recorded."), number=poll.number)
+    reply = Reply(sensitive=f"vote {r}").para("✅ ", head)
+    reply.para(t(N_("Secret poll: nobody can see what you voted.")), " ", t(N_("This answer does not repeat it.")))
+    reply.para(t(N_("You can change it until the close.")))
+    reply.choice(t(N_("Withdraw my ballot")), f"vote {r} clear")
+    if not poll.hidden:
         reply.choice(t(N_("Results")), f"results {r}")
     return reply
 
 
 @command("results", fr=("résultats", "resultats"), args=(POLL,),
          help=N_("The results of a poll (so far, unless they are hidden until the close)."), section=SECTION, role=Role.OBSERVER)
-async def results(ctx: Context, poll: str) -> Reply:
-    found = await ctx.services.votes.find(ctx.community, poll, ctx.person)
-    community = await ctx.services.people.community_by_id(found.community_id)
-    result = await ctx.services.votes.tally(found)
-    if found.closed_at is None:
-        result.voters = await ctx.services.votes.voters(found)
+async def results(ctx: Context, poll: VotePoll) -> Reply:
+    community = ctx.need_community()  # the poll's
+    result = await ctx.services.votes.tally(poll)
+    if poll.closed_at is None:
+        result.voters = await ctx.services.votes.voters(poll)
     tz = ctx.zone(community)
-    return results_reply(ctx.t, found, community.slug, community.name, tz, result, final=found.closed_at is not None)
+    return results_reply(ctx.t, poll, community.slug, community.name, tz, result, final=poll.closed_at is not None)
 
 
 @command("poll close", fr=("sondage clore", "sondage fermer"), args=(POLL,),
          help=N_("Close a poll now: the results go where it was posted."), section=SECTION, role=Role.REFERENT)
-async def poll_close(ctx: Context, poll: str) -> Reply:
+async def poll_close(ctx: Context, poll: VotePoll) -> Reply:
     votes = ctx.services.votes
-    found = await votes.find(ctx.community, poll, ctx.person)
-    if ctx.role is None or (ctx.role < Role.FACILITATOR and found.created_by_id != ctx.person.id):
+    community = ctx.need_community()  # the poll's: the role checked is the one there
+    if ctx.role is None or (ctx.role < Role.FACILITATOR and poll.created_by_id != ctx.person.id):
         raise UserError(N_("Only whoever created the poll and the facilitators can close it."))
-    result = await votes.close(found)
+    result = await votes.close(poll)
     if result is None:
-        raise UserError(N_("Poll #{number} is closed already."), number=found.number)
+        raise UserError(N_("Poll #{number} is closed already."), number=poll.number)
     here = f"{ctx.incoming.platform}:{ctx.incoming.chat}" if ctx.incoming.chat else ""
-    await ctx.services.vote_notices.closed(found, result, shown_in=here)
-    community = await ctx.services.people.community_by_id(found.community_id)
-    return results_reply(ctx.t, found, community.slug, community.name, ctx.zone(community), result, final=True)
+    await ctx.services.vote_notices.closed(poll, result, shown_in=here)
+    return results_reply(ctx.t, poll, community.slug, community.name, ctx.zone(community), result, final=True)
 
+
+@command("poll add", fr=("sondage ajouter",), args=(POLL, Arg("person", "person", N_("person"))),
+         help=N_("Let someone vote on an open poll although they were not a member when it opened (they joined later, "
+                 "or waited for approval): /poll add #3 @ana. They get the ballot."),
+         section=SECTION, role=Role.FACILITATOR)
+async def poll_add(ctx: Context, poll: VotePoll, person: Person) -> Reply:
+    t = ctx.t
+    community = ctx.need_community()  # the poll's: the person is looked for among its members
+    if poll.closed_at is not None:
+        raise UserError(N_("Poll #{number} is closed: votes are no longer taken."), number=poll.number)
+    if await ctx.services.people.membership(person, community) is None:
+        raise UserError(N_("{name} is not a member of {community}."), name=person.display_name, community=community.name)
+    if not await ctx.services.votes.add_elector(poll, person):
+        return Reply().para(t(N_("{name} can already vote on poll #{number}."), name=person.display_name, number=poll.number))
+    await ctx.services.vote_notices.ballot_to(poll, community, person)
+    return Reply().para("🗳 ", t(N_("{name} can now vote on poll #{number}; the ballot is on its way."), name=person.display_name,
+                                 number=poll.number))

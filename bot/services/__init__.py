@@ -7,9 +7,13 @@ from typing import Callable
 
 from bot.core.conversation import Conversations
 from bot.core.i18n import Catalogs
+from bot.core.topics import Topics
 from bot.services.agenda import Agenda
-from bot.services.digest import Digests
+from bot.services.comments import Comments
+from bot.services.digest import PROVIDERS, Digests
+from bot.services.digest_qa import with_questions
 from bot.services.email import Email
+from bot.services.howto import HowTo
 from bot.services.linking import Linking
 from bot.services.mailing_lists import Lists
 from bot.services.meetings import Meetings
@@ -35,7 +39,7 @@ class Services:
 
     def __init__(self, catalogs: Catalogs, default_community: str = "", default_locale: str = "fr",
                  clock: Callable[[], datetime] = utcnow, on_outbox: Callable[[], None] | None = None,
-                 remind_days: float = 3.0):
+                 remind_days: float = 3.0, secret_key: str = ""):
         self.catalogs = catalogs
         self.clock = clock
         self.default_locale = default_locale
@@ -44,16 +48,19 @@ class Services:
         self.notifier = Notifier(catalogs, clock=clock, on_outbox=on_outbox)
         self.projects = Projects(self.notifier, clock=clock)
         self.conversations = Conversations(clock)
+        self.topics = Topics(clock)
         self.schedules = Schedules()
-        self.digest = Digests(catalogs, clock, default_locale, self.schedules)
+        self.digest = Digests(catalogs, clock, default_locale, self.schedules, providers=with_questions(PROVIDERS))
         self.email = Email(catalogs, clock, self.people, self.notifier, default_locale)
         self.lists = Lists(clock, self.people, self.projects)
         self.agenda = Agenda(clock)
+        self.comments = Comments(catalogs, clock, self.notifier, self.projects)
+        self.howto: HowTo | None = None  # built by the composition root once the commands are known
         self.prompts = Prompts(catalogs, clock, self.notifier, self.conversations, self.projects, remind_days=remind_days)
         self.meetings = Meetings(catalogs, clock, self.notifier)
-        self.votes = Votes(clock)
+        self.votes = Votes(clock, secret_key)  # the configured RELAIS_SECRET_KEY only: secret ballots' keys
         self.linking = Linking(clock, self.people, self.votes)
-        self.mydata = MyData(clock, self.people, self.votes)
+        self.mydata = MyData(clock, self.people, self.votes, catalogs)
         self.pledges = Pledges(clock, self.notifier, self.projects)
         self.search = Search(clock)
         self.reports = Reports(clock)

@@ -178,14 +178,30 @@ class Agenda:
                                        f'AND NOT "cancelled" AND "starts_at" >= ? GROUP BY "community_id"', [*chunk, now]):
                 meetings[cid] = _when(at)  # type: ignore[assignment]
         week = await self.week_items(ids, now - timedelta(days=7))
+        unanswered = await self.unanswered(ids, now - UNANSWERED_AFTER)
         views = {}
         for community in communities:
             tz = ZoneInfo(community.timezone)
             today = now.astimezone(tz).date()
             projects = states.get(community.id, [])
             views[community.id] = AgendaView(community, today, self.proposals(projects, today, now), projects,
-                                             meetings.get(community.id), week.get(community.id, []))
+                                             meetings.get(community.id), week.get(community.id, []),
+                                             unanswered=unanswered.get(community.id, []))
         return views
+
+    @staticmethod
+    async def unanswered(community_ids: list[int], before: datetime) -> dict[int, list[Unanswered]]:
+        """Members' messages (questions, comments, offers) left without an answer since before `before`."""
+        found: dict[int, list[Unanswered]] = defaultdict(list)
+        for chunk in _chunks(community_ids, 500):
+            for cid, number, kind, text, at, title, author in await fetch(
+                    f'SELECT c."community_id", c."number", c."kind", c."text", c."created_at", p."title", a."display_name" '
+                    f'FROM "comment" c LEFT JOIN "project" p ON p."id" = c."project_id" LEFT JOIN "person" a ON a."id" = c."author_id" '
+                    f'WHERE c."community_id" IN ({_in(chunk)}) AND c."answered_at" IS NULL AND c."hidden_at" IS NULL '
+                    f'AND c."created_at" <= ? ORDER BY c."created_at", c."id"', [*chunk, before]):
+                if len(found[cid]) < 10:
+                    found[cid].append(Unanswered(int(number), str(kind), str(text), _when(at), title or "", author or ""))
+        return found
 
     async def view(self, community: Community) -> AgendaView:
         return (await self.views([community]))[community.id]
@@ -235,6 +251,21 @@ class Agenda:
         return sorted(states, key=lambda s: (s.status == "done", s.title.lower()))
 
 
+UNANSWERED_AFTER = timedelta(days=3)  # a member's message older than this without an answer shows in the agenda
+
+
+@dataclass
+class Unanswered:
+    """A member's message still without an answer (the agenda lists them)."""
+
+    number: int
+    kind: str
+    text: str
+    at: datetime | None
+    project: str
+    author: str
+
+
 @dataclass
 class AgendaView:
     community: Community
@@ -243,6 +274,7 @@ class AgendaView:
     projects: list[ProjectState]
     meeting: datetime | None
     week: list[WeekItem]
+    unanswered: list[Unanswered] = field(default_factory=list)
 
     @property
     def waiting(self) -> list[ProjectState]:

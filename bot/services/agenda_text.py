@@ -81,6 +81,11 @@ def agenda_reply(t: Translator, view: AgendaView, now: datetime, pushed: bool = 
         reply.items(rows, title=t(N_("Waiting for an answer:")))
     if answered:
         reply.items([(bold(s.title), " — ", *_step(t, s, view.today)) for s in answered], title=t(N_("Answered this week:")))
+    if view.unanswered:
+        reply.items([(bold(f"#{m.number}"), " ", m.project or t(N_("to the facilitators")), " — ",
+                      t(N_("{who}, {when}: {text}"), who=m.author or "?", when=_when(t, m.at, now),
+                        text=m.text[:80] + ("…" if len(m.text) > 80 else "")))
+                     for m in view.unanswered], title=t(N_("Members' messages without an answer for 3 days or more:")))
     if view.meeting:
         local = view.meeting.astimezone(tz)
         reply.para(t(N_("Next general meeting: ")), bold(f"{t.date(local.date())} {local:%H:%M}"))
@@ -91,6 +96,8 @@ def agenda_reply(t: Translator, view: AgendaView, now: datetime, pushed: bool = 
         reply.choice(t.n("Prompt the {count} proposed project", "Prompt the {count} proposed projects", len(view.proposed)), "prompt")
         for s in view.proposed:
             reply.choice(t(N_("Prompt {project}"), project=s.title), f"prompt {s.slug}")
+    if view.unanswered:
+        reply.choice(t(N_("Messages waiting")), "questions")
     if view.unsent:
         reply.choice(t(N_("Send what did not go out")), "agenda publish")
     if not view.meeting:
@@ -154,10 +161,21 @@ def sheet_csv(t: Translator, states: list[ProjectState], today: date) -> bytes:
     def day(moment) -> str:
         return moment.date().isoformat() if isinstance(moment, datetime) else (moment.isoformat() if moment else "")
     for s in states:
-        writer.writerow([s.title, s.slug, _status(t, s), ", ".join(name for _, name in s.referents), day(s.last_contact),
-                         day(s.last_answer_at), s.step_text or "", day(s.step_due), t(N_("yes")) if s.overdue(today) else "",
-                         day(s.last_news_at), s.followers])
+        writer.writerow([cell(v) for v in (s.title, s.slug, _status(t, s), ", ".join(name for _, name in s.referents),
+                                           day(s.last_contact), day(s.last_answer_at), s.step_text or "", day(s.step_due),
+                                           t(N_("yes")) if s.overdue(today) else "", day(s.last_news_at), s.followers)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: object) -> object:
+    """A cell a spreadsheet shows as written: text people wrote that starts like a formula (`=HYPERLINK(…)`) is
+    neutralised with a leading apostrophe (OWASP's advice for CSV injection); numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(_FORMULA):
+        return "'" + value
+    return value
 
 
 def sheet_file(t: Translator, slug: str, states: list[ProjectState], today: date) -> Attachment:

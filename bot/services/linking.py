@@ -3,6 +3,8 @@ notifications go to."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import secrets
 from dataclasses import dataclass
@@ -16,7 +18,7 @@ from bot.core.errors import UserError
 from bot.core.i18n import N_
 from bot.services.people import parse_handle
 from bot.services.person_rows import move, person_columns, prefer_latest
-from models import Account, Ballot, DigestSubscription, LinkAttempt, LinkCode, Membership, Person, PollVoter, Role, VotePoll
+from models import Account, DigestSubscription, LinkAttempt, LinkCode, LinkTry, Membership, Person, Role
 from models.mail import ListDeparture, ListSubscription
 
 log = logging.getLogger("relais.linking")
@@ -24,6 +26,30 @@ log = logging.getLogger("relais.linking")
 CODE_VALID = timedelta(minutes=10)
 MAX_TRIES = 5  # wrong codes from one account before linking is locked for it
 LOCK = timedelta(hours=1)
+CODE_TRIES = 3  # wrong tries at one code (its first part right, the rest wrong) kill it
+PLATFORM_TRIES = 60  # wrong codes on one platform within PLATFORM_WINDOW before linking pauses there
+PLATFORM_WINDOW = timedelta(minutes=10)
+# A code is 10 characters of an alphabet without look-alikes (no 0/O, 1/I/L, U), shown as `K7QX-48Z9MT`: the first 4
+# say which code is meant, the last 6 must match its hash. One guess succeeds with odds of at most (live codes) in
+# 30^10 ≈ 5.9 × 10^14; 60 wrong tries per platform per 10 minutes make guessing any code during its 10 minutes hopeless.
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+ID_LENGTH, SECRET_LENGTH = 4, 6
+
+
+def normalize_code(typed: str) -> str | None:
+    """The code as stored (upper case, no separators), or None when it cannot be one."""
+    code = "".join(typed.split()).replace("-", "").replace(".", "").upper()
+    if len(code) != ID_LENGTH + SECRET_LENGTH or any(c not in ALPHABET for c in code):
+        return None
+    return code
+
+
+def shown(code: str) -> str:
+    return f"{code[:ID_LENGTH]}-{code[ID_LENGTH:]}"
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
 # Where both people have a row for the same thing, the newer answer wins (its time column); elsewhere the kept
 # person's row stays (a follow, a click counted once, a digest already sent this week).
 PREFER_LATEST = {"meeting_answer": "at", "promise": "at"}
@@ -49,34 +75,45 @@ class Linking:
 
     # -- codes --------------------------------------------------------------------------------------------
 
-    async def new_code(self, account: Account) -> LinkCode:
-        """A fresh 6-digit code for the account's person (the account's older code stops working)."""
+    async def new_code(self, account: Account) -> str:
+        """A fresh code for the account's person (the account's older code stops working); only its hash is kept."""
         now = self.clock()
-        await LinkCode.filter(expires_at__lte=now).delete()  # expired ones free their number
+        await LinkCode.filter(expires_at__lte=now).delete()  # expired ones free their first part
         await LinkCode.filter(account_id=account.id).delete()
         for _ in range(20):
+            code = "".join(secrets.choice(ALPHABET) for _ in range(ID_LENGTH + SECRET_LENGTH))
             try:
-                return await LinkCode.create(code=f"{secrets.randbelow(1_000_000):06d}", person_id=account.person_id,
-                                             account_id=account.id, created_at=now, expires_at=now + CODE_VALID)
-            except IntegrityError:  # the number is in use right now: draw again
+                await LinkCode.create(code=code[:ID_LENGTH], secret=_hash(code), person_id=account.person_id,
+                                      account_id=account.id, created_at=now, expires_at=now + CODE_VALID)
+                return shown(code)
+            except IntegrityError:  # its first part is in use right now: draw again
                 continue
         raise UserError(N_("Too many link codes are in use right now; try again in a few minutes."))
 
     async def use_code(self, account: Account, code: str) -> Linked:
-        """The code typed from `account`: its person joins the code's person. Wrong, used or expired codes count
-        against the account; at `MAX_TRIES` linking is locked for it for an hour."""
+        """The code typed from `account` (normalized): its person joins the code's person. A wrong, used or expired code
+        counts against the account (locked for an hour at `MAX_TRIES`), against the code it names (killed at
+        `CODE_TRIES`) and against the platform (paused at `PLATFORM_TRIES` within `PLATFORM_WINDOW`)."""
         now = self.clock()
         guard = await LinkAttempt.get_or_none(account_id=account.id)
         if guard is not None and guard.locked_until is not None and guard.locked_until > now:
             raise UserError(N_("Too many wrong codes: linking is locked for this account for {minutes} more min."),
                             minutes=max(1, -int((now - guard.locked_until).total_seconds() // 60)))
-        row = await LinkCode.get_or_none(code=code)
+        if await LinkTry.filter(platform=account.platform, at__gt=now - PLATFORM_WINDOW).count() >= PLATFORM_TRIES:
+            log.warning("linking paused on a platform", extra={"platform": account.platform})
+            raise UserError(N_("Too many wrong link codes were typed here lately: linking is paused for a few minutes."))
+        row = await LinkCode.get_or_none(code=code[:ID_LENGTH])
+        right = row is not None and hmac.compare_digest(row.secret, _hash(code))
         # Deleting the row is what uses it: two accounts typing it at once, only one deletes it.
-        if row is None or row.expires_at <= now or not await LinkCode.filter(id=row.id).delete():
+        if not right or row is None or row.expires_at <= now or not await LinkCode.filter(id=row.id).delete():
+            await LinkTry.create(platform=account.platform, at=now)
             left = await self._failed(account, guard, now)
             expired = row is not None and row.expires_at <= now
             if row is not None and expired:
                 await LinkCode.filter(id=row.id).delete()
+            elif row is not None and not right and await self._code_failed(row):
+                raise UserError(N_("That code is not valid, and after 3 wrong tries it no longer works: type /link on your "
+                                   "other account for a new one. Tries left: {left}."), left=left)
             if left == 0:
                 raise UserError(N_("That code is not valid, and that was the last try: linking is locked for this account "
                                    "for an hour."))
@@ -92,6 +129,16 @@ class Linking:
         person = await self.merge(row.person_id, account.person_id)
         log.info("accounts linked", extra={"person": person.id})
         return Linked(person)
+
+    @staticmethod
+    async def _code_failed(row: LinkCode) -> bool:
+        """A wrong try at this code; True when it was its last (the code is gone)."""
+        await LinkCode.filter(id=row.id).update(failures=row.failures + 1)
+        if row.failures + 1 >= CODE_TRIES:
+            await LinkCode.filter(id=row.id).delete()
+            log.warning("link code killed after wrong tries", extra={"person_id": row.person_id})
+            return True
+        return False
 
     async def _failed(self, account: Account, guard: LinkAttempt | None, now: datetime) -> int:
         """Count a wrong try; returns how many are left (0: locked now)."""
@@ -113,7 +160,7 @@ class Linking:
         keep = await Person.get(id=keep_id)
         gone = await Person.get(id=gone_id)
         async with in_transaction() as tx:
-            await self._ballots(tx, keep_id, gone_id)
+            await self.votes.move_ballots(tx, keep_id, gone_id)
             await self._memberships(tx, keep_id, gone_id)
             await self._digest(tx, keep_id, gone_id)
             await self._lists(tx, keep_id, gone_id)
@@ -132,28 +179,6 @@ class Linking:
             await Person.filter(id=gone_id).using_db(tx).delete()
         self.people.changed()
         return await Person.get(id=keep_id)
-
-    async def _ballots(self, tx, keep: int, gone: int) -> None:
-        """`gone`'s ballots under `keep`'s voter key; where both voted, the later ballot stays (a secret ballot
-        carries its poll's time, so there `keep`'s stays). A closed secret poll's ballots cannot be traced: untouched."""
-        renames: list[tuple[Ballot, str]] = []
-        for ballot in await Ballot.filter(voter=f"p{gone}").using_db(tx):
-            renames.append((ballot, f"p{keep}"))
-        voted = await PollVoter.filter(person_id=gone).using_db(tx).values_list("poll_id", flat=True)
-        for poll in await VotePoll.filter(id__in=list(voted), secret=True, closed_at__isnull=True).using_db(tx):
-            if not poll.salt:
-                continue
-            secret = await Ballot.filter(poll_id=poll.id, voter=self.votes.voter_key(poll, gone)).using_db(tx).first()
-            if secret is not None:
-                renames.append((secret, self.votes.voter_key(poll, keep)))
-        for ballot, key in renames:
-            other = await Ballot.filter(poll_id=ballot.poll_id, voter=key).using_db(tx).first()
-            if other is not None and other.cast_at >= ballot.cast_at:
-                await Ballot.filter(id=ballot.id).using_db(tx).delete()
-                continue
-            if other is not None:
-                await Ballot.filter(id=other.id).using_db(tx).delete()
-            await Ballot.filter(id=ballot.id).using_db(tx).update(voter=key)
 
     @staticmethod
     async def _memberships(tx, keep: int, gone: int) -> None:
@@ -193,7 +218,8 @@ class Linking:
 
     async def unlink(self, person: Person, handle: str) -> Account:
         """The account becomes a person of its own, in the same communities (as a member at most), without the
-        follows, roles, ballots or settings, which stay with `person`."""
+        follows, roles, ballots or settings, which stay with `person`. The new person is marked as split off now: it is
+        no elector of the polls open now (one person, one vote), only of those opened later."""
         platform, address = parse_handle(handle)
         account = await Account.get_or_none(platform=platform, address=address, person_id=person.id)
         if account is None:
@@ -203,7 +229,7 @@ class Linking:
             raise UserError(N_("{handle} is your only account: there is nothing to unlink it from."), handle=account.handle)
         async with in_transaction() as tx:
             new = await Person.create(display_name=person.display_name, locale=person.locale, timezone=person.timezone,
-                                      using_db=tx)
+                                      separated_at=self.clock(), using_db=tx)
             await Account.filter(id=account.id).using_db(tx).update(person_id=new.id, preferred=True)
             await LinkCode.filter(account_id=account.id).using_db(tx).delete()
             for m in await Membership.filter(person_id=person.id).using_db(tx):

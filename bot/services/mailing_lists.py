@@ -72,7 +72,8 @@ class Lists:
 
     async def subscribe(self, person: Person, community: Community, joined_now: bool) -> tuple[Membership, MailingList | None, str | None]:
         """Make the person an observer (members keep their role) who wants the community's list."""
-        membership, _ = await Membership.get_or_create(person_id=person.id, community_id=community.id, defaults={"role": Role.OBSERVER})
+        membership, _ = await Membership.get_or_create(person_id=person.id, community_id=community.id,
+                                                       defaults={"role": Role.OBSERVER, **self.people.newcomer(community)})
         if joined_now and membership.role == Role.MEMBER:
             # The dispatcher joins first-time direct writers as members; a subscription asked for observer.
             membership.role = Role.OBSERVER

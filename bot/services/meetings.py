@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event
 
 from bot.core.i18n import N_, Catalogs, Translator
-from bot.core.replies import Attachment, Reply, bold
+from bot.core.replies import About, Attachment, Reply, bold
 from bot.services import search_index
 from bot.services.notify import Notifier
 from models import Community, Meeting, MeetingAnswer, Membership, Person, Role
@@ -99,6 +99,8 @@ class Meetings:
         reply.para(t(N_("Will you come? Your answer helps to prepare it.")))
         reply.add(Attachment(f"meeting-{meeting.id}.ics", "text/calendar", ics(meeting, community, t),
                              t(N_("The invitation for your calendar"))))
+        reply.add(About((("meeting", meeting.id, 0),), hint=t(N_("↩️ A question about it? Reply to this message: the facilitators get it.")),
+                        command=t(N_("↩️ A question about it? /reply <your text>: the facilitators get it."))))
         return reply.choice(t(N_("I'm coming")), f"coming {meeting.id}").choice(t(N_("I'm not coming")), f"not coming {meeting.id}")
 
     async def answer(self, meeting: Meeting, person: Person, coming: bool) -> bool | None:

@@ -4,28 +4,27 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
 from datetime import date, datetime
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 from tortoise import Tortoise
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from bot.core.errors import UserError
-from bot.core.i18n import N_
+from bot.core.i18n import N_, Catalogs
 from bot.core.sql import fetch
-from bot.services import channel_data
-from bot.services.people import parse_handle
+from bot.services import channel_data, traces
+from bot.services.people import FORMER_MEMBER, parse_handle
 from bot.services.person_rows import clear, person_columns
-from models import Account, Community, Membership, Person, Role
+from models import Account, Comment, Community, Consent, Membership, MessageTopic, Person, Role
 from models.agenda import Meeting, Prompt
 from models.conversation import ChoiceOffer, PendingQuestion
 from models.digest import DigestDelivery, DigestSubscription
 from models.mail import ListDeparture, ListPost, ListSubscription
 from models.messaging import OutboxMessage
 from models.projects import Follow, NewsItem, NextStep, Project
-from models.votes import Ballot, MeetingAnswer, PollVoter, VotePoll
+from models.votes import Ballot, MeetingAnswer, PollElector, PollVoter, VotePoll
 
 try:  # the search index, when that feature is installed: an erased author's name and answers leave it too
     from bot.services import search_index
@@ -35,7 +34,7 @@ except ImportError:  # pragma: no cover
 log = logging.getLogger("relais.mydata")
 FORMAT = "relais-mydata/1"
 # Covered by a section of the export: the rest of the person's rows are counted under "other".
-_EXPORTED = {"account", "membership", "follow", "project_referent", "news_item", "next_step", "prompt", "poll_voter",
+_EXPORTED = {"account", "membership", "follow", "project_referent", "news_item", "next_step", "prompt", "poll_voter", "poll_elector", "comment",
              "meeting_answer", "digest_subscription", "digest_delivery", "mail_list_subscription", "mail_list_post",
              "outbox_message", "pending_question", "vote_poll", "meeting", "promise", "link_code", "mail_list_message"}
 
@@ -49,10 +48,14 @@ def _json(value: Any) -> Any:
 
 
 class MyData:
-    def __init__(self, clock: Callable[[], datetime], people, votes):
+    def __init__(self, clock: Callable[[], datetime], people, votes, catalogs: Catalogs | None = None):
         self.clock = clock
         self.people = people
         self.votes = votes
+        self.catalogs = catalogs
+        # What channels wrote to disk about a person (mail as files, saved attachments): each channel adds how to erase
+        # it, given the person's (platform, address) pairs; returns how many files went.
+        self.erasers: list[Callable[[list[tuple[str, str]]], Awaitable[int]]] = []
 
     # -- what Relais holds ----------------------------------------------------------------------------------
 
@@ -102,13 +105,14 @@ class MyData:
             "notifications": {str(s): n for s, n in await _counts(OutboxMessage.filter(person_id=pid))},
             "question_waiting": [{"question": q.prompt, "expires_at": _iso(q.expires_at)}
                                  for q in await PendingQuestion.filter(person_id=pid)],
+            **await self._comments(pid),
             "other": await self._other(pid),
         }
         return data
 
     async def _votes(self, pid: int) -> dict:
         public = []
-        for b in await Ballot.filter(voter=f"p{pid}").order_by("id"):
+        for b in await Ballot.filter(voter=f"p{pid}").order_by("cast_at"):
             poll = await VotePoll.get(id=b.poll_id).select_related("community")
             public.append({"poll": f"{poll.community.slug}#{poll.number}", "question": poll.question, "options": poll.options,
                            "choice": _json(b.choice), "cast_at": _iso(b.cast_at)})
@@ -116,7 +120,21 @@ class MyData:
             id__in=list(await PollVoter.filter(person_id=pid).values_list("poll_id", flat=True)), secret=True
         ).select_related("community").order_by("id")]
         created = [f"{p.community.slug}#{p.number}" for p in await VotePoll.filter(created_by_id=pid).select_related("community")]
-        return {"ballots": public, "secret_polls_voted": secret, "polls_created": created}
+        electors = await PollElector.filter(person_id=pid).values_list("poll_id", flat=True)
+        open_to = [f"{p.community.slug}#{p.number}" for p in await VotePoll.filter(id__in=list(electors)).select_related("community")
+                   .order_by("id")]
+        return {"ballots": public, "secret_polls_voted": secret, "polls_created": created, "polls_open_to_you": open_to}
+
+    @staticmethod
+    async def _comments(pid: int) -> dict:
+        """What the person wrote to referents (with the answers they got) and the answers they gave."""
+        written = [{"message": f"{c.community.slug}#{c.number}", "project": c.project.slug if c.project else None,
+                    "kind": str(c.kind), "text": c.text, "written_at": _iso(c.created_at), "answer": c.answer or None,
+                    "answered_at": _iso(c.answered_at), "publish": str(c.consent) or None, "published_at": _iso(c.published_at)}
+                   for c in await Comment.filter(author_id=pid).select_related("community", "project").order_by("id")]
+        given = [{"message": f"{c.community.slug}#{c.number}", "answer": c.answer, "answered_at": _iso(c.answered_at)}
+                 for c in await Comment.filter(answered_by_id=pid).select_related("community").order_by("id")]
+        return {"messages": written, "answers_given": given}
 
     @staticmethod
     async def _rows_of(name: str, pid: int, fields: tuple[str, ...]) -> list[dict]:
@@ -154,19 +172,26 @@ class MyData:
         member"), next steps, polls and meetings they set; ballots stay counted under an anonymous key; list
         subscriptions are taken off Mailman. One transaction; returns counts for the log and the CLI."""
         accounts = await Account.filter(person_id=person_id)
+        person = await Person.get_or_none(id=person_id)
         addresses = [a.address for a in accounts]  # list posts name their author by the address they came from
         counts: dict[str, int] = {"accounts": len(accounts)}
         posts = _model("ListMessage")  # the list posts search reads (when that feature is installed)
         indexed: list[tuple[str, Any]] = [("news", i) for i in await NewsItem.filter(author_id=person_id).values_list("id", flat=True)]
         indexed += [("step", i) for i in await NextStep.filter(author_id=person_id).values_list("id", flat=True)]
         indexed += [("answer", i) for i in await Prompt.filter(person_id=person_id).values_list("id", flat=True)]
+        indexed += [("qa", i) for i in await Comment.filter(Q(author_id=person_id) | Q(answered_by_id=person_id),
+                                                             published_at__isnull=False).values_list("id", flat=True)]
         if posts is not None:
             indexed += [("post", i) for i in await posts.filter(Q(person_id=person_id) | Q(address__in=addresses)).values_list("id", flat=True)]
         async with in_transaction() as tx:
             if posts is not None:  # what they wrote on the list stays the community's, without their name and address
                 await posts.filter(Q(person_id=person_id) | Q(address__in=addresses)).using_db(tx).update(author="", address="")
-            counts["ballots"] = await self._anonymous_ballots(tx, person_id)
+            counts["ballots"] = await self.votes.forget_ballots(tx, person_id)
             await NewsItem.filter(author_id=person_id).using_db(tx).update(former_author=True)
+            # Their messages to referents go, but a published question stays the community's, without a name (its
+            # answer stays too); where it came from goes with them.
+            await Comment.filter(author_id=person_id, published_at__isnull=True).using_db(tx).delete()
+            await Comment.filter(author_id=person_id).using_db(tx).update(origin={}, consent=Consent.ANONYMOUS)
             for sub in await ListSubscription.filter(person_id=person_id, address__not_isnull=True).using_db(tx):
                 await ListDeparture.create(community_id=sub.community_id, address=sub.address, created_at=self.clock(), using_db=tx)
             await ListPost.filter(person_id=person_id).using_db(tx).delete()
@@ -178,25 +203,30 @@ class MyData:
             for a in accounts:
                 await ChoiceOffer.filter(conversation__startswith=f"{a.platform}:", conversation__endswith=f":{a.address}"
                                          ).using_db(tx).delete()
+                await MessageTopic.filter(key__startswith=f"c:{a.platform}:", key__endswith=f":{a.address}").using_db(tx).delete()
+            counts.update(await traces.scrub(tx, person.display_name if person else "", accounts, await self._former()))
             await Account.filter(person_id=person_id).using_db(tx).delete()
             await Person.filter(id=person_id).using_db(tx).delete()
             if search_index is not None:  # the index shows authors' names and holds prompt answers: read again
                 for kind, item_id in indexed:
                     await search_index.refresh(kind, int(item_id), tx)
         self.people.changed()
+        for eraser in self.erasers:  # files the channels wrote (mail on disk, saved attachments): after the commit
+            try:
+                counts["files"] = counts.get("files", 0) + await eraser([(a.platform, a.address) for a in accounts])
+            except Exception:
+                log.exception("files of an erased person not removed")
         log.info("person erased", extra={"accounts": len(accounts), "ballots": counts["ballots"]})
         return counts
 
-    async def _anonymous_ballots(self, tx, person_id: int) -> int:
-        """Each ballot of the person under a random key: still counted, no longer theirs (nor linked to each other)."""
-        ballots = list(await Ballot.filter(voter=f"p{person_id}").using_db(tx))
-        voted = await PollVoter.filter(person_id=person_id).using_db(tx).values_list("poll_id", flat=True)
-        for poll in await VotePoll.filter(id__in=list(voted), secret=True, closed_at__isnull=True).using_db(tx):
-            if poll.salt:
-                ballots += await Ballot.filter(poll_id=poll.id, voter=self.votes.voter_key(poll, person_id)).using_db(tx)
-        for ballot in ballots:
-            await Ballot.filter(id=ballot.id).using_db(tx).update(voter="a" + secrets.token_hex(16))
-        return len(ballots)
+    async def _former(self) -> Callable[[int | None], str]:
+        """« a former member » in each community's language (what others' notifications say instead of the name)."""
+        locales = {int(cid): str(loc) for cid, loc in await Community.all().values_list("id", "locale")}
+
+        def former(community_id: int | None) -> str:
+            locale = locales.get(community_id or 0) or (self.catalogs.get("fr").locale if self.catalogs else "fr")
+            return self.catalogs.get(locale)(FORMER_MEMBER) if self.catalogs else "—"
+        return former
 
     @staticmethod
     async def owner(handle: str) -> Person:

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Callable
 
 from bot.core.i18n import N_, Catalogs, Translator, normalize_locale
-from bot.core.replies import Reply, bold
+from bot.core.replies import About, Reply, Topic, bold
 from bot.core.sql import execute_many, fetch, load
 from models import ChatBinding, OutboxMessage, Person, Project
 
@@ -47,19 +47,20 @@ class Notifier:
         return [p for p in people if exclude is None or p.id != exclude.id]
 
     async def enqueue(self, people: list[Person], key: str, kind: str, build: Callable, community_id: int | None,
-                      connection=None, default_locale: str = "fr") -> int:
+                      connection=None, default_locale: str = "fr", extra: dict | None = None) -> int:
         """One outbox row per person, the reply built (and encoded) once per language; `key` keeps it unique.
         Plain SQL: a news item to a few hundred followers is one statement, not a few hundred objects."""
         community = None
         if isinstance(build, Notice) and community_id is not None and people:
             found = await fetch('SELECT "slug", "name" FROM "community" WHERE "id" = ?', [community_id])
             community = (str(found[0][0]), str(found[0][1])) if found else None
-        rows = self.rows(people, key, kind, build, community_id, default_locale, community)
+        rows = self.rows(people, key, kind, build, community_id, default_locale, community, extra)
         await self.insert(rows, connection)
         return len(rows)
 
     def rows(self, people: list[Person], key: str, kind: str, build: Callable, community_id: int | None,
-             default_locale: str = "fr", community: tuple[str, str] | None = None) -> list[list]:
+             default_locale: str = "fr", community: tuple[str, str] | None = None, extra: dict | None = None) -> list[list]:
+        """`extra` goes into the payload beside the reply (how to route it: `via` an account, `reply_to` a message)."""
         """The outbox rows of `enqueue`, to insert later with others (the weekly push: every community at once)."""
         now = self.clock()
         by_locale: dict[str, str] = {}
@@ -71,6 +72,8 @@ class Notifier:
                 payload = build(t).to_dict()
                 if isinstance(build, Notice) and community is not None:
                     payload.update(build.beside(t, community))  # Reply.from_dict reads only its own keys
+                if extra:
+                    payload.update(extra)
                 by_locale[locale] = json.dumps(payload, ensure_ascii=False)
             rows.append([f"{key}:p{person.id}", person.id, community_id, kind, by_locale[locale], now, now])
         return rows
@@ -98,19 +101,20 @@ class Notifier:
             self.on_outbox()
 
     @staticmethod
-    def news_reply(project: Project, text: str, author: str) -> Notice:
+    def news_reply(project: Project, text: str, author: str, item_id: int | None = None) -> Notice:
         def headline(t: Translator) -> str:
             return t(N_("news from {author}"), author=author)
 
         def build(t: Translator) -> Reply:
             return (Reply().para("📰 ", bold(project.title), " — ", headline(t))
                     .para(text)
+                    .add(answerable(t, ("news", item_id, project.id) if item_id else ("project", project.id, project.id)))
                     .choice(t(N_("See the project")), f"project {project.slug}")
                     .choice(t(N_("Stop following")), f"unfollow {project.slug}"))
         return Notice(project, build, headline)
 
     @staticmethod
-    def next_step_reply(project: Project, text: str, due, author: str) -> Notice:
+    def next_step_reply(project: Project, text: str, due, author: str, step_id: int | None = None) -> Notice:
         def headline(t: Translator) -> str:
             return t(N_("new next step from {author}"), author=author)
 
@@ -120,6 +124,13 @@ class Notifier:
                 reply.para(text, " ", t(N_("(by {date})"), date=t.date(due)))
             else:
                 reply.para(text)
+            reply.add(answerable(t, ("step", step_id, project.id) if step_id else ("project", project.id, project.id)))
             return reply.choice(t(N_("See the project")), f"project {project.slug}").choice(
                 t(N_("Stop following")), f"unfollow {project.slug}")
         return Notice(project, build, headline)
+
+
+def answerable(t: Translator, topic: Topic) -> About:
+    """What a project's notification speaks of: a reply to it goes to the project's referents."""
+    return About((topic,), hint=t(N_("↩️ A question, an idea, help to offer? Reply to this message: the referents get it.")),
+                 command=t(N_("↩️ A question, an idea, help to offer? /reply <your text>: the referents get it.")))

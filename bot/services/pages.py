@@ -5,6 +5,7 @@ has none."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Callable
@@ -54,6 +55,19 @@ class ProjectView:
     campaign: CampaignView | None = None
     news: list[NewsView] = field(default_factory=list)
     updated: datetime | None = None
+    answered: list[AnsweredView] = field(default_factory=list)  # questions published with their answers
+
+
+@dataclass
+class AnsweredView:
+    """A question and its answer, published with both the referent's act and the asker's consent."""
+
+    id: int
+    question: str
+    answer: str
+    asker: str  # "" for « un·e membre »
+    answerer: str
+    at: datetime
 
 
 @dataclass
@@ -107,12 +121,12 @@ class PublicPages:
         titles = {p.id: (p.slug, p.title) for p in await Project.filter(community_id=community.id, status__in=list(RUNNING))}
         hits = []
         for d in docs:
-            if d.kind not in ("news", "step", "meeting", "poll") or (d.kind == "poll" and d.item_id in secret):
+            if d.kind not in ("news", "step", "meeting", "poll", "qa") or (d.kind == "poll" and d.item_id in secret):
                 continue
             if d.project_id is not None and d.project_id not in titles:
                 continue  # a project that is over is not on the pages
             slug, title = titles.get(d.project_id or 0, ("", ""))
-            text = d.excerpt if d.kind in ("news", "step") else " — ".join(x for x in (d.heading, d.excerpt) if x)
+            text = d.excerpt if d.kind in ("news", "step", "qa") else " — ".join(x for x in (d.heading, d.excerpt) if x)
             hits.append(Hit(text, d.at, slug, title))
         return hits[:10]
 
@@ -141,7 +155,7 @@ class PublicPages:
             c = campaigns.get(p.id)
             updated = max([d for d in (_dt(latest.get(p.id)), step.created_at if step else None, p.created_at) if d is not None])
             views.append(ProjectView(
-                p.id, p.slug, p.title, p.summary, p.status.label, [str(n) for pid, n in referents if pid == p.id],
+                p.id, p.slug, p.title, p.summary, p.status.label, [public_name(str(n)) for pid, n in referents if pid == p.id],
                 int(followers.get(p.id, 0)), step.text if step else None, step.due if step else None,
                 CampaignView(c.raised, c.goal, c.currency, c.backers, c.until, c.url) if c else None, updated=updated))
         now = self.clock()
@@ -163,7 +177,17 @@ class PublicPages:
         found = next((p for p in view.projects if p.slug == slug), None)
         if found is not None:
             found.news = await self.news(community, found.id)
+            found.answered = await self.answered(found.id)
         return found
+
+    @staticmethod
+    async def answered(project_id: int, limit: int = 20) -> list[AnsweredView]:
+        rows = await fetch('SELECT c."id", c."text", c."answer", CASE WHEN c."consent" = ? THEN a."display_name" ELSE \'\' END, '
+                           'b."display_name", c."published_at" FROM "comment" c LEFT JOIN "person" a ON a."id" = c."author_id" '
+                           'LEFT JOIN "person" b ON b."id" = c."answered_by_id" WHERE c."project_id" = ? AND c."published_at" IS NOT NULL '
+                           'AND c."hidden_at" IS NULL ORDER BY c."published_at" DESC, c."id" DESC LIMIT ?', ["name", project_id, limit])
+        return [AnsweredView(int(i), str(q), str(a), public_name(asker), public_name(who), _dt(at) or datetime.min)
+                for i, q, a, asker, who, at in rows]
 
     async def news(self, community: Community, project_id: int | None = None, limit: int = NEWS_SHOWN) -> list[NewsView]:
         query = NewsItem.filter(project__community_id=community.id, project__status__in=list(RUNNING))
@@ -171,7 +195,19 @@ class PublicPages:
             query = query.filter(project_id=project_id)
         items = await query.order_by("-created_at", "-id").limit(limit).select_related("project")
         names = {p.id: p.display_name for p in await Person.filter(id__in=[i.author_id for i in items if i.author_id])}
-        return [NewsView(i.id, i.text, i.created_at, names.get(i.author_id or 0, ""), i.project.slug, i.project.title) for i in items]
+        return [NewsView(i.id, i.text, i.created_at, public_name(names.get(i.author_id or 0, "")), i.project.slug, i.project.title)
+                for i in items]
+
+
+# A name that is an account rather than a name: an email address, a Matrix id, a number (a Telegram id), `platform:…`.
+_HANDLE = re.compile(r"^(?:@[^\s:]+:\S+|[^\s@]+@[^\s@]+\.[^\s@]+|\+?[\d\s().-]{3,}|[a-z]+:\S+)$", re.IGNORECASE)
+
+
+def public_name(name: str | None) -> str:
+    """A person's name as the public pages show it: their display name, or "" (shown as « un·e référent·e », « un·e
+    membre ») when all Relais knows is an account — an address, an id — which pages must never print."""
+    text = (name or "").strip()
+    return "" if not text or _HANDLE.match(text) else text
 
 
 def _dt(value) -> datetime | None:

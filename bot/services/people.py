@@ -215,22 +215,58 @@ class People:
                          [person.id, community.id])
 
     async def join(self, person: Person, community: Community, role: Role = Role.MEMBER) -> Membership:
+        """The person's membership, made if new; in a community that approves its members, a newcomer waits as an
+        observer (`requested_at`) until a facilitator accepts them."""
         membership = await self.membership(person, community)
         if membership is not None:
             return membership
-        membership, created = await Membership.get_or_create(person_id=person.id, community_id=community.id, defaults={"role": role})
+        waiting = self.newcomer(community)
+        defaults = {"role": Role.OBSERVER, **waiting} if waiting else {"role": role}
+        membership, created = await Membership.get_or_create(person_id=person.id, community_id=community.id, defaults=defaults)
         if created:
             self.changed()
         return membership
+
+    def newcomer(self, community: Community) -> dict:
+        """What a new membership of the community carries: a request waiting for approval, when it asks for one."""
+        return {"requested_at": self.clock()} if community.member_approval else {}
+
+    # -- membership approval ------------------------------------------------------------------------------
+
+    async def set_approval(self, community: Community, on: bool) -> None:
+        await Community.filter(id=community.id).update(member_approval=on)
+        community.member_approval = on
+        self.changed()
+
+    async def requests(self, community: Community) -> list[tuple[Person, Membership]]:
+        """The memberships waiting for a facilitator's approval, oldest first."""
+        waiting = await Membership.filter(community_id=community.id, requested_at__isnull=False).select_related("person").order_by(
+            "requested_at", "id")
+        return [(m.person, m) for m in waiting]
+
+    async def approve(self, community: Community, person: Person) -> bool:
+        """A waiting newcomer becomes a member; False when they were not waiting."""
+        done = await Membership.filter(community_id=community.id, person_id=person.id, requested_at__isnull=False).update(
+            requested_at=None, role=Role.MEMBER)
+        self.changed()
+        return bool(done)
+
+    async def refuse(self, community: Community, person: Person) -> bool:
+        """A waiting newcomer's request is refused: they are no longer in the community; False when they were not waiting."""
+        done = await Membership.filter(community_id=community.id, person_id=person.id, requested_at__isnull=False).delete()
+        if done and person.current_community_id == community.id:
+            await self.use(person, None)
+        self.changed()
+        return bool(done)
 
     async def set_role(self, person: Person, community: Community, role: Role) -> tuple[Membership, Role | None]:
         membership = await self.membership(person, community)
         previous = membership.role if membership else None
         if membership is None:
             membership = await Membership.create(person_id=person.id, community_id=community.id, role=role)
-        else:
-            membership.role = role
-            await membership.save(update_fields=["role"])
+        else:  # a role given by a facilitator answers a request waiting for approval too
+            membership.role, membership.requested_at = role, None
+            await membership.save(update_fields=["role", "requested_at"])
         self.changed()
         return membership, previous
 
@@ -282,9 +318,13 @@ class People:
         needed = Role.OBSERVER if direct else Role.FACILITATOR
         return await Membership.filter(person_id=account.person_id, role__gte=needed).exists()
 
-    async def grant(self, community: Community, handle: str, role: Role) -> Person:
-        """Operators' CLI: give an account (created if new) a role in a community."""
+    async def grant(self, community: Community, handle: str, role: Role, name: str = "") -> Person:
+        """Operators' CLI: give an account (created if new) a role in a community; `name`, how people see them."""
         platform, address = parse_handle(handle)
         account = await self.account(platform, address)
+        if name.strip():
+            await Person.filter(id=account.person_id).update(display_name=name.strip()[:200])
+            account.person.display_name = name.strip()[:200]
+            self.changed()
         await self.set_role(account.person, community, role)
         return account.person

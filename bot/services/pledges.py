@@ -1,20 +1,20 @@
 """Pledge campaigns: the project's campaign on the platform it chose, a personal link per person (a signed
-redirect that counts the click once), promises, milestones as news, the countdown and the thank-you."""
+redirect that counts a visit once), promises (what makes a backer), milestones as news, the countdown and the thank-you."""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Callable
+from typing import Callable, Protocol
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.numbers import format_currency, get_currency_symbol
-from itsdangerous import BadSignature, URLSafeSerializer
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -22,9 +22,9 @@ from bot.core.errors import UserError
 from bot.core.i18n import N_, Translator
 from bot.core.replies import LinkButton, Progress, Reply, bold
 from bot.core.sql import execute, fetch
-from bot.services.notify import Notifier
+from bot.services.notify import Notifier, answerable
 from bot.services.projects import Projects
-from models import Campaign, CampaignKind, Community, Follow, Person, PledgeClick, Project, ProjectStatus, Promise
+from models import Campaign, CampaignKind, Community, Follow, Person, Project, ProjectStatus, Promise
 
 log = logging.getLogger("relais.pledges")
 
@@ -73,11 +73,32 @@ def money(cents: int, currency: str, locale: str) -> str:
     return format_currency(value, currency, locale=locale, format=pattern, currency_digits=False)
 
 
+_LOCAL_NAMES = (".localhost", ".local", ".internal", ".lan", ".home", ".intranet", ".corp", ".test", ".invalid", ".example")
+
+
 def check_url(url: str) -> str:
+    """A campaign's page: an https:// address on a public host (every member gets it as a link; a loopback, private or
+    link-local address would point them at their own machine or network)."""
     parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 2000:
+    try:
+        host = (parts.hostname or "").rstrip(".").lower()
+    except ValueError:
+        host = ""
+    if parts.scheme not in ("http", "https") or not host or len(url) > 2000 or parts.username or parts.password:
         raise UserError(N_("“{value}” is not a web address: give the campaign page's https:// address."), value=url[:80])
+    if parts.scheme != "https":
+        raise UserError(N_("The campaign's address must be secure: https://, not http:// (“{value}”)."), value=url[:80])
+    if not _public_host(host):
+        raise UserError(N_("“{value}” is not on a public host: give the campaign page's address on the web."), value=url[:80])
     return url.strip()
+
+
+def _public_host(host: str) -> bool:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:  # a name: a dotted one that is not a local or reserved name
+        return "." in host and host != "localhost" and not host.endswith(_LOCAL_NAMES) and not host.replace(".", "").isdigit()
+    return address.is_global and not address.is_multicast
 
 
 @dataclass
@@ -86,39 +107,36 @@ class Standing:
     project: Project
     promised: int  # cents
     promisers: int
-    clicks: int
+    visits: int  # people who opened their link: a visit, never support
+
+
+class Signs(Protocol):
+    """The web endpoint's token service (bot/adapters/links/tokens.py), as the composition root hands it over."""
+
+    def sign(self, act: str, who: int, community: str = "", obj: str = "", option: int = 0,
+             until: datetime | None = None) -> str: ...
 
 
 class PledgeLinks:
-    """Personal pledge links: `<public url>/p/<signed campaign and person>`; the endpoint counts the click and
-    redirects to the campaign's stored address only (never to an address read from the link)."""
+    """Personal pledge links: `<public url>/p/<token>`, signed by the web endpoint's token service for one person and
+    one campaign; the endpoint counts a visit and redirects to the campaign's stored address only (never to an
+    address read from the link)."""
 
     def __init__(self) -> None:
         self.public_url = ""
-        self._signer: URLSafeSerializer | None = None
+        self._tokens: Signs | None = None
 
-    def configure(self, public_url: str, secret: str) -> None:
+    def configure(self, public_url: str, tokens: Signs) -> None:
         self.public_url = public_url.rstrip("/")
-        self._signer = URLSafeSerializer(secret, salt="relais.pledge")
+        self._tokens = tokens
 
     @property
     def ready(self) -> bool:
-        return self._signer is not None and bool(self.public_url)
+        return self._tokens is not None and bool(self.public_url)
 
     def url(self, campaign_id: int, person_id: int) -> str:
-        assert self._signer is not None
-        return f"{self.public_url}/p/{self._signer.dumps([campaign_id, person_id])}"
-
-    def read(self, token: str) -> tuple[int, int] | None:
-        if self._signer is None:
-            return None
-        try:
-            value = self._signer.loads(token)
-        except BadSignature:
-            return None
-        if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) for v in value)):
-            return None
-        return value[0], value[1]
+        assert self._tokens is not None
+        return f"{self.public_url}/p/{self._tokens.sign('pledge', person_id, obj=str(campaign_id))}"
 
 
 class Pledges:
@@ -128,7 +146,7 @@ class Pledges:
         self.projects = projects
         self.links = PledgeLinks()
         self._urls: dict[int, str] = {}  # campaign id → its page (the address never changes once stored)
-        self._counted: set[tuple[int, int]] = set()  # (campaign, person) clicks this process has stored
+        self._counted: set[tuple[int, int]] = set()  # (campaign, person) visits this process has stored
 
     # -- campaigns ----------------------------------------------------------------------------------------
 
@@ -156,8 +174,8 @@ class Pledges:
 
     async def standing(self, campaign: Campaign, project: Project) -> Standing:
         rows = await fetch('SELECT COALESCE(SUM("amount"), 0), COUNT(*) FROM "promise" WHERE "campaign_id" = ?', [campaign.id])
-        clicks = await fetch('SELECT COUNT(*) FROM "pledge_click" WHERE "campaign_id" = ?', [campaign.id])
-        return Standing(campaign, project, int(rows[0][0]), int(rows[0][1]), int(clicks[0][0]))
+        visits = await fetch('SELECT COUNT(*) FROM "pledge_click" WHERE "campaign_id" = ?', [campaign.id])
+        return Standing(campaign, project, int(rows[0][0]), int(rows[0][1]), int(visits[0][0]))
 
     async def running_in(self, community: Community) -> list[tuple[Campaign, Project]]:
         projects = {p.id: p for p in await Project.filter(community_id=community.id)}
@@ -197,9 +215,9 @@ class Pledges:
         return True
 
     async def backers_of(self, campaign: Campaign) -> list[Person]:
-        """Who used their link or promised: the people the thank-you and the repayment news go to."""
-        ids = set(await PledgeClick.filter(campaign_id=campaign.id).values_list("person_id", flat=True))
-        ids |= set(await Promise.filter(campaign_id=campaign.id).values_list("person_id", flat=True))
+        """Who promised: the people the thank-you and the repayment news go to. Opening a pledge link is a visit
+        (mail scanners open every link), never support."""
+        ids = await Promise.filter(campaign_id=campaign.id).values_list("person_id", flat=True)
         return await Person.filter(id__in=list(ids)).order_by("id")
 
     async def thank(self, campaign: Campaign, project: Project, community: Community,
@@ -219,10 +237,11 @@ class Pledges:
 
     # -- people -------------------------------------------------------------------------------------------
 
-    async def click(self, campaign_id: int, person_id: int) -> str | None:
-        """A personal link used: counted once per person and campaign (the database's unique key decides, across
-        processes); returns the campaign's page to redirect to, None when there is no such campaign. A click this
-        process has counted already, and the campaign's address, are remembered: a link clicked again costs no query."""
+    async def visit(self, campaign_id: int, person_id: int) -> str | None:
+        """A personal link opened: a visit, counted once per person and campaign for the report (the database's
+        unique key decides, across processes), never support; returns the campaign's page to redirect to, None when
+        there is no such campaign. A visit this process has counted already, and the campaign's address, are
+        remembered: a link opened again costs no query."""
         url = self._urls.get(campaign_id)
         if url is None:
             rows = await fetch('SELECT "url" FROM "campaign" WHERE "id" = ?', [campaign_id])
@@ -289,6 +308,7 @@ class Pledges:
         return due
 
     async def not_pledged_followers(self, campaign: Campaign, project: Project) -> list[Person]:
+        """The followers who have not promised (a visit to the campaign's page is not a promise)."""
         followers = await self.notifier.followers(project)
         done = {p.id for p in await self.backers_of(campaign)}
         return [p for p in followers if p.id not in done]
@@ -317,7 +337,7 @@ def campaign_reply(t: Translator, standing: Standing, today: date, link: str | N
         reply.para(t(N_("Your promise: {amount}."), amount=money(mine, c.currency, t.locale)))
     if link and c.closed_at is None:
         reply.add(LinkButton(t(N_("Support {project}"), project=project.title), link))
-    return reply
+    return reply.add(answerable(t, ("campaign", c.id, project.id)))  # a question about it goes to the referents
 
 
 def _symbol(currency: str, locale: str) -> str:

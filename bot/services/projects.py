@@ -208,7 +208,7 @@ class Projects:
             await search_index.refresh("news", item.id, conn)
             people = await self.notifier.followers(project, exclude=author)
             count = await self.notifier.enqueue(people, f"news:{item.id}", "news",
-                                                self.notifier.news_reply(project, text, author.display_name if author else "Relais"),
+                                                self.notifier.news_reply(project, text, author.display_name if author else "Relais", item.id),
                                                 community.id, connection=conn, default_locale=community.locale)
         self.latest_cache.discard(project.id)
         self.notifier.wake()
@@ -240,7 +240,7 @@ class Projects:
             await search_index.refresh("step", step.id, conn)
             people = await self.notifier.followers(project, exclude=author)
             count = await self.notifier.enqueue(people, f"step:{step.id}", "next_step",
-                                                self.notifier.next_step_reply(project, text, due, author.display_name),
+                                                self.notifier.next_step_reply(project, text, due, author.display_name, step.id),
                                                 community.id, connection=conn, default_locale=community.locale)
         self.latest_cache.discard(project.id)
         self.notifier.wake()

@@ -20,7 +20,7 @@ from tortoise.transactions import in_transaction
 from bot.core.conversation import Conversations
 from bot.core.errors import UserError
 from bot.core.i18n import N_, Catalogs, Translator
-from bot.core.replies import Question, Reply, bold
+from bot.core.replies import About, Question, Reply, bold
 from bot.core.sql import fetch
 from bot.services import search_index
 from bot.services.notify import Notice, Notifier
@@ -194,7 +194,8 @@ class Prompts:
             else:
                 reply.para("👋 ", t(N_("The weekly point on {project} ({community}), for its referents."),
                                    project=project.title, community=community.name))
-            return reply.add(self.question(t, project, prompt_id))
+            # A reply to this message is the answer (the question waits for it anyway): no hint beside the question's.
+            return reply.add(self.question(t, project, prompt_id)).add(About((("prompt", prompt_id, project.id),)))
         return Notice(project, build, headline)
 
     # -- answering ----------------------------------------------------------------------------------------
@@ -279,7 +280,7 @@ class Prompts:
         if step.author_id:
             who = await Person.get_or_none(id=step.author_id)
             author = who.display_name if who else ""
-        notice = self.notifier.next_step_reply(project, step.text, step.due, author)
+        notice = self.notifier.next_step_reply(project, step.text, step.due, author, step.id)
         published.rooms = await self.notifier.to_rooms(community.id, f"step{step.id}", notice(self.catalogs.get(community.locale)))
         await self._record(community, "step", step.id, "rooms")
         return published
@@ -368,8 +369,8 @@ class Prompts:
         project = await Project.get(id=item.project_id)
         who = await Person.get_or_none(id=item.author_id) if item.author_id else None
         author = author_label(self.catalogs.get(community.locale), who, getattr(item, "former_author", kind == "step"))
-        notice = (self.notifier.news_reply(project, item.text, author) if kind == "news"
-                  else self.notifier.next_step_reply(project, item.text, getattr(item, "due", None), author))
+        notice = (self.notifier.news_reply(project, item.text, author, item.id) if kind == "news"
+                  else self.notifier.next_step_reply(project, item.text, getattr(item, "due", None), author, item.id))
         rooms = await self.notifier.to_rooms(community.id, f"{kind}{item_id}", notice(self.catalogs.get(community.locale)))
         await self._record(community, kind, item_id, "rooms")
         return rooms

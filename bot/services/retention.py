@@ -8,7 +8,8 @@ from typing import Callable
 
 from tortoise.expressions import Q
 
-from models import Account, ChoiceOffer, InboundEvent, InboundStatus, LinkAttempt, LinkCode, PendingQuestion, Person
+from bot.core.topics import KEEP as TOPICS_KEEP
+from models import Account, ChoiceOffer, InboundEvent, InboundStatus, LinkAttempt, LinkCode, MessageTopic, PendingQuestion, Person
 from models.mail import InboundMail, ListDeparture, MailAddress, MailStatus
 
 KEEP = timedelta(days=30)  # handled events and mails, offered choices; parked ones stay until an operator acts
@@ -37,6 +38,8 @@ class Retention:
                                                       last_failure_at__lt=now - RATE_WINDOW).delete(),
             "addresses": await self._addresses(now),
             "departures": await ListDeparture.filter(created_at__lt=old).delete(),
+            # What old messages were about: a reply to one this old is an ordinary message.
+            "topics": await MessageTopic.filter(created_at__lt=now - TOPICS_KEEP).delete(),
         }
 
     @staticmethod

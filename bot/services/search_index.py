@@ -25,7 +25,7 @@ from bot.services import search_text as st
 
 log = logging.getLogger("relais.search")
 
-KINDS = ("news", "step", "answer", "poll", "meeting", "post")
+KINDS = ("news", "step", "answer", "poll", "meeting", "post", "qa")
 MEETING_WORDS = {"french": "Réunion générale assemblée", "english": "General meeting assembly"}  # what finds a meeting
 EXCERPT = 300  # characters kept to show
 
@@ -47,6 +47,11 @@ SELECTS = {
                'FROM "meeting" x JOIN "community" c ON c."id" = x."community_id" WHERE x."cancelled" = FALSE AND {where}',
     "post": 'SELECT x."id", c."id", c."locale", NULL, x."subject", x."author", x."excerpt", x."posted_at", x."archive_url" '
             'FROM "mail_list_message" x JOIN "community" c ON c."id" = x."community_id" WHERE {where}',
+    # A question published with its answer (both the referent's act and the asker's consent); the asker's name only
+    # when they agreed to it.
+    "qa": 'SELECT x."id", c."id", c."locale", p."id", p."title", CASE WHEN x."consent" = \'name\' THEN a."display_name" ELSE \'\' END, '
+          'x."text" || \' — \' || x."answer", x."published_at", p."slug" FROM "comment" x ' + _PROJECT +
+          'LEFT JOIN "person" a ON a."id" = x."author_id" WHERE x."published_at" IS NOT NULL AND x."hidden_at" IS NULL AND {where}',
 }
 
 UPSERT_DOC = ('INSERT INTO "search_doc" ("community_id", "kind", "item_id", "project_id", "heading", "author", "excerpt", "at", '
@@ -116,7 +121,7 @@ def doc(kind: str, row: tuple) -> Doc:
     base = dict(kind=kind, item_id=int(item_id), community_id=int(community_id), lang=lang, project_id=project_id, heading=heading or "",
                 author=author or "", excerpt=(text or "")[:EXCERPT], at=at, staff=kind == "answer", opens="", url="",
                 title=heading or "", body=text or "")
-    if kind in ("news", "step", "answer"):
+    if kind in ("news", "step", "answer", "qa"):
         base.update(opens=f"project {extra}", title="", context=heading or "")
     elif kind == "poll":
         number, poll_kind, closed_at, results, timezone = row[9:]

@@ -32,13 +32,13 @@ class VoteNotices:
 
     async def announce(self, poll: VotePoll, community: Community, by: Person | None, shown_in: str = "") -> tuple[int, int]:
         """The poll to the community's rooms (but `shown_in`, where the command was typed) and a ballot to each
-        member who votes in private: everyone for a secret or ranked or date poll, otherwise those who have no
+        elector who votes in private: everyone for a secret, hidden, ranked or date poll, otherwise those who have no
         account on a platform where the community has a room. Returns (rooms, ballots)."""
         tz = ZoneInfo(community.timezone)
         t = self.catalogs.get(community.locale)
         rooms = await self.notifier.to_rooms(community.id, f"poll{poll.id}",
                                              poll_reply(t, poll, community.slug, community.name, tz, in_group=True), exclude=shown_in)
-        members = await self.votes.members(community.id)
+        members = await self.votes.electors(poll)
         if not in_private(poll):
             room_platforms = set(await ChatBinding.filter(community_id=community.id).exclude(platform="email")
                                  .values_list("platform", flat=True))
@@ -57,6 +57,12 @@ class VoteNotices:
         sent = await self.notifier.enqueue(people, key, "ballot", build, community.id, default_locale=community.locale)
         self.notifier.wake()
         return sent
+
+    async def ballot_to(self, poll: VotePoll, community: Community, person: Person) -> int:
+        """The ballot to someone a facilitator let vote after the poll opened."""
+        tz = ZoneInfo(community.timezone)
+        return await self._ballots(poll, community, [person], f"ballot-added:{poll.id}",
+                                   lambda t: ballot_reply(t, poll, community.slug, community.name, tz, ""))
 
     async def nudge(self, poll: VotePoll) -> int:
         """Once, a day before the close: a reminder with the ballot to the members who have not voted."""

@@ -7,11 +7,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.core.i18n import N_, Translator
-from bot.core.replies import Poll, Reply, bold
-from bot.services.votes import Count
+from bot.core.replies import About, Poll, Reply, bold
+from bot.services.votes_count import Count
 from models import PollKind, VotePoll
 
-# Kinds a group can answer in the open: the others (and every secret poll) go to each member in private.
+# Kinds a group can answer in the open: the others (and every secret or hidden poll) go to each member in private.
 OPEN_KINDS = (PollKind.SINGLE, PollKind.MULTIPLE)
 KIND_NAMES = {PollKind.SINGLE: N_("one choice"), PollKind.MULTIPLE: N_("several choices"),
               PollKind.RANKED: N_("ranked, preferred first"), PollKind.DATE: N_("date poll")}
@@ -22,8 +22,10 @@ def ref(slug: str, poll: VotePoll) -> str:
 
 
 def in_private(poll: VotePoll) -> bool:
-    """Ballots go to members one by one: a secret poll, or a kind a group poll cannot express."""
-    return poll.secret or poll.kind not in OPEN_KINDS
+    """Ballots go to members one by one: a secret poll; a poll hidden until its close (answers given in a room are
+    seen there, a Matrix poll's responses are room events anyone reads, a Telegram button notes who chose what); a kind a
+    group poll cannot express."""
+    return poll.secret or poll.hidden or poll.kind not in OPEN_KINDS
 
 
 def option_label(t: Translator, poll: VotePoll, option: str, tz: ZoneInfo) -> str:
@@ -91,6 +93,8 @@ def poll_reply(t: Translator, poll: VotePoll, slug: str, community: str, tz: Zon
     """The poll where it was asked, or announced in a room: in a group, a poll answered in private says so."""
     reply = Reply().para("🗳 ", t(N_("Poll #{number} of {community}"), number=poll.number, community=community), " — ",
                          conditions(t, poll, tz))
+    if in_group:  # a reply to the poll in a room is a comment for the facilitators (a ballot in private is answered by voting)
+        reply.add(About((("poll", poll.id, 0),)))
     if in_group and in_private(poll):
         reply.items([f"{n}. {label}" for n, label in enumerate(labels(t, poll, tz), 1)], title=poll.question)
         return reply.para(t(N_("Each member gets a ballot in private: answer there."))).choice(

@@ -27,7 +27,6 @@ from bot.core.replies import Poll, Reply
 from models import Account, Ballot, Community, InboundEvent, NativePoll, OutboxMessage, Role, VotePoll
 from tests.adapters.matrix_helpers import Member, Relais, body
 from tests.conftest import database_url
-from tests.peers.synapse import synapse  # noqa: F401
 
 ME = "@relais:example.org"
 VOTE = "vote usine-vivante#3"
@@ -97,6 +96,7 @@ def test_community_room_poll_is_native_and_its_vote_choices_are_dropped():
 @pytest.mark.parametrize("p, direct", [
     (poll(), True),  # a direct chat: the ballot is the text and its choices
     (poll(anonymous=True), False),  # secret
+    (poll(hidden=True), False),  # results at the close: an undisclosed poll's responses are room events anyone reads
     (poll(mode="ranked"), False),
     (poll(mode="date"), False),
     (poll(closed=True, counts=(1, 2, 0)), False),
@@ -325,3 +325,34 @@ async def test_poll_typed_in_the_room_is_answered_natively_and_closed_with_its_r
         assert "1. Relais — 1" in text and "2. Passerelle — 0" in text and "/vote" not in text
         assert end["content"]["m.poll.results"] == {"1": 1, "2": 0}
         assert (await NativePoll.get(id=row.id)).closed
+
+
+async def test_a_poll_hidden_until_its_close_goes_out_as_private_ballots(people, synapse, tmp_path):  # noqa: F811
+    """Typed in the room, a hidden poll is no native poll there (its responses would be room events every member reads):
+    the room is told to answer in private, the ballot comes in a direct chat, and the vote leaves no trace in the room."""
+    fac, voter = await people("fac"), await people("voter")
+    async with await Relais.new(synapse, tmp_path, database_url=database_url("sqlite", tmp_path)) as relais:
+        room = await bound_room(fac, voter, relais)
+        await Account.filter(platform="console", address="ana").update(preferred=False)  # Ana is reached on Matrix
+        await Account.filter(platform="matrix", address=voter.user_id).update(preferred=True)
+        asked = await fac.say(room, '!poll "Quel nom ?" "Relais" "Passerelle" hidden')
+        said = body(await fac.reply_to(room, asked, relais.user_id))
+        assert "en privé" in said and "2. Passerelle" in said
+        await voter.sync(300)
+        assert voter.poll_starts(room, relais.user_id) == []  # no native poll in the room
+        in_room = len(voter.find(room, lambda e: e.get("sender") == relais.user_id))
+
+        invite = await voter.wait(lambda: voter.invites, what="the ballot's direct chat")
+        dm = next(iter(invite))
+        await voter.client.join(dm)
+        [ballot] = await voter.wait(lambda: [e for e in voter.notices(dm, relais.user_id) if "Quel nom" in body(e)],
+                                    what="the ballot")
+        assert "2️⃣ Passerelle" in body(ballot)
+        asked = await voter.say(dm, "2")  # the ballot's second choice, answered in private
+        assert "Passerelle" in body(await voter.reply_to(dm, asked, relais.user_id))
+        vote_poll = await VotePoll.get(number=1)
+        ana = await Account.get(platform="console", address="ana")
+        assert await Ballot.filter(poll_id=vote_poll.id).values_list("voter", "choice") == [(f"p{ana.person_id}", [2])]
+        await voter.sync(300)
+        assert len(voter.find(room, lambda e: e.get("sender") == relais.user_id)) == in_room  # not a word in the room
+        assert not voter.find(room, lambda e: e.get("type") in ("m.poll.response", "org.matrix.msc3381.poll.response"))

@@ -1,5 +1,5 @@
 """The pipeline on every channel, against the real peers: a question asked, Relais restarted, the answer given
-and the handler receiving it (a command typed instead still runs), and files and link buttons shown natively."""
+and the handler receiving it (a /command typed instead still runs), and files and link buttons shown natively."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import aiohttp
 import pytest
 
 from bot.adapters.console import ConsoleChat
+from bot.adapters.links.tokens import LinkTokens
 from bot.core.i18n import french_typography as fr
 from bot.core.replies import Attachment, LinkButton, Reply
 from models import Account, NextStep, OutboxMessage, PendingQuestion, Person, Prompt
@@ -19,13 +20,10 @@ from tests.adapters.test_telegram import TOKEN, buttons, said, serve, started
 from tests.conftest import database_url
 from tests.mail.conftest import RELAIS, mail_settings, person_with_email, shutdown
 from tests.mail.conftest import serve as serve_mail
-from tests.peers.smtp_sink import sink, smtp_sink  # noqa: F401
-from tests.peers.synapse import synapse  # noqa: F401
 from tests.peers.telegram_client import TelegramEmulator
-from tests.peers.telegram_fixture import telegram_emulator  # noqa: F401
 
 ICS = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Relais//test//\r\nEND:VCALENDAR\r\n"
-PLEDGE = "https://helloasso.example/p/brasserie"
+PLEDGE = "https://www.helloasso.com/associations/brasserie/collectes/cuve"
 
 
 def notification() -> Reply:
@@ -97,7 +95,8 @@ async def test_telegram_files_are_documents_and_link_buttons_url_buttons(tmp_pat
 async def test_telegram_pledge_is_a_personal_url_button_with_the_progress(tmp_path, emu, telegram_emulator):  # noqa: F811
     running = await serve(tmp_path, telegram_emulator.base_url)
     try:
-        running.app.services.pledges.links.configure("https://relais.example", "test-secret")
+        tokens = LinkTokens("test-secret", running.app.clock)
+        running.app.services.pledges.links.configure("https://relais.example", tokens)
         got = await ConsoleChat(running.app.console, "camille").exchange(f"campagne ajouter dombes-brasserie don 12k {PLEDGE}")
         assert "Campagne lancée" in got
         ana = await started(emu, first_name="Ana", language_code="fr")
@@ -106,7 +105,7 @@ async def test_telegram_pledge_is_a_personal_url_button_with_the_progress(tmp_pa
         [(label, url)] = [b for b in buttons(answer) if b[1].startswith("https://")]
         assert label == "Soutenir Brasserie de la Dombes" and url.startswith("https://relais.example/p/")
         person = (await Account.get(platform="telegram", address=str(ana["id"]))).person_id
-        assert running.app.services.pledges.links.read(url.rsplit("/", 1)[1])[1] == person
+        assert tokens.read(url.rsplit("/", 1)[1]).who == person
     finally:
         await running.stop()
 
@@ -140,7 +139,7 @@ async def test_matrix_question_survives_a_restart_and_files_are_uploaded(synapse
         assert "Quelle est la prochaine étape" in body(await camille.reply_to(dm, asked, relais.user_id))
         await relais.stop()
         await relais.start()
-        command = await camille.say(dm, "suivis")  # a command typed instead runs as that command
+        command = await camille.say(dm, "!suivis")  # a !command typed instead runs as that command
         assert "Vous suivez" in body(await camille.reply_to(dm, command, relais.user_id))
         answer = await camille.say(dm, "Trouver une salle pour vendredi prochain")
         assert "Prochaine étape de Brasserie de la Dombes : Trouver une salle" in body(await camille.reply_to(dm, answer, relais.user_id))
@@ -269,7 +268,7 @@ async def test_matrix_pledge_link_and_progress_in_the_direct_room(synapse, tmp_p
     camille = await Member.new(synapse, "camille")
     relais = await MatrixRelais.new(synapse, tmp_path, invite_allow=camille.user_id, database_url=database_url("sqlite", tmp_path))
     try:
-        relais.app.services.pledges.links.configure("https://relais.example", "test-secret")
+        relais.app.services.pledges.links.configure("https://relais.example", LinkTokens("test-secret", relais.app.clock))
         dm = await camille.create_room(invite=[relais.user_id], direct=True)
         await camille.wait(lambda: camille.notices(dm, relais.user_id), what="greeting")
         await as_camille("matrix", camille.user_id)

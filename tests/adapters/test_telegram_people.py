@@ -10,22 +10,18 @@ import re
 from bot.adapters.console import ConsoleChat
 from models import Account, Ballot, Follow, Person, PollVoter, VotePoll
 from tests.adapters.test_telegram import buttons, emu, relais, said, started  # noqa: F401  (fixtures)
-from tests.peers.telegram_fixture import telegram_emulator  # noqa: F401  (session fixture)
-
-
-def code_in(text: str) -> str:
-    return re.search(r"\b(\d{6})\b", text).group(1)  # type: ignore[union-attr]
+from tests.handlers.test_people_data import code_in
 
 
 async def test_a_code_from_the_console_typed_in_telegram_joins_the_accounts(relais, emu):
     app = relais.app
     me = ConsoleChat(app.console, "me", locale="en")
     await me.exchange("lang en")
+    ana = await started(emu, first_name="Ana", language_code="en")  # a member before the poll opens: it is hers to vote on
     await me.exchange('poll "Which day?" "Monday" "Friday"')
     console = ConsoleChat(app.console, "ana", locale="en")
     await console.exchange("lang en")
     assert "Vote recorded" in await console.exchange("vote 1 1")
-    ana = await started(emu, first_name="Ana", language_code="en")
     [voted] = await said(emu, ana, "/vote usine-vivante#1 2")
     assert voted["text"].startswith("✅ Vote recorded on poll #1")
     [follow] = await said(emu, ana, "/follow conciergerie-rurale")

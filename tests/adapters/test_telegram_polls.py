@@ -13,7 +13,6 @@ from bot.core.replies import Attachment, Choice, LinkButton, Poll, Reply
 from models import Account, Ballot, InboundEvent, InboundStatus, NativePoll, Role, VotePoll
 from tests.adapters.test_telegram import TOKEN, buttons, eventually, said, serve, started
 from tests.peers.telegram_client import TelegramEmulator
-from tests.peers.telegram_fixture import telegram_emulator  # noqa: F401  (session fixture)
 
 VOTE = "vote usine-vivante#3"
 GROUP = -1001234
@@ -115,10 +114,13 @@ async def relais(tmp_path, emu, telegram_emulator):  # noqa: F811
 
 
 async def bound_group(relais, emu: TelegramEmulator, *members: dict) -> tuple[dict, int]:
-    """A group bound to the demo community by its facilitator Camille (who started the bot)."""
+    """A group bound to the demo community by its facilitator Camille (who started the bot); its members are members of
+    the community before any poll opens (a poll is open to the members at its opening)."""
     camille = await started(emu, first_name="Camille", language_code="en")
     community = await relais.app.services.people.community("usine-vivante")
     await relais.app.services.people.grant(community, f"telegram:{camille['id']}", Role.FACILITATOR)
+    for member in members:
+        await relais.app.services.people.grant(community, f"telegram:{member['id']}", Role.MEMBER)
     group = await emu.create_group("Usine Vivante", members=[camille, *members], added_by=camille)
     [bound] = await said(emu, camille, "/bind@relais_bot usine-vivante", chat_id=group["id"])
     assert bound["text"].startswith("This chat now speaks for")

@@ -75,7 +75,7 @@ async def test_a_referent_answers_in_one_message_and_confirms(app, clock):
     [summary] = await notes(app, "me")
     assert fr("Les référent·es ont répondu (Tiers-lieu de l'Usine Vivante) :") in summary and "Trouver un local à Die" in summary
     assert not await PendingQuestion.exists()
-    await mehdi.check(("oui", "Commande inconnue"))  # answered: the next line is a command line again
+    await mehdi.check(("oui", "je n'ai pas compris « oui »"))  # answered: the next line answers nothing any more
     await mehdi.check(("relance confirmer %d" % prompt.id, "Vous avez déjà répondu pour Conciergerie rurale"))
 
 
@@ -227,3 +227,17 @@ async def test_the_list_check_and_sending_what_did_not_go_out(app):
     got = await me.say("agenda")
     assert "List check (past 7 days):" in got and "✓ rooms" in got and "✗" not in got
     assert "Everything of the past week went out already." in await me.say("agenda publish")
+
+
+async def test_the_csv_sheet_neutralises_cells_that_would_run_as_formulas(app):
+    """Text people wrote that begins like a spreadsheet formula is shown as text, never run (CSV injection)."""
+    from bot.services.agenda_text import cell
+
+    camille = Dialog(app, "camille")
+    await camille.say('étape dombes-brasserie =HYPERLINK("https://evil.example","Cliquez")')
+    got = await Dialog(app, "me", locale="en").say("suivi csv")
+    path = got.split(".csv — ")[1].split("\n   ")[1].split("\n")[0]
+    rows = list(csv.reader(io.StringIO(open(path, "rb").read().decode("utf-8-sig"))))
+    brasserie = next(r for r in rows if r[1] == "dombes-brasserie")
+    assert brasserie[6] == '\'=HYPERLINK("https://evil.example","Cliquez")'
+    assert [cell(v) for v in ("+1", "-2", "@SUM(A1)", "\tx", "\rx", "ok", 3)] == ["'+1", "'-2", "'@SUM(A1)", "'\tx", "'\rx", "ok", 3]

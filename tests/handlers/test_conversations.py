@@ -31,10 +31,10 @@ async def test_a_question_is_answered_after_a_restart_and_a_command_still_runs(t
         await camille.check(
             ("Embouteiller le brassin pour blablaxyz", ["Je n'ai pas compris la date « blablaxyz »",
                                                         "Quelle est la prochaine étape de Brasserie de la Dombes ?"]),
-            ("projets", "Brasserie de la Dombes (dombes-brasserie)"),  # a command runs as a command
+            ("/projets", "Brasserie de la Dombes (dombes-brasserie)"),  # a /command runs as a command
             ("Embouteiller le brassin pour vendredi prochain", ["Prochaine étape de Brasserie de la Dombes : Embouteiller le brassin",
                                                                "Échéance : vendredi 27 novembre 2026.", "2 abonné·es prévenu·es."]),
-            ("Encore un mot", "Commande inconnue « Encore »"),  # answered: the next line is a command line again
+            ("Encore un mot", "je n'ai pas compris « Encore un mot »"),  # answered: the next line is no answer any more
         )
         steps = await NextStep.filter(project__slug="dombes-brasserie").order_by("id").values_list("text", "due")
         assert len(steps) == before + 1 and steps[-1][0] == "Embouteiller le brassin" and str(steps[-1][1]) == "2026-11-27"
@@ -51,12 +51,12 @@ async def test_cancel_drops_the_question_and_an_old_one_expires(app, clock):
     await camille.check(
         ("nextstep dombes-brasserie", "What is the next step of Brasserie de la Dombes?"),
         ("cancel", "All right, I dropped my question."),
-        ("Label the bottles", "Unknown command “Label”"),
+        ("Label the bottles", "I did not understand « Label the bottles »"),  # no question waits: words, not an answer
         ("cancel", "There is nothing to cancel."),
         ("nextstep dombes-brasserie", "What is the next step of Brasserie de la Dombes?"),
     )
     clock.now += timedelta(days=8)
-    await camille.check(("Label the bottles", "Unknown command “Label”"))
+    await camille.check(("Label the bottles", "I did not understand « Label the bottles »"))
     assert not await PendingQuestion.exists()
 
 

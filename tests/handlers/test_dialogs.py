@@ -47,7 +47,8 @@ async def test_errors_are_clear_and_localized(talk):
     ana = talk("ana")
     await ana.check(
         ("folow dombes-brasserie", ["Commande inconnue « folow ». Vouliez-vous dire /suivre ?", "/suivre <projet>", "1) Aide sur suivre"]),
-        ("xyzzy", "Commande inconnue « xyzzy ». Tapez /aide"),
+        ("xyzzy", ["je n'ai pas compris « xyzzy »", "1) Voir les projets", "2) Toutes les commandes"]),  # words, not a command
+        ("/xyzzy", "Commande inconnue « xyzzy ». Tapez /aide"),
         ("suivre", ["Il manque <projet>.", "Usage : /suivre <projet>"]),
         ("suivre dombes", ["Pas de projet « dombes »", "Vouliez-vous dire : dombes-brasserie ?", "1) Brasserie de la Dombes"]),
         ("1", ["Brasserie de la Dombes (dombes-brasserie)"]),
@@ -258,7 +259,7 @@ async def test_news_and_next_steps_can_be_undone(talk, app):
     await camille.check(
         ("nouvelle dombes-brasserie Oups, mauvais projet", ["Nouvelle publiée pour Brasserie de la Dombes.", "1) Annuler"]),
         ("1", "La nouvelle de Brasserie de la Dombes est reprise."),
-        ("1", "Commande inconnue « 1 »"),  # nothing left on offer: the choice was used
+        ("1", "Il n'y a pas de choix 1 ici."),  # nothing left on offer: the choice was used
         ("étape dombes-brasserie Tout relire pour demain", ["Prochaine étape de Brasserie de la Dombes", "1) Annuler"]),
         ("1", ["La prochaine étape de Brasserie de la Dombes est reprise.", f"Prochaine étape\u202f: {before.text}"]),
         ("nouvelle supprimer dombes-brasserie 99999", "Pas de telle nouvelle dans Brasserie de la Dombes."),

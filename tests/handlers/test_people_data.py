@@ -9,6 +9,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from tortoise import connections
 
 from bot.core.i18n import french_typography as fr
@@ -17,6 +18,7 @@ from bot.services.retention import Retention
 from models import (
     Account,
     Ballot,
+    BallotBox,
     Community,
     DigestSubscription,
     Follow,
@@ -38,13 +40,36 @@ from models import (
 from models.mail import InboundMail, ListDeparture, ListSubscription, MailAddress, MailStatus
 from models.messaging import ConsoleInbox
 from scheduler.jobs import Housekeeping
-from tests.conftest import Dialog
+from tests.conftest import Dialog, make_app
+
+KEY = "a test key that is not in the database"  # secret polls need RELAIS_SECRET_KEY
+
+
+@pytest.fixture
+async def app(tmp_path, clock):
+    app = await make_app("sqlite", tmp_path, clock, secret_key=KEY)
+    yield app
+    await app.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def any_app(request, tmp_path, clock):
+    app = await make_app(request.param, tmp_path, clock, secret_key=KEY)
+    yield app
+    await app.stop()
 
 
 def code_in(text: str) -> str:
-    found = re.search(r"\b(\d{6})\b", text)
+    found = re.search(r"\b([2-9A-Z]{4}-[2-9A-Z]{6})\b", text)
     assert found, f"no code in {text!r}"
     return found.group(1)
+
+
+def other_code(code: str, at: int = -1) -> str:
+    """The same code with one character changed: its first part still names it."""
+    chars = list(code)
+    chars[at] = "2" if chars[at] != "2" else "3"
+    return "".join(chars)
 
 
 async def person_of(address: str, platform: str = "console") -> int:
@@ -54,13 +79,13 @@ async def person_of(address: str, platform: str = "console") -> int:
 async def test_link_joins_two_people_into_one_with_nothing_counted_twice(any_app, clock):
     me = Dialog(any_app, "me", locale="en")
     await me.say("lang en")
+    camille, other = Dialog(any_app, "camille", locale="en"), Dialog(any_app, "cam-phone", locale="en")
+    await camille.say("lang en")
+    await other.check(("follow conciergerie-rurale", "You now follow"), ("digest on", "You get the digest"))  # a member before the polls
     await me.say('poll "Which day?" "Monday" "Friday"')
     await me.say('poll "Raise the fee?" "Yes" "No" secret')
     await me.say('poll "Which name?" "A" "B"')
     await me.say("meeting set 15 january 19:00 Town hall")
-    camille, other = Dialog(any_app, "camille", locale="en"), Dialog(any_app, "cam-phone", locale="en")
-    await camille.say("lang en")
-    await other.check(("follow conciergerie-rurale", "You now follow"), ("digest on", "You get the digest"))
     await camille.say("vote 1 1")
     await camille.say("vote 2 1")
     await camille.say("coming")
@@ -70,7 +95,7 @@ async def test_link_joins_two_people_into_one_with_nothing_counted_twice(any_app
     clock.now += timedelta(minutes=1)
     await other.say("pledge dombes-brasserie 80 €")  # later: this promise wins
     await other.say("vote 1 2")  # later: this ballot wins
-    await other.say("vote 2 2")  # secret: both carry the poll's time; the kept person's ballot stays
+    await other.say("vote 2 2")  # secret: no time is kept; the kept person's ballot stays
     await other.say("not coming")  # later: this answer wins
     keep, gone = await person_of("camille"), await person_of("cam-phone")
     code = code_in(await camille.say("link"))
@@ -86,7 +111,8 @@ async def test_link_joins_two_people_into_one_with_nothing_counted_twice(any_app
     assert (await DigestSubscription.get(person_id=keep)).enabled
     polls = {p.number: p for p in await VotePoll.all()}
     assert await Ballot.filter(poll_id=polls[1].id).values_list("voter", "choice") == [(f"p{keep}", [2])]
-    assert await Ballot.filter(poll_id=polls[2].id).values_list("choice", flat=True) == [[1]]  # one secret ballot
+    box = (await BallotBox.get(poll_id=polls[2].id)).ballots
+    assert box == {any_app.services.votes.keys.of(polls[2].id, keep): [1]}  # one secret ballot, under the kept person's key
     assert await Ballot.filter(poll_id=polls[3].id).values_list("voter", flat=True) == [f"p{keep}"]
     for poll in polls.values():
         assert await PollVoter.filter(poll_id=poll.id).values_list("person_id", flat=True) == [keep]
@@ -102,15 +128,17 @@ async def test_wrong_expired_and_locked_codes(app, clock):
     ana, jules = Dialog(app, "ana", locale="en"), Dialog(app, "jules", locale="en")
     await ana.say("lang en")
     await jules.say("lang en")
-    await jules.check(("link 12", "A link code has 6 digits."),
-                      ("link abcdef", "A link code has 6 digits."))
+    await jules.check(("link 12", "A link code has 10 letters and digits, like K7QX-48Z9MT."),
+                      ("link 123456", "A link code has 10 letters and digits"),
+                      ("link K7QX-48Z9M1", "A link code has 10 letters and digits"))  # 1 is no letter of a code
     code = code_in(await ana.say("link"))
-    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    assert not await LinkCode.filter(code=code.replace("-", "")).exists(), "only its first part and a hash are stored"
+    wrong = other_code(code, 0)  # a code nobody has: counts against the account only
     for left in (4, 3, 2, 1):
         await jules.check((f"link {wrong}", f"That code is not valid: check it, or type /link on your other account for a new one. Tries left: {left}."))
     await jules.check((f"link {wrong}", "that was the last try: linking is locked for this account for an hour"),
                       (f"link {code}", "Too many wrong codes: linking is locked for this account for 60 more min."))
-    assert await LinkCode.filter(code=code).exists()  # a locked account cannot use (nor burn) the code
+    assert await LinkCode.filter(code=code[:4]).exists()  # a locked account cannot use (nor burn) the code
     clock.now += timedelta(minutes=11)
     await Dialog(app, "mehdi").check((f"link {code}", fr("Ce code a expiré (un code vaut 10 minutes) : tapez /relier sur votre autre compte")))
     clock.now += timedelta(minutes=50)
@@ -250,7 +278,8 @@ async def test_forget_me_erases_the_person_and_keeps_the_community_whole(any_app
     from models.search import SearchDoc
 
     assert await SearchDoc.filter(kind="news", author="Camille").exists()  # indexed with the name, until now
-    before = {n: await Ballot.filter(poll__number=n).count() for n in (1, 2)}
+    before = await Ballot.filter(poll__number=1).count()
+    secret = await VotePoll.get(number=2)
 
     await camille.check(("forget me", ["This erases you from Relais: your accounts (console:camille, email:camille@example.org)",
                                        "Erase everything? Answer yes to erase it", "Yes, erase everything", "No, keep it"]),
@@ -275,9 +304,11 @@ async def test_forget_me_erases_the_person_and_keeps_the_community_whole(any_app
     assert news.author_id is None and news.former_author
     assert await NextStep.filter(text="Bottle the first batch", author_id=None).exists()
     assert (await VotePoll.get(number=3)).created_by_id is None
-    assert {n: await Ballot.filter(poll__number=n).count() for n in (1, 2)} == before  # still counted
-    voters = await Ballot.filter(poll__number__in=[1, 2]).values_list("voter", flat=True)
-    assert f"p{person}" not in voters and sum(1 for v in voters if v.startswith("a")) == 2  # anonymous, one key each
+    assert await Ballot.filter(poll__number=1).count() == before  # still counted
+    voters = await Ballot.filter(poll__number=1).values_list("voter", flat=True)
+    assert f"p{person}" not in voters and sum(1 for v in voters if v.startswith("a")) == 1  # anonymous
+    box = (await BallotBox.get(poll_id=secret.id)).ballots  # the secret ballot too, under a random key
+    assert list(box.values()) == [[1]] and all(k.startswith("a") for k in box)
     assert "1. Monday — 0" in await me.say("results 1") and "2. Friday — 1" in await me.say("results 1")
     assert await ListDeparture.filter(address="camille@example.org").exists()  # taken off the list by the Mailman side
     # The search index no longer shows the name (nor any answer of theirs).
@@ -321,7 +352,7 @@ async def test_housekeeping_prunes_old_events_and_what_never_confirmed_left(app,
     await InboundMail.create(rcpt_tos=["relais@x"], content=b"y", sender="leo@example.org", status=MailStatus.HELD,
                              received_at=clock.now - timedelta(days=2))  # recent: still waiting for Léo
     ana = await Account.get(platform="console", address="ana")
-    await LinkCode.create(code="123456", person_id=ana.person_id, account=ana, created_at=old, expires_at=old)
+    await LinkCode.create(code="K7QX", secret="x", person_id=ana.person_id, account=ana, created_at=old, expires_at=old)
     await LinkAttempt.create(account=ana, failures=2, last_failure_at=old)
     await MailAddress.create(address="gone@example.org")  # nobody has it any more
     await MailAddress.create(address="no-more@example.org", unsubscribed=True)  # asked for no mail: stays so
@@ -333,3 +364,25 @@ async def test_housekeeping_prunes_old_events_and_what_never_confirmed_left(app,
     assert not await Person.filter(id=zoe.id).exists() and not await Account.filter(address="zoe@example.org").exists()
     assert await MailAddress.all().values_list("address", flat=True) == ["no-more@example.org"]
     assert await Account.filter(address="ana").exists()
+
+
+async def test_three_wrong_tries_kill_a_code_and_many_accounts_cannot_guess_together(app, clock):
+    """Guessing from fresh accounts (each under its own 5-try lock) meets two other limits: 3 wrong tries at a code kill
+    it, and 60 wrong codes on one platform within 10 minutes pause linking there."""
+    me = Dialog(app, "me", locale="en")
+    await me.say("lang en")
+    code = code_in(await me.say("link"))  # the facilitator's code: the prize
+    for n in (1, 2):
+        await Dialog(app, f"guess{n}", locale="en").check((f"link {other_code(code)}", "That code is not valid"))
+    got = await Dialog(app, "guess3", locale="en").say(f"link {other_code(code)}")
+    assert "after 3 wrong tries it no longer works" in got
+    assert not await LinkCode.filter(code=code[:4]).exists()
+    got = await Dialog(app, "guess4", locale="en").say(f"link {code}")  # even the right code now: it is gone
+    assert "That code is not valid" in got and "Linked" not in got
+    for n in range(5, 62):  # 57 more wrong codes from fresh accounts (3 so far): the platform pauses at 60
+        await Dialog(app, f"guess{n}", locale="en").say(f"link {other_code(code, 0)}")
+    fresh = code_in(await me.say("link"))
+    assert "linking is paused" in await Dialog(app, "guess99", locale="en").say(f"link {fresh}")
+    clock.now += timedelta(minutes=11)
+    fresh = code_in(await me.say("link"))
+    assert "Linked" in await Dialog(app, "me-phone", locale="en").say(f"link {fresh}")

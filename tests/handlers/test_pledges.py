@@ -1,5 +1,6 @@
 """Pledge campaigns, driven like transcripts: a campaign started, personal links, promises, progress and its
-milestones as news, the countdown, the close and its thank-you; bad input answered and nothing stored."""
+milestones as news, the countdown, the close and its thank-you (to those who promised: opening a link is a visit);
+bad input answered and nothing stored."""
 
 from __future__ import annotations
 
@@ -74,8 +75,9 @@ async def test_progress_milestones_become_news_once_and_the_close_thanks_the_bac
     campaign = await Campaign.get()
     ana = await person("ana")
     jules = await person("jules")
-    await app.services.pledges.click(campaign.id, ana.id)
-    await app.services.pledges.click(campaign.id, ana.id)  # counted once
+    louise = await person("louise")  # follows the brasserie no more than Jules does
+    await app.services.pledges.visit(campaign.id, louise.id)
+    await app.services.pledges.visit(campaign.id, louise.id)  # counted once
     await app.services.pledges.promise(campaign, jules, 2000)
     got = await camille.say("campaign progress dombes-brasserie 5 200 € 41")
     assert "50 % reached: posted as news to the followers." in got and "41 backers" in got
@@ -85,14 +87,18 @@ async def test_progress_milestones_become_news_once_and_the_close_thanks_the_bac
     assert await milestones.count() == 1  # no milestone twice
     await camille.say("campaign progress dombes-brasserie 10 500 €")
     assert await milestones.count() == 2 and "atteint son objectif" in (await NewsItem.filter(platform="relais").order_by("-id").first()).text
-    assert await PledgeClick.filter(campaign_id=campaign.id).count() == 1
+    assert await PledgeClick.filter(campaign_id=campaign.id).count() == 1  # a visit, for the report
     got = await camille.say("campaign close dombes-brasserie")
-    assert "The campaign of Brasserie de la Dombes is closed." in got and "2 backers thanked." in got
+    assert "The campaign of Brasserie de la Dombes is closed." in got and "1 backer thanked." in got
     assert (await Project.get(slug="dombes-brasserie")).status == ProjectStatus.ACTIVE
     assert await Follow.filter(person_id=jules.id, project__slug="dombes-brasserie").exists()  # now a follower
     assert any("Merci d'avoir soutenu" in n for n in await notes(app, "jules"))
+    # Louise only opened her link (a mail scanner does as much): no thanks, and she does not follow the project.
+    assert not await Follow.filter(person_id=louise.id, project__slug="dombes-brasserie").exists()
+    assert not any("Merci d'avoir soutenu" in n for n in await notes(app, "louise"))
+    assert not any(p.id in (ana.id, louise.id) for p in await app.services.pledges.backers_of(campaign))
     await camille.say("campaign close dombes-brasserie")
-    assert await OutboxMessage.filter(kind="campaign").count() == 2  # thanked once
+    assert await OutboxMessage.filter(kind="campaign").count() == 1  # thanked once
 
 
 async def test_bad_input_is_answered_and_nothing_is_stored(app):
@@ -127,9 +133,10 @@ async def test_the_countdown_reaches_followers_who_have_not_pledged_once_per_ste
     await camille.say(f"campagne ajouter dombes-brasserie don 12k {URL} jusqu'au 28 novembre")
     campaign = await Campaign.get()
     ana, mehdi = await person("ana"), await person("mehdi")  # both follow the brasserie
-    await app.services.pledges.click(campaign.id, mehdi.id)
+    await app.services.pledges.promise(campaign, mehdi, 1500)
+    await app.services.pledges.visit(campaign.id, ana.id)  # opening her link is not a promise
     job = CampaignsJob(app.services)
-    assert await job.tick() == 1  # 7 days left: Ana, not Mehdi who used his link
+    assert await job.tick() == 1  # 7 days left: Ana, not Mehdi who promised
     assert await job.tick() == 0
     clock.now += timedelta(days=5)
     assert await job.tick() == 1  # 2 days left
@@ -140,3 +147,17 @@ async def test_the_countdown_reaches_followers_who_have_not_pledged_once_per_ste
     sent = [Reply.from_dict(m.payload) for m in await OutboxMessage.filter(kind="campaign", person_id=ana.id).order_by("id")]
     assert len(sent) == 3 and all(r.elements(Progress) and r.elements(LinkButton) for r in sent)
     assert not await OutboxMessage.filter(kind="campaign", person_id=mehdi.id).exists()
+
+
+async def test_a_campaign_page_is_https_on_a_public_host(talk):
+    """Every member gets the campaign's address as a link: never plain http, a loopback, private or link-local host."""
+    camille = talk("camille", locale="en")
+    await camille.say("lang en")
+    for url in ("http://www.helloasso.com/x", "https://127.0.0.1/x", "https://localhost/x", "https://10.0.0.8/x",
+                "https://192.168.1.2/x", "https://169.254.169.254/latest", "https://[::1]/x", "https://intranet/x",
+                "https://files.local/x", "https://user:pw@www.helloasso.com/x", "ftp://www.helloasso.com/x"):
+        got = await camille.say(f"campaign add dombes-brasserie donation 1000 {url}")
+        assert "Campaign started" not in got and ("public host" in got or "secure" in got or "not a web address" in got), (url, got)
+    assert "Campaign started" in await camille.say(f"campaign add dombes-brasserie donation 1000 {URL}")
+    got = await camille.say("campaign progress dombes-brasserie 400 € ²")
+    assert "Something went wrong" not in got

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from icalendar import Calendar
 
 from bot.adapters.console import ConsoleChat
 from bot.core.i18n import french_typography as fr
 from bot.core.replies import Attachment, Poll, Reply
 from bot.services.votes import count, read_ballot
-from models import Account, Ballot, Meeting, MeetingAnswer, OutboxMessage, PollKind, PollVoter, VotePoll
+from bot.services.votes_secret import BallotKeys
+from models import Account, Ballot, BallotBox, Meeting, MeetingAnswer, OutboxMessage, PollKind, PollVoter, VotePoll
 from scheduler.jobs import VotesJob
-from tests.conftest import Dialog
+from tests.conftest import Dialog, make_app
+
+KEY = "a test key that is not in the database"
 
 
 async def notes(app, name: str) -> list[str]:
@@ -95,25 +99,66 @@ async def test_one_ballot_per_person_across_platforms(app):
     assert await PollVoter.filter(poll_id=poll.id).values_list("platform", flat=True) == ["fake"]
 
 
-async def test_a_secret_poll_shows_totals_never_who(app):
+@pytest.fixture
+async def keyed(tmp_path, clock):
+    """The App with RELAIS_SECRET_KEY set, as secret polls need."""
+    app = await make_app("sqlite", tmp_path, clock, secret_key=KEY)
+    yield app
+    await app.stop()
+
+
+async def test_a_secret_poll_shows_totals_never_who(keyed):
+    app = keyed
     me, ana = Dialog(app, "me", locale="en"), Dialog(app, "ana", locale="en")
     await me.say("lang en")
     await ana.say("lang en")
-    got = await me.say('poll "Raise the fee?" "Yes" "No" secret hidden')
+    got = await me.say('poll "Raise the fee?" "Raise it" "Keep it" secret hidden')
     assert "secret: nobody sees who voted what" in got and "results at the close" in got
     assert "ballots sent to 6 members" in got  # a secret poll: every member votes in private
     ballot = (await notes(app, "ana"))[-1]
-    assert "Raise the fee?" in ballot and "1) Yes" in ballot and "2) No" in ballot
+    assert "Raise the fee?" in ballot and "1) Raise it" in ballot and "2) Keep it" in ballot
     got = await ana.say("2")  # the numbered choice of the ballot
-    assert "Vote recorded on poll #1" in got and "Secret poll: nobody can see what you voted." in got
+    assert "Your vote on poll #1 is recorded." in got and "Secret poll: nobody can see what you voted." in got
+    assert "Keep it" not in got and "Raise it" not in got  # the answer is kept by chats and mails: it does not repeat it
+    assert "You have voted" in await ana.say("poll show 1")
+    assert "Keep it" not in (await ana.say("vote 1 1")).split("?")[-1]
     assert "1 person has voted; the results come at the close." in await me.say("results 1")
-    voters = await Ballot.all().values_list("voter", flat=True)
+    poll = await VotePoll.get(number=1)
     person = (await Account.get(platform="console", address="ana")).person_id
-    assert voters and all(v != f"p{person}" and len(v) == 40 for v in voters)  # a pseudonym
+    assert not await Ballot.filter(poll_id=poll.id).exists()  # no row per ballot while it is open: one box
+    box = (await BallotBox.get(poll_id=poll.id)).ballots
+    assert box == {app.services.votes.keys.of(poll.id, person): [1]} and f"p{person}" not in box
+    assert poll.key_check and poll.salt == ""
     await me.say("poll close 1")
     poll = await VotePoll.get(number=1)
-    assert poll.salt == "" and poll.results["counts"] == [0, 1]
+    assert poll.key_check == "" and poll.results["counts"] == [1, 0]
+    assert not await BallotBox.exists(poll_id=poll.id)  # the keys are gone with the box
+    assert [(b.voter, b.cast_at, b.choice) for b in await Ballot.filter(poll_id=poll.id)] == [(None, None, [1])]
     assert await app.services.votes.ballot_of(poll, await (await Account.get(platform="console", address="ana")).person) is None
+
+
+async def test_a_secret_poll_needs_the_configured_secret_key(app):
+    """Without RELAIS_SECRET_KEY (the key Relais generates for links is in the database: no use), secret polls are
+    refused, saying how to set the key; nothing is created."""
+    me = Dialog(app, "me")
+    await me.check(
+        ("lang en", "English"),
+        ('poll "Raise the fee?" "Yes" "No" secret', ["Secret polls need a secret key that is not in the database",
+                                                     "set RELAIS_SECRET_KEY", "restart Relais"]),
+        ("lang fr", "français"),
+        ('sondage "Augmenter ?" "Oui" "Non" secret', fr("Les sondages secrets ont besoin d'une clé secrète qui n'est pas dans la "
+                                                     "base de données : définissez RELAIS_SECRET_KEY")))
+    assert await VotePoll.all().count() == 0 and await BallotBox.all().count() == 0
+
+
+async def test_a_changed_secret_key_is_refused_not_a_second_ballot(keyed):
+    me, ana = Dialog(keyed, "me", locale="en"), Dialog(keyed, "ana", locale="en")
+    await me.say('poll "Raise the fee?" "Yes" "No" secret')
+    await ana.say("vote 1 1")
+    keyed.services.votes.keys = BallotKeys("another key")  # Relais restarted with another RELAIS_SECRET_KEY
+    await ana.check(("vote 1 2", fr("RELAIS_SECRET_KEY a changé depuis l'ouverture du sondage #1 :")))
+    poll = await VotePoll.get(number=1)
+    assert list((await BallotBox.get(poll_id=poll.id)).ballots.values()) == [[1]]
 
 
 async def test_ranked_poll_counted_by_instant_runoff():
@@ -234,3 +279,79 @@ async def test_concurrent_ballots_and_a_racing_close_count_each_ballot_once(any_
     stored = [c for c in await Ballot.filter(poll_id=poll.id).values_list("choice", flat=True)]
     assert result is not None and result.voters == len(stored) == 60
     assert result.counts == count(PollKind.SINGLE, 3, stored).counts
+
+
+async def test_a_secret_ballot_is_reduced_to_a_vote_in_the_stored_event(keyed):
+    """Through a platform's inbox: the stored event of a secret ballot (cast or refused) keeps only `vote <poll>` once
+    handled; a public poll's ballot event is kept as it came; a plan stored before a restart carries the mark."""
+    from bot.core.inbox import Event
+    from models import InboundEvent
+    from tests.conftest import fake_platform
+
+    platform = await fake_platform(keyed)
+    me = Dialog(keyed, "me", locale="en")
+    await me.say("lang en")
+    await me.say('poll "Raise the fee?" "Raise it" "Keep it" secret')
+    await me.say('poll "Which day?" "Monday" "Friday"')
+    refused = await platform.receive("ana", "vote 1 9")  # even a refused secret ballot says what its voter wanted
+    assert "pas d'option 9" in refused
+    said = await platform.receive("ana", "vote usine-vivante#1 2")
+    assert "Votre vote sur le sondage #1 est enregistré" in said and "Keep it" not in said
+    await platform.receive("ana", "vote 2 2")
+    events = await InboundEvent.filter(platform="fake").order_by("id")
+    assert [(e.payload, e.state) for e in events[:2]] == [({"sensitive": "vote usine-vivante#1"}, {})] * 2
+    assert events[2].payload["text"] == "vote 2 2" and events[2].state["actions"]
+    # Resumed after a restart with its plan stored: the mark travels with the plan.
+    event = Event("fake:resumed", "fake:ana", {"user": "ana", "text": "vote 1 1"})
+    await platform.inbox.store.insert([event], None, keyed.clock())
+    event.state = {"actions": [], "next": 0, "outcome": None, "sensitive": "vote usine-vivante#1"}
+    await platform.inbox.store.done(event, "answered")
+    await platform.inbox.store.drain()
+    row = await InboundEvent.get(key="fake:resumed")
+    assert (row.payload, row.state, row.status) == ({"sensitive": "vote usine-vivante#1"}, {}, "done")
+    await platform.stop()
+
+
+async def test_a_poll_hidden_until_its_close_is_answered_in_private_everywhere(app):
+    """Answers given in a room are seen there (a Matrix poll's responses, a Telegram button noted under its message):
+    a hidden poll goes to each member as a private ballot, and the room only says so."""
+    room = Dialog(app, "me", room="usine")
+    await room.say("/bind usine-vivante")
+    got = await room.say('/poll "Which day?" "Monday" "Friday" hidden')
+    assert fr("Chaque membre reçoit un bulletin en privé : répondez-y.") in got and "/vote usine-vivante#1" not in got
+    assert "bulletins envoyés à 6 membres" in got
+    assert any("Which day?" in note for note in await notes(app, "ana"))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def keyed_any(request, tmp_path, clock):
+    app = await make_app(request.param, tmp_path, clock, secret_key=KEY)
+    yield app
+    await app.stop()
+
+
+async def test_concurrent_secret_ballots_and_a_racing_close_count_each_ballot_once(keyed_any):
+    """On SQLite and PostgreSQL: 40 people vote at once on a secret poll (one box: votes take turns, none is lost),
+    then again while it closes; the close counts exactly the ballots in the box, and writes them without voters."""
+    import asyncio
+
+    from bot.core.incoming import Incoming
+    from models import Community, Membership, Person, Role
+
+    app = keyed_any
+    community = await Community.get(slug="usine-vivante")
+    for i in range(40):
+        person = await Person.create(display_name=f"V{i}")
+        await Account.create(person=person, platform="console", address=f"v{i}")
+        await Membership.create(person=person, community=community, role=Role.MEMBER)
+    assert not (await app.dispatcher.handle(Incoming("console", "me", 'poll "Which?" "A" "B" "C" secret'))).error
+    replies = await asyncio.gather(*(app.dispatcher.handle(Incoming("console", f"v{i}", f"vote 1 {i % 3 + 1}")) for i in range(40)))
+    assert not any(r.error for r in replies)
+    poll = await VotePoll.get(number=1)
+    assert len((await BallotBox.get(poll_id=poll.id)).ballots) == 40 and await PollVoter.filter(poll_id=poll.id).count() == 40
+    again = asyncio.gather(*(app.dispatcher.handle(Incoming("console", f"v{i}", f"vote 1 {(i + 1) % 3 + 1}")) for i in range(40)))
+    result = await app.services.votes.close(poll)
+    await again
+    stored = await Ballot.filter(poll_id=poll.id)
+    assert result is not None and result.voters == len(stored) == 40 and {b.voter for b in stored} == {None}
+    assert result.counts == count(PollKind.SINGLE, 3, [b.choice for b in stored]).counts

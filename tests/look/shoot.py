@@ -118,7 +118,11 @@ async def render(out: Path) -> dict[str, Path]:
                          ("unsubscribed", "post", composer.link("unsub", account.id)),  # any mail's one-click unsubscribe, done
                          ("invalid", "get", links.follow("conciergerie-rurale").replace("/d/", "/d/x"))]
                 for what, method, url in pages:
-                    async with http.request(method, url, headers={"Accept-Language": f"{locale};q=1, de;q=0.5"}) as response:
+                    headers = {"Accept-Language": f"{locale};q=1, de;q=0.5"}
+                    body = None
+                    if method == "post":  # what a mail provider posts (RFC 8058's one-click)
+                        headers["Content-Type"], body = "application/x-www-form-urlencoded", "List-Unsubscribe=One-Click"
+                    async with http.request(method, url, headers=headers, data=body) as response:
                         files[f"page-{what}-{locale}.html"] = _write(out, f"page-{what}-{locale}.html", await response.text())
             # The community's public pages, turned on, with a campaign, a meeting and an open poll on them.
             await Community.filter(id=community.id).update(pages=True)

@@ -93,7 +93,7 @@ async def test_each_followed_project_is_a_card_with_its_news_and_next_step_and_i
     overdue one flagged; only the project created this week says it is new."""
     tree = Tree(views[f"digest-{lang}.html"].read_text())
     cards = tree.find("div", **{"class": "card"})
-    followed = [c for c in cards if "/unfollow/" in _links(tree, c)]
+    followed = [c for c in cards if "/d/unfollow." in _links(tree, c)]
     assert {words(next(e for e in tree.find("h3") if within(e, c))) for c in followed} == FOLLOWED
     assert all(new not in words(c).lower() for c in followed)
     others = [c for c in cards if c not in followed]
@@ -118,13 +118,16 @@ async def test_every_link_of_the_digest_says_what_it_does(views, lang):
     tree = Tree(views[f"digest-{lang}.html"].read_text())
     links = tree.find("a")
     assert links and all(words(a).lower() not in BARE for a in links)
+    acts = []
     for a in links:
         href, text = a["attrs"]["href"], words(a)
-        if "/follow/" in href or "/unfollow/" in href:
-            slug = href.rsplit("/", 1)[1]
-            assert any(title in text for title in _titles()[slug]), (text, href)
-        if href.endswith("/off"):
+        act, *fields = href.rsplit("/", 1)[1].split(".") if "/d/" in href else ("",)
+        acts.append(act)
+        if act in ("follow", "unfollow"):  # <act>.<who>.<community>.<project>.<option>.<expiry>.<signature>
+            assert any(title in text for title in _titles()[fields[2]]), (text, href)
+        if act == "off":
             assert COMMUNITY in text
+    assert {"follow", "unfollow", "off"} <= set(acts)
 
 
 def _titles() -> dict[str, tuple[str, ...]]:

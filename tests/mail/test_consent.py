@@ -12,6 +12,7 @@ from bot.adapters.console import ConsoleChat
 from models import Account, ConsoleInbox, Follow, Membership, Person, Project, Role
 from models.mail import InboundMail, MailAddress, MailStatus
 from tests.mail.conftest import Relais
+from tests.mail.forms import press_on
 
 LINK = re.compile(r"(http://127\.0\.0\.1:\d+/l/[A-Za-z0-9_.-]+)")
 
@@ -43,8 +44,11 @@ async def test_email_add_in_chat_sends_only_a_confirmation_until_the_link_is_pos
             body = await page.text()
             assert page.status == 200 and "<form method=\"post\"" in body
         assert not (await Account.get(platform="email", address="ana@example.org")).confirmed
-        async with http.post(url) as page:
-            assert page.status == 200 and "ana@example.org" in await page.text()
+        async with http.post(url) as page:  # a POST without the page's token (a scanner's) changes nothing either
+            assert page.status == 403
+        assert not (await Account.get(platform="email", address="ana@example.org")).confirmed
+        status, text = await press_on(http, body, relais.web_url)
+        assert status == 200 and "ana@example.org" in text
     account = await Account.get(platform="email", address="ana@example.org")
     assert account.confirmed and not account.preferred  # the console stays ana's preferred channel
     await Account.filter(person_id=account.person_id).update(preferred=False)
@@ -119,10 +123,11 @@ async def test_one_click_unsubscribe_is_a_post_without_login_and_a_get_changes_n
     assert again not in url
     async with aiohttp.ClientSession() as http:
         async with http.get(relais.web_url + again) as page:
-            assert "Recevoir de nouveau les courriels de Relais à anouk@example.org\u202f?" in await page.text()
+            shown = await page.text()
+            assert "Recevoir de nouveau les courriels de Relais à anouk@example.org\u202f?" in shown
         assert not (await Account.get(platform="email", address="anouk@example.org")).reachable
-        async with http.post(relais.web_url + again) as page:
-            assert "Courriels rétablis" in await page.text()
+        _, text = await press_on(http, shown, relais.web_url)
+        assert "Courriels rétablis" in text
     assert (await Account.get(platform="email", address="anouk@example.org")).reachable
     assert not (await MailAddress.get(address="anouk@example.org")).unsubscribed
     await news(relais, "De retour")
@@ -145,13 +150,12 @@ async def test_a_choice_link_runs_its_command_as_the_account_after_a_post(relais
             assert "Vous ne recevrez plus ses nouvelles ni ses prochaines étapes." in body
             assert re.search(r'<button type="submit">Ne plus suivre</button>', body)
         assert await Follow.filter(person=person).exists()
-        async with http.post(links[1]) as page:
-            body = await page.text()
-            assert page.status == 200 and "Vous ne suivez plus Brasserie de la Dombes." in body
+        status, body = await press_on(http, body, relais.web_url)
+        assert status == 200 and "Vous ne suivez plus Brasserie de la Dombes." in body
         assert not await Follow.filter(person=person).exists()
-        undo = re.search(r'<form method="post" action="(/l/[^"]+)"><button[^>]*>Annuler</button>', body).group(1)
-        async with http.post(relais.web_url + undo) as page:  # the reply's own choice, as a button
-            assert "Vous suivez désormais Brasserie de la Dombes." in await page.text()
+        assert re.search(r'<form method="post" action="(/l/[^"]+)"><button[^>]*>Annuler</button>', body)
+        _, body = await press_on(http, body, relais.web_url, "Annuler")  # the reply's own choice, as a button
+        assert "Vous suivez désormais Brasserie de la Dombes." in body
     assert await Follow.filter(person=person).exists()
 
 

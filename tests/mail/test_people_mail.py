@@ -11,9 +11,10 @@ from bot.adapters.console import ConsoleChat
 from bot.core.i18n import french_typography as fr
 from models import Account, Person
 from models.mail import ListDeparture, ListStatus, ListSubscription, MailingList
+from tests.handlers.test_people_data import code_in
 from tests.mail.conftest import Relais
 from tests.mail.test_mailman import LIST, members, relais_mm, until  # noqa: F401  (fixture)
-from tests.peers.mailman import MailmanServer, mailman  # noqa: F401
+from tests.peers.mailman import MailmanServer
 
 
 def plain(received) -> str:
@@ -28,7 +29,7 @@ async def test_a_mail_with_the_code_links_the_address(relais: Relais):
     jean = await relais.person_with_email("Jean", "jean@example.org")
     console = ConsoleChat(relais.app.console, "ana", locale="en")
     await console.exchange("lang en")
-    code = re.search(r"\b(\d{6})\b", await console.exchange("link")).group(1)  # type: ignore[union-attr]
+    code = code_in(await console.exchange("link"))
     await relais.send(f"From: Jean <jean@example.org>\nSubject: link {code}\nMessage-ID: <l1@x>\n\n", mail_from="jean@example.org")
     [answer] = await relais.wait_mail(predicate=replying("<l1@x>"))
     assert answer.rcpt_tos == ("jean@example.org",)

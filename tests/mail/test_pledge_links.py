@@ -1,6 +1,6 @@
-"""Personal pledge links over real HTTP: a 302 to the campaign's stored page only, the click counted once per
-person and campaign; tampered links get the invalid-link page; the digest's campaign section links the reader's
-own pledge; a pledge asked by mail gets the link in the mail."""
+"""Personal pledge links over real HTTP: a 302 to the campaign's stored page only, a visit counted once per
+person and campaign and never as support (mail scanners open every link); tampered links get the invalid-link page;
+the digest's campaign section links the reader's own pledge; a pledge asked by mail gets the link in the mail."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from bot.adapters.console import ConsoleChat
 from bot.services import demo
 from bot.services.digest import Campaigns, Digest, Recipient, Week
 from mail.digest import DigestRenderer, digest_links
-from models import Account, Campaign, Community, PledgeClick, Role
+from models import Account, Campaign, Community, Follow, OutboxMessage, Person, PledgeClick, Project, Role
 from tests.mail.conftest import Relais
 
 URL = "https://www.helloasso.com/associations/brasserie/collectes/cuve"
@@ -69,3 +69,33 @@ async def test_a_pledge_by_mail_gets_the_link_and_the_digest_links_the_readers_o
         async with http.get(links.pledge("ressourcerie-creative"), allow_redirects=False) as answer:
             assert answer.status == 404  # no running campaign there: never a redirect elsewhere
     assert await PledgeClick.filter(person_id=person.id).count() == 1
+
+
+async def test_opening_a_pledge_link_is_a_visit_and_never_makes_a_backer(relais: Relais):
+    """Jean's personal link and his digest's "Support" link are fetched (as a mail scanner does): two 302s and one
+    visit, but at the close he is not thanked and not made a follower; only Ana, who promised, is a backer."""
+    campaign = await start(relais)
+    person = await relais.person_with_email("Jean", "jean@example.org", role=Role.OBSERVER)
+    account = await Account.get(person=person, platform="email")
+    community = await Community.get(slug=demo.SLUG)
+    assert "Promesse enregistrée" in await ConsoleChat(relais.app.console, "ana").exchange("soutenir dombes-brasserie 30 €")
+    now = relais.app.clock()
+    week = Week(community, "2026-W48", now.replace(day=now.day - 7), now, now.date(), date(2026, 11, 14), date(2026, 11, 20))
+    provider = Campaigns()
+    section = provider.section(await provider.prepare(week, {}), Recipient(person.id, "Jean", "fr", account.address))
+    digest = Digest(Recipient(person.id, "Jean", "fr", account.address, account_id=account.id), community.slug, community.name,
+                    week.key, [section], start=week.first_day, end=week.last_day)
+    support = digest_links(await relais.mail.ready(), digest).pledge("dombes-brasserie")
+    async with aiohttp.ClientSession() as http:
+        for link in (relais.app.services.pledges.link_for(campaign, person), support):
+            for _ in range(2):
+                async with http.get(link, allow_redirects=False) as answer:
+                    assert answer.status == 302 and answer.headers["Location"] == URL
+    assert await PledgeClick.filter(person_id=person.id).count() == 1  # a visit, for the report
+    got = await ConsoleChat(relais.app.console, "camille").exchange("campagne clore dombes-brasserie")
+    assert "1 contributeur·rice remercié·e." in got  # Ana, who promised
+    brasserie = await Project.get(slug="dombes-brasserie")
+    assert not await Follow.filter(person=person, project=brasserie).exists()
+    assert not await OutboxMessage.filter(kind="campaign", person_id=person.id).exists()
+    ana = await Person.get(display_name="Ana")
+    assert await OutboxMessage.filter(kind="campaign", person_id=ana.id).count() == 1

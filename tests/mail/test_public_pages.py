@@ -12,7 +12,7 @@ import aiohttp
 from icalendar import Calendar
 
 from bot.adapters.console import ConsoleChat
-from models import Account, ChatBinding, Community, Person, Promise
+from models import Account, ChatBinding, Community, Person, Project, Promise, Role
 from tests.mail.conftest import Relais
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -155,3 +155,31 @@ async def test_the_digest_links_to_the_pages_when_the_community_has_them(relais:
     text, html = await render()
     assert f"Lire sur le web\u202f: {page}" in text and f'href="{page}"' in html
     assert f'href="{page}/dombes-brasserie"' in html
+
+
+async def test_pages_show_names_never_accounts_and_published_questions(relais: Relais):
+    """A person known only by an account (made by `relais community grant`) is « un·e référent·e » on the pages, and a
+    question published with its answer shows there under the name its asker chose."""
+    base = relais.web_url + "/c/usine-vivante"
+    me = ConsoleChat(relais.app.console, "me")
+    await me.exchange("pages oui")
+    community = await Community.get(slug="usine-vivante")
+    for handle in ("email:ref@example.org", "matrix:@mxref:example.org", "telegram:424242"):
+        person = await relais.app.services.people.grant(community, handle, Role.REFERENT)
+        await (await Project.get(slug="conciergerie-rurale")).referents.add(person)
+    named = await relais.app.services.people.grant(community, "telegram:777", Role.REFERENT, name="Zoé Martin")
+    await (await Project.get(slug="conciergerie-rurale")).referents.add(named)
+    ana, camille = ConsoleChat(relais.app.console, "ana"), ConsoleChat(relais.app.console, "camille")
+    await ana.exchange("question dombes-brasserie La bière est-elle bio ?")
+    await camille.exchange("réponse 1 Oui, l'orge vient du plateau.")
+    await camille.exchange("publier 1")
+    await ana.exchange("accord 1 anonyme")
+    async with aiohttp.ClientSession() as http:
+        status, _, page = await get(http, f"{base}/conciergerie-rurale")
+        assert status == 200
+        for handle in ("ref@example.org", "@mxref:example.org", "424242", "email:", "matrix:", "telegram:"):
+            assert handle not in page, handle
+        assert "Zoé Martin" in page and page.count("un·e référent·e") == 3
+        status, _, page = await get(http, f"{base}/dombes-brasserie")
+        assert "La bière est-elle bio ?" in page and "Oui, l&#39;orge vient du plateau." in page and "un·e membre" in page
+        assert "Ana" not in Html(page).text and "Ana" not in "".join(Html(page).text)

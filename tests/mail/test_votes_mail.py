@@ -14,8 +14,9 @@ from bot.adapters.console import ConsoleChat
 from bot.services import demo
 from bot.services.digest import Digest, Recipient, VotesAndMeeting, Week
 from mail.digest import DigestRenderer, digest_links
-from models import Account, Ballot, Community, Role, VotePoll
+from models import Account, Ballot, Community, MeetingAnswer, Role, VotePoll
 from tests.mail.conftest import Relais
+from tests.mail.forms import press, press_on
 
 
 async def test_a_ballot_mail_votes_by_link_once_posted(relais: Relais):
@@ -33,9 +34,11 @@ async def test_a_ballot_mail_votes_by_link_once_posted(relais: Relais):
             body = unescape(await page.text())
             assert "La Passerelle" in body and '<button type="submit">' in body
         assert not await Ballot.filter(poll_id=poll.id).exists()  # a GET (a link scanner) changes nothing
-        async with http.post(links[1]) as page:
-            body = unescape(await page.text())
-            assert page.status == 200 and "Vote enregistré sur le sondage #1" in body
+        async with http.post(links[1]) as page:  # nor does a POST without the page's token
+            assert page.status == 403
+        assert not await Ballot.filter(poll_id=poll.id).exists()
+        status, body = await press(http, links[1])
+        assert status == 200 and "Vote enregistré sur le sondage #1" in unescape(body)
     assert await Ballot.filter(poll_id=poll.id).values_list("choice", flat=True) == [[2]]
 
 
@@ -58,13 +61,14 @@ async def test_the_digest_offers_the_open_votes_as_one_click_links(relais: Relai
     async with aiohttp.ClientSession() as http:
         async with http.get(links.vote(1, 2)) as page:
             body = unescape(await page.text())
-            assert "Voter «\u202fVendredi\u202f»" in body or "Vendredi" in body
-        async with http.post(links.vote(1, 2)) as page:
-            assert "Vote enregistré" in unescape(await page.text())
-        async with http.post(links.coming(section.data.meeting.id)) as page:
-            assert "Noté" in unescape(await page.text())
+            assert "<h1>Voter « Vendredi »\u202f?</h1>" in body and "<p>Quel jour ?</p>" in body
+        _, body = await press_on(http, body, relais.web_url)
+        assert "Vote enregistré" in unescape(body)
+        _, body = await press(http, links.coming(section.data.meeting.id))
+        assert "Noté" in unescape(body)
     poll = await VotePoll.get(number=1)
     assert await Ballot.filter(poll_id=poll.id, voter=f"p{person.id}").values_list("choice", flat=True) == [[2]]
+    assert await MeetingAnswer.filter(person_id=person.id, coming=True).exists()
 
 
 async def test_the_meeting_invitation_reaches_members_by_mail_as_an_ics(relais: Relais):

@@ -16,7 +16,7 @@ from models.mail import ListStatus, MailingList
 from scheduler.jobs import AgendaJob
 from tests.mail.conftest import RELAIS, Relais
 from tests.mail.test_mailman import LIST, relais_mm, until  # noqa: F401
-from tests.peers.mailman import MailmanServer, mailman  # noqa: F401
+from tests.peers.mailman import MailmanServer
 
 
 class Facilitator:

@@ -12,7 +12,7 @@ from bot.app import App
 from bot.config import Settings
 from models import Account, Community, Follow, JobRun, Membership, NewsItem, NextStep, Person, Project, Role
 from scheduler.jobs import DigestJob
-from tests.peers.smtp_sink import sink, smtp_sink  # noqa: F401
+from tests.conftest import database_url
 
 UTC = timezone.utc
 MONDAY = datetime(2026, 11, 23, 7, 30, tzinfo=UTC)  # 08:30 in Paris
@@ -25,7 +25,7 @@ def at(*args) -> datetime:
 @pytest.fixture
 async def mail_app(tmp_path, sink):  # noqa: F811
     with time_machine.travel(MONDAY - timedelta(days=10), tick=False):
-        settings = Settings(data_dir=tmp_path, database_url=f"sqlite://{tmp_path / 'relais.sqlite3'}", log_format="text",
+        settings = Settings(data_dir=tmp_path, database_url=database_url("sqlite", tmp_path), log_format="text",
                             sections={"smtp": {"url": f"smtp://127.0.0.1:{sink.port}"},
                                       "mail": {"domain": "relais.test"}, "web": {"public_url": "http://links.test"}})
         app = App(settings)
@@ -198,11 +198,12 @@ async def test_the_mail_has_its_headers_both_parts_and_links_that_work_over_http
     import aiohttp
 
     from models import DigestSubscription
+    from tests.mail.forms import press, press_on
     from tests.peers.smtp_sink import free_port
 
     port = free_port()
     with time_machine.travel(MONDAY - timedelta(days=10), tick=False):
-        settings = Settings(data_dir=tmp_path, database_url=f"sqlite://{tmp_path / 'relais.sqlite3'}", log_format="text",
+        settings = Settings(data_dir=tmp_path, database_url=database_url("sqlite", tmp_path), log_format="text",
                             sections={"smtp": {"url": f"smtp://127.0.0.1:{sink.port}"}, "mail": {"domain": "relais.test", "listen": ""},
                                       "web": {"public_url": f"http://127.0.0.1:{port}", "web_listen": f"127.0.0.1:{port}"}})
         app = App(settings)
@@ -229,29 +230,29 @@ async def test_the_mail_has_its_headers_both_parts_and_links_that_work_over_http
             assert "Les semis sont faits" in plain and ">Jardin</h3>" in html
             unsubscribe = re.search(r"<(http[^>]+)>", mail["List-Unsubscribe"]).group(1)
             unfollow = re.search(r"Ne plus suivre Jardin\u202f: (\S+)", plain).group(1)
-            follow = re.search(r"Suivre Four\u202f: (\S+/follow/four)", plain).group(1)
+            follow = re.search(r"Suivre Four\u202f: (\S+/d/follow\.\S+)", plain).group(1)
             assert f'href="{follow}"' in html and f'href="{unfollow}"' in html
+            assert "/d/off." in unsubscribe and "/d/unfollow." in unfollow  # each link signed for its own act
             async with aiohttp.ClientSession() as http:
                 async with http.get(unfollow) as page:  # a link scanner's GET changes nothing
                     body = await page.text()
                     assert page.status == 200 and "<form" in body and "Ne plus suivre Jardin\u202f?" in body
                 assert await Follow.exists(person=lea, project=jardin)
-                async with http.post(unfollow) as done:
-                    assert done.status == 200 and "Vous ne suivez plus Jardin." in await done.text()
-                async with http.post(follow) as done:
-                    assert "Vous suivez désormais Four." in await done.text()
+                status, done = await press_on(http, body, f"http://127.0.0.1:{port}")
+                assert status == 200 and "Vous ne suivez plus Jardin." in done
+                _, done = await press(http, follow)
+                assert "Vous suivez désormais Four." in done
                 async with http.post(unsubscribe, data="List-Unsubscribe=One-Click",
-                                     headers={"Content-Type": "application/x-www-form-urlencoded"}) as done:
-                    body = await done.text()
-                    assert done.status == 200 and "Plus de lettre de la semaine" in body
-                undo = re.search(r'<form method="post" action="([^"]+)"><button[^>]*>Recevoir de nouveau la lettre<', body).group(1)
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"}) as answer:
+                    body = await answer.text()
+                    assert answer.status == 200 and "Plus de lettre de la semaine" in body
                 async with http.post(unfollow.replace("/d/", "/d/x")) as forged:
                     assert forged.status == 404
             assert not await Follow.exists(person=lea, project=jardin) and await Follow.exists(person=lea, project=four)
             assert await DigestSubscription.get(person=lea, community=paris).values_list("enabled", flat=True) is False
-            async with aiohttp.ClientSession() as http:
-                async with http.post(f"http://127.0.0.1:{port}{undo}") as done:  # the page's button takes it back
-                    assert done.status == 200
+            async with aiohttp.ClientSession() as http:  # the page's button takes it back
+                status, _ = await press_on(http, body, f"http://127.0.0.1:{port}", "Recevoir de nouveau la lettre")
+                assert status == 200
             assert await DigestSubscription.get(person=lea, community=paris).values_list("enabled", flat=True) is True
         finally:
             stop.set()

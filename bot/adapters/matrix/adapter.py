@@ -23,7 +23,7 @@ from nio import (
     WhoamiResponse,
 )
 
-from bot.adapters.matrix.events import PLATFORM, TIMELINE_LIMIT, strip_mention, strip_reply_fallback, sync_filter, txn_id
+from bot.adapters.matrix.events import PLATFORM, TIMELINE_LIMIT, replying_to, strip_mention, strip_reply_fallback, sync_filter, txn_id
 from bot.adapters.matrix.native_polls import NativePolls
 from bot.adapters.matrix.outbound import Outbound, SendFailed, SendRefused
 from bot.adapters.matrix.polls import ballot, has_text, split
@@ -36,6 +36,7 @@ from bot.core.delivery import TemporaryFailure, Unreachable
 from bot.core.i18n import N_
 from bot.core.inbox import Event
 from bot.core.incoming import Incoming, Origin
+from bot.core.numbers import is_number
 from bot.core.ports import Ports
 from bot.core.replies import Attachment, Reply
 from models import Account, AdapterState, OutboxMessage
@@ -211,13 +212,14 @@ class MatrixAdapter:
         body = strip_reply_fallback(d["body"]) if d.get("reply") else d["body"]
         text, addressed = strip_mention(body, self.names, d.get("mentioned", False))
         origin = Origin.TYPED
-        if text.isdigit():  # a number answers the choices of the last message Relais sent this person here
+        if is_number(text):  # a number answers the choices of the last message Relais sent this person here
             choice = await self.ports.choices.pick(where_of(room_id, sender), int(text),
                                                    fresh_for=None if direct else NUMBER_ANSWERS_FOR)
             if choice is not None:
                 text, origin, addressed = "!" + choice.command, Origin.BUTTON, True
         incoming = Incoming(platform=PLATFORM, address=sender, text=text, display_name=d.get("name") or "",
-                            chat=None if direct else room_id, origin=origin, addressed=addressed, message_id=d["event_id"])
+                            chat=None if direct else room_id, origin=origin, addressed=addressed, message_id=d["event_id"],
+                            replying_to=replying_to(d))
         return Turn(incoming, self._where(event, room_id, sender, d["event_id"], d.get("thread"), direct))
 
     async def _reaction(self, event: Event) -> Turn | None:
@@ -382,7 +384,7 @@ class MatrixAdapter:
 
     # -- notifications ------------------------------------------------------------------------------------
 
-    async def deliver(self, account: Account, reply: Reply, message: OutboxMessage) -> None:
+    async def deliver(self, account: Account, reply: Reply, message: OutboxMessage) -> list[str]:
         """A notification in the person's direct chat with Relais (opened if needed)."""
         if not account.address.startswith("@") or ":" not in account.address:
             raise Unreachable(f"not a Matrix user id: {account.address[:80]}")
@@ -390,29 +392,46 @@ class MatrixAdapter:
             raise TemporaryFailure("Matrix is not connected yet")
         room_id = await self.direct.with_user(account.address)
         try:
-            await self._notify(room_id, account.address, reply, message)
+            return await self._notify(room_id, account.address, reply, message)
         except SendRefused as exc:
             # Relais was removed from that chat: forget it, the next try opens a new one.
             await self.direct.forget(room_id)
             raise TemporaryFailure(f"direct chat lost: {exc.errcode}") from exc
 
-    async def post(self, chat: str, reply: Reply, message: OutboxMessage) -> None:
+    async def post(self, chat: str, reply: Reply, message: OutboxMessage) -> list[str]:
         """A message for a room bound to a community (the weekly summary)."""
         if not self.connected:
             raise TemporaryFailure("Matrix is not connected yet")
         try:
-            await self._notify(chat, None, reply, message)
+            return await self._notify(chat, None, reply, message)
         except SendRefused as exc:
             raise TemporaryFailure(str(exc)) from exc
 
-    async def _notify(self, room_id: str, user: str | None, reply: Reply, message: OutboxMessage) -> None:
+    async def _threading(self, room_id: str, user: str | None, message: OutboxMessage) -> tuple[str | None, str | None]:
+        """(the event answered, its thread's root) when the notification answers a message of this room (a comment's
+        answer goes under the comment, inside its thread when it was written in one)."""
+        target = (message.payload or {}).get("reply_to") or {}
+        ref = target.get("ref")
+        if target.get("platform") != PLATFORM or not isinstance(ref, str):
+            return None, None
+        if (target.get("chat") or None) != (None if user is not None else room_id):
+            return None, None
+        if user is not None and (message.payload or {}).get("via") != f"{PLATFORM}:{user}":
+            return None, None
+        resp = await self.client.room_get_event(room_id, ref)
+        rel = (getattr(getattr(resp, "event", None), "source", None) or {}).get("content", {}).get("m.relates_to") or {}
+        return ref, rel.get("event_id") if rel.get("rel_type") == "m.thread" else None
+
+    async def _notify(self, room_id: str, user: str | None, reply: Reply, message: OutboxMessage) -> list[str]:
         # The transaction ids come from the outbox id: a delivery repeated after a crash is not posted twice.
         key = f"outbox-{message.id}"
         text, polls = split(reply, direct=user is not None or await self.direct.partner(room_id) is not None)
         event_id = ""
         try:
             if has_text(text) or not polls:
-                event_id = await self.outbound.send(room_id, to_content(text), f"relais-outbox-{message.id}")
+                answered, root = await self._threading(room_id, user, message)
+                content = to_content(text, in_reply_to=answered, thread_root=root)
+                event_id = await self.outbound.send(room_id, content, f"relais-outbox-{message.id}")
             for n, poll in enumerate(polls):
                 await self.polls.send_start(self.polls.start(room_id, poll, txn_id("poll", key, str(n))))
             for action in await self.polls.ends(reply, room_id):
@@ -423,3 +442,4 @@ class MatrixAdapter:
             raise TemporaryFailure(str(exc)) from exc
         if user is not None:
             await self.ports.choices.offer(where_of(room_id, user), text.choices, ref=event_id or None)
+        return [event_id] if event_id else []

@@ -78,9 +78,10 @@ def job_from_event(room_id: str, event: dict, me: str, display_name: str = "") -
         if content.get("msgtype") != "m.text" or rel.get("rel_type") == "m.replace" or not isinstance(content.get("body"), str):
             return None
         mentions = (content.get("m.mentions") or {}).get("user_ids") or []
+        replied = (rel.get("m.in_reply_to") or {}).get("event_id")
         data = {"event_id": event_id, "sender": sender, "name": display_name, "body": content["body"],
                 "mentioned": me in mentions, "thread": rel.get("event_id") if rel.get("rel_type") == "m.thread" else None,
-                "reply": bool(rel.get("m.in_reply_to"))}
+                "reply": bool(rel.get("m.in_reply_to")), "in_reply_to": replied if isinstance(replied, str) else None}
         return job(event_key(event_id), room_id, "message", data)
     if kind == "m.reaction":
         number = keycap_number(rel.get("key", "")) if rel.get("rel_type") == "m.annotation" else None
@@ -111,6 +112,12 @@ def invite_job(room_id: str, stripped: list[dict], me: str, batch: str) -> Event
     data = {"inviter": invite.get("sender", ""), "direct": bool((invite.get("content") or {}).get("is_direct")),
             "encrypted": encrypted}
     return job(event_key("invite", room_id, batch), room_id, "invite", data)
+
+
+def replying_to(data: dict) -> tuple[str, ...]:
+    """The events a message replies to, nearest first: the one it quotes, then its thread's root."""
+    refs = [data.get("in_reply_to"), data.get("thread")]
+    return tuple(dict.fromkeys(r for r in refs if isinstance(r, str) and r))
 
 
 def strip_reply_fallback(body: str) -> str:

@@ -34,8 +34,10 @@ MIN_ANSWERS, MAX_ANSWERS = 2, 20  # MSC3381 truncates answers past 20
 
 
 def shown_natively(poll: Poll) -> bool:
-    """An open, disclosed single or multiple choice poll Relais tracks (its ref is a database id)."""
-    return (poll.mode in NATIVE_MODES and not poll.anonymous and not poll.closed and bool(poll.vote)
+    """An open, disclosed single or multiple choice poll Relais tracks (its ref is a database id). Never one hidden until
+    its close: an "undisclosed" poll's responses are room events every member's client can read and count, so such a
+    poll is answered by private ballots (as on Telegram, where it is no native poll either)."""
+    return (poll.mode in NATIVE_MODES and not poll.anonymous and not poll.hidden and not poll.closed and bool(poll.vote)
             and poll.ref.isdigit() and MIN_ANSWERS <= len(poll.options) <= MAX_ANSWERS)
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from html import escape
 
 from bot.core.render import block_html, block_text, fallback
-from bot.core.replies import Attachment, Block, LinkButton, Poll, Reply
+from bot.core.replies import About, Attachment, Block, LinkButton, Poll, Reply
 
 # A Poll is kept whole so the adapter can post it as a native poll; where it cannot (a direct chat, a secret or
 # ranked poll) `to_content` writes the core's text fallback of it like any other element.
-NATIVE: tuple[type, ...] = (Block, LinkButton, Attachment, Poll)
+NATIVE: tuple[type, ...] = (Block, LinkButton, Attachment, Poll, About)  # About: a reply to the message answers
 
 HTML_FORMAT = "org.matrix.custom.html"
 # Keycap emoji answer choices 1 to 10 by reaction; the variation selector U+FE0F is optional when read back.

@@ -9,16 +9,19 @@ import logging
 from nio import MessageDirection, RoomMessagesResponse, SyncResponse
 
 from bot.adapters.matrix.events import (
+    PLATFORM,
     after_own_join,
     gap_filter,
     invite_job,
     is_own_join,
     job_from_event,
+    replying_to,
     strip_mention,
     strip_reply_fallback,
 )
 from bot.core import parser
 from bot.core.inbox import Event
+from bot.core.numbers import is_number
 from models import AdapterState
 
 log = logging.getLogger("relais.matrix")
@@ -114,9 +117,13 @@ class Syncer:
         body = strip_reply_fallback(d["body"]) if d.get("reply") else d["body"]
         text, addressed = strip_mention(body, self.adapter.names, d.get("mentioned", False))
         line = parser.split_line(text)
-        if addressed or text.isdigit() or (line is not None and line.prefixed):
+        if addressed or is_number(text) or (line is not None and line.prefixed):
             return True
-        return await self.adapter.direct.partner(d["room_id"]) == d["sender"]
+        if await self.adapter.direct.partner(d["room_id"]) == d["sender"]:
+            return True
+        refs = replying_to(d)  # a reply to a message of Relais about something: a comment on it
+        topics = self.adapter.ports.topics
+        return bool(refs) and topics is not None and bool(await topics.of_message(PLATFORM, refs))
 
     async def timeline(self, room_id: str, timeline) -> list[dict]:
         """The room's new events: after Relais' own join when it is in the batch, the gap fetched when `limited`."""

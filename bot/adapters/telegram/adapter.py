@@ -28,7 +28,16 @@ from aiohttp import web
 
 from bot.adapters.telegram import menu, poll_rows, polls
 from bot.adapters.telegram.render import NATIVE, ChoiceData, length, marked, needs_keyboard, toast
-from bot.adapters.telegram.translate import ALLOWED_UPDATES, PLATFORM, chat_of, display_name, message_incoming, relevant, thread_of
+from bot.adapters.telegram.translate import (
+    ALLOWED_UPDATES,
+    PLATFORM,
+    chat_of,
+    display_name,
+    message_incoming,
+    message_ref,
+    relevant,
+    thread_of,
+)
 from bot.adapters.telegram.transport import (
     GONE,
     AnswerCallback,
@@ -49,6 +58,7 @@ from bot.core.delivery import TemporaryFailure, Unreachable
 from bot.core.i18n import N_, normalize_locale
 from bot.core.inbox import Event
 from bot.core.incoming import Incoming, Origin
+from bot.core.numbers import read_number
 from bot.core.ports import Ports
 from bot.core.replies import Reply
 from models import Account, AdapterState, ChatBinding, OutboxMessage
@@ -366,7 +376,7 @@ class TelegramAdapter:
             log.warning("telegram call refused", extra={"op": op, "chat_id": chat, "error": exc.message[:200]})
             return None
         await _noted(action, result)
-        return str(result["message_id"]) if isinstance(result, dict) and "message_id" in result else None
+        return _ref(action, result)
 
     def _method(self, action: dict):
         op, chat = action["op"], action.get("chat")
@@ -398,39 +408,44 @@ class TelegramAdapter:
 
     # -- notifications ------------------------------------------------------------------------------------
 
-    async def deliver(self, account: Account, reply: Reply, message: OutboxMessage) -> None:
+    async def deliver(self, account: Account, reply: Reply, message: OutboxMessage) -> list[str]:
         """A notification in the person's private chat with the bot (they must have pressed Start)."""
-        await self._send(int(account.address), reply, message, group=False)
+        return await self._send(int(account.address), reply, message, group=False)
 
-    async def post(self, chat: str, reply: Reply, message: OutboxMessage) -> None:
+    async def post(self, chat: str, reply: Reply, message: OutboxMessage) -> list[str]:
         """A message for a group bound to a community (`chat` or `chat/topic`); a group that is gone is retried later."""
         chat_id, _, thread = chat.partition("/")
         try:
-            await self._send(int(chat_id), reply, message, group=True, thread=int(thread) if thread else None)
+            return await self._send(int(chat_id), reply, message, group=True, thread=int(thread) if thread else None)
         except Unreachable as exc:
             raise TemporaryFailure(str(exc)) from exc
 
-    async def _send(self, chat_id: int, reply: Reply, message: OutboxMessage, group: bool, thread: int | None = None) -> None:
+    async def _send(self, chat_id: int, reply: Reply, message: OutboxMessage, group: bool, thread: int | None = None) -> list[str]:
         if not await self.wait_ready(10.0):
             raise TemporaryFailure("Telegram is not connected yet")
         # A stopped poll's row is marked closed, so a retry does not list it again: stops stay out of the count below.
         for action in await poll_rows.closing(reply, chat_id):
             await self._outbox_call(action, chat_id)
         actions = await self._sends(reply, chat_id, group, thread=thread)
+        threaded = _replying(message, chat_id)
+        if threaded and actions and actions[0]["op"] in ("send", "poll"):  # an answer, under the message it answers
+            actions[0]["reply_to"] = threaded
         # Telegram has no idempotency key; a long notification remembers its parts so a retry sends only the rest.
         progress = f"telegram:outbox:{message.id}"
         done = 0
         if len(actions) > 1:
             state = await AdapterState.get_or_none(key=progress)
             done = int(state.value) if state else 0
+        refs = []
         for number, action in enumerate(actions[done:], done + 1):
-            await self._outbox_call(action, chat_id)
+            refs.append(await self._outbox_call(action, chat_id))
             if len(actions) > 1 and number < len(actions):
                 await AdapterState.update_or_create(key=progress, defaults={"value": str(number)})
         if len(actions) > 1:
             await AdapterState.filter(key=progress).delete()
+        return [ref for ref in refs if ref]
 
-    async def _outbox_call(self, action: dict, chat_id: int) -> None:
+    async def _outbox_call(self, action: dict, chat_id: int) -> str | None:
         """One call of a notification; its failures say whether to try the person's next account or later."""
         sender = self.sender
         held = sender.held_for(chat_id)
@@ -445,13 +460,34 @@ class TelegramAdapter:
         except TelegramBadRequest as exc:
             if action["op"] == "stop":  # stopped already, or its message deleted: the notification goes on
                 await _not_stopped(action, exc)
-                return
+                return None
             if any(gone in exc.message for gone in GONE):
                 raise Unreachable(exc.message) from exc
             raise TemporaryFailure(exc.message) from exc
         except (TelegramNetworkError, TelegramServerError) as exc:
             raise TemporaryFailure(str(exc)) from exc
         await _noted(action, result)
+        return _ref(action, result)
+
+
+def _ref(action: dict, result: object) -> str | None:
+    """The message a call created, as Relais names it (a reply to it is then recognised)."""
+    if isinstance(result, dict) and "message_id" in result:
+        return message_ref(action.get("chat", ""), result["message_id"])
+    return None
+
+
+def _replying(message: OutboxMessage, chat_id: int) -> int | None:
+    """The message of this chat a notification answers (a comment's answer goes under the comment)."""
+    target = (message.payload or {}).get("reply_to") or {}
+    if target.get("platform") != PLATFORM or read_number(str(target.get("ref", ""))) is None:
+        return None
+    chat = target.get("chat")
+    if chat is not None and str(chat) != str(chat_id):
+        return None
+    if chat is None and (message.payload or {}).get("via") != f"{PLATFORM}:{chat_id}":
+        return None  # a direct answer goes under the message only in the private chat it was written in
+    return int(target["ref"])
 
 
 def _kind(op: str) -> str:

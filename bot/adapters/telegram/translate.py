@@ -50,9 +50,11 @@ def message_incoming(message: dict, me: dict) -> Incoming | None:
     text = " ".join(encoded.decode("utf-16-le").split(" ")).strip()
     replied = message.get("reply_to_message")
     thread = thread_of(message)
+    replying_to: tuple[str, ...] = ()
     # In a forum, a topic's messages "reply" to the topic's first message: only a real reply to Relais addresses it.
     if replied and (replied.get("from") or {}).get("id") == me.get("id") and replied.get("message_id") != thread:
         addressed = True
+        replying_to = (message_ref(message["chat"]["id"], replied["message_id"]),)
     if group and not addressed:
         line = split_line(text)
         if line is None or not line.prefixed:
@@ -62,7 +64,12 @@ def message_incoming(message: dict, me: dict) -> Incoming | None:
     return Incoming(platform=PLATFORM, address=str(user["id"]), text=text, display_name=display_name(user),
                     chat=str(message["chat"]["id"]) if group else None, locale=user.get("language_code"),
                     addressed=addressed, message_id=str(message["message_id"]),
-                    thread=str(thread) if thread is not None else None)
+                    thread=str(thread) if thread is not None else None, replying_to=replying_to)
+
+
+def message_ref(chat: int | str, message_id: int | str) -> str:
+    """A message as Relais names it (Telegram numbers messages per chat): `<chat id>/<message id>`."""
+    return f"{chat}/{message_id}"
 
 
 def chat_of(update: dict) -> int | None:
