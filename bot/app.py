@@ -175,6 +175,7 @@ class App:
 
     async def stop(self) -> None:
         await self.choices.drain()
+        await self.services.topics.drain()
         if self._digest_mailer is not None:
             await self._digest_mailer.transport.close()  # shared with the mail adapter; closing twice is harmless
             self._digest_mailer = None

@@ -7,11 +7,15 @@ the conversation). Kept `KEEP` days: a reply to an older message is an ordinary 
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import datetime, timedelta
 from typing import Callable
 
 from bot.core.replies import Topic
 from models import MessageTopic
+
+log = logging.getLogger("relais.topics")
 
 KEEP = timedelta(days=120)
 
@@ -31,6 +35,11 @@ def _items(raw) -> tuple[Topic, ...]:
 class Topics:
     def __init__(self, clock: Callable[[], datetime]):
         self.clock = clock
+        # What conversations were shown, written behind (a reply does not wait for it): until the write lands, this
+        # process answers `/reply` from here.
+        self._unwritten: dict[str, tuple[Topic, ...]] = {}
+        self._rows: list[MessageTopic] = []
+        self._writer: asyncio.Task | None = None
 
     async def sent(self, platform: str, refs: list[str], items: tuple[Topic, ...], connection=None) -> None:
         """The messages `refs` (one reply may take several) speak of `items`."""
@@ -50,9 +59,30 @@ class Topics:
             await MessageTopic.bulk_create(made)
 
     async def shown(self, where: str, items: tuple[Topic, ...]) -> None:
-        """The conversation `where` was last shown these numbered items (`/reply <n>` answers them)."""
-        if items:
-            await MessageTopic.create(key=conversation_key(where), items=[list(i) for i in items], created_at=self.clock())
+        """The conversation `where` was last shown these numbered items (`/reply <n>` answers them): written behind."""
+        if not items:
+            return
+        self._unwritten[where] = items
+        self._rows.append(MessageTopic(key=conversation_key(where), items=[list(i) for i in items], created_at=self.clock()))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
+
+    async def _write(self) -> None:
+        while self._rows:
+            rows, self._rows = self._rows, []
+            try:
+                await MessageTopic.bulk_create(rows)
+            except Exception:  # a /reply then finds the items before these: nothing worse
+                log.exception("topics of a conversation not stored", extra={"count": len(rows)})
+            for row in rows:
+                where = row.key.removeprefix("c:")
+                if self._unwritten.get(where) == _items(row.items):
+                    del self._unwritten[where]
+
+    async def drain(self) -> None:
+        """Store what is not written yet (at stop, before the database closes)."""
+        while self._writer is not None and not self._writer.done():
+            await self._writer
 
     async def of_message(self, platform: str, refs: tuple[str, ...]) -> tuple[Topic, ...]:
         """The items of the first of `refs` (nearest first) that Relais sent and still remembers, else ()."""
@@ -69,6 +99,8 @@ class Topics:
     async def latest(self, where: str, elsewhere: tuple[str, ...] = ()) -> tuple[Topic, ...]:
         """The numbered items the conversation was last shown (within KEEP); else the latest shown in one of the
         `elsewhere` conversations (the person's other direct chats: a notification read on one, answered on another)."""
+        if where in self._unwritten:
+            return self._unwritten[where]
         since = self.clock() - KEEP
         row = await MessageTopic.filter(key=conversation_key(where), created_at__gt=since).order_by("-id").first()
         if row is None and elsewhere:

@@ -11,6 +11,7 @@ from bot.handlers import (
     linking,
     meetings,
     membership,
+    moderation,
     mydata,
     news,
     pages,
@@ -22,5 +23,5 @@ from bot.handlers import (
     votes,
 )
 
-MODULES = [help, account, linking, mydata, projects, news, comments, facilitator, agenda, votes, meetings, membership, pledges, pages,
+MODULES = [help, account, linking, mydata, projects, news, comments, moderation, facilitator, agenda, votes, meetings, membership, pledges, pages,
            report, digest, email, search, talk]

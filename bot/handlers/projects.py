@@ -6,7 +6,7 @@ from bot.core.commands import Arg, command
 from bot.core.context import Context
 from bot.core.i18n import N_
 from bot.core.replies import About, Reply, bold, italic
-from bot.handlers.comments import open_list
+from bot.handlers.moderation import open_list
 from models import Project, Role
 
 SECTION = N_("Projects")
