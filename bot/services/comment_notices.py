@@ -109,8 +109,8 @@ def published(comment: Comment, project: Project, asker: str, answerer: str) -> 
 
     def build(t: Translator) -> Reply:
         reply = Reply().para("❔ ", bold(project.title), " — ", headline(t))
-        reply.para(bold(t(N_("Question from {name}:"), name=asker or t(N_("a member")))), " ", comment.text)
-        reply.para(bold(t(N_("Answer from {name}:"), name=answerer or t(N_("a referent")))), " ", comment.answer)
+        reply.para(bold(t(N_("Question from {name}:"), name=asker) if asker else t(N_("Question from a member:"))), " ", comment.text)
+        reply.para(bold(t(N_("Answer from {name}:"), name=answerer) if answerer else t(N_("Answer:"))), " ", comment.answer)
         reply.add(About((("qa", comment.id, project.id),), hint=t(N_("↩️ Reply to this message to ask the referents more.")),
                         command=t(N_("↩️ To ask more: /reply <your question>"))))
         return reply.choice(t(N_("See the project")), f"project {project.slug}").choice(

@@ -99,7 +99,7 @@ async def test_publishing_needs_the_referent_and_the_askers_consent(app):
     assert not await SearchDoc.filter(kind="qa").exists()  # nothing public before the consent
     await ana.check(("2", fr("Merci : votre question n° 1 et sa réponse sont publiées (anonymement).")))
     jules_notes = await notes(app, "mehdi")  # mehdi follows the brewery
-    assert any(fr("Question de un·e membre :") in n and "Une cuvée sans gluten" in n for n in jules_notes)
+    assert any(fr("Question d'un·e membre :") in n and "Une cuvée sans gluten" in n for n in jules_notes)
     assert await SearchDoc.filter(kind="qa").count() == 1
     await Dialog(app, "jules").check(("chercher gluten", ["La bière sera-t-elle sans gluten", "question répondue"]),
                               ("projet dombes-brasserie", ["Questions répondues", "Une cuvée sans gluten arrive en mars."]))

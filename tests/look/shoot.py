@@ -28,7 +28,21 @@ from bot.core.incoming import Incoming  # noqa: E402
 from bot.services import demo  # noqa: E402
 from bot.services import digest as d  # noqa: E402
 from bot.services.calendar import week_key  # noqa: E402
-from models import Account, Community, Follow, Membership, NewsItem, NextStep, Person, Project, ProjectStatus, Role  # noqa: E402
+from models import (  # noqa: E402
+    Account,
+    Comment,
+    CommentKind,
+    Community,
+    Consent,
+    Follow,
+    Membership,
+    NewsItem,
+    NextStep,
+    Person,
+    Project,
+    ProjectStatus,
+    Role,
+)
 
 NOW = datetime(2026, 12, 7, 7, 0, tzinfo=timezone.utc)  # Monday 08:00 in Paris: the digest of November 30 to December 6
 READERS = {"fr": ("Jean", "jean@example.org"), "en": ("Sam", "sam@example.org")}
@@ -64,6 +78,15 @@ async def _week(community: Community) -> None:
     await Project.create(community=community, slug="jardin-tanneurs", title="Jardin partagé des Tanneurs", status=ProjectStatus.IDEA,
                          summary="Transformer la friche derrière l'ancienne tannerie en jardin partagé, avec l'école du quartier.",
                          created_at=NOW - timedelta(days=2))
+    # A member's question answered by the referent and published this week, anonymously as its author chose.
+    brasserie = await Project.get(community=community, slug="dombes-brasserie")
+    camille = (await Account.get(platform="console", address="camille")).person_id
+    ana = (await Account.get(platform="console", address="ana")).person_id
+    await Comment.create(community=community, number=1, project=brasserie, kind=CommentKind.QUESTION, about_kind="project",
+                         author_id=ana, text="La bière sera-t-elle aussi vendue à la ressourcerie ?", origin={},
+                         answer="Oui, dès janvier : un présentoir près de la caisse, les bouteilles consignées.",
+                         answered_by_id=camille, answered_at=NOW - timedelta(days=3), consent=Consent.ANONYMOUS,
+                         publish_wanted=True, published_at=NOW - timedelta(days=2), created_at=NOW - timedelta(days=4))
 
 
 async def _reader(community: Community, locale: str) -> Account:
