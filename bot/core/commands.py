@@ -140,8 +140,9 @@ class Registry:
     def resolve(self, words: list[str]) -> tuple[Command | None, int]:
         """The command named by the first one to four words (`je ne viens pas`, `adhésion sur validation`), the longest
         name first, and how many words it took."""
-        for count in range(min(4, len(words)), 0, -1):
-            cmd = self._index.get(" ".join(fold(w) for w in words[:count]))
+        folded = [fold(w) for w in words[:4]]
+        for count in range(len(folded), 0, -1):
+            cmd = self._index.get(" ".join(folded[:count]))
             if cmd:
                 return cmd, count
         return None, 0

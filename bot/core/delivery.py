@@ -96,8 +96,8 @@ class Delivery(WorkLoop):
         if not about or self.topics is None:
             return
         self._about.extend((platform, ref, about) for ref in refs or () if ref)
-        if where:
-            self._about.append(("", where, about))
+        if where and reply.numbered:
+            self._about.append(("", where, reply.numbered))
 
     async def _record_topics(self) -> None:
         rows, self._about = self._about, []

@@ -60,11 +60,13 @@ class Dispatcher:
                     return await self._answer(ctx, REPLY, {"topics": [list(item) for item in topics]}, line.raw)
                 if not (incoming.direct or incoming.addressed):
                     return None  # a reply to a message Relais does not know (someone else's): chatter
-            if not line.prefixed and not chosen and not self._cancels(line):
+            found, used = self.registry.resolve(line.words)
+            cancels = found is not None and found.name == "cancel" and used == len(line.words)  # drops the question instead
+            if not line.prefixed and not chosen and not cancels:
                 pending = await self._pending(ctx)
                 if pending is not None:
                     return await self._answer_pending(ctx, pending, line.raw)
-            cmd, used = self.registry.resolve(line.words)
+            cmd = found
             if cmd is None:
                 return await self._unknown_line(ctx, line)
             log.info("command", extra={"command": cmd.name, "platform": incoming.platform, "origin": str(incoming.origin)})
@@ -128,13 +130,9 @@ class Dispatcher:
         if question is not None:
             community = ctx.community.id if ctx.community else None
             await self.services.conversations.ask(ctx.person.id, question, ctx.where, community)
-        if reply.about:
-            await self.services.topics.shown(ctx.where, reply.about)
+        if reply.numbered:
+            await self.services.topics.shown(ctx.where, reply.numbered)
 
-    def _cancels(self, line: parser.Line) -> bool:
-        """`cancel` / `annuler` alone: it drops the question waiting rather than answering it."""
-        cmd, used = self.registry.resolve(line.words)
-        return cmd is not None and cmd.name == "cancel" and used == len(line.words)
 
     # -- arguments and permissions ------------------------------------------------------------------------
 

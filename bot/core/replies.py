@@ -133,6 +133,7 @@ class About:
     items: tuple[Topic, ...]
     hint: str = ""
     command: str = ""
+    numbered: bool = True  # `/reply [n]` in this conversation answers them (False: the command hint says another way)
 
 
 Element = Union[Block, LinkButton, Attachment, Progress, Poll, Question, About]
@@ -189,6 +190,11 @@ class Reply:
     def about(self) -> tuple[Topic, ...]:
         """The items the reply speaks of, in order (every About element's)."""
         return tuple(item for b in self.blocks if isinstance(b, About) for item in b.items)
+
+    @property
+    def numbered(self) -> tuple[Topic, ...]:
+        """The items `/reply [n]` answers after this reply (those of About elements that say so)."""
+        return tuple(item for b in self.blocks if isinstance(b, About) and b.numbered for item in b.items)
 
     def elements(self, kind: type) -> list:
         return [b for b in self.blocks if isinstance(b, kind)]

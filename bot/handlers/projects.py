@@ -75,7 +75,7 @@ async def _talk(ctx: Context, project: Project, card: dict, reply: Reply) -> Non
         return
     reply.add(About((("project", project.id, project.id),),
                     hint=t(N_("↩️ A question, help to offer? Reply to this message: the referents get it.")),
-                    command=t(N_("↩️ A question, help to offer? /question {slug} <your text>"), slug=project.slug)))
+                    command=t(N_("↩️ A question, help to offer? /question {slug} <your text>"), slug=project.slug), numbered=False))
     reply.choice(t(N_("I can help")), f"help-out {project.slug}")
 
 

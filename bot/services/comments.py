@@ -14,9 +14,10 @@ from tortoise.transactions import in_transaction
 from bot.core.errors import UserError
 from bot.core.i18n import N_, Catalogs
 from bot.core.replies import Topic
-from bot.core.sql import fetch
+from bot.core.sql import fetch, load
 from bot.services import comment_notices as notices
 from bot.services import search_index
+from bot.services.cache import TTLCache
 from bot.services.notify import Notifier
 from bot.services.projects import Projects
 from models import (
@@ -62,6 +63,9 @@ class Comments:
         self.notifier = notifier
         self.projects = projects
         self.per_hour = per_hour
+        # Every project card shows its published questions: kept a while, dropped by this process' changes (another
+        # process' show within the TTL, as the projects' caches do).
+        self.published_cache = TTLCache(30.0)
 
     # -- what a comment is about ----------------------------------------------------------------------------
 
@@ -195,6 +199,7 @@ class Comments:
             await Comment.filter(id=comment.id).using_db(conn).update(answer=text, answered_by_id=by.id, answered_at=now)
             if comment.published_at is not None:
                 await search_index.refresh("qa", comment.id, conn)
+                self.published_cache.discard(comment.project_id)
             if author is not None:
                 await self._send_back(comment, community, author, notice, conn, f"comment-answer:{comment.id}:{int(now.timestamp())}")
         self.notifier.wake()
@@ -219,6 +224,7 @@ class Comments:
 
     async def hide(self, comment: Comment, hidden: bool) -> None:
         await Comment.filter(id=comment.id).update(hidden_at=self.clock() if hidden else None)
+        self.published_cache.discard(comment.project_id)
         if comment.published_at is not None:
             await search_index.refresh("qa", comment.id)
 
@@ -278,6 +284,7 @@ class Comments:
             if not claimed:
                 return
             comment.published_at = now
+            self.published_cache.discard(comment.project_id)
             await search_index.refresh("qa", comment.id, conn)
             people = await self.notifier.followers(project)
             await self.notifier.enqueue(people, f"qa:{comment.id}", "qa",
@@ -288,6 +295,7 @@ class Comments:
     async def unpublish(self, comment: Comment) -> None:
         await Comment.filter(id=comment.id).update(published_at=None, publish_wanted=False)
         comment.published_at = None
+        self.published_cache.discard(comment.project_id)
         await search_index.refresh("qa", comment.id)
 
     async def shown_author(self, comment: Comment) -> str:
@@ -327,8 +335,12 @@ class Comments:
         return sent
 
     async def published_of(self, project: Project, limit: int = 5) -> list[Comment]:
-        return await Comment.filter(project_id=project.id, published_at__isnull=False, hidden_at__isnull=True
-                                    ).order_by("-published_at", "-id").limit(limit)
+        found = self.published_cache.get(project.id)
+        if found is None:
+            found = await load(Comment, 'SELECT * FROM "comment" WHERE "project_id" = ? AND "published_at" IS NOT NULL AND '
+                                        '"hidden_at" IS NULL ORDER BY "published_at" DESC, "id" DESC LIMIT 5', [project.id])
+            self.published_cache.put(project.id, found)
+        return found[:limit]
 
     # -- blocking -------------------------------------------------------------------------------------------
 
