@@ -15,6 +15,7 @@ from bot.adapters.web import ListenError
 from bot.app import App, NotMigrated
 from bot.config import Settings
 from bot.core.i18n import N_
+from bot.core.numbers import clean
 from bot.core.processes import AlreadyRunning
 from models.communities import ROLE_WORDS, Role
 
@@ -83,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    for name, value in vars(args).items():  # what an operator typed is stored as it is: no control character goes on
+        if isinstance(value, str):
+            setattr(args, name, clean(value))
+        elif isinstance(value, list):
+            setattr(args, name, [clean(v) if isinstance(v, str) else v for v in value])
     if args.cmd is None:  # `relais` alone: what it can do
         parser.print_help()
         return 0

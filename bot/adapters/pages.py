@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot.adapters.web import WebServer
 from bot.core.i18n import normalize_locale
+from bot.core.numbers import clean
 from bot.core.ports import Ports
 from bot.services.meetings import calendar
 from bot.services.pages import NEWS_SHOWN, CommunityView, PublicPages
@@ -181,7 +182,7 @@ class Pages:
 
     async def search(self, request: web.Request) -> web.StreamResponse:
         slug = request.match_info["community"]
-        words = request.query.get("q", "").strip()[:200]
+        words = clean(request.query.get("q", "")).strip()[:200]  # what a visitor types: no control character goes on
 
         async def make():
             found = await self.data.community(slug)

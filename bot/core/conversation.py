@@ -10,10 +10,13 @@ import time
 from datetime import datetime, timedelta
 from typing import Callable
 
+from bot.core.i18n import N_
 from bot.core.replies import Question
 from bot.core.sql import one
 from models import PendingQuestion
 
+# What a question says once, below it: how its answer is given.
+ANSWER_HINT = N_("Answer in your next message (a line starting with / still runs as a command), or type /cancel.")
 # Every line of a direct chat asks whether a question waits before anything else: "none" is remembered this long
 # (this process drops it when it asks one; a question another process asks is seen within it, far below the time a
 # person takes to read and answer it).

@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.core.choices import conversation
 from bot.core.commands import Arg, answers, command
 from bot.core.context import Context
+from bot.core.conversation import ANSWER_HINT
 from bot.core.errors import UsageError, UserError
 from bot.core.i18n import N_
 from bot.core.replies import Question, Reply, Topic
@@ -158,7 +159,7 @@ async def answer(ctx: Context, number: str, text: str | None) -> Reply:
         author = await _author_name(ctx, comment)
         return Reply().add(Question(ctx.t(N_("Your answer to {name} (#{number}: « {text} »)?"), name=author, number=comment.number,
                                           text=quoted(comment.text, 160)), "comment answer", {"comment": comment.id},
-                                    hint=ctx.t(N_("Answer in your next message, or type /cancel."))))
+                                    hint=ctx.t(ANSWER_HINT)))
     return await _answer(ctx, comment, text)
 
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.commands import Arg, answers, command
 from bot.core.context import Context
+from bot.core.conversation import ANSWER_HINT
 from bot.core.dates import find_date
 from bot.core.errors import UsageError, UserError
 from bot.core.i18n import N_
@@ -100,7 +101,7 @@ async def meeting_poll(ctx: Context, dates: str | None) -> Reply:
     if len(words) < 2:
         return Reply().add(Question(t(N_("Which dates should the members choose from? Write them separated by commas: "
                                          "“12 january 19:00, 19 january 19:00, 26 january 19:00”.")), "meeting_dates",
-                                    hint=t(N_("Answer in your next message, or type /cancel."))))
+                                    hint=t(ANSWER_HINT)))
     return await _meeting_poll(ctx, words)
 
 
@@ -109,7 +110,7 @@ async def meeting_dates(ctx: Context, text: str, data: dict) -> Reply:
     words = [w.strip() for w in re.split(r"[,;\n]|\s+(?:et|and|ou|or)\s+", text) if w.strip()]
     if len(words) < 2:
         return Reply().add(Question(ctx.t(N_("Give at least two dates, separated by commas."))
-                                    , "meeting_dates", hint=ctx.t(N_("Answer in your next message, or type /cancel."))))
+                                    , "meeting_dates", hint=ctx.t(ANSWER_HINT)))
     return await _meeting_poll(ctx, words)
 
 

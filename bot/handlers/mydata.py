@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bot.core.commands import Arg, answers, command
 from bot.core.context import Context
+from bot.core.conversation import ANSWER_HINT
 from bot.core.errors import UserError
 from bot.core.i18n import N_
 from bot.core.replies import Attachment, Question, Reply, bold
@@ -84,7 +85,7 @@ async def forget_me(ctx: Context, confirmation: str | None) -> Reply:
                        "member”) and your ballots, still counted. You are taken off the mailing lists.")))
             .para(t(N_("Want a copy first? Type /mydata.")))
             .add(Question(t(N_("Erase everything? Answer yes to erase it; anything else keeps it.")), "forget", {"token": token},
-                          hint=t(N_("Answer in your next message, or type /cancel.")), days=1))
+                          hint=t(ANSWER_HINT), days=1))
             .choice(t(N_("Yes, erase everything")), f"forget me {token}")
             .choice(t(N_("No, keep it")), "cancel"))
 

@@ -17,7 +17,7 @@ from typing import Callable
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from bot.core.conversation import Conversations
+from bot.core.conversation import ANSWER_HINT, Conversations
 from bot.core.errors import UserError
 from bot.core.i18n import N_, Catalogs, Translator
 from bot.core.replies import About, Question, Reply, bold
@@ -176,7 +176,7 @@ class Prompts:
         if problem:
             text = problem + "\n" + text
         hint = t(N_("Answer in your next message, for example “Trouver une salle pour le 15 janvier, pas encore sur la liste”, "
-                    "or type /cancel.")) if stage == "all" else t(N_("Answer in your next message, or type /cancel."))
+                    "or type /cancel.")) if stage == "all" else t(ANSWER_HINT)
         return Question(text, "prompt", {"prompt": prompt_id, "stage": stage}, hint=hint, days=14)
 
     def prompt_notice(self, project: Project, community: Community, asker: str, reminder: bool, prompt_id: int) -> Notice:
