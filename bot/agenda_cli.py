@@ -13,7 +13,7 @@ from bot.services.agenda_text import sheet_csv, sheet_reply
 
 
 async def sheet(app: App, args) -> int:
-    """The sheet printed as the chat shows it, or written as CSV (`--csv -` for standard output)."""
+    """The sheet printed as the chat shows it, or written as CSV (`--csv -` for standard output) or xlsx."""
     try:
         community = await app.services.people.community(args.community)
     except UserError as exc:
@@ -23,6 +23,12 @@ async def sheet(app: App, args) -> int:
     states = await app.services.agenda.sheet(community)
     now = app.clock()
     today = now.astimezone(ZoneInfo(community.timezone)).date()
+    if getattr(args, "xlsx", None):
+        from bot.services.sheet_xlsx import sheet_xlsx
+
+        Path(args.xlsx).write_bytes(sheet_xlsx(t, community.name, states, today))
+        print(f"{len(states)} projects written to {args.xlsx}")
+        return 0
     if args.csv:
         data = sheet_csv(t, states, today)
         if args.csv == "-":

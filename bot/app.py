@@ -57,6 +57,8 @@ class App:
         self.delivery.topics = self.services.topics  # what notifications speak of: a reply to one is a comment
         self.services.public_url = settings.web.public_url.rstrip("/") if settings.web.web_listen else ""
         self.services.digest.public_url = self.services.public_url
+        self.services.events.domain = settings.mail.domain  # events' iCalendar UIDs and organizer: this instance's
+        self.services.event_notices.public_url = self.services.public_url
         self.registry = Registry(MODULES)
         self.services.howto = HowTo(self.registry, self.catalogs)
         self.dispatcher = Dispatcher(self.registry, self.services, self.catalogs, default_locale=core.default_locale)
@@ -75,6 +77,8 @@ class App:
         if self.web is not None:  # the communities' public pages and feeds, beside the signed links
             from bot.adapters.pages import Pages
             Pages(self.ports, settings.web.public_url, self._ways).register(self.web)
+            from bot.adapters.welcome import Welcome  # `/`: the directory; `/i/<token>`: invitations
+            Welcome(self.ports, settings.web.public_url, self._ways).register(self.web)
         for adapter in self.adapters:
             self.delivery.register(adapter)
         self.listen = listen
@@ -169,7 +173,9 @@ class App:
             from bot.adapters.links.tokens import LinkTokens
             from mail.tokens import load_secret
             secret = await load_secret(self.settings.core.secret_key.get_secret_value())
-            self.services.pledges.links.configure(web.public_url, LinkTokens(secret, self.clock))
+            tokens = LinkTokens(secret, self.clock)
+            self.services.pledges.links.configure(web.public_url, tokens)
+            self.services.invitations.links.configure(web.public_url, tokens)
         self.started = True
         log.info("started", extra={"database": self.database_url.split("://")[0]})
 

@@ -61,9 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     ds = dsub.add_parser("send", help="send the digests that are due (with --now: this week's, now)")
     ds.add_argument("--community", default=None)
     ds.add_argument("--now", action="store_true", help="send this week's digest now instead of waiting for its time")
-    sh = sub.add_parser("sheet", help="print a community's tracking sheet, or write it as CSV")
+    sh = sub.add_parser("sheet", help="print a community's tracking sheet, or write it as CSV or xlsx")
     sh.add_argument("--community", required=True)
     sh.add_argument("--csv", metavar="FILE", default=None, help="write the sheet as CSV to FILE ('-': standard output)")
+    sh.add_argument("--xlsx", metavar="FILE", default=None, help="write the sheet as a spreadsheet (xlsx) to FILE")
     sh.add_argument("--lang", default=None, choices=("fr", "en"), help="language of the sheet (default: the community's)")
     ag = sub.add_parser("agenda", help="push the facilitators' weekly agendas that are due")
     asub = ag.add_subparsers(dest="action", required=True)
@@ -183,7 +184,7 @@ async def _demo(app: App, facilitator: str, say: bool) -> int:
         if say:
             print("The database is not empty: no demo seeded.")
         return 0
-    community = await demo.seed(facilitator, app.clock())
+    community = await demo.seed(facilitator, app.clock(), campaign=True)
     print(f"Demo community “{community.name}” ({community.slug}) seeded, with console:{facilitator} as facilitator.",
           file=sys.stderr if not say else sys.stdout)
     return 0
@@ -207,10 +208,11 @@ async def _speaking(app: App, name: str):
 async def _chat(app: App, chat: ConsoleChat, stop: asyncio.Event, logs_at: str) -> None:
     t = await _speaking(app, chat.address)
     banner = t(N_("Relais — console chat as console:{name}. Type help for the commands; a number answers a choice; "
-                  "quit leaves."), name=chat.address)
+                  "quit (or Ctrl-D) leaves, Ctrl-C clears the line."), name=chat.address)
     if logs_at:
         banner += " " + t(N_("Logs: {path}"), path=logs_at)
-    await chat.run_terminal(stop, banner, t(N_("Goodbye!")), history=app.settings.core.data_dir / "console_history")
+    await chat.run_terminal(stop, banner, t(N_("Goodbye!")), history=app.settings.core.data_dir / "console_history",
+                            again=t(N_("(Ctrl-C again, or Ctrl-D, to leave.)")))
 
 
 async def _serving(app: App, stop: asyncio.Event) -> asyncio.Task:
@@ -243,7 +245,16 @@ async def _run(app: App, interactive: bool) -> int:
 async def _console(app: App, args) -> int:
     name = args.name or app.settings.core.console_user
     await _demo(app, name, say=False)
-    chat = ConsoleChat(app.console, name, room=args.room, locale=args.lang)
+    from bot.core.errors import UserError
+
+    try:  # a name finds who already has it (a handle, a console account, a display name) before anyone is created
+        account, how = await app.services.people.console_account(name)
+    except UserError as exc:
+        print("relais: " + app.catalogs.get("en")(exc.message, **exc.params), file=sys.stderr)
+        return 2
+    if args.name:
+        print("relais: " + _talking_as(account, how), file=sys.stderr)
+    chat = ConsoleChat(app.console, account.address, room=args.room, locale=args.lang)
     stop = _stop_event()
     serving = await _serving(app, stop)
     try:
@@ -256,6 +267,18 @@ async def _console(app: App, args) -> int:
         await serving
         await app.delivery.drain()  # deliver what this session posted before leaving
     return 0
+
+
+def _talking_as(account, how: str) -> str:
+    """Which person `--as` found or made, for the operator."""
+    name = account.person.display_name
+    if how == "new":
+        return f"nobody had that name: {name} is a new person (console:{account.address})"
+    if how == "added":
+        return f"talking as {name}, who already wrote to Relais (a console account was added to them: console:{account.address})"
+    if how == "found":
+        return f"talking as {name}, found by their name (console:{account.address})"
+    return f"talking as {name} (console:{account.address})"
 
 
 async def _failed(app: App, args) -> int:

@@ -97,7 +97,8 @@ class SmtpSettings(Section):
     model_config = SettingsConfigDict(env_prefix="RELAIS_SMTP_", env_file=".env", extra="ignore")
     toml_table: ClassVar[str] = "smtp"
 
-    url: SecretStr = Field(SecretStr(""), description="Outbound mail: smtp://user:pass@host:587 (STARTTLS) or smtps://host:465; empty = no outbound mail.")
+    url: SecretStr = Field(SecretStr(""), description="Outbound mail: smtp://user:pass@host:587 (STARTTLS) or smtps://host:465; "
+                                                      "empty = each mail is written to <data dir>/mail-out/*.eml instead (nothing is sent).")
 
 
 class WebSettings(Section):

@@ -1,4 +1,5 @@
-"""`relais report --community <slug> [--weeks N] [--out FILE.png|FILE.html]`: the impact report from the command line."""
+"""`relais report [--community <slug>] [--weeks N] [--out FILE.png|FILE.html]`: the impact report from the command line
+(the community may go unnamed when there is only one)."""
 
 from __future__ import annotations
 
@@ -12,17 +13,25 @@ from bot.core.errors import UserError
 
 def add_parser(sub) -> None:
     r = sub.add_parser("report", help="a community's impact report over the last weeks; with --out, the chart (.png) or a page (.html)")
-    r.add_argument("--community", required=True)
+    r.add_argument("--community", default=None, help="the community's slug (not needed when there is only one)")
     r.add_argument("--weeks", type=int, default=12)
     r.add_argument("--out", default=None, help="FILE.png (the chart) or FILE.html (the chart and the figures)")
     r.add_argument("--lang", default=None)
 
 
 async def run(app, args) -> int:
-    from bot.services.report_chart import chart
+    from bot.services.report_chart import chart, panels
     from bot.services.report_text import report_html, report_reply
+    from models import Community
 
     t = app.catalogs.get(args.lang or "en")
+    if args.community is None:  # the only community there is, else say which there are
+        found = await Community.all().order_by("slug").limit(21)
+        if len(found) != 1:
+            names = ", ".join(c.slug for c in found[:20]) or "none yet"
+            print(f"relais: name the community with --community (there are: {names})", file=sys.stderr)
+            return 1
+        args.community = found[0].slug
     try:
         community = await app.services.people.community(args.community)
     except UserError as exc:
@@ -37,7 +46,8 @@ async def run(app, args) -> int:
     if args.out:
         out = Path(args.out)
         if out.suffix.lower() == ".html":
-            out.write_text(report_html(t, built, png, args.weeks), encoding="utf-8")
+            pngs = await asyncio.to_thread(panels, t, built)
+            out.write_text(report_html(t, built, pngs, args.weeks), encoding="utf-8")
         elif out.suffix.lower() == ".png":
             out.write_bytes(png)
         else:

@@ -18,6 +18,7 @@ from bot.core.replies import Reply
 from mail import tokens as tk
 from mail.compose import Composer
 from mail.inbound import Gateway
+from mail.invites import addressed
 from mail.links import LinkPages
 from mail.outbound import OutgoingQueue
 from mail.reader import MailReader
@@ -185,7 +186,12 @@ class MailAdapter:
         if answering:
             references = (*references, *answering)
         message_id = composer.message_id(f"o{message.id}", message.created_at)
-        msg = composer.mail(reply, to=account.address, to_name=person.display_name,
+        # A mail about something (a prompt, news one may answer): its Reply-To names this message, so that a reply reaches
+        # Relais and finds what it answers even from a client that drops In-Reply-To and References (a number in it still
+        # picks one of the message's choices).
+        reply_to = composer.reply_address(tk.OUTBOX, message.id) if reply.about else ""
+        reply = addressed(reply, account.address, person.display_name)  # an invitation names its attendee
+        msg = composer.mail(reply, to=account.address, to_name=person.display_name, reply_to=reply_to,
                             subject=payload.get("subject") or subject_for(reply, "Relais"), locale=person.locale,
                             message_id=message_id, account_id=account.id, choice_set=choice_set,
                             in_reply_to=answering[-1] if answering else "", references=references,

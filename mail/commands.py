@@ -158,8 +158,8 @@ def summary(results: list[tuple[str, Reply]], ignored: list[str], t, expired_con
         out.extend(results[0][1])
     else:
         failed = sum(1 for _, reply in results if reply.error)
-        out.para(t(N_("I read {count} commands in your mail: {done} done, {failed} failed."),
-                   count=len(results), done=len(results) - failed, failed=failed))
+        out.para(t(N_("I read {count} commands in your mail: {done}, {failed}."), count=len(results),
+                   done=t.n("{count} done", "{count} done", len(results) - failed), failed=t.n("{count} failed", "{count} failed", failed)))
         for line, reply in results:
             mark = "✗ " if reply.error else "✓ "
             out.blocks.append(Block(spans=[Span(mark), code(line)]))

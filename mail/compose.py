@@ -7,7 +7,7 @@ from datetime import datetime
 from email.message import EmailMessage
 
 from bot.core.i18n import normalize_locale
-from bot.core.replies import Reply, link
+from bot.core.replies import Poll, Reply, link
 from mail import tokens as tk
 from mail.render import Envelope, render
 
@@ -15,6 +15,12 @@ _SPECIALS = re.compile(r'[()<>\[\]:;@\\,."]')  # RFC 5322 specials
 REPLY_DAYS = 30  # a plain reply to a mail works this long
 CONFIRM_DAYS = 7
 BOUNCE_DAYS = 30  # a DSN comes back within days (MTAs retry for up to 5): one to an older envelope sender is not counted
+
+
+def ballot_of(reply: Reply) -> int | None:
+    """The poll a mail asks to vote on (one open poll in it, by its id), whose reply address then takes the ballot."""
+    polls = [p for p in reply.elements(Poll) if not p.closed and p.vote and p.ref.isdigit()]
+    return int(polls[0].ref) if len(polls) == 1 else None
 
 
 class Composer:
@@ -87,13 +93,17 @@ class Composer:
         if account_id is not None:
             if choice_set is not None and reply.choices:
                 urls = tuple(self.link("pick", account_id, s=choice_set, i=i) for i in range(len(reply.choices)))
+            ballot = ballot_of(reply)
+            if ballot is not None:  # a plain reply votes: `2 1 3`, `1 oui, 2 peut-être, 3 non` (and a number still chooses)
+                reply_to = reply_to or self.reply_address(tk.VOTE, ballot, account_id, choice_set or 0)
+            elif choice_set is not None and reply.choices:
                 reply_to = reply_to or self.reply_address(tk.CHOICES, choice_set, account_id)
             unsubscribe = self.link("unsub", account_id)
         envelope = Envelope(sender=self.sender, to=to, to_name=to_name, subject=subject, message_id=message_id, date=self.clock(),
                             lang=lang, reply_to=reply_to, in_reply_to=in_reply_to, references=references,
                             auto_replied=auto_replied, unsubscribe_url=unsubscribe, choice_urls=urls, loop=self.address,
                             list_id=list_id)
-        return render(reply, envelope, self.catalogs.get(lang))
+        return render(reply, envelope, self.catalogs.get(lang), ballot=ballot_of(reply) is not None and bool(reply_to))
 
     def confirmation(self, reply: Reply, *, to: str, subject: str, message_id: str, locale: str | None, account_id: int,
                      person_id: int, to_name: str = "", in_reply_to: str = "", references: tuple[str, ...] = ()) -> EmailMessage:

@@ -20,6 +20,7 @@ from bot.core.delivery import TemporaryFailure, Unreachable
 from bot.core.i18n import N_, Catalogs
 from bot.services.digest import Digest, Gathering, day_pattern, week_days, week_title
 from bot.services.pledges import money
+from bot.services.votes_results import TIE_RULE, rounds_lines
 from mail.smtp import PermanentSmtpError, TemporarySmtpError
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -45,6 +46,9 @@ class _Shapes:
 
     def vote(self, poll: int, option: int) -> str:
         return self._link("vote", str(poll), option)
+
+    def back_idea(self, number: int) -> str:
+        return self._link("back", str(number))
 
     def coming(self, meeting: int, coming: bool = True) -> str:
         return self._link("coming" if coming else "notcoming", str(meeting))
@@ -108,6 +112,8 @@ class DigestRenderer:
                                trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False)
         self.env.globals["day_pattern"] = day_pattern
         self.env.globals["money"] = money
+        self.env.globals["rounds_lines"] = rounds_lines  # a ranked poll's rounds in words (the results section)
+        self.env.globals["tie_rule"] = TIE_RULE
         self.frame = {"text": self.env.get_template("digest.txt.j2"), "html": self.env.get_template("digest.html.j2")}
         self._items: dict[tuple, dict[str, str]] = {}  # (kind, locale, section) → slug → the line, rendered once
         self._edition = ""
@@ -311,6 +317,9 @@ def digest_links(composer, digest: Digest) -> Links:
             if section.data.meeting is not None:
                 meeting = section.data.meeting
                 ends[("coming", str(meeting.id))] = ends[("notcoming", str(meeting.id))] = meeting.starts
+        elif section.key == "events":  # an answer to an event, until it starts
+            for event in section.data:
+                ends[("coming", str(event.id))] = ends[("notcoming", str(event.id))] = event.starts
         elif section.key == "campaigns":
             for campaign in section.data:
                 if campaign.until is not None:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot.core.errors import UserError
 from bot.core.i18n import LOCALES, N_
 from bot.core.numbers import read_number
+from bot.services.events_text import name as event_name
+from bot.services.events_text import when_text
 from mail.render import TEMPLATES
-from models import Account, Community, Membership, Project, VotePoll
+from models import Account, Community, Event, Idea, Membership, Project, VotePoll
 
 _PAGES = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 
@@ -64,7 +67,7 @@ def _option(poll: VotePoll, number: int) -> str:
     return option.replace("T", " ")[:16] if poll.kind == "date" else option
 
 
-async def _project(services, ref: str, account: Account) -> Project | None:
+async def link_project(services, ref: str, account: Account) -> Project | None:
     """The project a command names: `<community>/<slug>`, or a slug of one of the person's communities."""
     community_slug, _, slug = ref.rpartition("/")
     try:
@@ -77,11 +80,28 @@ async def _project(services, ref: str, account: Account) -> Project | None:
     return found[0] if len(found) == 1 else None  # two communities with that slug: say it plainly, not wrongly
 
 
+async def _event_answer(words: list[str], account: Account, t) -> tuple[str, list[str], str] | None:
+    """`coming <n>` / `not coming <n>` in words: the event (or the general meeting), its date and place."""
+    coming = len(words) == 2 and words[0] == "coming"
+    if not coming and not (len(words) == 3 and words[:2] == ["not", "coming"]):
+        return None
+    number = read_number(words[-1])
+    event = await Event.get_or_none(id=number) if number else None
+    if event is None or not await Membership.exists(community_id=event.community_id, person_id=account.person_id):
+        return None
+    community = await Community.get(id=event.community_id)
+    what, when = event_name(t, event, community.name, in_sentence=True), when_text(t, event, ZoneInfo(community.timezone))
+    said = [when + (f" — {event.place}" if event.place else "")]
+    if coming:
+        return t(N_("Coming to {event}?"), event=what), said, t(N_("I'm coming"))
+    return t(N_("Not coming to {event}?"), event=what), said, t(N_("I'm not coming"))
+
+
 async def describe(services, command: str, label: str, account: Account, t) -> tuple[str, list[str], str]:
     """(title, paragraphs, button) saying in words what a link's command will do."""
     words = command.split()
     if len(words) == 2 and words[0] in ("follow", "unfollow"):
-        project = await _project(services, words[1], account)
+        project = await link_project(services, words[1], account)
         if project is not None and words[0] == "follow":
             return (t(N_("Follow {project}?"), project=project.title),
                     [*([project.summary] if project.summary else []),
@@ -107,6 +127,17 @@ async def describe(services, command: str, label: str, account: Account, t) -> t
             return (t(N_("Vote “{option}”?"), option=_option(poll, option)),
                     [poll.question, t(N_("Your ballot replaces any earlier one of yours on this poll, until it closes."))],
                     t(N_("Vote")))
+    if len(words) == 2 and words[0] == "back-idea" and "#" in words[1]:
+        slug, _, number = words[1].rpartition("#")
+        community = await Community.get_or_none(slug=slug)
+        idea = await Idea.get_or_none(community_id=community.id, number=read_number(number) or 0) if community else None
+        if idea is not None:
+            return (t(N_("Support the idea “{title}”?"), title=idea.title),
+                    [*([idea.summary] if idea.summary else []),
+                     t(N_("Your support counts once; the facilitators see the ideas most supported first."))], t(N_("Support it (+1)")))
+    answered = await _event_answer(words, account, t)
+    if answered is not None:
+        return answered
     label = label or t(N_("Confirm"))
     return (t(N_("“{choice}”: confirm your choice"), choice=label),
             [t(N_("Relais will do it for {address} once you press the button."), address=account.address)], label)

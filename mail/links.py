@@ -1,5 +1,6 @@
 """The signed links of mails on the web endpoint: a GET shows a page saying in words what the link does, with a button
-carrying a page token; only a POST with it acts (or RFC 8058's one-click unsubscribe). Pledge links count a visit."""
+carrying a page token; only a POST with it acts (or RFC 8058's one-click unsubscribe). A link that only reads (a project,
+the polls) opens what it shows at once. Pledge links count a visit."""
 
 from __future__ import annotations
 
@@ -17,20 +18,21 @@ from bot.core.i18n import N_, normalize_locale
 from bot.core.incoming import Incoming, Origin
 from bot.core.render import to_html
 from bot.core.replies import Choice, Reply
-from mail.link_words import Form, Page, accepted_language, describe, render_page
+from bot.services.pages import RUNNING
+from mail.link_words import Form, Page, accepted_language, describe, link_project, render_page
 from models import Account, Community, LinkUse, Person, Project
 
 log = logging.getLogger("relais.web")
 # What each act of a digest link runs, as the reader's email account: one act on one object, nothing else.
 _COMMANDS = {"follow": "follow {c}/{o}", "unfollow": "unfollow {c}/{o}", "vote": "vote {c}#{o} {n}",
-             "coming": "coming {o}", "notcoming": "not coming {o}", "off": "digest off {c}"}
+             "coming": "coming {o}", "notcoming": "not coming {o}", "off": "digest off {c}", "back": "back-idea {c}#{o}"}
 _NUMBER = re.compile(r"[0-9]{1,9}")
 
 
 def _command(act: Act) -> str:
     """The command an act link stands for; an act with no command here (a pledge link) is not valid on /d/."""
     template = _COMMANDS.get(act.act)
-    numbered = act.act in ("vote", "coming", "notcoming")
+    numbered = act.act in ("vote", "coming", "notcoming", "back")
     if (template is None or not act.community or (act.act == "off") == bool(act.obj)
             or (numbered and not _NUMBER.fullmatch(act.obj)) or (act.act == "vote") != (act.option > 0)):
         raise LinkError(expired=False)
@@ -203,9 +205,38 @@ class LinkPages:
             title = t(N_("Stop Relais' mails to {address}?"), address=account.address)
             text = [t(N_("Relais will stop sending notifications and digests to {address}."), address=account.address)]
             button = t(N_("Stop the mails"))
+        elif self._reads(data.get("c", "")):  # a link that only shows something opens it: nothing to confirm
+            return await self._read(request, data, account, t)
         else:
             title, text, button = await describe(self.ports.services, data.get("c", ""), data.get("label", ""), account, t)
         return self._respond(t, Page(title, text, forms=[await self._form(request.path, button)], context=await self._context(data)))
+
+    def _reads(self, command: str) -> bool:
+        found, _ = self.ports.registry.resolve(command.split())
+        return found is not None and found.reads
+
+    async def _read(self, request: web.Request, data: dict, account: Account, t) -> web.Response:
+        """A link whose command only reads (« Voir le projet », « Voir les sondages »): the project's public page when the
+        community has its pages on, else a page showing what the command shows (its choices as buttons)."""
+        if not account.confirmed:
+            return await self._invalid(request, LinkError(expired=False))
+        command = data.get("c", "")
+        words = command.split()
+        title = data.get("label") or "Relais"
+        if len(words) == 2 and words[0] == "project":
+            project = await link_project(self.ports.services, words[1], account)
+            community = await Community.get_or_none(id=project.community_id) if project is not None else None
+            if project is not None and community is not None and community.pages and project.status in RUNNING:
+                raise web.HTTPFound(f"{self.mail.public_url}/c/{community.slug}/{project.slug}?lang={t.locale}",
+                                    headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+            title = project.title if project is not None else title
+        reply = await self.ports.dispatch(Incoming(platform="email", address=account.address, text=command,
+                                                   origin=Origin.LINK)) or Reply()
+        if not reply.error:
+            await self._used(data.get("community", ""), (words or ["link"])[0])
+        title = t(N_("Not done")) if reply.error else title
+        return self._respond(t, Page(title, html=to_html(reply), forms=await self._buttons(account, reply.choices),
+                                     context=await self._context(data)))
 
     def _press_first(self, t, request: web.Request) -> web.Response:
         """A POST without the page's token (a scanner, another site's form, a page left open for hours): nothing done;

@@ -16,10 +16,11 @@ import mailmanclient
 from bot.adapters.web import split_listen
 from bot.core.i18n import N_
 from bot.core.replies import Reply
-from bot.services.meetings import ics, when_text
+from bot.services.events_text import name as event_name
+from bot.services.events_text import when_text
 from bot.services.people import author_label
 from mail.smtp import PermanentSmtpError
-from models import Community, Meeting, NewsItem, NextStep, Person
+from models import Community, Event, NewsItem, NextStep, Person
 from models.mail import ListDeparture, ListStatus, ListSubscription, MailingList
 
 log = logging.getLogger("relais.mailman")
@@ -193,18 +194,21 @@ class MailmanSync:
             await self._post(mlist, f"step{step.id}", step.created_at, "➡️ " + t(N_("{project}: next step"), project=step.project.title),
                              text, author_label(t, step.author, True))
             await MailingList.filter(id=mlist.id).update(step_cursor=step.id)
-        meetings = await Meeting.filter(community_id=mlist.community_id, id__gt=mlist.meeting_cursor).order_by("id")
-        for meeting in meetings:
+        # The general meetings and the other events (one table, one id sequence: the cursor kept its name).
+        events = await Event.filter(community_id=mlist.community_id, id__gt=mlist.meeting_cursor).order_by("id")
+        for event in events:
             community = await Community.get(id=mlist.community_id)
             t = self.catalogs.get(community.locale)
-            if not meeting.cancelled and meeting.starts_at > self.clock():
+            if not event.cancelled and event.starts_at > self.clock():
                 tz = ZoneInfo(community.timezone)
-                text = t(N_("General meeting of {community}: "), community=community.name) + when_text(t, meeting, tz)
-                if meeting.place:
-                    text += "\n" + t(N_("Place: {place}"), place=meeting.place)
-                await self._post(mlist, f"meeting{meeting.id}", meeting.created_at, "📅 " + t(N_("General meeting of {community}"),
-                                 community=community.name), text, "", ("meeting.ics", ics(meeting, community, t)))
-            await MailingList.filter(id=mlist.id).update(meeting_cursor=meeting.id)
+                text = f"{event_name(t, event, community.name)}: {when_text(t, event, tz)}"
+                if event.place:
+                    text += "\n" + t(N_("Place: {place}"), place=event.place)
+                text += "\n" + t(N_("Answer with “coming {number}” or “not coming {number}” in a mail to Relais."), number=event.id)
+                tag = f"meeting{event.id}" if event.kind == "meeting" else f"event{event.id}"
+                await self._post(mlist, tag, event.created_at, "📅 " + event_name(t, event, community.name), text, "",
+                                 (f"{tag}.ics", self.services.event_notices.ics(t, event, community, "PUBLISH")))
+            await MailingList.filter(id=mlist.id).update(meeting_cursor=event.id)
 
     async def _post(self, mlist: MailingList, tag: str, created, subject: str, text: str, author: str,
                     calendar: tuple[str, bytes] | None = None) -> None:

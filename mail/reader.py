@@ -10,14 +10,16 @@ from email import message_from_bytes
 from flufl.bounce import all_failures
 
 from bot.core.adapter import Turn
+from bot.core.errors import UserError
 from bot.core.i18n import normalize_locale
 from bot.core.inbox import Event, Held
 from bot.core.incoming import Incoming, Origin
 from bot.core.replies import Choice, Reply
+from bot.services.votes_count import read_ballot
 from mail import reading
 from mail import tokens as tk
-from mail.commands import command_lines, is_number, summary
-from models import Account, OutboxMessage, Person
+from mail.commands import Lines, command_lines, is_number, summary
+from models import Account, Community, OutboxMessage, Person, VotePoll
 from models.mail import InboundMail, OutgoingMail
 
 log = logging.getLogger("relais.mail")
@@ -92,10 +94,15 @@ class MailReader:
             return Turn(None, outcome="held")
         choices = await self._choices(context, account) if context and not context.expired else None
         names = [mail.display_name, *re.split(r"[._-]", mail.sender.partition("@")[0])]
-        lines = command_lines(mail.subject, mail.text, self.ports.registry, choices, names)
+        ballot = await self._ballot(context, account, mail.text) if context and not context.expired else None
+        lines = Lines(commands=[(ballot, Origin.EMAIL)]) if ballot else \
+            command_lines(mail.subject, mail.text, self.ports.registry, choices, names)
         ignored = lines.ignored
         refs = tuple(reversed(mail.references))  # nearest first: the mail it answers, then the thread before it
-        words = await self._in_words(mail, account, refs, lines)
+        named = await self._named(context, account, composer)
+        if named and named not in refs:  # sent to the Reply-To of a notification: that one is answered
+            refs = (named, *refs)
+        words = None if ballot else await self._in_words(mail, account, refs, lines)
         if words is not None:  # what the person wrote is one message (a comment, an answer), not command lines
             lines.commands = [(words, Origin.EMAIL)]
             ignored = []
@@ -126,6 +133,17 @@ class MailReader:
         return first if ours or lines.unknown_only else None
 
     @staticmethod
+    async def _named(context: tk.AddressToken | None, account: Account, composer) -> str:
+        """The Message-ID of the notification whose reply address (OUTBOX) the mail was sent to, when it went to this
+        person."""
+        if context is None or context.kind != tk.OUTBOX or context.expired:
+            return ""
+        row = await OutboxMessage.get_or_none(id=context.ids[0])
+        if row is None or row.person_id != account.person_id:
+            return ""
+        return composer.message_id(f"o{row.id}", row.created_at)
+
+    @staticmethod
     def _where(row: InboundMail, mail: reading.ReadMail, account: Account) -> dict:
         """Where the answer goes: a reply in the sender's thread (Re: subject, In-Reply-To, References)."""
         return {"mail": row.id, "to": account.address, "account": account.id, "person": account.person_id,
@@ -153,8 +171,28 @@ class MailReader:
                 return read
         return None
 
+    async def _ballot(self, context: tk.AddressToken, account: Account, text: str) -> str | None:
+        """A reply to a ballot mail whose first line is a ballot (`2 1 3`, `1 oui, 2 peut-être, 3 non`, `2`): the vote
+        command it stands for, checked by the core like any other; None for anything else (a command, a question)."""
+        if context.kind != tk.VOTE or len(context.ids) < 2 or context.ids[1] != account.id:
+            return None
+        first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+        poll = await VotePoll.get_or_none(id=context.ids[0]) if first and len(first) <= 200 else None
+        if poll is None:
+            return None
+        try:
+            read_ballot(poll.kind, len(poll.options), first.split())
+        except UserError:
+            return None
+        community = await Community.get(id=poll.community_id)
+        return f"vote {community.slug}#{poll.number} {first}"
+
     async def _choices(self, context: tk.AddressToken, account: Account) -> list[Choice] | None:
         """The choices of the mail being answered, when the sender is the person it went to."""
+        if context.kind == tk.VOTE:  # (poll, account, choice set or 0): a number answers the ballot mail's choices
+            if len(context.ids) < 3 or context.ids[1] != account.id or not context.ids[2]:
+                return None
+            return await self.ports.choices.choices(context.ids[2])
         if context.kind == tk.CHOICES:  # (set, account): the choice memory
             if len(context.ids) < 2 or context.ids[1] != account.id:
                 return None

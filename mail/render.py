@@ -15,8 +15,10 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from bot.core.render import block_html, block_text, fallback, to_text
-from bot.core.replies import About, Attachment, Block, LinkButton, Reply
+from bot.core.i18n import N_
+from bot.core.render import block_html, block_text, fallback, table_html, to_text
+from bot.core.replies import About, Attachment, Block, LinkButton, Poll, Reply, Span, Table, bold, italic
+from mail.invites import method_of
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # Templates are code shipped with Relais; one environment serves every render.
@@ -65,7 +67,27 @@ def reply_subject(original: str, fallback: str) -> str:
     return original if original.lower().startswith(("re:", "re :")) else f"Re: {original}"
 
 
-NATIVE: tuple[type, ...] = (Block, LinkButton, Attachment, About)  # About: a reply to the mail answers
+NATIVE: tuple[type, ...] = (Block, LinkButton, Attachment, About, Table, Poll)  # About: a reply answers; Poll: see poll_blocks
+# How a ballot mail is answered, by the poll's kind: its options are listed once (as links, or numbered).
+BALLOT_HINTS = {
+    "single": N_("Follow the link of your choice, or reply to this mail with its number."),
+    "multiple": N_("Follow the link of each choice, or reply to this mail with their numbers, like 1 3."),
+    "ranked": N_("Reply to this mail with the numbers in your order of preference, like 2 1 3."),
+    "date": N_("Reply to this mail with each date's number and yes, if need be or no, like 1 yes, 2 maybe, 3 no."),
+}
+
+
+def poll_blocks(poll: Poll, reply: Reply, t, ballot: bool) -> list[Block]:
+    """An open poll in a ballot mail: its question and how to answer; its options once, as the links of the mail's choices
+    (single, multiple) or numbered (ranked, date: answered by a plain reply)."""
+    if poll.closed or not ballot or t is None:
+        return fallback(poll)
+    hint = Block(spans=[italic(t(BALLOT_HINTS.get(poll.mode, BALLOT_HINTS["single"])))])
+    linked = any(c.command.startswith(poll.vote + " ") for c in reply.choices)
+    if poll.mode in ("single", "multiple") and linked:
+        return [Block(spans=[Span("🗳 "), bold(poll.question)]), hint]
+    items = [[Span(f"{n}. {option}")] for n, option in enumerate(poll.options, 1)]
+    return [Block(spans=[Span("🗳 "), bold(poll.question)], items=items), hint]
 BUTTON = ("display: inline-block; padding: 0.55em 1.1em; border-radius: 6px; background: #0b57d0; color: #ffffff; "
           "text-decoration: none; font-weight: 600;")
 
@@ -79,11 +101,13 @@ def cid(item: Attachment) -> str:
     return f"{hashlib.sha256(item.data).hexdigest()[:12]}.{item.filename}@relais"
 
 
-def body_text(reply: Reply) -> str:
+def body_text(reply: Reply, t=None, ballot: bool = False) -> str:
     out: list[str] = []
     for element in reply.blocks:
-        if isinstance(element, LinkButton):
-            out.append(f"{element.label}:\n  {element.url}")
+        if isinstance(element, Poll):
+            out.extend(block_text(b) for b in poll_blocks(element, reply, t, ballot))
+        elif isinstance(element, LinkButton):
+            out.append(f"{element.label}\n  {element.url}")  # the address under its label (no colon: any language)
         elif isinstance(element, Attachment):
             out.append(f"📎 {element.filename}" + (f" — {element.caption}" if element.caption else ""))
         else:
@@ -91,10 +115,14 @@ def body_text(reply: Reply) -> str:
     return "\n\n".join(o for o in out if o)
 
 
-def body_html(reply: Reply) -> str:
+def body_html(reply: Reply, t=None, ballot: bool = False) -> str:
     out: list[str] = []
     for element in reply.blocks:
-        if isinstance(element, LinkButton):
+        if isinstance(element, Poll):
+            out.extend(block_html(b) for b in poll_blocks(element, reply, t, ballot))
+        elif isinstance(element, Table):
+            out.append(table_html(element))
+        elif isinstance(element, LinkButton):
             out.append(f'<p><a href="{escape(element.url, quote=True)}" style="{BUTTON}">{escape(element.label, quote=False)}</a></p>')
         elif isinstance(element, Attachment) and inline(element):  # a chart: shown in the mail itself
             out.append(f'<p><img src="cid:{escape(cid(element), quote=True)}" alt="{escape(element.caption or element.filename, quote=True)}" '
@@ -111,10 +139,13 @@ def _choices(reply: Reply, urls: tuple[str, ...]) -> list[dict]:
     return [{"label": c.label, "url": urls[i] if i < len(urls) else ""} for i, c in enumerate(reply.choices)]
 
 
-def render(reply: Reply, env: Envelope, t) -> EmailMessage:
-    """The mail for `reply`; the same input gives the same bytes (the MIME boundary comes from the Message-ID)."""
+def render(reply: Reply, env: Envelope, t, ballot: bool = False) -> EmailMessage:
+    """The mail for `reply`; the same input gives the same bytes (the MIME boundary comes from the Message-ID). A ballot
+    (its reply address votes) says how to answer beside the poll."""
     choices = _choices(reply, env.choice_urls)
-    if env.reply_to and any(c["url"] for c in choices):
+    if ballot:
+        hint = t("Reply to this mail with the number of your choice, or follow a link.")
+    elif env.reply_to and any(c["url"] for c in choices):
         hint = t("Reply to this mail with the number of your choice, or follow a link.")
     elif env.reply_to:
         hint = t("Reply to this mail with the number of your choice.")
@@ -124,9 +155,11 @@ def render(reply: Reply, env: Envelope, t) -> EmailMessage:
         "lang": env.lang, "subject": env.subject, "choices": choices, "hint": hint,
         "footer": t("Relais, the assistant of your community. Write to it: reply, or send commands such as “help”."),
         "unsubscribe_url": env.unsubscribe_url, "unsubscribe_label": t("Stop these mails"),
+        # « Ne plus recevoir ces courriels : <url> »: the reader's typography, from the catalog
+        "unsubscribe_line": t("{label}: {url}", label=t("Stop these mails"), url=env.unsubscribe_url),
     }
-    text = _TEXT_ENV.get_template("mail.txt").render(body=body_text(reply), **context)
-    html = _ENV.get_template("mail.html").render(body=body_html(reply), **context)
+    text = _TEXT_ENV.get_template("mail.txt").render(body=body_text(reply, t, ballot), **context)
+    html = _ENV.get_template("mail.html").render(body=body_html(reply, t, ballot), **context)
     msg = EmailMessage(policy=POLICY)
     msg["From"] = env.sender
     name = " ".join(env.to_name.split())  # a name typed in a chat may hold line breaks, which a header may not
@@ -162,8 +195,9 @@ def render(reply: Reply, env: Envelope, t) -> EmailMessage:
         msg.make_mixed()
         for item in files:
             maintype, _, subtype = item.mime.partition("/")
+            method = method_of(item)  # an invitation: clients show it as one when its type names the method
             msg.add_attachment(item.data, maintype=maintype or "application", subtype=subtype or "octet-stream",
-                               filename=item.filename)
+                               filename=item.filename, params={"method": method} if method else None)
     msg["Content-Language"] = env.lang  # after the content: set_content() drops Content-* headers
     boundary = "=_relais_" + hashlib.sha256(env.message_id.encode()).hexdigest()[:24]
     msg.set_boundary(boundary)

@@ -24,10 +24,14 @@ SECRET_STATE_KEY = "mail:secret_key"
 CONFIRM = "c"  # confirm the email account with this id (and its person's id)
 CHOICES = "s"  # a reply to a mail offering the choice set with this id, sent to the account with this id
 BOUNCE = "b"  # the envelope sender (VERP) of a mail to the account with this id: its bounces come back here
-# Replies to mails sent before the choice memory name the outbox message or outgoing mail they answer.
+# A reply to a ballot (a mail showing the poll with this id, to the account with this id, its choice set or 0): its first
+# line is read as the ballot (`2 1 3`, `1 oui, 2 peut-être, 3 non`), else a number answers the choice set.
+VOTE = "v"
+# The outbox message a reply answers: a notification about something (a prompt, news) names itself in its Reply-To;
+# replies to mails sent before the choice memory name the outbox message or outgoing mail they answer too.
 OUTBOX = "o"
 OUTGOING = "m"
-KINDS = (CONFIRM, CHOICES, BOUNCE, OUTBOX, OUTGOING)
+KINDS = (CONFIRM, CHOICES, BOUNCE, OUTBOX, OUTGOING, VOTE)
 _EPOCH = datetime(2020, 1, 1, tzinfo=timezone.utc)
 
 

@@ -1,4 +1,5 @@
-"""The facilitator's hour: next-step prompts to referents, the weekly agenda's settings, meetings, announcements."""
+"""The facilitator's hour: next-step prompts to referents, the weekly agenda's settings, announcements (the general
+meeting is an event: models/events.py)."""
 
 from enum import StrEnum
 
@@ -58,25 +59,6 @@ class AgendaSettings(Model):
 
     class Meta:
         table = "agenda_settings"
-
-
-class Meeting(Model):
-    """A general meeting of the community: when and where (a date poll may set it)."""
-
-    id = fields.IntField(primary_key=True)
-    community = fields.ForeignKeyField("models.Community", related_name=False, on_delete=fields.CASCADE)
-    community_id: int
-    starts_at = fields.DatetimeField(db_index=True)
-    place = fields.CharField(max_length=200, default="")
-    created_by = fields.ForeignKeyField("models.Person", null=True, related_name=False, on_delete=fields.SET_NULL)
-    created_by_id: int | None
-    cancelled = fields.BooleanField(default=False)
-    created_at = fields.DatetimeField(auto_now_add=True)
-    reminded_week_at = fields.DatetimeField(null=True)  # the reminders 7 days and 1 day before, each once
-    reminded_day_at = fields.DatetimeField(null=True)
-
-    class Meta:
-        table = "meeting"
 
 
 class Announcement(Model):

@@ -1,5 +1,4 @@
-"""Votes: polls (single, multiple, ranked, date), one ballot per person, native polls on the platforms, and the
-general meeting's answers."""
+"""Votes: polls (single, multiple, ranked, date), one ballot per person, native polls on the platforms."""
 
 from enum import StrEnum
 
@@ -33,6 +32,7 @@ class VotePoll(Model):
     # refused instead of giving someone a second ballot; erased at the close with the keys.
     key_check = fields.CharField(max_length=16, default="")
     for_meeting = fields.BooleanField(default=False)  # a date poll whose close sets the general meeting
+    place = fields.CharField(max_length=200, default="")  # the meeting's place, given with its date poll (or "")
     created_by = fields.ForeignKeyField("models.Person", null=True, related_name=False, on_delete=fields.SET_NULL)
     created_by_id: int | None
     posted_in = fields.CharField(max_length=340, default="")  # platform:chat where it was created (results go back there)
@@ -129,19 +129,3 @@ class NativePoll(Model):
     class Meta:
         table = "native_poll"
         unique_together = (("platform", "native_id"),)
-
-
-class MeetingAnswer(Model):
-    """A member's `coming` / `not coming` for a general meeting."""
-
-    id = fields.IntField(primary_key=True)
-    meeting = fields.ForeignKeyField("models.Meeting", related_name=False, on_delete=fields.CASCADE)
-    meeting_id: int
-    person = fields.ForeignKeyField("models.Person", related_name=False, on_delete=fields.CASCADE)
-    person_id: int
-    coming = fields.BooleanField()
-    at = fields.DatetimeField()
-
-    class Meta:
-        table = "meeting_answer"
-        unique_together = (("meeting", "person"),)

@@ -168,7 +168,9 @@ def test_the_tracking_sheet_printed_and_written_as_csv(tmp_path):
     written = relais(tmp_path, "sheet", "--community", "usine-vivante", "--csv", str(tmp_path / "suivi.csv"))
     assert written.returncode == 0 and "4 projects written to" in written.stdout
     rows = (tmp_path / "suivi.csv").read_text(encoding="utf-8-sig").splitlines()
-    assert rows[0].startswith("projet,identifiant,statut,référent·es") and len(rows) == 5
+    assert rows[0].startswith("projet;identifiant;statut;référent·es") and len(rows) == 5  # `;`: a French spreadsheet's
+    book = relais(tmp_path, "sheet", "--community", "usine-vivante", "--xlsx", str(tmp_path / "suivi.xlsx"))
+    assert book.returncode == 0 and "4 projects written to" in book.stdout and (tmp_path / "suivi.xlsx").read_bytes()[:2] == b"PK"
     missing = relais(tmp_path, "sheet", "--community", "nulle-part")
     assert missing.returncode == 1 and "nulle-part" in missing.stderr
 

@@ -28,12 +28,12 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def render_text(reply: Reply, saved: dict[str, Path] | None = None) -> str:
-    """The console's text: blocks, links as `label: url`, files as their saved path, numbered choices."""
+    """The console's text: blocks, links as `label → url`, files as their saved path, numbered choices."""
     saved = saved or {}
     out: list[str] = []
     for element in reply.blocks:
         if isinstance(element, LinkButton):
-            out.append(f"🔗 {element.label}: {element.url}")
+            out.append(f"🔗 {element.label} → {element.url}")  # no colon: right in French and in English
         elif isinstance(element, Attachment) and element.filename in saved:
             caption = f" — {element.caption}" if element.caption else ""
             out.append(f"📎 {element.filename}{caption}\n   {saved[element.filename]}")
@@ -161,12 +161,13 @@ class ConsoleChat:
 
     async def run_pipe(self, stream: TextIO, out: TextIO, deliver=None) -> int:
         """One command per line in, each reply out followed by a blank line, the account's new notifications
-        before it (as a person in the chat would see them); returns the lines handled."""
+        before it (as a person in the chat would see them); returns the lines handled. `quit` (`quitter`, `exit`)
+        ends it as the end of the input does."""
         count = 0
         loop = asyncio.get_running_loop()
         while True:
             line = await loop.run_in_executor(None, stream.readline)
-            if not line:
+            if not line or leaves(line):
                 out.write(await self.notes(deliver))
                 out.flush()
                 return count
@@ -178,62 +179,56 @@ class ConsoleChat:
             count += 1
 
     async def run_terminal(self, stop: asyncio.Event, banner: str, goodbye: str, history: Path | None = None,
-                           prompt: str = "› ") -> None:
-        """The interactive chat, with line editing and history (readline); notifications come between commands.
-        `quit` or `exit` (or Ctrl-D) leaves the console; `quitter` is the French command that leaves a community."""
-        loop = asyncio.get_running_loop()
-        _history(history)
+                           prompt: str = "› ", again: str = "") -> None:
+        """The interactive chat (prompt_toolkit): line editing, the history of earlier sessions (kept in `history`),
+        notifications between commands. Ctrl-C drops the line being typed (twice in a row leaves, `again` says so
+        after the first), Ctrl-D leaves, and so do `quit`, `quitter` and `exit` (leaving a community is
+        `quitter <community>`)."""
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.history import FileHistory, History, InMemoryHistory
+
+        store: History = InMemoryHistory()
+        if history is not None:
+            try:
+                history.parent.mkdir(parents=True, exist_ok=True)
+                store = FileHistory(str(history))
+            except OSError:  # a read-only data directory: this session's history only
+                pass
+        session: PromptSession = PromptSession(history=store)
         print(banner, flush=True)
+        interrupted = False
         try:
             while not stop.is_set():
                 notes = await self.notes()
                 if notes:
                     print("\n" + notes, end="", flush=True)
-                line = await loop.run_in_executor(None, _read, prompt)
-                if line is None or line.strip().lower() in QUIT:
+                try:
+                    line = await session.prompt_async(prompt)
+                except KeyboardInterrupt:  # Ctrl-C: the line is dropped; a second one in a row leaves
+                    if interrupted:
+                        break
+                    interrupted = True
+                    if again:
+                        print(again, flush=True)
+                    continue
+                except EOFError:  # Ctrl-D
+                    break
+                interrupted = False
+                if leaves(line):
                     break
                 if line.strip():
                     print(await self.exchange(line) + "\n", flush=True)
         finally:
-            _save_history(history)
             print(goodbye, flush=True)
 
 
-QUIT = ("quit", "exit", "/quit", "/exit")
+QUIT = ("quit", "exit", "quitter", "sortir")
 
 
-def _history(path: Path | None) -> None:
-    """Arrow keys, editing and the lines of earlier sessions, through readline (where Python has it)."""
-    try:
-        import readline
-    except ImportError:  # Windows without pyreadline: plain input()
-        return
-    readline.set_history_length(1000)
-    if path is not None and path.exists():
-        try:
-            readline.read_history_file(path)
-        except OSError:
-            pass
-
-
-def _save_history(path: Path | None) -> None:
-    try:
-        import readline
-    except ImportError:
-        return
-    if path is not None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            readline.write_history_file(path)
-        except OSError:
-            pass
-
-
-def _read(prompt: str) -> str | None:
-    try:
-        return input(prompt)
-    except (EOFError, KeyboardInterrupt):
-        return None
+def leaves(line: str) -> bool:
+    """Whether a line typed in the console leaves it: a quit word alone (with or without /); `quitter <community>` is
+    the command that leaves a community."""
+    return line.strip().lower().lstrip("/!") in QUIT
 
 
 def _remove_tree(folder: Path) -> int:

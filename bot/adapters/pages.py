@@ -1,5 +1,5 @@
 """The community's public pages and feeds on the link endpoint: server-rendered HTML (no script), Atom feeds of
-its news, an iCalendar feed of its meetings. Only for a community that turned them on (`pages on`): any other
+its news, iCalendar feeds of its events and meetings. Only for a community that turned them on (`pages on`): any other
 address is a 404. Rendered pages are kept a few seconds and answered with ETag / Last-Modified."""
 
 from __future__ import annotations
@@ -22,9 +22,14 @@ from bot.adapters.web import WebServer
 from bot.core.i18n import normalize_locale
 from bot.core.numbers import clean
 from bot.core.ports import Ports
-from bot.services.meetings import calendar
+from bot.services import events_text
+from bot.services.ical import Organizer, calendar
 from bot.services.pages import NEWS_SHOWN, CommunityView, PublicPages
+from bot.services.pages_polls import feed_events
 from bot.services.pledges import money
+from bot.services.votes_results import TIE_RULE, rounds_lines
+from bot.services.votes_text import labels as poll_labels
+from mail.link_words import accepted_language
 
 log = logging.getLogger("relais.pages")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -56,17 +61,23 @@ class Pages:
         self.ports = ports
         self.public_url = public_url.rstrip("/")
         self.ways = ways
-        self.data = PublicPages(ports.clock, ports.services.search.find, ports.services.votes.tally)
+        self.data = PublicPages(ports.clock, ports.services.search.find, ports.services.votes.tally, ports.services.votes.named_ballots,
+                                self._labels)
         self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "atom"]),
                                trim_blocks=True, lstrip_blocks=True, auto_reload=False)
         self.env.globals["money"] = money
         self.env.globals["quote"] = quote
+        self.env.globals["rounds_lines"] = rounds_lines  # a ranked poll's rounds in words, as in chat and mail
+        self.env.globals["tie_rule"] = TIE_RULE
         self._cache: dict[tuple, Rendered] = {}
+        self._communities: dict[int, tuple[str, str]] = {}  # id → (locale, time zone), for the polls' date labels
 
     def register(self, server: WebServer) -> None:
+        server.not_found = self._missing  # any address nothing answers: the styled 404
         server.route("GET", "/c/{community}", self.community)
         server.route("GET", "/c/{community}/feed.atom", self.community_feed)
-        server.route("GET", "/c/{community}/meetings.ics", self.meetings)
+        server.route("GET", "/c/{community}/meetings.ics", self.meetings)  # kept answering for its old subscribers
+        server.route("GET", "/c/{community}/events.ics", self.events)
         server.route("GET", "/c/{community}/search", self.search)
         server.route("GET", "/c/{community}/{project}", self.project)
         server.route("GET", "/c/{community}/{project}/feed.atom", self.project_feed)
@@ -78,8 +89,10 @@ class Pages:
         return normalize_locale(asked, "") or normalize_locale(default, "fr")
 
     async def _serve(self, request: web.Request, key: tuple, make) -> web.StreamResponse:
-        if await self.data.community(request.match_info["community"]) is None:
+        found_community = await self.data.community(request.match_info["community"])
+        if found_community is None:
             return self._not_found(request)  # pages off take effect at once, whatever is cached
+        self._communities[found_community.id] = (found_community.locale, found_community.timezone)
         now = time.monotonic()
         found = self._cache.get(key)
         if found is None or found.expires <= now:
@@ -98,9 +111,16 @@ class Pages:
         return web.Response(body=found.body, status=found.status, headers={**headers, "Content-Type": found.content_type})
 
     def _not_found(self, request: web.Request) -> web.Response:
-        t = self.ports.catalogs.get(self._locale(request, self.ports.default_locale))
-        html = self.env.get_template("pages/missing.html").render(t=t, lang=t.locale)
+        """The 404 page, in the visitor's language (`?lang=`, else what the browser asks for)."""
+        asked = normalize_locale(request.query.get("lang", ""), "")
+        locale = asked or accepted_language(request.headers.get("Accept-Language", ""), self.ports.default_locale)
+        t = self.ports.catalogs.get(locale)
+        html = self.env.get_template("pages/missing.html").render(t=t, lang=t.locale, other=OTHER.get(t.locale, "fr"),
+                                                                  base=self.public_url)
         return web.Response(text=html, status=404, content_type="text/html", headers={"Cache-Control": "no-store"})
+
+    async def _missing(self, request: web.Request) -> web.Response:
+        return self._not_found(request)
 
     def _page(self, name: str, locale: str, view: CommunityView, **values) -> bytes:
         t = self.ports.catalogs.get(locale)
@@ -168,17 +188,36 @@ class Pages:
         return await self._serve(request, ("f", slug, project or ""), make)
 
     async def meetings(self, request: web.Request) -> web.StreamResponse:
+        return await self._calendar(request, meetings_only=True)
+
+    async def events(self, request: web.Request) -> web.StreamResponse:
+        return await self._calendar(request, meetings_only=False)
+
+    async def _calendar(self, request: web.Request, meetings_only: bool) -> web.StreamResponse:
+        """The community's calendar feed (no METHOD: calendars subscribe to it), every TZID with its VTIMEZONE."""
         slug = request.match_info["community"]
 
         async def make():
             found = await self.data.community(slug)
             if found is None:
                 return None
-            view = await self.data.view(found)
             t = self.ports.catalogs.get(found.locale)
-            body = calendar(view.meetings, found, t, f"{self.public_url}/c/{slug}")
-            return body, "text/calendar; charset=utf-8", view.updated
-        return await self._serve(request, ("m", slug), make)
+            items = await feed_events(found, meetings_only)
+            name = t("General meetings of {community}", community=found.name) if meetings_only else \
+                t("Events of {community}", community=found.name)
+            domain = self.ports.services.events.domain
+            body = calendar([(e, events_text.name(t, e, found.name)) for e in items], found.timezone, name,
+                            Organizer(f"relais@{domain}", found.name), url=f"{self.public_url}/c/{slug}")
+            changed = max([e.updated_at or e.created_at for e in items] + [found.created_at])
+            return body, "text/calendar; charset=utf-8", changed
+        return await self._serve(request, ("m" if meetings_only else "e", slug), make)
+
+    def _labels(self, poll) -> list[str]:
+        """A poll's options as the pages show them: a date poll's dates written out in the community's language."""
+        community = self._communities.get(poll.community_id)
+        if community is None or poll.kind != "date":
+            return [str(o) for o in poll.options]
+        return list(poll_labels(self.ports.catalogs.get(community[0]), poll, ZoneInfo(community[1])))
 
     async def search(self, request: web.Request) -> web.StreamResponse:
         slug = request.match_info["community"]

@@ -42,7 +42,8 @@ class WebServer:
     def __init__(self, listen: str, setting: str = "RELAIS_WEB_LISTEN"):
         self.host, self.port = split_listen(listen)
         self.setting = setting
-        self.app = web.Application()
+        self.not_found: Handler | None = None  # the page of an address nothing answers (the public pages set it)
+        self.app = web.Application(middlewares=[self._missing])
         self.app.on_response_prepare.append(_secure)
         self.app.router.add_get("/healthz", self._health)
         self._runner: web.AppRunner | None = None
@@ -68,6 +69,16 @@ class WebServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+    @web.middleware
+    async def _missing(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """An address no route answers gets a page in the visitor's language rather than aiohttp's bare 404."""
+        try:
+            return await handler(request)
+        except web.HTTPNotFound:
+            if self.not_found is None or request.method not in ("GET", "HEAD"):
+                raise
+            return await self.not_found(request)
 
     async def _health(self, request: web.Request) -> web.Response:
         return web.Response(text="ok")

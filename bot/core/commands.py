@@ -64,6 +64,7 @@ class Command:
     role: Role | None = EVERYONE
     referent_of: str | None = None
     group: bool = True
+    reads: bool = False  # it only shows something (a project, the polls): a mail's link to it opens, never confirms
 
     def localized_name(self, locale: str) -> str:
         if locale == "en":
@@ -96,13 +97,15 @@ def answers(name: str):
 
 def command(name: str, *, args: tuple[Arg, ...] | list[Arg] = (), fr: tuple[str, ...] | list[str] = (),
             en: tuple[str, ...] | list[str] = (), help: str = "", section: str = N_("General"),
-            role: Role | None = EVERYONE, referent_of: str | None = None, group: bool = True):
-    """Declare a command where its code is. `fr`/`en` are aliases, the first French one is its French name."""
+            role: Role | None = EVERYONE, referent_of: str | None = None, group: bool = True, reads: bool = False):
+    """Declare a command where its code is. `fr`/`en` are aliases, the first French one is its French name; `reads`:
+    it changes nothing (a link to it opens what it shows)."""
 
     def decorate(fn):
         fn.__relais_command__ = Command(
             name=name, handler=fn, args=tuple(args), aliases={"fr": tuple(fr), "en": tuple(en)},
             help=help or (fn.__doc__ or "").strip(), section=section, role=role, referent_of=referent_of, group=group,
+            reads=reads,
         )
         return fn
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from bot.core import parser
 from bot.core.commands import Arg, Command, Registry, fold
 from bot.core.context import Context
-from bot.core.errors import UsageError, UserError
+from bot.core.errors import Ambiguous, UsageError, UserError
 from bot.core.i18n import N_, Catalogs, Translator, normalize_locale
 from bot.core.incoming import Incoming, Origin
 from bot.core.numbers import clean, is_number
@@ -138,7 +138,9 @@ class Dispatcher:
 
     async def _arguments(self, cmd: Command, ctx: Context, rest: str) -> dict:
         values: dict = {}
+        line = rest
         for arg in cmd.args:
+            before = rest
             if arg.kind == "text":
                 raw = parser.unquote(rest) if rest.count('"') == 2 and rest.startswith('"') else rest.strip()
                 rest = ""
@@ -150,7 +152,14 @@ class Dispatcher:
                 values[arg.name] = None
                 continue
             self._check_length(arg, raw, ctx, cmd)
-            values[arg.name] = await self._convert(arg, raw, ctx, cmd)
+            try:
+                values[arg.name] = await self._convert(arg, raw, ctx, cmd)
+            except Ambiguous as exc:  # each choice: the same command line, with the one meant in place of what was typed
+                head = line[:len(line) - len(before.lstrip())].strip()
+                where = raw.rpartition("/")[0] + "/" if arg.kind == "project" and "/" in raw else ""  # `other/slug` stays
+                exc.choices = [Choice(label, " ".join(w for w in (cmd.name, head, where + value, rest) if w))
+                               for label, value in exc.options]
+                raise
         if rest:
             extra = rest if len(rest) <= 80 else rest[:79] + "…"
             raise UsageError(N_("Too many words: “{extra}”."), command=cmd, extra=extra)
@@ -221,15 +230,17 @@ class Dispatcher:
         talk = not line.prefixed and (ctx.incoming.direct or ctx.incoming.addressed) and FREE_TEXT in self.registry.answers
         if talk and not (len(line.words) <= 3 and self.closest(line.words[0], t, MISTYPED) is not None):
             return await self._answer(ctx, FREE_TEXT, {}, raw)
-        return self._unknown(line.words[0], t)
+        return self._unknown(line.words[0], t, parser.rest_after(line.raw, 1))
 
-    def _unknown(self, word: str, t: Translator) -> Reply:
+    def _unknown(self, word: str, t: Translator, rest: str = "") -> Reply:
         target = self.closest(word, t)
         reply = Reply(error=True)
         if target is not None:
             name = target.localized_name(t.locale)
             reply.para(t(N_("Unknown command “{word}”. Did you mean {suggestion}?"), word=word[:40], suggestion="/" + name))
             reply.para(code(target.usage(t)))
+            if rest and len(rest) <= 200:  # the command meant, with what followed it (`suivre brasserie`)
+                reply.choice(f"/{name} {rest}"[:64], f"{name} {rest}")
             reply.choice(t(N_("Help on {command}"), command=name), f"help {name}")
         else:
             reply.para(t(N_("Unknown command “{word}”. Type /help to see what I can do."), word=word[:40]))

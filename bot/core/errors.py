@@ -21,3 +21,12 @@ class UsageError(UserError):
     def __init__(self, message: str, command=None, **params):
         super().__init__(message, **params)
         self.command = command
+
+
+class Ambiguous(UserError):
+    """What was typed names several things (two people called Louise): `options` are (label, value) pairs, the value
+    written in place of what was typed makes the command line of each choice."""
+
+    def __init__(self, message: str, options: list[tuple[str, str]], **params):
+        super().__init__(message, **params)
+        self.options = options

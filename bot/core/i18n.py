@@ -55,11 +55,12 @@ class Catalogs:
 NARROW_NBSP = "\u202f"
 # French puts a narrow no-break space before : ; ? ! (and English none): the translations are set right here, once
 # per message, so that no catalog entry can get it wrong; the parameters (what people wrote) are left as they are.
-_BEFORE_PUNCTUATION = re.compile(r"(?:[ \u00a0\u202f]|(?<=[\w»)}]))([:;?!])(?=\s|$)")
+_BEFORE_PUNCTUATION = re.compile(r"(?:[ \u00a0\u202f]|(?<=[\w»)}]))([:;?!])(?=[\s)»]|$)")
+_BEFORE_PERCENT = re.compile(r"[ \u00a0](?=%)")  # « 40 % »: the space a translation put there, made narrow and unbreakable
 
 
 def french_typography(text: str) -> str:
-    return _BEFORE_PUNCTUATION.sub(NARROW_NBSP + r"\1", text)
+    return _BEFORE_PERCENT.sub(NARROW_NBSP, _BEFORE_PUNCTUATION.sub(NARROW_NBSP + r"\1", text))
 
 
 JUST_NOW = N_("just now")

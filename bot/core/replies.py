@@ -118,6 +118,20 @@ class Question:
     data: dict = field(default_factory=dict, hash=False, compare=False)
     hint: str = ""  # "Answer in your next message, or type cancel."
     days: float = 7.0
+    # How to answer where a reply to the message answers it (the platforms that thread replies, as for `About`): "Reply to
+    # this message…"; empty: `hint` everywhere.
+    reply_hint: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows of cells under a header (a date poll's grid, a ranked poll's rounds): a table in mail and on pages, aligned
+    monospace lines elsewhere. The first column names the rows."""
+
+    kind: ClassVar[str] = "table"
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    title: str = ""
 
 
 Topic = tuple[str, int, int]  # (kind, id, project id) of something Relais speaks of: ("news", 12, 3)
@@ -136,8 +150,8 @@ class About:
     numbered: bool = True  # `/reply [n]` in this conversation answers them (False: the command hint says another way)
 
 
-Element = Union[Block, LinkButton, Attachment, Progress, Poll, Question, About]
-ELEMENTS: dict[str, type] = {cls.kind: cls for cls in (Block, LinkButton, Attachment, Progress, Poll, Question, About)}
+Element = Union[Block, LinkButton, Attachment, Progress, Poll, Question, About, Table]
+ELEMENTS: dict[str, type] = {cls.kind: cls for cls in (Block, LinkButton, Attachment, Progress, Poll, Question, About, Table)}
 
 
 @dataclass(frozen=True)
@@ -255,6 +269,9 @@ def _load(raw: dict) -> Any:
         values["data"] = base64.b64decode(values["data"])
     if cls is About:
         values["items"] = tuple((str(k), int(i), int(p)) for k, i, p in values.get("items", ()))
+    if cls is Table:
+        values["header"] = tuple(str(h) for h in values.get("header", ()))
+        values["rows"] = tuple(tuple(str(c) for c in row) for row in values.get("rows", ()))
     if cls is Poll:
         values["options"] = tuple(values.get("options", ()))
         values["counts"] = tuple(values.get("counts", ()))

@@ -1,27 +1,37 @@
 """One module per feature; `MODULES` is what the registry reads."""
 
 from bot.handlers import (
+    absence,
     account,
     agenda,
+    ballots,
     comments,
     digest,
+    directory,
     email,
+    events,
     facilitator,
     help,
+    ideas,
+    invitations,
     linking,
     meetings,
+    member_polls,
     membership,
     moderation,
     mydata,
+    needs,
     news,
     pages,
     pledges,
     projects,
     report,
     search,
+    sheet,
     talk,
     votes,
 )
 
-MODULES = [help, account, linking, mydata, projects, news, comments, moderation, facilitator, agenda, votes, meetings, membership, pledges, pages,
-           report, digest, email, search, talk]
+MODULES = [help, account, linking, mydata, projects, news, comments, moderation, facilitator, agenda, absence, sheet, votes, ballots,
+           meetings, events, membership, pledges, pages, ideas, needs, member_polls, invitations, directory, report,
+           digest, email, search, talk]

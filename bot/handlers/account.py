@@ -7,6 +7,7 @@ from bot.core.context import Context
 from bot.core.errors import UserError
 from bot.core.i18n import N_
 from bot.core.replies import Reply, bold
+from bot.handlers.invitations import join_invited
 from models import Community
 
 SECTION = N_("You")
@@ -46,31 +47,42 @@ async def lang(ctx: Context, lang: str) -> Reply:
     return Reply().para(t(N_("From now on I speak English with you."))).choice(t(N_("Undo")), f"lang {previous}")
 
 
-@command("join", fr=("rejoindre", "adhérer"), args=(Arg("community", "community", N_("community")),),
-         help=N_("Join a community; your direct messages then go to it."), section=SECTION)
-async def join(ctx: Context, community: Community) -> Reply:
+@command("join", fr=("rejoindre", "adhérer"), args=(Arg("community", "community", N_("community")),
+                                                     Arg("code", "word", N_("invitation code"), required=False, max_length=20)),
+         help=N_("Join a community (with the code of the invitation you got, if any); your direct messages then go to it."),
+         section=SECTION)
+async def join(ctx: Context, community: Community, code: str | None = None) -> Reply:
     t = ctx.t
+    if code:  # invited: counted as coming through whoever invited (bot/handlers/invitations.py)
+        return await join_invited(ctx, code, community)
     existing = await ctx.services.people.membership(ctx.person, community)
     joined = await ctx.services.people.join(ctx.person, community)
     await ctx.services.people.use(ctx.person, community)
     if joined.requested_at is not None:  # the community approves its members (membership approval)
         return (Reply().para(t(N_("Your request to join {community} goes to its facilitators. Until they approve it you can read "
                                   "everything, as an observer."), community=community.name))
-                .choice(t(N_("See the projects")), "projects").choice(t(N_("Undo")), f"leave {community.slug}"))
+                .choice(t(N_("See the projects")), "projects").choice(t(N_("Undo")), f"leave {community.slug} yes"))
     if existing:
         return Reply().para(t(N_("You are already a member of {community}; your direct messages now go to it."), community=community.name))
     return (Reply().para(t(N_("Welcome to {community}! Type /projects to see its projects."), community=community.name))
-            .choice(t(N_("See the projects")), "projects").choice(t(N_("Undo")), f"leave {community.slug}"))
+            .choice(t(N_("See the projects")), "projects").choice(t(N_("Undo")), f"leave {community.slug} yes"))
 
 
-@command("leave", fr=("quitter",), args=(Arg("community", "community", N_("community")),),
-         help=N_("Leave a community (you stop following its projects)."), section=SECTION)
-async def leave(ctx: Context, community: Community) -> Reply:
+@command("leave", fr=("quitter",), args=(Arg("community", "community", N_("community")),
+                                         Arg("confirm", "choice", N_("yes"), choices=("yes",), accept=("yes", "oui", "confirm"),
+                                             words={"fr": ("oui",)}, required=False)),
+         help=N_("Leave a community (you stop following its projects); you are asked to confirm."), section=SECTION)
+async def leave(ctx: Context, community: Community, confirm: str | None) -> Reply:
     t = ctx.t
     membership = await ctx.services.people.membership(ctx.person, community)
     if membership is None:
         raise UserError(N_("You are not a member of {community}."), community=community.name)
     await ctx.services.people.keep_a_facilitator(ctx.person, community, None)
+    if confirm is None:  # leaving takes the follows and the role away: asked once
+        return (Reply().para(t(N_("Leave {community}? You will stop following its projects and lose your role there."),
+                               community=community.name))
+                .choice(t(N_("Yes, leave {community}"), community=community.name), f"leave {community.slug} yes")
+                .choice(t(N_("No, stay")), "projects"))
     await ctx.services.projects.unfollow_community(ctx.person, community)
     await ctx.services.people.leave(ctx.person, membership)
     return Reply().para(t(N_("You left {community}."), community=community.name)).choice(t(N_("Undo")), f"join {community.slug}")

@@ -1,5 +1,5 @@
-"""The facilitator's hour: the weekly agenda, next-step prompts to referents and their answers, absences, the
-tracking sheet, the next general meeting."""
+"""The facilitator's hour: the weekly agenda, next-step prompts to referents and their answers (absences are in
+bot/handlers/absence.py, the tracking sheet in bot/handlers/sheet.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from bot.core.numbers import read_number
 from bot.core.replies import Reply, bold
 from bot.handlers.digest import DAY_NAMES, SWITCH, SWITCH_WORDS
 from bot.handlers.membership import add_requests
-from bot.services.agenda_text import agenda_reply, sheet_file, sheet_reply
+from bot.services.agenda_text import agenda_reply
 from bot.services.calendar import WEEKDAYS, next_due
 from bot.services.prompt_reading import read, read_date, yes_no
 from bot.services.prompts import Asked
@@ -26,6 +26,9 @@ SECTION = N_("The facilitator's hour")
 PROJECT = Arg("project", "project", N_("project"), required=False)
 NUMBER = Arg("number", "word", N_("number"), max_length=12)
 _TIME = re.compile(r"^(\d{1,2})(?:[:h](\d{2})?)?$")
+# An answer to a prompt that keeps the next step as it is (folded: no accents, lower case).
+NOTHING_NEW = re.compile(r"^\W*(?:rien de (?:nouveau|neuf)|rien|pas de changement|inchange[es]*|nothing new|nothing|no change|"
+                         r"unchanged|same)\W*$")
 ENGLISH_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -78,6 +81,12 @@ async def agenda_publish(ctx: Context) -> Reply:
     t = ctx.t
     community = ctx.need_community()
     view = await ctx.services.agenda.view(community)
+    if not view.unsent and view.week and not any(i.has_rooms or i.has_list for i in view.week):  # nowhere for it to go
+        bind, lists = (ctx.registry.get(name) for name in ("bind", "list create"))
+        return Reply().para(t(N_("No room, group or list is bound to {community} yet: nothing can go out. Bind a group with "
+                                 "/{bind} {slug} (typed in that group), or make the list with /{lists}."), community=community.name,
+                              bind=bind.localized_name(t.locale) if bind else "bind", slug=community.slug,
+                              lists=lists.localized_name(t.locale) if lists else "list create"))
     if not view.unsent:
         return Reply().para(t(N_("Everything of the past week went out already.")))
     posted = 0
@@ -124,7 +133,7 @@ def prompted_reply(ctx: Context, done: list[Asked]) -> Reply:
         notes = []
         if a.no_referents:
             notes.append(t(N_("no referent: add one with /referent add {project} <person>"), project=a.project.slug))
-            reply.choice(t(N_("Add a referent to {project}"), project=a.project.title), "help referent add")
+            reply.choice(t(N_("Add a referent to {project}"), project=a.project.title), f"referent add {a.project.slug}")
         if a.asked or a.queued:
             asked_any = True
             notes.append(t(N_("asked: {names}"), names=", ".join(a.asked + a.queued)))
@@ -168,6 +177,8 @@ async def prompt_answer(ctx: Context, text: str, data: dict) -> Reply:
     project = await Project.get(id=prompt.project_id)
     stage = data.get("stage", "all")
     now = ctx.now().astimezone(ZoneInfo(ctx.need_community().timezone))
+    if stage in ("all", "step") and NOTHING_NEW.match(fold(text)):
+        return await _nothing_new(ctx, prompt, text)
     if stage == "confirm":
         said = yes_no(text)
         if said is True:
@@ -263,6 +274,29 @@ async def _confirm(ctx: Context, prompt: Prompt) -> Reply:
     return reply
 
 
+async def _nothing_new(ctx: Context, prompt: Prompt, text: str = "") -> Reply:
+    """The next step and its date stay; the answer counts (then the person's next prompt, if any)."""
+    t, services = ctx.t, ctx.services
+    step = await services.prompts.nothing_new(prompt, text)
+    project = await Project.get(id=prompt.project_id)
+    reply = Reply().para("✅ ", t(N_("Nothing new for {project}: its next step stays “{step}”."), project=project.title,
+                                  step=step.text), " " + t(N_("Due {date}."), date=t.date(step.due)) if step.due else "")
+    reply.para(t(N_("Thank you!")))
+    after = await services.prompts.next_open(ctx.person)
+    if after is not None:
+        following, other = after
+        reply.add(services.prompts.question(t, other, following.id))
+    return reply
+
+
+@command("prompt nothing new", fr=("relance rien de nouveau",), args=(NUMBER,),
+         help=N_("Answer a prompt with “nothing new”: the project's next step and date stay as they are."), section=SECTION)
+async def prompt_nothing_new(ctx: Context, number: str) -> Reply:
+    found = await _own_prompt(ctx, number)
+    await ctx.services.conversations.drop(ctx.person.id)
+    return await _nothing_new(ctx, found)
+
+
 async def _own_prompt(ctx: Context, number: str) -> Prompt:
     found = read_number(number)
     if found is None:
@@ -298,59 +332,3 @@ async def prompt_list(ctx: Context, number: str, answer: str) -> Reply:
     await ctx.services.prompts.keep(found, answer, on_list=answer in ("yes", "oui"))
     project = await Project.get(id=found.project_id)
     return await _next_question(ctx, found, project, "")
-
-
-# -- absences -----------------------------------------------------------------------------------------------
-
-
-@command("away", fr=("absent", "absente"), args=(Arg("date", "text", N_("until <date>")),),
-         help=N_("Pause the prompts to you until a date: /away until 15 january. The agenda goes to another facilitator meanwhile."),
-         section=SECTION)
-async def away(ctx: Context, date: str) -> Reply:
-    t = ctx.t
-    words = re.sub(r"^(?:until|till|jusqu['’]?(?:au|à|a)|au|le)\s+", "", date.strip(), flags=re.IGNORECASE)
-    tz = ZoneInfo(ctx.community.timezone) if ctx.community else ZoneInfo("Europe/Paris")
-    try:
-        until, _ = read_date(words, ctx.now().astimezone(tz), ctx.locale)
-    except UserError as exc:
-        raise UsageError(exc.message, **(exc.params or {})) from None
-    if until is None:
-        raise UsageError(N_("Give the date you are back: /away until 15 january."))
-    await ctx.services.prompts.set_away(ctx.person, until)
-    return (Reply().para("🌴 ", t(N_("Noted: no prompts to you until {date}."), date=t.date(until)))
-            .para(t(N_("Type /back when you are back earlier.")))
-            .choice(t(N_("Undo")), "back"))
-
-
-@command("back", fr=("retour", "rentré", "rentrée"),
-         help=N_("You are back: prompts and agendas come to you again."), section=SECTION)
-async def back(ctx: Context) -> Reply:
-    was = await ctx.services.prompts.set_away(ctx.person, None)
-    if was is None:
-        return Reply().para(ctx.t(N_("You were not away: nothing changes.")))
-    return Reply().para("👋 ", ctx.t(N_("Welcome back: prompts and agendas come to you again.")))
-
-
-# -- the sheet ----------------------------------------------------------------------------------------------
-
-
-@command("sheet", fr=("suivi",), en=("tracking",),
-         help=N_("The tracking sheet: every project with its status, referents, last contact and answer, next step and date, "
-                 "last news, followers; a choice gives it as a CSV file."),
-         section=SECTION, role=Role.FACILITATOR)
-async def sheet(ctx: Context) -> Reply:
-    community = ctx.need_community()
-    states = await ctx.services.agenda.sheet(community)
-    now = ctx.now()
-    return sheet_reply(ctx.t, community.name, states, now.astimezone(ZoneInfo(community.timezone)).date(), now)
-
-
-@command("sheet csv", fr=("suivi csv",), help=N_("The tracking sheet as a CSV file."), section=SECTION, role=Role.FACILITATOR)
-async def sheet_csv(ctx: Context) -> Reply:
-    community = ctx.need_community()
-    states = await ctx.services.agenda.sheet(community)
-    today = ctx.now().astimezone(ZoneInfo(community.timezone)).date()
-    file = sheet_file(ctx.t, community.slug, states, today)
-    return Reply().para(ctx.t.n("The sheet of {community}: {count} project.", "The sheet of {community}: {count} projects.",
-                                len(states), community=community.name)).add(file)
-

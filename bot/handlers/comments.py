@@ -57,6 +57,9 @@ async def leave(ctx: Context, community: Community, kind: CommentKind, text: str
     referents = [p for p in (await ctx.services.projects.referents(target) if target else []) if p.id != ctx.person.id]
     if target is not None and referents:
         said = t(N_("Sent to the referents of {project} (message #{number})."), project=target.title, number=comment.number)
+    elif item is not None and item.kind == "idea":
+        said = t(N_("Sent to the idea's proposer and the facilitators of {community} (message #{number})."), community=community.name,
+                 number=comment.number)
     else:
         said = t(N_("Sent to the facilitators of {community} (message #{number})."), community=community.name, number=comment.number)
     reply = Reply().para("✉️ ", said)

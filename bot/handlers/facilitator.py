@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from bot.core.commands import Arg, command, fold
+from bot.core.commands import Arg, answers, command, fold
 from bot.core.context import Context
-from bot.core.errors import UserError
+from bot.core.conversation import ANSWER_HINT
+from bot.core.errors import Ambiguous, UserError
 from bot.core.i18n import N_
-from bot.core.replies import Reply
+from bot.core.replies import Choice, Question, Reply
 from models import Account, ChatBinding, Community, Person, Project, Role
 from models.communities import ROLE_WORDS
 from models.projects import STATUS_WORDS
 
 SECTION = N_("Facilitators")
 PROJECT = Arg("project", "project", N_("project"))
+WHO = "referent who"  # the answer handler of « who will be a referent? »
 # Words that follow a command's first word (`prompt auto`, `sheet csv`): no project may be named so.
 RESERVED = {"add", "ajouter", "create", "creer", "status", "statut", "etat", "delete", "supprimer", "retirer", "auto", "confirm",
             "confirmer", "again", "reprendre", "list", "liste", "csv", "schedule", "horaire", "publish", "publier", "poll",
@@ -49,10 +51,18 @@ async def project_status(ctx: Context, project: Project, status: str) -> Reply:
             .choice(t(N_("Undo")), f"project status {project.slug} {previous.value}"))
 
 
-@command("referent add", fr=("référent ajouter",), args=(PROJECT, Arg("person", "person", N_("person"))),
-         help=N_("Make someone a referent of a project."), section=SECTION, role=Role.FACILITATOR, group=False)
-async def referent_add(ctx: Context, project: Project, person: Person) -> Reply:
+@command("referent add", fr=("référent ajouter",), args=(PROJECT, Arg("person", "person", N_("person"), required=False)),
+         help=N_("Make someone a referent of a project; without a name, I ask who."), section=SECTION, role=Role.FACILITATOR,
+         group=False)
+async def referent_add(ctx: Context, project: Project, person: Person | None) -> Reply:
     t = ctx.t
+    if person is None:  # « Ajouter un·e référent·e » from the agenda: who, asked as a question
+        return Reply().add(Question(t(N_("Who will be a referent of {project}? Their name, or an account like console:ana or "
+                                         "email:ana@example.org."), project=project.title), WHO, {"project": project.id},
+                                    hint=t(ANSWER_HINT), days=1))
+    pending = await ctx.services.conversations.pending(ctx.person.id)
+    if pending is not None and pending.handler == WHO:  # named by a choice while the question waited: answered
+        await ctx.services.conversations.drop(ctx.person.id)
     if not await ctx.services.projects.add_referent(project, person):
         return Reply().para(t(N_("{name} is already a referent of {project}."), name=person.display_name, project=project.title))
     community = ctx.need_community()
@@ -61,6 +71,21 @@ async def referent_add(ctx: Context, project: Project, person: Person) -> Reply:
         await ctx.services.people.set_role(person, community, Role.REFERENT)
     return (Reply().para(t(N_("{name} is now a referent of {project}."), name=person.display_name, project=project.title))
             .choice(t(N_("Undo")), f"referent remove {project.slug} {await _handle(person)}"))
+
+
+@answers(WHO)
+async def referent_who(ctx: Context, text: str, data: dict) -> Reply:
+    """The name given for a new referent: a person of the community (a name several people have is asked about)."""
+    if ctx.role is None or ctx.role < Role.FACILITATOR:
+        raise UserError(N_("Only a {role} of {community} can do that."), role=ctx.t(Role.FACILITATOR.label),
+                        community=ctx.need_community().name)
+    project = await ctx.services.projects.by_id(int(data["project"]))
+    try:
+        person = await ctx.services.people.find_member(ctx.need_community(), text.strip())
+    except Ambiguous as exc:
+        raise UserError(exc.message, choices=[Choice(label, f"referent add {project.slug} {value}") for label, value in exc.options],
+                        **exc.params) from None
+    return await referent_add(ctx, project, person)
 
 
 @command("referent remove", fr=("référent retirer", "référent enlever"), args=(PROJECT, Arg("person", "person", N_("person"))),

@@ -9,6 +9,7 @@ from bot.core.context import Context
 from bot.core.errors import UserError
 from bot.core.i18n import N_
 from bot.core.replies import Reply, code
+from bot.handlers.invitations import join_invited
 from bot.handlers.projects import follow
 
 SECTION = N_("General")
@@ -49,6 +50,8 @@ async def help_(ctx: Context, command: str | None) -> Reply:
          help=N_("Say hello to Relais and see where to begin."), section=SECTION)
 async def start(ctx: Context, payload: str | None) -> Reply:
     t = ctx.t
+    if payload and payload.startswith("inv-"):  # deep link from an invitation: joining, counted for whoever invited
+        return await join_invited(ctx, payload)
     if payload and payload.startswith("follow-"):  # deep link from a project card: one tap follows
         project = await ctx.services.projects.get(ctx.need_community(), payload.removeprefix("follow-"))
         return await follow(ctx, project)

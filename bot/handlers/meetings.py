@@ -1,4 +1,5 @@
-"""meeting, meeting set, meeting poll, meeting cancel, coming, not coming: the community's general meeting."""
+"""meeting, meeting set, meeting place, meeting poll, meeting cancel: the community's general meeting (an event of its
+own kind; `coming` / `not coming` answer it: bot/handlers/events.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import re
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from bot.core.commands import Arg, answers, command
+from bot.core.commands import Arg, answers, command, fold
 from bot.core.context import Context
 from bot.core.conversation import ANSWER_HINT
 from bot.core.dates import find_date
@@ -15,12 +16,14 @@ from bot.core.i18n import N_
 from bot.core.numbers import read_number
 from bot.core.parser import tokens
 from bot.core.replies import Question, Reply, bold
-from bot.handlers.votes import _created, create_date_poll, read_when
-from bot.services.meetings import when_text
-from models import Meeting, Membership, Role
+from bot.handlers.votes import UNTIL, _created, create_date_poll, date_options, read_when
+from bot.services.events_text import when_text
+from models import Event, EventKind, Role
 
 SECTION = N_("Votes")
 WHEN = Arg("when", "text", N_("<date> <hh:mm> [place]"))
+PLACE_WORDS = ("lieu", "place", "where", "location", "adresse", "address")
+NONE_WORDS = ("none", "no", "non", "aucun", "aucune", "rien", "-", "later", "plus tard", "pas encore")
 
 
 @command("meeting", fr=("réunion", "reunion", "ag"), args=(Arg("when", "text", N_("date and time"), required=False),),
@@ -40,7 +43,8 @@ async def meeting(ctx: Context, when: str | None) -> Reply:
             reply.choice(t(N_("Date poll for the meeting")), "meeting poll")
         return reply
     tz = ctx.zone(community)
-    coming, not_coming = await ctx.services.meetings.answers(found)
+    seen = await ctx.services.events.attendance(found)
+    coming, not_coming = [n for _, n in seen.coming], [n for _, n in seen.not_coming]
     reply = Reply().para(t(N_("Next general meeting: ")), bold(when_text(t, found, tz)), f" — {found.place}" if found.place else "")
     reply.para(t.n("{count} coming", "{count} coming", len(coming)), f": {', '.join(coming)}" if coming else "", " · ",
                t.n("{count} not coming", "{count} not coming", len(not_coming)))
@@ -55,104 +59,148 @@ def split_place(words: str, now: datetime, locale: str) -> tuple[str, str]:
     return found.words, found.after.strip().strip('"“”«»').strip()
 
 
+def _facilitator(ctx: Context) -> None:
+    community = ctx.need_community()
+    if ctx.role is None or ctx.role < Role.FACILITATOR:
+        raise UserError(N_("Only a {role} of {community} can do that."), role=ctx.t(Role.FACILITATOR.label), community=community.name)
+
+
+def _here(ctx: Context) -> str:
+    return f"{ctx.incoming.platform}:{ctx.incoming.chat}" if ctx.incoming.chat else ""
+
+
 @command("meeting set", fr=("réunion fixer", "reunion fixer"), args=(WHEN,),
          help=N_("Set the next general meeting: /meeting set 15 january 19:00 Town hall. It is announced on the list, in "
-                 "the rooms and to each member, with an invitation for their calendar."),
+                 "the rooms and to each member, with an invitation for their calendar. On the day of the meeting already "
+                 "set, that meeting changes (one update, the answers kept)."),
          section=SECTION, role=Role.FACILITATOR)
 async def meeting_set(ctx: Context, when: str) -> Reply:
     t = ctx.t
+    _facilitator(ctx)
     community = ctx.need_community()
-    if ctx.role is None or ctx.role < Role.FACILITATOR:
-        raise UserError(N_("Only a {role} of {community} can do that."), role=t(Role.FACILITATOR.label), community=community.name)
     tz = ZoneInfo(community.timezone)
     day_words, place = split_place(when, ctx.now().astimezone(tz), ctx.locale)
     if len(place) > 200:
         raise UsageError(N_("The place is {length} characters long; {limit} at most."), length=len(place), limit=200)
     starts, _ = read_when(day_words, ctx.now(), tz, default=time(19, 0), locale=ctx.locale)
-    here = f"{ctx.incoming.platform}:{ctx.incoming.chat}" if ctx.incoming.chat else ""
-    row = await ctx.services.meetings.set(community, starts, place, ctx.person, shown_in=here)
-    reply = Reply().para("📅 ", t(N_("Next general meeting of {community}: "), community=community.name), bold(when_text(t, row, ctx.zone(community))))
+    before = await ctx.services.meetings.on_day(community, starts)
+    was = (before.starts_at, before.place, before.sequence) if before is not None else None
+    row, same_day = await ctx.services.meetings.set(community, starts, place, ctx.person, shown_in=_here(ctx))
+    shown = when_text(t, row, ctx.zone(community))
+    if same_day:
+        if was is not None and row.sequence == was[2]:
+            return Reply().para("📅 ", t(N_("The general meeting of {community} is set already: "), community=community.name),
+                                bold(shown), f" — {row.place}" if row.place else "", ". ", t(N_("Nothing changes.")))
+        reply = Reply().para("✏️ ", t(N_("The general meeting of {community} changes: "), community=community.name), bold(shown))
+        if row.place:
+            reply.para(t(N_("Place: {place}"), place=row.place))
+        return reply.para(t(N_("The members get one update of their invitation; their answers stay.")))
+    reply = Reply().para("📅 ", t(N_("Next general meeting of {community}: "), community=community.name), bold(shown))
     if place:
         reply.para(t(N_("Place: {place}"), place=place))
     reply.para(t(N_("Announced to the members with the invitation; reminders go out 7 days and 1 day before.")))
     return reply.choice(t(N_("Undo")), f"meeting cancel {row.id}")
 
 
-@command("meeting cancel", fr=("réunion annuler", "reunion annuler"), args=(Arg("number", "word", N_("number"), max_length=12),),
-         help=N_("Cancel a general meeting that was set (the Undo of /meeting set)."), section=SECTION, role=Role.FACILITATOR)
-async def meeting_cancel(ctx: Context, number: str) -> Reply:
+@command("meeting place", fr=("réunion lieu", "reunion lieu"), args=(Arg("place", "text", N_("place")),),
+         help=N_("Give the next general meeting its place (one set by its date poll, say): /meeting place Town hall. "
+                 "The members get one update of their invitation."),
+         section=SECTION, role=Role.FACILITATOR)
+async def meeting_place(ctx: Context, place: str) -> Reply:
+    t = ctx.t
+    _facilitator(ctx)
     community = ctx.need_community()
-    meeting_id = read_number(number)
-    if meeting_id is None or not await Meeting.filter(id=meeting_id, community_id=community.id).update(cancelled=True):
+    if len(place) > 200:
+        raise UsageError(N_("The place is {length} characters long; {limit} at most."), length=len(place), limit=200)
+    row = await ctx.services.meetings.set_place(community, place, shown_in=_here(ctx))
+    return (Reply().para("✏️ ", t(N_("The general meeting of {community} changes: "), community=community.name),
+                         bold(when_text(t, row, ctx.zone(community))))
+            .para(t(N_("Place: {place}"), place=row.place))
+            .para(t(N_("The members get one update of their invitation; their answers stay."))))
+
+
+@command("meeting cancel", fr=("réunion annuler", "reunion annuler"), args=(Arg("number", "word", N_("number"), max_length=12, required=False),),
+         help=N_("Cancel the general meeting (the next one, or the one with this number): the members are told, with a "
+                 "calendar cancel; their answers stay on record."), section=SECTION, role=Role.FACILITATOR)
+async def meeting_cancel(ctx: Context, number: str | None) -> Reply:
+    community = ctx.need_community()
+    if number:
+        meeting_id = read_number(number)
+        found = await Event.get_or_none(id=meeting_id, community_id=community.id, kind=EventKind.MEETING) if meeting_id else None
+    else:
+        found = await ctx.services.meetings.next(community.id)
+    if found is None or not await ctx.services.meetings.cancel(community, found, shown_in=_here(ctx)):
         raise UserError(N_("There is no such meeting."))
-    await ctx.services.search.refresh("meeting", meeting_id)  # a cancelled meeting is no longer found
-    return Reply().para(ctx.t(N_("The meeting is cancelled.")))
+    return Reply().para(ctx.t(N_("The meeting is cancelled.")), " ",
+                        ctx.t(N_("The members are told, with a calendar cancel; their answers stay on record.")))
 
 
 @command("meeting poll", fr=("réunion sondage", "reunion sondage"),
-         args=(Arg("dates", "text", N_("<date> <date>… [until <date>]"), required=False),),
+         args=(Arg("dates", "text", N_("<date> <date>… [place <place>] [until <date>]"), required=False),),
          help=N_('Let the members choose the date of the next general meeting: /meeting poll "12 january 19:00" '
-                 '"19 january 19:00". The best date becomes the meeting when the poll closes.'),
+                 '"19 january 19:00" until 5 january. The best date becomes the meeting when the poll closes. Alone, '
+                 "Relais asks for the dates, the place and when the poll closes."),
          section=SECTION, role=Role.FACILITATOR)
 async def meeting_poll(ctx: Context, dates: str | None) -> Reply:
-    t = ctx.t
-    ctx.need_community()
+    _facilitator(ctx)
     words = [w for w, _ in tokens(dates or "")]
-    if len(words) < 2:
-        return Reply().add(Question(t(N_("Which dates should the members choose from? Write them separated by commas: "
-                                         "“12 january 19:00, 19 january 19:00, 26 january 19:00”.")), "meeting_dates",
-                                    hint=t(ANSWER_HINT)))
-    return await _meeting_poll(ctx, words)
+    place = ""
+    cut = next((i for i, w in enumerate(words) if fold(w) in PLACE_WORDS), None)
+    if cut is not None:
+        end = next((i for i in range(cut + 1, len(words)) if fold(words[i]) in UNTIL), len(words))
+        place, words = " ".join(words[cut + 1:end]), words[:cut] + words[end:]
+    if len([w for w in words if fold(w) not in UNTIL]) < 2:
+        return _ask_dates(ctx)
+    return await _meeting_poll(ctx, words, place=place)
+
+
+def _ask_dates(ctx: Context, again: bool = False) -> Reply:
+    t = ctx.t
+    prompt = t(N_("Give at least two dates, separated by commas.")) if again else \
+        t(N_("Which dates should the members choose from? Write them separated by commas: "
+             "“12 january 19:00, 19 january 19:00, 26 january 19:00”."))
+    return Reply().add(Question(prompt, "meeting_dates", hint=t(ANSWER_HINT)))
 
 
 @answers("meeting_dates")
 async def meeting_dates(ctx: Context, text: str, data: dict) -> Reply:
     words = [w.strip() for w in re.split(r"[,;\n]|\s+(?:et|and|ou|or)\s+", text) if w.strip()]
     if len(words) < 2:
-        return Reply().add(Question(ctx.t(N_("Give at least two dates, separated by commas."))
-                                    , "meeting_dates", hint=ctx.t(ANSWER_HINT)))
-    return await _meeting_poll(ctx, words)
+        return _ask_dates(ctx, again=True)
+    date_options(ctx, words)  # a date that cannot be read is said now, not after two more questions
+    t = ctx.t
+    return Reply().add(Question(t(N_("Where will it be? Write the place, or “none” to give it later with /meeting place.")),
+                                "meeting_where", data={"dates": words}, hint=t(ANSWER_HINT)))
 
 
-async def _meeting_poll(ctx: Context, words: list[str]) -> Reply:
+@answers("meeting_where")
+async def meeting_where(ctx: Context, text: str, data: dict) -> Reply:
+    place = "" if fold(text.strip(" .")) in NONE_WORDS else text.strip()
+    if len(place) > 200:
+        raise UsageError(N_("The place is {length} characters long; {limit} at most."), length=len(place), limit=200)
+    t = ctx.t
+    return Reply().add(Question(t(N_("Until when can the members answer? A date (“5 january”), or “none” to close the poll "
+                                     "yourself with /poll close.")), "meeting_until",
+                                data={**data, "place": place}, hint=t(ANSWER_HINT)))
+
+
+@answers("meeting_until")
+async def meeting_until(ctx: Context, text: str, data: dict) -> Reply:
+    closes_at = None
+    if fold(text.strip(" .")) not in NONE_WORDS:
+        tz = ZoneInfo(ctx.need_community().timezone)
+        closes_at, _ = read_when(text, ctx.now(), tz, default=time(23, 59), locale=ctx.locale)
+    return await _meeting_poll(ctx, list(data.get("dates", [])), place=str(data.get("place", "")), closes_at=closes_at)
+
+
+async def _meeting_poll(ctx: Context, words: list[str], place: str = "", closes_at: datetime | None = None) -> Reply:
     t = ctx.t
     community = ctx.need_community()
+    if len(place) > 200:
+        raise UsageError(N_("The place is {length} characters long; {limit} at most."), length=len(place), limit=200)
     title = t(N_("General meeting of {community}: which date?"), community=community.name)
-    created = await create_date_poll(ctx, title, words, for_meeting=True)
-    return await _created(ctx, created)
-
-
-async def _meeting_for(ctx: Context, words: str | None) -> Meeting:
-    if words and words.strip():
-        number = read_number(words)
-        if number is None:
-            raise UsageError(N_("“{value}” is not a meeting: give its number, or nothing for the next general meeting."),
-                             value=words.strip()[:40])
-        found = await Meeting.get_or_none(id=number, cancelled=False)
-        if found is None or not await Membership.exists(community_id=found.community_id, person_id=ctx.person.id):
-            raise UserError(N_("There is no such meeting."))
-        return found
-    community = ctx.need_community()
-    upcoming = await ctx.services.meetings.next(community.id)
-    if upcoming is None:
-        raise UserError(N_("No general meeting set for {community}."), community=community.name)
-    return upcoming
-
-
-@command("coming", fr=("je viens", "viens", "présent", "présente"), args=(Arg("meeting", "text", N_("meeting"), required=False),),
-         help=N_("Say you are coming to the next general meeting."), section=SECTION)
-async def coming(ctx: Context, meeting: str | None) -> Reply:
-    found = await _meeting_for(ctx, meeting)
-    await ctx.services.meetings.answer(found, ctx.person, True)
-    community = await ctx.services.people.community_by_id(found.community_id)
-    return (Reply().para("🙌 ", ctx.t(N_("Noted: you are coming on {when}."), when=when_text(ctx.t, found, ctx.zone(community))))
-            .choice(ctx.t(N_("Undo")), f"not coming {found.id}"))
-
-
-@command("not coming", fr=("je ne viens pas", "ne viens pas", "viens pas"), args=(Arg("meeting", "text", N_("meeting"), required=False),),
-         help=N_("Say you are not coming to the next general meeting (no reminders then)."), section=SECTION)
-async def not_coming(ctx: Context, meeting: str | None) -> Reply:
-    found = await _meeting_for(ctx, meeting)
-    await ctx.services.meetings.answer(found, ctx.person, False)
-    return (Reply().para(ctx.t(N_("Noted: you are not coming. Thank you for saying so.")))
-            .choice(ctx.t(N_("Undo")), f"coming {found.id}"))
+    created = await create_date_poll(ctx, title, words, for_meeting=True, closes_at=closes_at, place=place)
+    reply = await _created(ctx, created)
+    if place:
+        reply.para(t(N_("Place: {place}"), place=place))
+    return reply

@@ -45,13 +45,14 @@ async def _show(ctx: Context, campaign: Campaign, project: Project) -> Reply:
 
 @command("campaign", fr=("campagne",), args=(PROJECT,),
          help=N_("A project's pledge campaign: its progress, the days left, and your own link to support it."),
-         section=SECTION, role=Role.OBSERVER)
+         section=SECTION, role=Role.OBSERVER, reads=True)
 async def campaign(ctx: Context, project: Project) -> Reply:
     found = await ctx.services.pledges.running(project) or await ctx.services.pledges.latest(project)
     if found is None:
         reply = Reply().para(ctx.t(N_("{project} has no campaign."), project=project.title))
         if ctx.role is not None and ctx.role >= Role.REFERENT:
-            reply.choice(ctx.t(N_("Help on {command}"), command="campaign add"), "help campaign add")
+            name = ctx.registry.get("campaign add").localized_name(ctx.locale)  # type: ignore[union-attr]
+            reply.choice(ctx.t(N_("Help on {command}"), command=name), "help campaign add")
         return reply
     reply = await _show(ctx, found, project)
     if found.closed_at is None:

@@ -13,7 +13,8 @@ SECTION = N_("Projects")
 PROJECT = Arg("project", "project", N_("project"))
 
 
-@command("projects", fr=("projets",), help=N_("List the projects of your community."), section=SECTION, role=Role.OBSERVER)
+@command("projects", fr=("projets",), help=N_("List the projects of your community."), section=SECTION, role=Role.OBSERVER,
+         reads=True)
 async def projects(ctx: Context) -> Reply:
     t = ctx.t
     community = ctx.need_community()
@@ -30,7 +31,7 @@ async def projects(ctx: Context) -> Reply:
 
 
 @command("project", fr=("projet",), args=(PROJECT,), help=N_("Show a project: summary, referents, next step, latest news."),
-         section=SECTION, role=Role.OBSERVER)
+         section=SECTION, role=Role.OBSERVER, reads=True)
 async def project(ctx: Context, project: Project) -> Reply:
     t = ctx.t
     card = await ctx.services.projects.card(project)

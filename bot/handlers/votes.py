@@ -12,7 +12,9 @@ from bot.core.errors import UsageError, UserError
 from bot.core.i18n import N_
 from bot.core.parser import tokens
 from bot.core.replies import Reply, bold
+from bot.handlers.member_polls import add_reasons, may_open_poll
 from bot.services.calendar import local_instant
+from bot.services.member_polls import split_reason
 from bot.services.votes import read_ballot
 from bot.services.votes_text import conditions, in_private, poll_reply, ref, results_reply
 from bot.services.votes_text import labels as option_labels
@@ -88,12 +90,15 @@ async def _created(ctx: Context, poll: VotePoll) -> Reply:
 @command("poll", fr=("sondage",), args=(SPEC,),
          help=N_('Ask the members a question: /poll "Which name?" "Relais" "Passerelle" [multiple|ranked] [secret] [hidden] '
                  "[until 15 january]. Each person has one ballot, which voting again replaces."),
-         section=SECTION, role=Role.REFERENT)
+         section=SECTION, role=Role.MEMBER)
 async def poll(ctx: Context, spec: str) -> Reply:
     community = ctx.need_community()
+    by_member = await may_open_poll(ctx, community)  # referents always; members when the community lets them
     tz = ZoneInfo(community.timezone)
     values = parse_spec(spec, ctx.now(), tz, locale=ctx.locale)
     created = await ctx.services.votes.create(community, ctx.person, posted_in=_posted_in(ctx), **values)
+    if by_member:
+        await ctx.services.member_polls.tell_facilitators(created, community, ctx.person)
     return await _created(ctx, created)
 
 
@@ -132,23 +137,37 @@ async def datepoll(ctx: Context, spec: str) -> Reply:
     return await _created(ctx, created)
 
 
-async def create_date_poll(ctx: Context, title: str, dates: list[str], for_meeting: bool) -> VotePoll:
+async def create_date_poll(ctx: Context, title: str, dates: list[str], for_meeting: bool, closes_at: datetime | None = None,
+                           place: str = "") -> VotePoll:
     community = ctx.need_community()
     tz = ZoneInfo(community.timezone)
-    closes_at = None
     cut = next((i for i, w in enumerate(dates) if fold(w) in UNTIL), None)
     if cut is not None:
         closes_at, _ = read_when(" ".join(dates[cut + 1:]), ctx.now(), tz, default=time(23, 59), locale=ctx.locale)
         dates = dates[:cut]
+    options = date_options(ctx, dates)
+    if for_meeting and closes_at is not None and options and closes_at > min(_instant(o, tz) for o in options):
+        raise UserError(N_("The poll would close after the first date: give a closing date before it."))
+    return await ctx.services.votes.create(community, ctx.person, title, options, PollKind.DATE, closes_at=closes_at,
+                                           posted_in=_posted_in(ctx), for_meeting=for_meeting, place=place)
+
+
+def _instant(option: str, tz: ZoneInfo) -> datetime:
+    return datetime.fromisoformat(option) if "T" in option else local_instant(datetime.fromisoformat(option).date(), time(0, 0), tz)
+
+
+def date_options(ctx: Context, dates: list[str]) -> list[str]:
+    """A date poll's options as stored: ISO date and time (an instant) when a time is given, else the ISO day."""
+    tz = ZoneInfo(ctx.need_community().timezone)
     options = []
     for words in dates:
         instant, timed = read_when(words, ctx.now(), tz, default=time(0, 0), locale=ctx.locale)
         options.append(instant.isoformat() if timed else instant.astimezone(tz).date().isoformat())
-    return await ctx.services.votes.create(community, ctx.person, title, options, PollKind.DATE, closes_at=closes_at,
-                                           posted_in=_posted_in(ctx), for_meeting=for_meeting)
+    return options
 
 
-@command("polls", fr=("sondages", "votes"), help=N_("The open polls of your community."), section=SECTION, role=Role.OBSERVER)
+@command("polls", fr=("sondages", "votes"), help=N_("The open polls of your community."), section=SECTION, role=Role.OBSERVER,
+         reads=True)
 async def polls(ctx: Context) -> Reply:
     t = ctx.t
     community = ctx.need_community()
@@ -171,7 +190,8 @@ async def polls(ctx: Context) -> Reply:
     return reply
 
 
-@command("poll show", fr=("sondage voir",), args=(POLL,), help=N_("Show a poll and how to vote."), section=SECTION, role=Role.OBSERVER)
+@command("poll show", fr=("sondage voir",), args=(POLL,), help=N_("Show a poll and how to vote."), section=SECTION, role=Role.OBSERVER,
+         reads=True)
 async def poll_show(ctx: Context, poll: VotePoll) -> Reply:
     community = ctx.need_community()  # the poll's
     tz = ctx.zone(community)
@@ -207,7 +227,9 @@ async def vote(ctx: Context, poll: VotePoll, options: str) -> Reply:
     votes = ctx.services.votes
     community = ctx.need_community()  # the poll's
     r = ref(community.slug, poll)
+    options, reason = split_reason(options)  # `vote 3 2 because …`: the reason is shown with the results (never a secret poll's)
     if fold(options.strip()) in CLEAR:
+        await ctx.services.member_polls.drop_reason(poll, ctx.person)
         removed = await votes.clear(poll, ctx.person)
         return Reply().para(t(N_("Your ballot on poll #{number} is withdrawn."), number=poll.number) if removed else
                             t(N_("You had not voted on poll #{number}."), number=poll.number))
@@ -216,6 +238,7 @@ async def vote(ctx: Context, poll: VotePoll, options: str) -> Reply:
             raise UserError(N_("Poll #{number} is closed: votes are no longer taken."), number=poll.number)
         choice = read_ballot(poll.kind, len(poll.options), options.split())
         replaced = await votes.vote(poll, ctx.person, choice, ctx.incoming.platform)
+        await ctx.services.member_polls.keep_reason(poll, ctx.person, reason)
     except UserError as exc:
         if not poll.secret:
             raise
@@ -236,6 +259,8 @@ async def vote(ctx: Context, poll: VotePoll, options: str) -> Reply:
     head = t(N_("Ballot replaced on poll #{number}: "), number=poll.number) if replaced else \
         t(N_("Vote recorded on poll #{number}: "), number=poll.number)
     reply = Reply().para("✅ ", head, bold(said))
+    if reason:
+        reply.para(t(N_("Your reason, shown with the results: ")), f"« {reason} »")
     reply.para(t(N_("You can change it until the close.")))
     reply.choice(t(N_("Withdraw my ballot")), f"vote {r} clear")
     if not poll.hidden:
@@ -259,29 +284,33 @@ def _secret_vote_reply(ctx: Context, poll: VotePoll, r: str, replaced: bool) -> 
 
 
 @command("results", fr=("résultats", "resultats"), args=(POLL,),
-         help=N_("The results of a poll (so far, unless they are hidden until the close)."), section=SECTION, role=Role.OBSERVER)
+         help=N_("The results of a poll (so far, unless they are hidden until the close)."), section=SECTION, role=Role.OBSERVER,
+         reads=True)
 async def results(ctx: Context, poll: VotePoll) -> Reply:
     community = ctx.need_community()  # the poll's
+    if (ctx.role is None or ctx.role < Role.FACILITATOR) and await ctx.services.member_polls.hidden(poll):
+        raise UserError(N_("Poll #{number} was hidden by the facilitators."), number=poll.number)
     result = await ctx.services.votes.tally(poll)
     if poll.closed_at is None:
         result.voters = await ctx.services.votes.voters(poll)
     tz = ctx.zone(community)
-    return results_reply(ctx.t, poll, community.slug, community.name, tz, result, final=poll.closed_at is not None)
+    ballots = await ctx.services.votes.named_ballots(poll) if poll.kind == PollKind.DATE else None  # the grid: never a secret one's
+    return await add_reasons(ctx, poll, results_reply(ctx.t, poll, community.slug, community.name, tz, result,
+                                                      final=poll.closed_at is not None, ballots=ballots))
 
 
 @command("poll close", fr=("sondage clore", "sondage fermer"), args=(POLL,),
-         help=N_("Close a poll now: the results go where it was posted."), section=SECTION, role=Role.REFERENT)
+         help=N_("Close a poll now: the results go where it was posted."), section=SECTION, role=Role.MEMBER)
 async def poll_close(ctx: Context, poll: VotePoll) -> Reply:
     votes = ctx.services.votes
-    community = ctx.need_community()  # the poll's: the role checked is the one there
+    ctx.need_community()  # the poll's: the role checked is the one there
     if ctx.role is None or (ctx.role < Role.FACILITATOR and poll.created_by_id != ctx.person.id):
         raise UserError(N_("Only whoever created the poll and the facilitators can close it."))
     result = await votes.close(poll)
     if result is None:
         raise UserError(N_("Poll #{number} is closed already."), number=poll.number)
     here = f"{ctx.incoming.platform}:{ctx.incoming.chat}" if ctx.incoming.chat else ""
-    await ctx.services.vote_notices.closed(poll, result, shown_in=here)
-    return results_reply(ctx.t, poll, community.slug, community.name, ctx.zone(community), result, final=True)
+    return await add_reasons(ctx, poll, await ctx.services.vote_notices.closed(poll, result, shown_in=here, reader=ctx.t))
 
 
 @command("poll add", fr=("sondage ajouter",), args=(POLL, Arg("person", "person", N_("person"))),

@@ -11,13 +11,22 @@ from bot.core.topics import Topics
 from bot.services.agenda import Agenda
 from bot.services.comments import Comments
 from bot.services.digest import PROVIDERS, Digests
+from bot.services.digest_contrib import with_contributions
+from bot.services.digest_events import with_events
 from bot.services.digest_qa import with_questions
+from bot.services.directory import Directory
 from bot.services.email import Email
+from bot.services.events import Events
+from bot.services.events_push import EventNotices
 from bot.services.howto import HowTo
+from bot.services.ideas import Ideas
+from bot.services.invitations import Invitations
 from bot.services.linking import Linking
 from bot.services.mailing_lists import Lists
 from bot.services.meetings import Meetings
+from bot.services.member_polls import MemberPolls
 from bot.services.mydata import MyData
+from bot.services.needs import Needs
 from bot.services.notify import Notifier
 from bot.services.people import People
 from bot.services.pledges import Pledges
@@ -26,6 +35,7 @@ from bot.services.prompts import Prompts
 from bot.services.report import Reports
 from bot.services.schedules import Schedules
 from bot.services.search import Search
+from bot.services.skills import Skills
 from bot.services.votes import Votes
 from bot.services.votes_push import VoteNotices
 
@@ -50,14 +60,16 @@ class Services:
         self.conversations = Conversations(clock)
         self.topics = Topics(clock)
         self.schedules = Schedules()
-        self.digest = Digests(catalogs, clock, default_locale, self.schedules, providers=with_questions(PROVIDERS))
+        self.digest = Digests(catalogs, clock, default_locale, self.schedules, providers=with_events(with_contributions(with_questions(PROVIDERS))))
         self.email = Email(catalogs, clock, self.people, self.notifier, default_locale)
         self.lists = Lists(clock, self.people, self.projects)
         self.agenda = Agenda(clock)
         self.comments = Comments(catalogs, clock, self.notifier, self.projects)
         self.howto: HowTo | None = None  # built by the composition root once the commands are known
         self.prompts = Prompts(catalogs, clock, self.notifier, self.conversations, self.projects, remind_days=remind_days)
-        self.meetings = Meetings(catalogs, clock, self.notifier)
+        self.events = Events(clock)  # its UIDs' domain: the App sets the mail domain
+        self.event_notices = EventNotices(catalogs, clock, self.notifier, self.events)
+        self.meetings = Meetings(catalogs, clock, self.events, self.event_notices)
         self.votes = Votes(clock, secret_key)  # the configured RELAIS_SECRET_KEY only: secret ballots' keys
         self.linking = Linking(clock, self.people, self.votes)
         self.mydata = MyData(clock, self.people, self.votes, catalogs)
@@ -65,3 +77,10 @@ class Services:
         self.search = Search(clock)
         self.reports = Reports(clock)
         self.vote_notices = VoteNotices(catalogs, clock, self.notifier, self.votes, self.meetings)
+        # Members become contributors: ideas, needs and skills, members' polls, invitations, the directory.
+        self.directory = Directory()
+        self.ideas = Ideas(catalogs, clock, self.notifier, self.projects)
+        self.skills = Skills(clock)
+        self.needs = Needs(catalogs, clock, self.notifier, self.projects)
+        self.member_polls = MemberPolls(clock, self.notifier)
+        self.invitations = Invitations(clock)

@@ -16,7 +16,8 @@ from typing import Callable, Iterable
 from zoneinfo import ZoneInfo
 
 from bot.core.sql import fetch
-from models import AgendaSettings, Community, Meeting
+from bot.services import agenda_contrib
+from models import AgendaSettings, Community, Event, EventKind
 
 PROPOSED = 3
 RESTING = timedelta(weeks=3)  # a project contacted since then waits (unless overdue)
@@ -159,8 +160,8 @@ class Agenda:
                         key=lambda s: (s.last_contact is not None, s.last_contact or now, s.title))
         return (overdue + others)[:count]
 
-    async def next_meeting(self, community: Community) -> Meeting | None:
-        return await Meeting.filter(community_id=community.id, cancelled=False,
+    async def next_meeting(self, community: Community) -> Event | None:
+        return await Event.filter(community_id=community.id, kind=EventKind.MEETING, cancelled=False,
                                     starts_at__gte=self.clock()).order_by("starts_at").first()
 
     async def settings(self, community_id: int) -> AgendaSettings:
@@ -174,11 +175,12 @@ class Agenda:
         states = await self.states(ids)
         meetings: dict[int, datetime] = {}
         for chunk in _chunks(ids, 500):
-            for cid, at in await fetch(f'SELECT "community_id", MIN("starts_at") FROM "meeting" WHERE "community_id" IN ({_in(chunk)}) '
-                                       f'AND NOT "cancelled" AND "starts_at" >= ? GROUP BY "community_id"', [*chunk, now]):
+            for cid, at in await fetch(f'SELECT "community_id", MIN("starts_at") FROM "event" WHERE "community_id" IN ({_in(chunk)}) '
+                                       f'AND "kind" = \'meeting\' AND NOT "cancelled" AND "starts_at" >= ? GROUP BY "community_id"', [*chunk, now]):
                 meetings[cid] = _when(at)  # type: ignore[assignment]
         week = await self.week_items(ids, now - timedelta(days=7))
         unanswered = await self.unanswered(ids, now - UNANSWERED_AFTER)
+        brought = await agenda_contrib.load(ids, now, {c.id: now.astimezone(ZoneInfo(c.timezone)).date() for c in communities})
         views = {}
         for community in communities:
             tz = ZoneInfo(community.timezone)
@@ -186,7 +188,8 @@ class Agenda:
             projects = states.get(community.id, [])
             views[community.id] = AgendaView(community, today, self.proposals(projects, today, now), projects,
                                              meetings.get(community.id), week.get(community.id, []),
-                                             unanswered=unanswered.get(community.id, []))
+                                             unanswered=unanswered.get(community.id, []),
+                                             contributions=brought.get(community.id) or agenda_contrib.Contributions())
         return views
 
     @staticmethod
@@ -275,6 +278,7 @@ class AgendaView:
     meeting: datetime | None
     week: list[WeekItem]
     unanswered: list[Unanswered] = field(default_factory=list)
+    contributions: agenda_contrib.Contributions = field(default_factory=agenda_contrib.Contributions)  # members' ideas, needs…
 
     @property
     def waiting(self) -> list[ProjectState]:

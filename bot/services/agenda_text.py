@@ -1,4 +1,5 @@
-"""The agenda and the tracking sheet as replies (shown on a command, pushed every week) and the sheet as CSV."""
+"""The agenda and the tracking sheet as replies (shown on a command, pushed every week) and the sheet's rows (as CSV
+here, as a workbook in bot/services/sheet_xlsx.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo
 from bot.core.i18n import N_, Translator
 from bot.core.replies import Attachment, Reply, Span, bold, italic
 from bot.services.agenda import AgendaView, ProjectState
+from bot.services.agenda_contrib import add_lines as add_contributions
 from models import ProjectStatus
 
 
@@ -86,6 +88,7 @@ def agenda_reply(t: Translator, view: AgendaView, now: datetime, pushed: bool = 
                       t(N_("{who}, {when}: {text}"), who=m.author or "?", when=_when(t, m.at, now),
                         text=m.text[:80] + ("…" if len(m.text) > 80 else "")))
                      for m in view.unanswered], title=t(N_("Members' messages without an answer for 3 days or more:")))
+    add_contributions(t, view.contributions, community.slug, now, reply)
     if view.meeting:
         local = view.meeting.astimezone(tz)
         reply.para(t(N_("Next general meeting: ")), bold(f"{t.date(local.date())} {local:%H:%M}"))
@@ -147,23 +150,34 @@ def sheet_reply(t: Translator, community_name: str, states: list[ProjectState], 
                   " · ", t.n("{count} follower", "{count} followers", s.followers)]
         rows.append(tuple(p if isinstance(p, (str, Span)) else str(p) for p in parts))
     reply.items(rows)
-    return reply.choice(t(N_("As a CSV file")), "sheet csv")
+    return reply.choice(t(N_("As a spreadsheet (xlsx)")), "sheet xlsx").choice(t(N_("As a CSV file")), "sheet csv")
+
+
+SHEET_COLUMNS = (N_("project"), N_("slug"), N_("status"), N_("referents"), N_("last contact"), N_("last answer"),
+                 N_("next step"), N_("due"), N_("overdue"), N_("last news"), N_("followers"))
+
+
+def sheet_rows(t: Translator, states: list[ProjectState], today: date) -> tuple[list[str], list[list]]:
+    """The sheet's header and one row per project, typed as a spreadsheet keeps them: dates as dates, the followers
+    as a number, whether the step is overdue as « oui » / « non »."""
+    def day(moment) -> date | None:
+        return moment.date() if isinstance(moment, datetime) else moment
+    yes, no = t(N_("yes")), t(N_("no"))
+    rows = [[s.title, s.slug, _status(t, s), ", ".join(name for _, name in s.referents), day(s.last_contact),
+             day(s.last_answer_at), s.step_text or "", s.step_due, yes if s.overdue(today) else no, day(s.last_news_at),
+             s.followers] for s in states]
+    return [t(c) for c in SHEET_COLUMNS], rows
 
 
 def sheet_csv(t: Translator, states: list[ProjectState], today: date) -> bytes:
-    """The sheet as a spreadsheet opens it: one row per project, dates in ISO, UTF-8 with its mark for Excel."""
+    """The sheet as a spreadsheet opens it: one row per project, dates in ISO, UTF-8 with its mark (BOM) for Excel;
+    cells apart by `;` in French (the comma is the decimal mark there: a French spreadsheet reads `;`), `,` in English."""
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([t(N_("project")), t(N_("slug")), t(N_("status")), t(N_("referents")), t(N_("last contact")),
-                     t(N_("last answer")), t(N_("next step")), t(N_("due")), t(N_("overdue")), t(N_("last news")),
-                     t(N_("followers"))])
-
-    def day(moment) -> str:
-        return moment.date().isoformat() if isinstance(moment, datetime) else (moment.isoformat() if moment else "")
-    for s in states:
-        writer.writerow([cell(v) for v in (s.title, s.slug, _status(t, s), ", ".join(name for _, name in s.referents),
-                                           day(s.last_contact), day(s.last_answer_at), s.step_text or "", day(s.step_due),
-                                           t(N_("yes")) if s.overdue(today) else "", day(s.last_news_at), s.followers)])
+    writer = csv.writer(out, delimiter=";" if t.locale == "fr" else ",")
+    header, rows = sheet_rows(t, states, today)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([cell(v.isoformat() if isinstance(v, date) else "" if v is None else v) for v in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

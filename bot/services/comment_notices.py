@@ -12,8 +12,8 @@ QUOTE = 300  # characters of the item quoted beside a comment
 
 ABOUT_LABELS = {
     "news": N_("the news"), "step": N_("the next step"), "prompt": N_("the weekly point"), "poll": N_("the poll"),
-    "campaign": N_("the campaign"), "meeting": N_("the general meeting"), "project": N_("the project"),
-    "qa": N_("the published answer"), "comment": N_("a message"),
+    "campaign": N_("the campaign"), "meeting": N_("the general meeting"), "event": N_("the event"), "project": N_("the project"),
+    "qa": N_("the published answer"), "comment": N_("a message"), "idea": N_("the idea"), "need": N_("the need"),
 }
 
 

@@ -49,6 +49,7 @@ class Item:
     project: Project | None
     community_id: int
     text: str = ""
+    also: tuple[int, ...] = ()  # who answers besides the referents (or facilitators): an idea's proposer
 
 
 class Blocked(Exception):
@@ -85,16 +86,28 @@ class Comments:
             if comment is None:
                 return None
             return Item(kind, item_id, project, comment.community_id, comment.text)
+        elif kind == "idea":  # its proposer and the facilitators answer (the project's referents once it is one)
+            rows = await fetch('SELECT "community_id", "title", "author_id", "project_id" FROM "idea" WHERE "id" = ?', [item_id])
+            if not rows:
+                return None
+            cid, title, author, became = rows[0]
+            project = await Project.get_or_none(id=became) if became else None
+            return Item(kind, item_id, project, int(cid), str(title), (int(author),) if author else ())
+        elif kind == "need":  # the project's referents answer
+            rows = await fetch('SELECT "text", "project_id" FROM "need" WHERE "id" = ?', [item_id])
+            if not rows:
+                return None
+            text, project = str(rows[0][0]), await Project.get_or_none(id=rows[0][1])
         elif kind == "poll":
             rows = await fetch('SELECT "question", "community_id" FROM "vote_poll" WHERE "id" = ?', [item_id])
             if not rows:
                 return None
             return Item(kind, item_id, project, int(rows[0][1]), str(rows[0][0]))
-        elif kind == "meeting":
-            rows = await fetch('SELECT "community_id" FROM "meeting" WHERE "id" = ?', [item_id])
+        elif kind in ("meeting", "event"):  # a project's event goes to its referents (`project`), the others to the facilitators
+            rows = await fetch('SELECT "community_id", "title" FROM "event" WHERE "id" = ? AND "kind" = ?', [item_id, kind])
             if not rows:
                 return None
-            return Item(kind, item_id, project, int(rows[0][0]))
+            return Item(kind, item_id, project, int(rows[0][0]), str(rows[0][1]))
         if project is None:
             return None
         return Item(kind, item_id, project, project.community_id, text)
@@ -126,34 +139,38 @@ class Comments:
                   "about_kind": item.kind if item else ("project" if project else ""), "about_id": item.id if item else None,
                   "about_text": (item.text if item else "")[:1000], "author_id": author.id, "text": text,
                   "origin": origin, "in_group": bool(origin.get("chat")), "created_at": self.clock()}
-        comment = await self._numbered(community, values, author, project)
+        comment = await self._numbered(community, values, author, project, item.also if item else ())
         log.info("comment", extra={"community": community.slug, "number": comment.number, "kind": str(kind),
                                    "project": project.slug if project else None, "platform": origin.get("platform")})
         return comment
 
-    async def _numbered(self, community: Community, values: dict, author: Person, project: Project | None) -> Comment:
+    async def _numbered(self, community: Community, values: dict, author: Person, project: Project | None,
+                        also: tuple[int, ...] = ()) -> Comment:
         for _ in range(5):  # two comments at once take the next numbers, not the same one
             try:
                 async with in_transaction() as conn:
                     last = await fetch('SELECT MAX("number") FROM "comment" WHERE "community_id" = ?', [community.id])
                     number = int(last[0][0] or 0) + 1
                     comment = await Comment.create(number=number, using_db=conn, **values)
-                    await self._tell(comment, community, project, author, conn)
+                    await self._tell(comment, community, project, author, conn, also)
                     return comment
             except IntegrityError:
                 continue
         raise UserError(N_("Too many messages at once; try again."))
 
-    async def recipients(self, community: Community, project: Project | None, author: Person | None) -> list[Person]:
-        """Who answers: the project's referents, else the community's facilitators (never the author alone)."""
+    async def recipients(self, community: Community, project: Project | None, author: Person | None,
+                         also: tuple[int, ...] = ()) -> list[Person]:
+        """Who answers: the project's referents, else the community's facilitators (never the author alone), and `also`."""
         people = [p for p in (await self.projects.referents(project) if project else []) if author is None or p.id != author.id]
         if not people:
             ids = await Membership.filter(community_id=community.id, role=Role.FACILITATOR).values_list("person_id", flat=True)
             people = [p for p in await Person.filter(id__in=list(ids)).order_by("id") if author is None or p.id != author.id]
-        return people
+        extra = [i for i in also if i not in {p.id for p in people} and (author is None or i != author.id)]
+        return people + (list(await Person.filter(id__in=extra).order_by("id")) if extra else [])
 
-    async def _tell(self, comment: Comment, community: Community, project: Project | None, author: Person, conn) -> int:
-        people = await self.recipients(community, project, author)
+    async def _tell(self, comment: Comment, community: Community, project: Project | None, author: Person, conn,
+                    also: tuple[int, ...] = ()) -> int:
+        people = await self.recipients(community, project, author, also)
         origin = comment.origin or {}
         group = str(origin.get("chat_name") or origin.get("chat") or "")
         notice = notices.to_referents(comment, project, author.display_name or "?", community.name, group)
@@ -175,6 +192,9 @@ class Comments:
         """The project's referents and the community's facilitators answer, hide and publish."""
         membership = await Membership.get_or_none(community_id=comment.community_id, person_id=person.id)
         if membership is not None and membership.role >= Role.FACILITATOR:
+            return True
+        if comment.about_kind == "idea" and comment.about_id and await fetch(  # an idea's proposer answers about it
+                'SELECT 1 FROM "idea" WHERE "id" = ? AND "author_id" = ?', [comment.about_id, person.id]):
             return True
         if comment.project_id is None:
             return False
@@ -357,6 +377,8 @@ class Comments:
 
 def _topic_of(comment: Comment) -> Topic | None:
     """What a reply to the answer writes about: the same item as the comment (the project when it was a question)."""
+    if comment.about_kind == "idea" and comment.about_id:
+        return ("idea", int(comment.about_id), int(comment.project_id or 0))
     if comment.project_id is None:
         return None
     if comment.about_kind and comment.about_kind not in ("project", "comment", "qa") and comment.about_id:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from tortoise.transactions import in_transaction
 
 from bot.services import search_index
-from models import Account, Community, Follow, Membership, NewsItem, NextStep, Person, Project, ProjectStatus, Role
+from models import Account, Campaign, CampaignKind, Community, Follow, Membership, NewsItem, NextStep, Person, Project, ProjectStatus, Role
 
 SLUG = "usine-vivante"
 
@@ -42,6 +42,12 @@ PROJECTS = [
      "Une crèche partagée par les entreprises du pôle, pour les horaires décalés des salariés.",
      None, None, None, Ages(project=20)),
 ]
+# The facilitator's name as people read it (« Sophie vous pose… »), when the console account is the default one (`me`);
+# another account name given by the operator is their own name.
+FACILITATOR_NAME = "Sophie"
+DEFAULT_ACCOUNT = "me"
+# The brewery's campaign its news speaks of: 12 000 € asked, 41 % raised in ten days, 26 days to go.
+CAMPAIGN_URL = "https://www.helloasso.com/associations/brasserie-de-la-dombes/collectes/nouvelle-gamme-bio"
 MEMBERS = {"camille": "Camille", "mehdi": "Mehdi", "louise": "Louise", "ana": "Ana", "jules": "Jules"}
 FOLLOWS = {"ana": ["dombes-brasserie", "ressourcerie-creative"], "jules": ["conciergerie-rurale"],
            "camille": ["ressourcerie-creative"], "mehdi": ["dombes-brasserie"]}
@@ -51,13 +57,15 @@ async def is_empty() -> bool:
     return not await Community.exists()
 
 
-async def seed(facilitator: str, now: datetime) -> Community:
-    """The demo community with its facilitator (a console account name), four projects and a few members."""
+async def seed(facilitator: str, now: datetime, campaign: bool = False) -> Community:
+    """The demo community with its facilitator (a console account name), four projects and a few members; with
+    `campaign`, the brewery's running campaign too (the demo people try; tests start campaigns of their own)."""
     async with in_transaction():
         community = await Community.create(slug=SLUG, name="Tiers-lieu de l'Usine Vivante", locale="fr",
                                            created_at=now - timedelta(days=90))
         people: dict[str, Person] = {}
-        for name, display in {facilitator: facilitator, **MEMBERS}.items():
+        lead = FACILITATOR_NAME if facilitator == DEFAULT_ACCOUNT else facilitator
+        for name, display in {facilitator: lead, **MEMBERS}.items():
             account = await Account.get_or_none(platform="console", address=name).select_related("person")
             person = account.person if account else await Person.create(display_name=display)
             if account is None:
@@ -77,6 +85,11 @@ async def seed(facilitator: str, now: datetime) -> Community:
                                       created_at=now - timedelta(days=ages.step))
                 await NewsItem.create(project=project, text=news, author=people[referent], platform="console",
                                       created_at=now - timedelta(days=ages.news))
+        if campaign:
+            brasserie = await Project.get(community=community, slug="dombes-brasserie")
+            await Campaign.create(project=brasserie, kind=CampaignKind.REWARD, goal=1_200_000, raised=492_000, backers=57,
+                                  milestone=25, url=CAMPAIGN_URL, created_by=people["camille"], created_at=now - timedelta(days=10),
+                                  until=(now + timedelta(days=26)).date())
         for name, slugs in FOLLOWS.items():
             for slug in slugs:
                 project = await Project.get(community=community, slug=slug)

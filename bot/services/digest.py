@@ -19,10 +19,11 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 
 from bot.core.i18n import N_, Catalogs
+from bot.core.render import percent_of
 from bot.core.replies import Reply, bold, italic
 from bot.core.sql import fetch
 from bot.services.schedules import Schedules
-from models import Account, Campaign, ChatBinding, Community, DigestSubscription, Meeting, NewsItem, NextStep, OutboxMessage, Project, Role, VotePoll
+from models import Account, Campaign, ChatBinding, Community, DigestSubscription, Event, EventKind, NewsItem, NextStep, OutboxMessage, Project, Role, VotePoll
 from models.mail import MailAddress
 
 
@@ -286,7 +287,7 @@ class VotesAndMeeting:
             votes.append(OpenVote(str(p.number), p.number, p.question, options, str(p.kind),
                                   p.closes_at.astimezone(tz).date() if p.closes_at else None,
                                   p.kind in ("single", "multiple"), p.created_at >= week.start))
-        meeting = await Meeting.filter(community_id=week.community.id, cancelled=False,
+        meeting = await Event.filter(community_id=week.community.id, kind=EventKind.MEETING, cancelled=False,
                                        starts_at__gte=week.end).order_by("starts_at").first()
         upcoming = NextMeeting(meeting.id, meeting.starts_at.astimezone(tz), meeting.place,
                                bool(meeting.created_at and meeting.created_at >= week.start)) if meeting else None
@@ -313,7 +314,11 @@ class RunningCampaign:
 
     @property
     def percent(self) -> int:
-        return min(100, self.raised * 100 // self.goal) if self.goal else 0
+        return percent_of(self.raised, self.goal)  # the one rounding rule (bot/core/render.py)
+
+    @property
+    def bar(self) -> int:
+        return min(100, self.percent)  # how full the bar is drawn
 
 
 class Campaigns:

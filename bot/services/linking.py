@@ -14,6 +14,7 @@ from typing import Callable
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from bot.core.commands import fold
 from bot.core.errors import UserError
 from bot.core.i18n import N_
 from bot.services.people import parse_handle
@@ -52,13 +53,25 @@ def _hash(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 # Where both people have a row for the same thing, the newer answer wins (its time column); elsewhere the kept
 # person's row stays (a follow, a click counted once, a digest already sent this week).
-PREFER_LATEST = {"meeting_answer": "at", "promise": "at"}
+PREFER_LATEST = {"event_answer": "at", "promise": "at"}
 
 
 @dataclass
 class Linked:
     person: Person  # the one person now
     already: bool = False  # the code was this person's own: nothing to join
+
+
+async def _known_name(tx, keep: Person, gone: Person) -> str:
+    """The name people know the joined person by: a display name that is only one of their accounts' addresses (a
+    console handle or an address taken at first contact) gives way to a name someone gave (« bern » to « Bernadette »)."""
+    addresses = {fold(str(a)) for a in await Account.filter(person_id__in=[keep.id, gone.id]).using_db(tx)
+                 .values_list("address", flat=True)}
+
+    def given(person: Person) -> bool:
+        return bool(person.display_name.strip()) and fold(person.display_name) not in addresses
+
+    return gone.display_name if given(gone) and not given(keep) else keep.display_name
 
 
 def ordered(accounts: list[Account]) -> list[Account]:
@@ -172,7 +185,8 @@ class Linking:
                     await prefer_latest(tx, col, PREFER_LATEST[col.table], keep_id, gone_id)
             for col in columns:
                 await move(tx, col, keep_id, gone_id)
-            values = {"locale": keep.locale or gone.locale, "timezone": keep.timezone or gone.timezone,
+            values = {"display_name": await _known_name(tx, keep, gone),
+                      "locale": keep.locale or gone.locale, "timezone": keep.timezone or gone.timezone,
                       "current_community_id": keep.current_community_id or gone.current_community_id,
                       "away_until": max((d for d in (keep.away_until, gone.away_until) if d), default=None)}
             await Person.filter(id=keep_id).using_db(tx).update(**values)

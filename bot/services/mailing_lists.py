@@ -10,7 +10,7 @@ from tortoise.exceptions import IntegrityError
 from bot.core.errors import UserError
 from bot.core.i18n import N_
 from bot.services import search_index
-from models import Account, AdapterState, Community, Meeting, Membership, NewsItem, NextStep, Person, Role
+from models import Account, AdapterState, Community, Event, Membership, NewsItem, NextStep, Person, Role
 from models.mail import ListPost, ListStatus, ListSubscription, MailingList
 from models.search import ListMessage
 
@@ -54,7 +54,7 @@ class Lists:
         # Announcements start after the list exists: what was said before is not replayed on it.
         news = await NewsItem.filter(project__community_id=community.id).order_by("-id").first().values_list("id", flat=True) or 0
         steps = await NextStep.filter(project__community_id=community.id).order_by("-id").first().values_list("id", flat=True) or 0
-        meetings = await Meeting.filter(community_id=community.id).order_by("-id").first().values_list("id", flat=True) or 0
+        meetings = await Event.filter(community_id=community.id).order_by("-id").first().values_list("id", flat=True) or 0
         fields = {"address": address, "status": ListStatus.PENDING, "attempts": 0, "last_error": "", "created_by_id": by.id,
                   "news_cursor": news, "step_cursor": steps, "meeting_cursor": meetings, "list_id": "", "created_at": self.clock()}
         try:

@@ -14,17 +14,18 @@ from tortoise.transactions import in_transaction
 from bot.core.errors import UserError
 from bot.core.i18n import N_, Catalogs
 from bot.core.sql import fetch
-from bot.services import channel_data, traces
+from bot.services import channel_data, mydata_contrib, traces
 from bot.services.people import FORMER_MEMBER, parse_handle
 from bot.services.person_rows import clear, person_columns
 from models import Account, Comment, Community, Consent, Membership, MessageTopic, Person, Role
-from models.agenda import Meeting, Prompt
+from models.agenda import Prompt
 from models.conversation import ChoiceOffer, PendingQuestion
 from models.digest import DigestDelivery, DigestSubscription
+from models.events import Event, EventAnswer
 from models.mail import ListDeparture, ListPost, ListSubscription
 from models.messaging import OutboxMessage
 from models.projects import Follow, NewsItem, NextStep, Project
-from models.votes import Ballot, MeetingAnswer, PollElector, PollVoter, VotePoll
+from models.votes import Ballot, PollElector, PollVoter, VotePoll
 
 try:  # the search index, when that feature is installed: an erased author's name and answers leave it too
     from bot.services import search_index
@@ -35,8 +36,9 @@ log = logging.getLogger("relais.mydata")
 FORMAT = "relais-mydata/1"
 # Covered by a section of the export: the rest of the person's rows are counted under "other".
 _EXPORTED = {"account", "membership", "follow", "project_referent", "news_item", "next_step", "prompt", "poll_voter", "poll_elector", "comment",
-             "meeting_answer", "digest_subscription", "digest_delivery", "mail_list_subscription", "mail_list_post",
-             "outbox_message", "pending_question", "vote_poll", "meeting", "promise", "link_code", "mail_list_message"}
+             "event_answer", "digest_subscription", "digest_delivery", "mail_list_subscription", "mail_list_post",
+             "outbox_message", "pending_question", "vote_poll", "event", "promise", "link_code", "mail_list_message"}
+_EXPORTED |= mydata_contrib.TABLES
 
 
 def _iso(value: Any) -> Any:
@@ -93,9 +95,11 @@ class MyData:
                                 "answer": p.answer, "answered_at": _iso(p.answered_at)}
                                for p in await Prompt.filter(person_id=pid).select_related("project__community").order_by("id")],
             **await self._votes(pid),
-            "meeting_answers": [{"meeting": _iso(a.meeting.starts_at), "coming": a.coming, "at": _iso(a.at)}
-                                for a in await MeetingAnswer.filter(person_id=pid).select_related("meeting").order_by("id")],
-            "meetings_set": [_iso(m.starts_at) for m in await Meeting.filter(created_by_id=pid).order_by("id")],
+            # Answers to the general meetings and the other events (the keys kept from before events had their own).
+            "meeting_answers": [{"meeting": _iso(a.event.starts_at), "kind": str(a.event.kind), "title": a.event.title,
+                                 "answer": str(a.status), "coming": a.status == "coming", "at": _iso(a.at)}
+                                for a in await EventAnswer.filter(person_id=pid).select_related("event").order_by("id")],
+            "meetings_set": [_iso(m.starts_at) for m in await Event.filter(created_by_id=pid).order_by("id")],
             "promises": await self._rows_of("Promise", pid, ("campaign_id", "amount", "at")),
             "list_messages": await self._rows_of("ListMessage", pid, ("community_id", "subject", "excerpt", "posted_at")),
             "digests_sent": [{"community_id": d.community_id, "week": d.week, "status": str(d.status)}
@@ -106,6 +110,7 @@ class MyData:
             "question_waiting": [{"question": q.prompt, "expires_at": _iso(q.expires_at)}
                                  for q in await PendingQuestion.filter(person_id=pid)],
             **await self._comments(pid),
+            **await mydata_contrib.export(pid),  # ideas, supports, skills, needs, offers, reasons, invitations
             "other": await self._other(pid),
         }
         return data
@@ -179,6 +184,7 @@ class MyData:
         indexed: list[tuple[str, Any]] = [("news", i) for i in await NewsItem.filter(author_id=person_id).values_list("id", flat=True)]
         indexed += [("step", i) for i in await NextStep.filter(author_id=person_id).values_list("id", flat=True)]
         indexed += [("answer", i) for i in await Prompt.filter(person_id=person_id).values_list("id", flat=True)]
+        indexed += await mydata_contrib.indexed(person_id)
         indexed += [("qa", i) for i in await Comment.filter(Q(author_id=person_id) | Q(answered_by_id=person_id),
                                                              published_at__isnull=False).values_list("id", flat=True)]
         if posts is not None:
@@ -195,9 +201,11 @@ class MyData:
             for sub in await ListSubscription.filter(person_id=person_id, address__not_isnull=True).using_db(tx):
                 await ListDeparture.create(community_id=sub.community_id, address=sub.address, created_at=self.clock(), using_db=tx)
             await ListPost.filter(person_id=person_id).using_db(tx).delete()
+            supported = await mydata_contrib.supported(tx, person_id)  # their supports go: those ideas are counted again
             for col in person_columns():
                 if col.table not in ("account", "person"):
                     counts[col.table] = counts.get(col.table, 0) + await clear(tx, col, person_id)
+            await mydata_contrib.recount(tx, supported)
             # What the accounts left outside the person's rows, each channel its own (mail, console notes), and offered choices.
             await channel_data.erase(tx, accounts)
             for a in accounts:

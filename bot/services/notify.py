@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
+from tortoise import connections
+
 from bot.core.i18n import N_, Catalogs, Translator, normalize_locale
 from bot.core.replies import About, Reply, Topic, bold
 from bot.core.sql import execute_many, fetch, load
@@ -15,6 +17,12 @@ from models import ChatBinding, OutboxMessage, Person, Project
 INSERT = ('INSERT INTO "outbox_message" ("key", "person_id", "community_id", "kind", "payload", "status", "attempts", '
           '"next_attempt_at", "last_error", "channel", "created_at") VALUES (?, ?, ?, ?, ?::json, \'pending\', 0, ?, \'\', \'\', ?) '
           'ON CONFLICT DO NOTHING')
+# PostgreSQL: every row in one statement, its columns as arrays and each language's payload sent once (bench/needs.py:
+# 10,000 rows in 0.25 s against 0.65 s for batched executemany).
+INSERT_ARRAYS = ('INSERT INTO "outbox_message" ("key", "person_id", "community_id", "kind", "payload", "status", "attempts", '
+                 '"next_attempt_at", "last_error", "channel", "created_at") SELECT u.k, u.p, u.c, u.kind, ($5::text[])[u.i]::jsonb, '
+                 '\'pending\', 0, u.n, \'\', \'\', u.a FROM unnest($1::text[], $2::int[], $3::int[], $4::text[], $6::int[], '
+                 '$7::timestamptz[], $8::timestamptz[]) AS u(k, p, c, kind, i, n, a) ON CONFLICT DO NOTHING')
 
 
 @dataclass(frozen=True)
@@ -51,7 +59,7 @@ class Notifier:
         """One outbox row per person, the reply built (and encoded) once per language; `key` keeps it unique.
         Plain SQL: a news item to a few hundred followers is one statement, not a few hundred objects."""
         community = None
-        if isinstance(build, Notice) and community_id is not None and people:
+        if hasattr(build, "beside") and community_id is not None and people:  # a Notice, or one like it (a ballot)
             found = await fetch('SELECT "slug", "name" FROM "community" WHERE "id" = ?', [community_id])
             community = (str(found[0][0]), str(found[0][1])) if found else None
         rows = self.rows(people, key, kind, build, community_id, default_locale, community, extra)
@@ -70,7 +78,7 @@ class Notifier:
             if locale not in by_locale:
                 t = self.catalogs.get(locale)
                 payload = build(t).to_dict()
-                if isinstance(build, Notice) and community is not None:
+                if hasattr(build, "beside") and community is not None:
                     payload.update(build.beside(t, community))  # Reply.from_dict reads only its own keys
                 if extra:
                     payload.update(extra)
@@ -80,6 +88,13 @@ class Notifier:
 
     @staticmethod
     async def insert(rows: list[list], connection=None) -> None:
+        conn = connection or connections.get("default")
+        if rows and conn.capabilities.dialect == "postgres":
+            payloads = list(dict.fromkeys(r[4] for r in rows))  # one per language (and community): each sent once
+            index = {p: n for n, p in enumerate(payloads, 1)}
+            keys, people, communities, kinds, encoded, due, made = (list(c) for c in zip(*rows))
+            await conn.execute_query(INSERT_ARRAYS, [keys, people, communities, kinds, payloads, [index[p] for p in encoded], due, made])
+            return
         for i in range(0, len(rows), 500):
             await execute_many(INSERT, rows[i:i + 500], connection)
 

@@ -10,8 +10,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Callable
 
+from bot.core.i18n import N_
+from bot.core.render import percent_of
 from bot.core.sql import fetch
-from models import Campaign, ChatBinding, Community, Meeting, NewsItem, NextStep, Person, Project, ProjectStatus, VotePoll
+from bot.services.pages_contrib import Contributions, contributions
+from bot.services.pages_polls import PollView, coming_events, poll_views
+from models import Campaign, ChatBinding, Community, Event, EventKind, NewsItem, NextStep, Person, Project, ProjectStatus, VotePoll
 
 RUNNING = (ProjectStatus.IDEA, ProjectStatus.ACTIVE, ProjectStatus.FUNDING)
 NEWS_SHOWN = 50  # a project page's news history; the feeds carry the latest 50 as well
@@ -28,7 +32,11 @@ class CampaignView:
 
     @property
     def percent(self) -> int:
-        return min(100, self.raised * 100 // self.goal) if self.goal else 0
+        return percent_of(self.raised, self.goal)  # the one rounding rule (bot/core/render.py)
+
+    @property
+    def bar(self) -> int:
+        return min(100, self.percent)  # how full the bar is drawn
 
 
 @dataclass
@@ -71,27 +79,20 @@ class AnsweredView:
 
 
 @dataclass
-class PollView:
-    number: int
-    question: str
-    options: list[str]
-    counts: list[int] | None  # None: hidden until the close
-    voters: int
-    closes_at: datetime | None
-
-
-@dataclass
 class CommunityView:
     slug: str
     name: str
     locale: str
     timezone: str
     projects: list[ProjectView]
-    meeting: Meeting | None
-    meetings: list[Meeting]
+    meeting: Event | None
+    meetings: list[Event]
     polls: list[PollView]
     matrix_rooms: list[str]
     updated: datetime
+    contributions: Contributions | None = None  # the open ideas, the needs, the projects looking for a referent
+    events: list[Event] = field(default_factory=list)  # the coming events (the general meeting aside)
+    closed_polls: list[PollView] = field(default_factory=list)  # with their results, unless secret or hidden
 
 
 @dataclass
@@ -100,16 +101,26 @@ class Hit:
     at: datetime
     project_slug: str = ""
     project_title: str = ""
+    kind: str = ""  # a message id: what the result is (« projet », « nouvelle »…)
+
+
+# What each kind of result is, as the search page says it (the same words as the chat's search).
+HIT_KINDS = {"project": N_("project"), "news": N_("news item"), "step": N_("next step"), "poll": N_("poll"),
+             "meeting": N_("General meeting"), "qa": N_("question answered"), "idea": N_("idea"), "need": N_("help wanted"),
+             "event": N_("event")}
 
 
 class PublicPages:
-    def __init__(self, clock: Callable[[], datetime], searcher: Callable | None = None, tally: Callable | None = None):
+    def __init__(self, clock: Callable[[], datetime], searcher: Callable | None = None, tally: Callable | None = None,
+                 named: Callable | None = None, labels: Callable | None = None):
         self.clock = clock
+        self.named = named  # who answered what on a public poll (Votes.named_ballots): a date poll's grid
+        self.labels = labels or (lambda poll: [str(o) for o in poll.options])  # a poll's options as the page shows them
         self.searcher = searcher  # the memory's full-text search, public items only
         self.tally = tally  # the votes' own count of a poll (Votes.tally)
 
     async def search(self, community: Community, words: str) -> list[Hit]:
-        """The memory's full-text search, public items only: news, next steps, meetings, polls that are not secret
+        """The memory's full-text search, public items only: projects, news, next steps, meetings, polls that are not secret
         (never referents' prompt answers, never list posts: a list's archive may be private)."""
         if self.searcher is None:
             return []
@@ -121,13 +132,13 @@ class PublicPages:
         titles = {p.id: (p.slug, p.title) for p in await Project.filter(community_id=community.id, status__in=list(RUNNING))}
         hits = []
         for d in docs:
-            if d.kind not in ("news", "step", "meeting", "poll", "qa") or (d.kind == "poll" and d.item_id in secret):
+            if d.kind not in ("project", "news", "step", "meeting", "poll", "qa", "idea", "need", "event") or (d.kind == "poll" and d.item_id in secret):
                 continue
             if d.project_id is not None and d.project_id not in titles:
                 continue  # a project that is over is not on the pages
             slug, title = titles.get(d.project_id or 0, ("", ""))
-            text = d.excerpt if d.kind in ("news", "step", "qa") else " — ".join(x for x in (d.heading, d.excerpt) if x)
-            hits.append(Hit(text, d.at, slug, title))
+            text = d.excerpt if d.kind in ("project", "news", "step", "qa", "need") else " — ".join(x for x in (d.heading, d.excerpt) if x)
+            hits.append(Hit(text, d.at, slug, title, HIT_KINDS.get(d.kind, "")))
         return hits[:10]
 
     async def community(self, slug: str) -> Community | None:
@@ -159,18 +170,15 @@ class PublicPages:
                 int(followers.get(p.id, 0)), step.text if step else None, step.due if step else None,
                 CampaignView(c.raised, c.goal, c.currency, c.backers, c.until, c.url) if c else None, updated=updated))
         now = self.clock()
-        meetings = await Meeting.filter(community_id=community.id, cancelled=False).order_by("starts_at")
+        meetings = await Event.filter(community_id=community.id, kind=EventKind.MEETING, cancelled=False).order_by("starts_at")
         upcoming = next((m for m in meetings if m.starts_at >= now), None)
-        polls = []
-        for poll in await VotePoll.filter(community_id=community.id, closed_at__isnull=True, secret=False).order_by("number"):
-            result = await self.tally(poll) if self.tally else None
-            counts, voters = (result.counts, result.voters) if result else ([0] * len(poll.options), 0)
-            polls.append(PollView(poll.number, poll.question, [str(o) for o in poll.options], None if poll.hidden else counts,
-                                  voters, poll.closes_at))
+        polls, closed = await poll_views(community, self.tally, self.named, public_name, self.labels)
+        events = await coming_events(community, now)
         rooms = [str(r) for r in await ChatBinding.filter(community_id=community.id, platform="matrix").values_list("chat_id", flat=True)]
-        updated = max([v.updated for v in views if v.updated] + [m.created_at for m in meetings if m.created_at] + [community.created_at])
+        updated = max([v.updated for v in views if v.updated] + [m.updated_at or m.created_at for m in [*meetings, *events]]
+                      + [community.created_at])
         return CommunityView(community.slug, community.name, community.locale, community.timezone, views, upcoming,
-                             meetings, polls, rooms, updated)
+                             meetings, polls, rooms, updated, await contributions(community.id, public_name), events, closed)
 
     async def project(self, community: Community, slug: str) -> ProjectView | None:
         view = await self.view(community)

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from bot.core.errors import UserError
+from bot.core.commands import fold
+from bot.core.errors import Ambiguous, UserError
 from bot.core.i18n import N_
 from bot.core.sql import load, one
 from bot.services.cache import TTLCache
@@ -27,12 +28,16 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 FORMER_MEMBER = N_("a former member")
 
 
+RELAIS = "Relais"  # the author of what Relais posts itself (a campaign's milestone): a name, the same in every language
+
+
 def author_label(t, author: Person | None, former: bool) -> str:
     """Who posted a news item or a next step, as readers see it: a person erased with `forget me` is "a former
-    member" (`former`: a news item's `former_author`; a next step always has an author until then)."""
+    member" (`former`: a news item's `former_author`; a next step always has an author until then); no author at all
+    is Relais' own news."""
     if author is not None:
         return author.display_name
-    return t(FORMER_MEMBER) if former else ""
+    return t(FORMER_MEMBER) if former else RELAIS
 
 
 def check_timezone(name: str) -> ZoneInfo:
@@ -274,27 +279,83 @@ class People:
         return await Membership.filter(person_id=person.id).select_related("community").order_by("community__slug")
 
     async def find_member(self, community: Community, query: str) -> Person:
-        """A person of the community by account (`console:ana`), @name or display name."""
+        """A person of the community by account (`console:ana`), @name or display name (any case, accents or not). A
+        name that several people have is asked about: each one with the accounts they write from."""
         if ":" in query:
             platform, address = parse_handle(query)
             account = await Account.get_or_none(platform=platform, address=address).select_related("person")
             if account is None:
                 raise UserError(N_("Nobody has the account {handle} yet; they must write to Relais once."), handle=query)
             return account.person
-        name = query.lstrip("@").lower()
-        members = await Membership.filter(community_id=community.id).select_related("person")
-        accounts = await Account.filter(person_id__in=[m.person_id for m in members])
-        by_key: dict[str, Person] = {}
-        for m in members:
-            by_key.setdefault(m.person.display_name.lower(), m.person)
-        for a in accounts:
-            by_key.setdefault(a.address.lower(), next(m.person for m in members if m.person_id == a.person_id))
-        if name in by_key:
-            return by_key[name]
-        close = difflib.get_close_matches(name, list(by_key), n=3, cutoff=0.6)
+        name = fold(query.lstrip("@"))
+        members = await Membership.filter(community_id=community.id).select_related("person").order_by("person_id")
+        people = {m.person_id: m.person for m in members}
+        handles: dict[int, list[str]] = {}
+        for a in await Account.filter(person_id__in=list(people)).order_by("id"):
+            handles.setdefault(a.person_id, []).append(a.handle)
+        found = [pid for pid, person in people.items()
+                 if fold(person.display_name) == name or any(fold(h.partition(":")[2]) == name for h in handles.get(pid, ()))]
+        if len(found) == 1:
+            return people[found[0]]
+        if found:
+            options = [(f"{people[pid].display_name} — {', '.join(handles[pid][:3])}", handles[pid][0]) for pid in found
+                       if handles.get(pid)]
+            raise Ambiguous(N_("Several people of {community} are called “{name}”: which one? (Each is shown with the accounts "
+                               "they write from.)"), options, name=query, community=community.name)
+        keys = {fold(p.display_name) for p in people.values()} | {fold(h.partition(":")[2]) for hs in handles.values() for h in hs}
+        close = difflib.get_close_matches(name, sorted(keys), n=3, cutoff=0.6)
         if close:
             raise UserError(N_("Nobody called “{name}” in this community. Did you mean: {close}?"), name=query, close=", ".join(close))
         raise UserError(N_("Nobody called “{name}” in this community."), name=query)
+
+    async def named(self, query: str) -> list[Person]:
+        """Everyone a name or a handle stands for, in any community (the operators' console picks one): the owner of
+        the account `console:ana`, or the people whose display name or account address it is (any case, accents or not)."""
+        if ":" in query:
+            platform, address = parse_handle(query)
+            account = await Account.get_or_none(platform=platform, address=address).select_related("person")
+            return [account.person] if account else []
+        name = fold(query.strip())
+        ids = {a.person_id for a in await Account.all() if fold(a.address) == name}
+        ids |= {p.id for p in await Person.all() if fold(p.display_name) == name}
+        return list(await Person.filter(id__in=list(ids)).order_by("id"))
+
+    async def console_account(self, name: str) -> tuple[Account, str]:
+        """The console account an operator talks as (`relais console --as <name>`), and how it was found: "account" (a
+        console account of that name, or the console account of the person with that handle), "found" (the console
+        account of the one person with that display name), "added" (one person has that name or handle but no console
+        account: one is added to them), "new" (nobody: a new person). A name that several people have is a UserError
+        listing their accounts."""
+        if ":" not in name:
+            account = await one(Account, 'SELECT * FROM "account" WHERE "platform" = ? AND "address" = ?', ["console", name])
+            if account is not None:
+                return await self.account("console", name), "account"
+        found = await self.named(name)
+        if len(found) > 1:
+            listed = []
+            for person in found:
+                handles = [a.handle for a in await Account.filter(person_id=person.id).order_by("id")]
+                listed.append(f"{person.display_name} ({', '.join(handles[:3])})")
+            raise UserError(N_("Several people are called “{name}”: {people}. Name one by an account, like console:ana."),
+                            name=name, people="; ".join(listed))
+        if not found:
+            platform, _, address = name.partition(":") if ":" in name else ("console", "", name)
+            if platform.lower() != "console":
+                raise UserError(N_("Nobody has the account {handle} yet; they must write to Relais once."), handle=name)
+            return await self.account("console", address.strip(), address.strip()), "new"
+        person = found[0]
+        mine = await Account.filter(person_id=person.id, platform="console").order_by("id").first()
+        if mine is not None:
+            return await self.account("console", mine.address), "account" if ":" in name else "found"
+        base = "-".join(re.findall(r"[a-z0-9]+", fold(person.display_name))) or "console"
+        address, n = base, 1
+        while await Account.exists(platform="console", address=address):
+            n += 1
+            address = f"{base}-{n}"
+        account = await Account.create(person_id=person.id, platform="console", address=address, last_seen=self.clock())
+        account.person = person
+        self.changed()
+        return account, "added"
 
     async def keep_a_facilitator(self, person: Person, community: Community, new_role: Role | None) -> None:
         """A community always keeps one facilitator: the last one can neither leave nor step down."""

@@ -11,7 +11,8 @@ from typing import Callable
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from bot.core.errors import UserError
+from bot.core.commands import fold
+from bot.core.errors import Ambiguous, UserError
 from bot.core.i18n import N_
 from bot.core.replies import Choice
 from bot.core.sql import fetch, load, one
@@ -84,13 +85,19 @@ class Projects:
 
     async def _unknown(self, community: Community, slug: str) -> UserError:
         titles = {str(s): str(title) for s, title in await Project.filter(community_id=community.id).values_list("slug", "title")}
-        close = difflib.get_close_matches(slug.lower(), list(titles), n=3, cutoff=0.4)
+        typed = fold(slug)
+        # A word of the project's name (`brasserie`, `crèche`); else names close to what was typed.
+        close = [s for s in titles if len(typed) >= 3 and (typed in s or typed in fold(titles[s]))][:3] or \
+            difflib.get_close_matches(slug.lower(), list(titles), n=3, cutoff=0.4)
         if close:
             # Each choice shows its project: labelled with the title, which reads the same in every language (the
-            # core does not translate an error's choices), not with a bare slug.
-            return UserError(N_("No project “{slug}” in {community}. Did you mean: {close}?"), slug=slug,
-                             community=community.name, close=", ".join(close),
-                             choices=[Choice(titles[s], f"project {s}") for s in close])
+            # core does not translate an error's choices), not with a bare slug. Given as options, the dispatcher
+            # makes each one the command that was typed, with that project (`follow dombes-brasserie`); elsewhere
+            # the choices open the project.
+            error = Ambiguous(N_("No project “{slug}” in {community}. Did you mean: {close}?"), [(titles[s], s) for s in close],
+                              slug=slug, community=community.name, close=", ".join(close))
+            error.choices = [Choice(titles[s], f"project {s}") for s in close]
+            return error
         return UserError(N_("No project “{slug}” in {community}. Type /projects to see them all."), slug=slug, community=community.name)
 
     async def listing(self, community: Community) -> list[tuple[Listed, int]]:
@@ -129,10 +136,11 @@ class Projects:
             raise UserError(N_("“{slug}” cannot be a project name: use 2 to 63 lower-case letters, digits and dashes."), slug=slug)
         try:
             project = await Project.create(community_id=community.id, slug=slug, title=title, summary=summary)
-            self.listing_cache.discard(community.id)
-            return project
         except IntegrityError:
             raise UserError(N_("The project {slug} already exists."), slug=slug) from None
+        self.listing_cache.discard(community.id)
+        await search_index.refresh("project", project.id)  # found by its title and summary
+        return project
 
     async def set_status(self, project: Project, status: ProjectStatus) -> ProjectStatus:
         previous = project.status

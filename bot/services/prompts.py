@@ -156,7 +156,8 @@ class Prompts:
         project = await Project.get(id=prompt.project_id)
         person = await Person.get(id=prompt.person_id)
         asker = (await Person.get_or_none(id=prompt.asked_by_id)) if prompt.asked_by_id else None
-        notice = self.prompt_notice(project, community, asker.display_name if asker else "", reminder, prompt.id)
+        current = await NextStep.filter(project_id=project.id).order_by("-id").first()
+        notice = self.prompt_notice(project, community, asker.display_name if asker else "", reminder, prompt.id, current)
         t = self.catalogs.get(person.locale or community.locale)
         async with in_transaction() as conn:
             await self.notifier.enqueue([person], f"prompt{'-reminder' if reminder else ''}:{prompt.id}", "prompt", notice,
@@ -175,11 +176,17 @@ class Prompts:
         text = t(prompts[stage], project=project.title)
         if problem:
             text = problem + "\n" + text
-        hint = t(N_("Answer in your next message, for example “Trouver une salle pour le 15 janvier, pas encore sur la liste”, "
-                    "or type /cancel.")) if stage == "all" else t(ANSWER_HINT)
-        return Question(text, "prompt", {"prompt": prompt_id, "stage": stage}, hint=hint, days=14)
+        if stage == "all":
+            hint = t(N_("Answer in your next message, for example “Trouver une salle pour le 15 janvier, pas encore sur la "
+                        "liste”, or type /cancel."))
+            by_reply = t(N_("Reply to this message with your answer, in your own words: for example “Find a room by 15 January, "
+                            "not on the list yet”."))
+        else:
+            hint, by_reply = t(ANSWER_HINT), t(N_("Reply to this message with your answer."))
+        return Question(text, "prompt", {"prompt": prompt_id, "stage": stage}, hint=hint, days=14, reply_hint=by_reply)
 
-    def prompt_notice(self, project: Project, community: Community, asker: str, reminder: bool, prompt_id: int) -> Notice:
+    def prompt_notice(self, project: Project, community: Community, asker: str, reminder: bool, prompt_id: int,
+                      current: NextStep | None = None) -> Notice:
         def headline(t: Translator) -> str:
             return t(N_("reminder: what is the next step?")) if reminder else t(N_("what is the next step?"))
 
@@ -194,8 +201,14 @@ class Prompts:
             else:
                 reply.para("👋 ", t(N_("The weekly point on {project} ({community}), for its referents."),
                                    project=project.title, community=community.name))
+            if current is not None:  # what is known already: "nothing new" keeps it
+                reply.para(t(N_("Its next step today: ")), bold(current.text),
+                           " — " + t(N_("by {date}"), date=t.date(current.due)) if current.due else "")
             # A reply to this message is the answer (the question waits for it anyway): no hint beside the question's.
-            return reply.add(self.question(t, project, prompt_id)).add(About((("prompt", prompt_id, project.id),)))
+            reply.add(self.question(t, project, prompt_id)).add(About((("prompt", prompt_id, project.id),)))
+            if current is not None:
+                reply.choice(t(N_("Nothing new: keep it")), f"prompt nothing new {prompt_id}")
+            return reply
         return Notice(project, build, headline)
 
     # -- answering ----------------------------------------------------------------------------------------
@@ -255,6 +268,22 @@ class Prompts:
         published = await self.publish_step(community, project, step, posted_by_referent=prompt.on_list is True)
         await self.summarize(prompt.batch)
         return step, count, published
+
+    async def nothing_new(self, prompt: Prompt, text: str = "") -> NextStep:
+        """"Nothing new": the project's next step and date stay as they are, and the prompt counts as answered (the
+        co-referents' prompts on it close, the batch's summary goes when it was the last answer)."""
+        step = await NextStep.filter(project_id=prompt.project_id).order_by("-id").first()
+        if step is None:
+            raise UserError(N_("{project} has no next step yet to keep: what is it, and by what date?"),
+                            project=(await Project.get(id=prompt.project_id)).title)
+        claimed = await Prompt.filter(id=prompt.id, status__in=OPEN).update(
+            status=PromptStatus.ANSWERED, answered_at=self.clock(), step_id=step.id, step_text=step.text[:1000], step_due=step.due,
+            dated=True, answer=(prompt.answer + "\n" + text).strip()[-4000:])
+        if not claimed:
+            await self.open_prompt(prompt.id, await Person.get(id=prompt.person_id))  # says why (answered meanwhile…)
+        await Prompt.filter(project_id=prompt.project_id, status__in=OPEN).exclude(id=prompt.id).update(status=PromptStatus.CANCELLED)
+        await self.summarize(prompt.batch)
+        return step
 
     async def next_open(self, person: Person) -> tuple[Prompt, Project] | None:
         """The person's next prompt waiting for an answer (several projects: one after the other)."""

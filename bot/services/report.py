@@ -31,9 +31,18 @@ ACTIONS = {
               'JOIN "project" p ON p."id" = k."project_id" WHERE p."community_id" = ? AND c."at" >= ?',
     "promise": 'SELECT c."person_id", c."at" FROM "promise" c JOIN "campaign" k ON k."id" = c."campaign_id" '
                'JOIN "project" p ON p."id" = k."project_id" WHERE p."community_id" = ? AND c."at" >= ?',
-    "meeting": 'SELECT a."person_id", a."at" FROM "meeting_answer" a JOIN "meeting" m ON m."id" = a."meeting_id" '
+    "meeting": 'SELECT a."person_id", a."at" FROM "event_answer" a JOIN "event" m ON m."id" = a."event_id" '
                'WHERE m."community_id" = ? AND a."at" >= ?',
 }
+
+# Members contributing count as taking part: an idea proposed, an idea supported, help offered on a need.
+ACTIONS.update({
+    "idea": 'SELECT "author_id", "created_at" FROM "idea" WHERE "community_id" = ? AND "created_at" >= ?',
+    "support": 'SELECT s."person_id", s."at" FROM "idea_support" s JOIN "idea" i ON i."id" = s."idea_id" '
+               'WHERE i."community_id" = ? AND s."at" >= ?',
+    "offer": 'SELECT o."person_id", o."at" FROM "need_offer" o JOIN "need" n ON n."id" = o."need_id" '
+             'WHERE n."community_id" = ? AND o."at" >= ?',
+})
 
 
 @dataclass
@@ -88,6 +97,7 @@ class Report:
     turnout: list[Turnout] = field(default_factory=list)
     funding: list[Funding] = field(default_factory=list)
     digest_unsubscribed: int = 0
+    invited: int = 0  # people who came through a member's invitation in the period
 
     @property
     def response_rate(self) -> float | None:
@@ -141,6 +151,9 @@ class Reports:
         await self._votes(report, community, since)
         await self._campaigns(report, community, since)
         await self._digest(report, community, spans)
+        rows = await fetch('SELECT COUNT(*) FROM "invitation_arrival" a JOIN "invitation" i ON i."id" = a."invitation_id" '
+                           'WHERE i."community_id" = ? AND a."at" >= ?', [community.id, since])
+        report.invited = int(rows[0][0])
         return report
 
     async def _prompts(self, report: Report, community: Community, since: datetime) -> None:

@@ -19,8 +19,8 @@ def summary(t: Translator, report: Report) -> str:
     verdict = (t(N_("within the 10–20 % of a lively community")) if BENCHMARK[0] <= week.participation <= BENCHMARK[1] else
                t(N_("above the 10–20 % of a lively community")) if week.participation > BENCHMARK[1] else
                t(N_("below the 10–20 % of a lively community")))
-    return t(N_("Participation last week: {active} of {members} members ({percent} %), {verdict}."), active=week.active,
-             members=week.members, percent=round(week.participation), verdict=verdict)
+    return t(N_("Participation last week: {active} of {members} members ({percent}), {verdict}."), active=week.active,
+             members=week.members, percent=t("{percent}%", percent=round(week.participation)), verdict=verdict)
 
 
 def lines(t: Translator, report: Report) -> list[tuple]:
@@ -28,32 +28,39 @@ def lines(t: Translator, report: Report) -> list[tuple]:
     last = report.last
     if last is not None:
         average = sum(w.participation for w in report.weeks) / len(report.weeks)
-        rows.append((t(N_("Participation: ")), bold(f"{round(average)} %"),
+        rows.append((t(N_("Participation: ")), bold(t(N_("{percent}%"), percent=round(average))),
                      " ", t(N_("of the members on average a week (benchmark 10–20 %); this week {active} of {members}."),
                             active=last.active, members=last.members)))
     if report.prompts_asked:
         hours = report.answer_hours
-        wait = (t.n("{count} hour", "{count} hours", round(hours)) if hours is not None and hours < 48 else
+        wait = (t(N_("less than an hour")) if hours is not None and hours < 1 else
+                t.n("{count} hour", "{count} hours", round(hours)) if hours is not None and hours < 48 else
                 t.n("{count} day", "{count} days", round((hours or 0) / 24)))
-        rows.append((t(N_("Referents: ")), bold(f"{round(report.response_rate or 0)} %"), " ",
+        rows.append((t(N_("Referents: ")), bold(t(N_("{percent}%"), percent=round(report.response_rate or 0))), " ",
                      t(N_("of the prompts answered ({answered} of {asked}), in {wait} (median)."), answered=report.prompts_answered,
                        asked=report.prompts_asked, wait=wait if report.prompts_answered else "—")))
-    rows.append((t(N_("Projects: ")), t(N_("{active} active, {stale} without news or next step for 4 weeks, {overdue} with an "
-                                           "overdue next step."), active=report.projects_active, stale=report.projects_stale,
-                                        overdue=report.steps_overdue)))
+    rows.append((t(N_("Projects: ")), ", ".join([
+        t.n("{count} active", "{count} active", report.projects_active),
+        t.n("{count} without news or next step for 4 weeks", "{count} without news or next step for 4 weeks", report.projects_stale),
+        t.n("{count} with an overdue next step", "{count} with an overdue next step", report.steps_overdue)]) + "."))
     for poll in report.turnout:
         rows.append((t(N_("Poll #{number}: "), number=poll.number), poll.question, " — ",
-                     t(N_("turnout {percent} % ({voters} of {members})"), percent=round(poll.percent), voters=poll.voters,
-                       members=poll.members)))
+                     t(N_("turnout {percent} ({voters} of {members})"), percent=t("{percent}%", percent=round(poll.percent)),
+                       voters=poll.voters, members=poll.members)))
     for f in report.funding:
         rows.append((t(N_("Campaign: ")), f.title, " — ", t(N_("{raised} raised, {promised} promised, of {goal}"),
                                                            raised=money(f.raised, f.currency, t.locale),
                                                            promised=money(f.promised, f.currency, t.locale),
                                                            goal=money(f.goal, f.currency, t.locale))))
+    done = {kind: sum(w.actions.get(kind, 0) for w in report.weeks) for kind in ("idea", "support", "offer")}
+    rows.append((t(N_("Contributions: ")), t(N_("ideas proposed {ideas}, supports {supports}, offers of help {offers}; came through a "
+                                                "member's invitation: {invited}."), ideas=done["idea"], supports=done["support"],
+                                             offers=done["offer"], invited=report.invited)))
     digests = sum(w.digests for w in report.weeks)
     links = sum(w.links for w in report.weeks)
-    rows.append((t(N_("Digest: ")), t(N_("{sent} sent, {links} links used, {off} unsubscribed."), sent=digests, links=links,
-                                      off=report.digest_unsubscribed)))
+    rows.append((t(N_("Digest: ")), ", ".join([t.n("{count} sent", "{count} sent", digests),
+                                                t.n("{count} link used", "{count} links used", links),
+                                                t.n("{count} unsubscribed", "{count} unsubscribed", report.digest_unsubscribed)]) + "."))
     return rows
 
 
@@ -63,15 +70,20 @@ def report_reply(t: Translator, report: Report, png: bytes, weeks: int) -> Reply
     return reply.add(Attachment("report.png", "image/png", png, t(N_("Participation and activity, week by week"))))
 
 
-def report_html(t: Translator, report: Report, png: bytes, weeks: int) -> str:
-    """A page of its own (`relais report --out report.html`): the chart inline, the figures below."""
+def report_html(t: Translator, report: Report, pngs: list[bytes], weeks: int) -> str:
+    """A page of its own (`relais report --out report.html`): each chart inline, side by side on a wide screen and one
+    per row on a phone, then the figures."""
     items = "".join("<li>" + "".join(escape(p.text if hasattr(p, "text") else str(p)) for p in row) + "</li>"
                     for row in lines(t, report))
     title = escape(t(N_("The last {weeks} weeks of {community}"), weeks=weeks, community=report.community))
-    image = base64.b64encode(png).decode("ascii")
     alt = escape(t(N_("Participation and activity, week by week")))
+    figures = "".join(f'<figure><img src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}" alt="{alt}"></figure>'
+                      for png in pngs)
     return (f'<!DOCTYPE html><html lang="{t.locale}"><head><meta charset="utf-8"><meta name="viewport" '
             f'content="width=device-width, initial-scale=1"><title>{title}</title><style>body {{ font-family: -apple-system, '
-            '"Segoe UI", Roboto, Helvetica, Arial, sans-serif; max-width: 960px; margin: 32px auto; padding: 0 16px; '
-            'line-height: 1.5; color: #1d1d1f; } img { max-width: 100%; height: auto; } li { margin: 6px 0; }</style></head>'
-            f'<body><main><h1>{title}</h1><img src="data:image/png;base64,{image}" alt="{alt}"><ul>{items}</ul></main></body></html>')
+            '"Segoe UI", Roboto, Helvetica, Arial, sans-serif; max-width: 1100px; margin: 32px auto; padding: 0 16px; '
+            'line-height: 1.5; color: #1d1d1f; font-size: 17px; } h1 { font-size: 26px; line-height: 1.25; } '
+            '.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 420px), 1fr)); gap: 16px; } '
+            'figure { margin: 0; } img { display: block; width: 100%; height: auto; } li { margin: 8px 0; } '
+            '@media (max-width: 520px) { body { margin: 16px auto; padding: 0 12px; } h1 { font-size: 22px; } ul { padding-left: 18px; } }'
+            f'</style></head><body><main><h1>{title}</h1><div class="charts">{figures}</div><ul>{items}</ul></main></body></html>')

@@ -1,7 +1,7 @@
 """The search index kept current: each place that writes a searchable item calls `refresh(kind, id)` (in its own
 transaction when it has one); `rebuild` makes a community's index again from its items (`relais reindex`).
 
-Indexed, per community: news, next steps, referents' confirmed answers to prompts (facilitators only), polls (question,
+Indexed, per community: projects (title and summary), news, next steps, referents' confirmed answers to prompts (facilitators only), polls (question,
 options and, once closed, the winners: never a ballot), general meetings that are not cancelled, and the list posts
 Relais read. One `search_doc` row per item holds what a result shows; the text goes to `search_fts` (FTS5, stems made
 here) on SQLite and to `search_tsv` (PostgreSQL's own stems by the `french`/`english` configuration, plus the stems'
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
@@ -25,7 +26,7 @@ from bot.services import search_text as st
 
 log = logging.getLogger("relais.search")
 
-KINDS = ("news", "step", "answer", "poll", "meeting", "post", "qa")
+KINDS = ("news", "step", "answer", "poll", "meeting", "post", "qa", "project", "event", "idea", "need")
 MEETING_WORDS = {"french": "Réunion générale assemblée", "english": "General meeting assembly"}  # what finds a meeting
 EXCERPT = 300  # characters kept to show
 
@@ -42,17 +43,34 @@ SELECTS = {
               'WHERE x."status" = \'answered\' AND x."answer" <> \'\' AND x."answered_at" IS NOT NULL AND {where}',
     "poll": 'SELECT x."id", c."id", c."locale", NULL, x."question", \'\', x."options", x."created_at", c."slug", x."number", '
             'x."kind", x."closed_at", x."results", c."timezone" FROM "vote_poll" x JOIN "community" c ON c."id" = x."community_id" '
-            'WHERE {where}',
+            'WHERE NOT EXISTS (SELECT 1 FROM "poll_hidden" h WHERE h."poll_id" = x."id") AND {where}',
     "meeting": 'SELECT x."id", c."id", c."locale", NULL, \'\', \'\', x."place", x."starts_at", \'\' '
-               'FROM "meeting" x JOIN "community" c ON c."id" = x."community_id" WHERE x."cancelled" = FALSE AND {where}',
+               'FROM "event" x JOIN "community" c ON c."id" = x."community_id" WHERE x."kind" = \'meeting\' AND x."cancelled" = FALSE '
+               'AND {where}',
+    # A community's or a project's event (its title, its place), while it is not cancelled.
+    "event": 'SELECT x."id", c."id", c."locale", x."project_id", x."title", \'\', x."place", x."starts_at", \'\' '
+             'FROM "event" x JOIN "community" c ON c."id" = x."community_id" WHERE x."kind" = \'event\' AND x."cancelled" = FALSE '
+             'AND {where}',
     "post": 'SELECT x."id", c."id", c."locale", NULL, x."subject", x."author", x."excerpt", x."posted_at", x."archive_url" '
             'FROM "mail_list_message" x JOIN "community" c ON c."id" = x."community_id" WHERE {where}',
+    # A project: its title and summary, so that `search crèche` finds the Crèche itself.
+    "project": 'SELECT x."id", c."id", c."locale", x."id", x."title", \'\', x."summary", x."created_at", x."slug" '
+               'FROM "project" x JOIN "community" c ON c."id" = x."community_id" WHERE {where}',
     # A question published with its answer (both the referent's act and the asker's consent); the asker's name only
     # when they agreed to it.
     "qa": 'SELECT x."id", c."id", c."locale", p."id", p."title", CASE WHEN x."consent" = \'name\' THEN a."display_name" ELSE \'\' END, '
           'x."text" || \' — \' || x."answer", x."published_at", p."slug" FROM "comment" x ' + _PROJECT +
           'LEFT JOIN "person" a ON a."id" = x."author_id" WHERE x."published_at" IS NOT NULL AND x."hidden_at" IS NULL AND {where}',
 }
+
+# Members' ideas (but those declined) and the projects' needs, open or filled.
+SELECTS.update({
+    "idea": 'SELECT x."id", c."id", c."locale", NULL, x."title", a."display_name", x."summary", x."created_at", x."number" '
+            'FROM "idea" x JOIN "community" c ON c."id" = x."community_id" LEFT JOIN "person" a ON a."id" = x."author_id" '
+            'WHERE x."status" <> \'declined\' AND {where}',
+    "need": 'SELECT x."id", c."id", c."locale", p."id", p."title", a."display_name", x."text", x."created_at", p."slug" '
+            'FROM "need" x ' + _PROJECT + 'LEFT JOIN "person" a ON a."id" = x."author_id" WHERE {where}',
+})
 
 UPSERT_DOC = ('INSERT INTO "search_doc" ("community_id", "kind", "item_id", "project_id", "heading", "author", "excerpt", "at", '
               '"staff", "opens", "url") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT ("kind", "item_id") DO UPDATE SET '
@@ -106,12 +124,15 @@ def _json(value):
     return json.loads(value) if isinstance(value, str) else value
 
 
-def _date_option(option: str, tz: ZoneInfo) -> str:
+def _date_option(option: str, tz: ZoneInfo, locale: str) -> str:
+    """A date poll's option written out in the community's language (« samedi 12 décembre 2026 19:00 »), not ISO."""
     try:
         instant = datetime.fromisoformat(option)
     except ValueError:
         return option
-    return instant.astimezone(tz).strftime("%Y-%m-%d %H:%M") if instant.tzinfo else option
+    if not instant.tzinfo:
+        return option
+    return format_datetime(instant.astimezone(tz), "EEEE d MMMM y HH:mm", locale=(locale or "fr")[:2])
 
 
 def doc(kind: str, row: tuple) -> Doc:
@@ -123,16 +144,26 @@ def doc(kind: str, row: tuple) -> Doc:
                 title=heading or "", body=text or "")
     if kind in ("news", "step", "answer", "qa"):
         base.update(opens=f"project {extra}", title="", context=heading or "")
+        if kind == "answer":  # the answer as the referent wrote it (its first message), not its messages run together
+            base.update(excerpt=next((line.strip() for line in (text or "").splitlines() if line.strip()), "")[:EXCERPT])
+    elif kind == "project":
+        base.update(opens=f"project {extra}")
     elif kind == "poll":
         number, poll_kind, closed_at, results, timezone = row[9:]
         options = [str(o) for o in _json(text) or []]
         if poll_kind == "date":
-            options = [_date_option(o, ZoneInfo(timezone)) for o in options]
+            options = [_date_option(o, ZoneInfo(timezone), locale) for o in options]
         winners = [options[n - 1] for n in (_json(results) or {}).get("winners", []) if 0 < n <= len(options)] if closed_at else []
         shown = ("🏁 " + ", ".join(winners) + " — " if winners else "") + " · ".join(options)
         base.update(heading=f"#{number} {heading}", excerpt=shown[:EXCERPT], body=" ".join(options), opens=f"poll show {extra}#{number}")
     elif kind == "meeting":
         base.update(title=MEETING_WORDS[lang], opens="meeting")
+    elif kind == "event":
+        base.update(opens=f"event show {item_id}")
+    elif kind == "idea":
+        base.update(opens=f"idea {extra}")
+    elif kind == "need":
+        base.update(opens=f"needs {extra}", title="", context=heading or "")
     elif kind == "post":
         base.update(url=extra or "", body=text or "")
     return Doc(**base)

@@ -19,6 +19,7 @@ from bot.core.i18n import N_
 from bot.core.numbers import read_number
 from bot.core.sql import fetch, sql_for
 from bot.services import search_index, votes_electors, votes_secret
+from bot.services.ballot_drafts import Drafts
 from bot.services.votes_count import Count, count, read_ballot  # noqa: F401  (read_ballot: the handlers read it here)
 from bot.services.votes_secret import BallotKeys, legacy_key
 from models import Ballot, BallotBox, Community, Membership, Person, PollKind, PollVoter, VotePoll
@@ -39,12 +40,13 @@ class Votes:
     def __init__(self, clock: Callable[[], datetime], secret_key: str = ""):
         self.clock = clock
         self.keys = BallotKeys(secret_key)  # only the configured RELAIS_SECRET_KEY: never one kept in the database
+        self.drafts = Drafts()  # secret ballots filled in one option at a time: in memory only
 
     # -- polls --------------------------------------------------------------------------------------------
 
     async def create(self, community: Community, by: Person | None, question: str, options: list[str], kind: str,
                      secret: bool = False, hidden: bool = False, closes_at: datetime | None = None, posted_in: str = "",
-                     for_meeting: bool = False) -> VotePoll:
+                     for_meeting: bool = False, place: str = "") -> VotePoll:
         check_poll(question, options, closes_at, self.clock())
         if secret and not self.keys.ready:
             raise UserError(votes_secret.NO_KEY)
@@ -55,7 +57,7 @@ class Votes:
                     number = int(last[0][0] or 0) + 1
                     poll = await VotePoll.create(
                         community_id=community.id, number=number, question=question, kind=PollKind(kind), options=options,
-                        secret=secret, hidden=hidden, key_check=self.keys.check() if secret else "", for_meeting=for_meeting,
+                        secret=secret, hidden=hidden, key_check=self.keys.check() if secret else "", for_meeting=for_meeting, place=place[:200],
                         created_by_id=by.id if by else None, posted_in=posted_in[:340], created_at=self.clock(),
                         closes_at=closes_at)
                     await votes_electors.open_to_members(tx, poll)
@@ -203,6 +205,17 @@ class Votes:
             return count(poll.kind, len(poll.options), list(box.values()))
         rows = await fetch('SELECT "choice" FROM "ballot" WHERE "poll_id" = ?', [poll.id])
         return count(poll.kind, len(poll.options), [json.loads(r[0]) if isinstance(r[0], str) else r[0] for r in rows])
+
+    async def named_ballots(self, poll: VotePoll) -> list[tuple[str, list[int] | dict]] | None:
+        """Who answered what (the date grid): a public poll's ballots with their voters' names, in the order of the votes;
+        None for a secret poll (never), and for a hidden one until its close."""
+        if poll.secret or (poll.hidden and poll.closed_at is None):
+            return None
+        rows = await fetch('SELECT "voter", "choice" FROM "ballot" WHERE "poll_id" = ? ORDER BY "cast_at", "id"', [poll.id])
+        ids = [int(v[1:]) for v, _ in rows if isinstance(v, str) and v[:1] == "p" and v[1:].isdigit()]
+        names = {p.id: p.display_name for p in await Person.filter(id__in=ids)} if ids else {}
+        return [(names.get(int(v[1:]), "") if isinstance(v, str) and v[1:].isdigit() else "", json.loads(c) if isinstance(c, str) else c)
+                for v, c in rows]
 
     async def voters(self, poll: VotePoll) -> int:
         rows = await fetch('SELECT COUNT(*) FROM "poll_voter" WHERE "poll_id" = ?', [poll.id])

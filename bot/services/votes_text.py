@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.i18n import N_, Translator
 from bot.core.replies import About, Poll, Reply, bold
+from bot.services import votes_results
 from bot.services.votes_count import Count
 from models import PollKind, VotePoll
 
@@ -86,6 +87,8 @@ def vote_choices(reply: Reply, t: Translator, poll: VotePoll, slug: str, tz: Zon
     if poll.kind in OPEN_KINDS:
         for n, label in enumerate(labels(t, poll, tz), 1):
             reply.choice(label[:60], f"vote {ref(slug, poll)} {n}")
+    else:  # a ranked or date poll answered as a conversation, one option at a time (bot/handlers/ballots.py)
+        reply.choice(t(N_("Vote one option at a time")), f"ballot {ref(slug, poll)}")
     return reply
 
 
@@ -117,8 +120,10 @@ def ballot_reply(t: Translator, poll: VotePoll, slug: str, community: str, tz: Z
     return vote_choices(reply, t, poll, slug, tz)
 
 
-def results_reply(t: Translator, poll: VotePoll, slug: str, community: str, tz: ZoneInfo, result: Count, final: bool) -> Reply:
-    """The count: so far (unless hidden until the close) or at the close, with the winner."""
+def results_reply(t: Translator, poll: VotePoll, slug: str, community: str, tz: ZoneInfo, result: Count, final: bool,
+                  ballots: list[tuple[str, list[int] | dict]] | None = None) -> Reply:
+    """The count: so far (unless hidden until the close) or at the close, with the winner; a ranked poll's rounds and
+    its tie-break, a date poll's grid (who answered what, unless secret: `ballots`)."""
     title = poll.question
     if not final and poll.hidden:
         return (Reply().para("🗳 ", bold(title)).para(t.n("{count} person has voted; the results come at the close.",
@@ -128,24 +133,33 @@ def results_reply(t: Translator, poll: VotePoll, slug: str, community: str, tz: 
                                                        community=community) if final else
                          t(N_("Results so far of poll #{number} ({community})"), number=poll.number, community=community))
     names = labels(t, poll, tz)
-    if final:
+    if poll.kind == PollKind.DATE:
+        reply.items([f"{n}. {label}" for n, label in enumerate(names, 1)], title=title)
+        reply.add(votes_results.date_grid(t, list(names), result, ballots))
+    elif poll.kind == PollKind.RANKED:
+        reply.items([(f"{n}. {label} — ", bold(c)) for n, (label, c) in enumerate(zip(names, result.counts), 1)], title=title)
+        table = votes_results.rounds_table(t, list(names), result)
+        if table is not None:
+            reply.add(table)
+            reply.items(votes_results.rounds_lines(t, list(names), result))
+    elif final:
         reply.add(element(t, poll, slug, tz, result))
     else:
-        rows = []
-        for n, (label, c) in enumerate(zip(names, result.counts), 1):
-            extra = f" · {t(N_('if need be: {count}'), count=result.maybe[n - 1])}" if poll.kind == PollKind.DATE else ""
-            rows.append((f"{n}. {label} — ", bold(c), extra))
-        reply.items(rows, title=title)
+        reply.items([(f"{n}. {label} — ", bold(c)) for n, (label, c) in enumerate(zip(names, result.counts), 1)], title=title)
     reply.para(t.n("{count} voter.", "{count} voters.", result.voters))
     if poll.kind == PollKind.RANKED and result.voters:
-        reply.para(t(N_("Counts are first preferences; the winner is found by instant runoff ({rounds} rounds)."),
-                     rounds=result.rounds))
+        reply.para(t.n("Counts are first preferences; the winner is found by instant runoff ({count} round).",
+                       "Counts are first preferences; the winner is found by instant runoff ({count} rounds).", result.rounds))
+        if votes_results.needs_tie_rule(result):
+            reply.para(t(votes_results.TIE_RULE))
     if result.winners:
         won = ", ".join(names[n - 1] for n in result.winners)
         if final:
             reply.para("🏆 ", t.n("Chosen: ", "Tied: ", len(result.winners)), bold(won))
         else:
             reply.para(t.n("Leading: ", "Tied in the lead: ", len(result.winners)), bold(won))
+    elif final and result.voters:
+        reply.para(t(N_("No option has a yes: none is chosen.")))
     elif final:
         reply.para(t(N_("Nobody voted.")))
     return reply

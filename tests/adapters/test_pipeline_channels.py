@@ -202,7 +202,7 @@ async def test_mail_files_are_attachments_and_link_buttons_buttons(tmp_path, clo
         message = received.message
         parts = {part.get_filename(): part for part in message.iter_attachments()}
         assert parts["reunion.ics"].get_content_type() == "text/calendar" and parts["reunion.ics"].get_payload(decode=True) == ICS
-        assert f"Soutenir la brasserie:\n  {PLEDGE}" in message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+        assert f"Soutenir la brasserie\n  {PLEDGE}" in message.get_body(("plain",)).get_content().replace("\r\n", "\n")
         html = message.get_body(("html",)).get_content()
         assert f'<a href="{PLEDGE}"' in html and ">Soutenir la brasserie</a>" in html
     finally:
@@ -225,7 +225,7 @@ async def test_console_files_are_written_and_link_buttons_printed(app):
     await outbox(app, person, notification(), "test:console")
     assert await app.delivery.drain() == 1
     [shown] = await ConsoleChat(app.console, "ana").unseen()
-    assert "🔗 Soutenir la brasserie: " + PLEDGE in shown
+    assert "🔗 Soutenir la brasserie → " + PLEDGE in shown
     path = shown.split("📎 reunion.ics — L'invitation\n   ")[1].split("\n")[0]
     assert path.startswith(str(app.settings.core.data_dir.resolve())) and open(path, "rb").read() == ICS
 

@@ -29,7 +29,9 @@ async def relais(tmp_path, emu, telegram_emulator):  # noqa: F811
 async def test_a_search_in_private_then_its_button_opens_the_project(relais, emu):
     ana = await started(emu, first_name="Ana", language_code="en")
     [found] = await said(emu, ana, "/search brasser")
-    assert found["text"].startswith("Found in Tiers-lieu de l'Usine Vivante for “brasser”, best first:")
+    assert found["text"].startswith("3 results: 1 project, 1 news item, 1 next step.\n\n"
+                                    "Found in Tiers-lieu de l'Usine Vivante for “brasser”, best first:")
+    assert "📁 Brasserie de la Dombes · project" in found["text"]
     assert "📰 Brasserie de la Dombes · news item" in found["text"] and "La campagne a passé 40 %" in found["text"]
     assert [label for label, _ in buttons(found)] == ["Brasserie de la Dombes"]
     await emu.press(ana, found["message_id"], text="Brasserie de la Dombes")
@@ -37,7 +39,8 @@ async def test_a_search_in_private_then_its_button_opens_the_project(relais, emu
     assert card["text"].startswith("Brasserie de la Dombes (dombes-brasserie)")
     zoe = await started(emu, first_name="Zoé", language_code="fr")
     [trouve] = await said(emu, zoe, "chercher campagne")
-    assert trouve["text"].startswith("Trouvé dans Tiers-lieu de l'Usine Vivante pour « campagne »")
+    assert trouve["text"].startswith("3 résultats\u202f: 1 nouvelle, 1 prochaine étape, 1 projet.\n\n"
+                                     "Trouvé dans Tiers-lieu de l'Usine Vivante pour « campagne »")
 
 
 async def test_a_search_in_a_bound_group_finds_what_was_said_there(relais, emu):

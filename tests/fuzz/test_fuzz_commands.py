@@ -16,7 +16,7 @@ from tests.fuzz.strategies import LINES
 ACTORS = ["me", "camille", "ana", "stranger"]  # facilitator, referent, member, first contact
 # What a refused command must not change (first contact makes a person, an error offers choices: those may grow).
 BUSINESS = ["community", "project", "project_referent", "follow", "news_item", "next_step", "comment", "comment_block",
-            "vote_poll", "ballot", "ballot_box", "poll_voter", "meeting", "meeting_answer", "campaign", "promise",
+            "vote_poll", "ballot", "ballot_box", "poll_voter", "event", "event_answer", "campaign", "promise",
             "digest_subscription", "chat_binding", "agenda_settings", "digest_schedule"]
 INTERNAL = ("Something went wrong", "Quelque chose s'est mal passé")
 

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from bot.adapters.console import ConsoleChat
 from bot.core.i18n import french_typography as fr
-from models import Account, AgendaSettings, ChatBinding, ConsoleInbox, Meeting, NextStep, OutboxMessage, PendingQuestion, Person, Project, Prompt, PromptStatus
+from models import Account, AgendaSettings, ChatBinding, ConsoleInbox, Event, NextStep, OutboxMessage, PendingQuestion, Person, Project, Prompt, PromptStatus
 from tests.conftest import Dialog
 
 
@@ -58,7 +58,7 @@ async def test_a_referent_answers_in_one_message_and_confirms(app, clock):
     me, mehdi = Dialog(app, "me"), Dialog(app, "mehdi")
     await me.say("relancer conciergerie-rurale")
     [asked] = await notes(app, "mehdi")
-    assert fr("me vous pose, en tant que référent·e de Conciergerie rurale") in asked
+    assert fr("Sophie vous pose, en tant que référent·e de Conciergerie rurale") in asked
     assert fr("Quelle est la prochaine étape de Conciergerie rurale, pour quelle date, et est-elle sur la liste ?") in asked
     await mehdi.check(
         ("Trouver un local à Die pour le 15 janvier, pas encore sur la liste",
@@ -185,7 +185,7 @@ async def test_the_sheet_and_its_csv_file(app):
     assert "Tracking sheet of Tiers-lieu de l'Usine Vivante" in got
     assert "Brasserie de la Dombes (funding) — referents: Camille · last contact: 2 days ago" in got
     assert "Crèche inter-entreprises (idea) — referents: no referent" in got
-    got = await me.say("1")
+    got = await me.say("2")  # 1) the spreadsheet (xlsx), 2) the CSV file
     assert "The sheet of Tiers-lieu de l'Usine Vivante: 4 projects." in got and "📎 usine-vivante-2026-11-21.csv" in got
     path = got.split("📎 usine-vivante-2026-11-21.csv — Tracking sheet, Nov 21, 2026\n   ")[1].split("\n")[0]
     data = open(path, "rb").read()
@@ -201,14 +201,16 @@ async def test_the_general_meeting_set_shown_and_cancelled(talk):
     await me.check(
         ("réunion", ["Aucune réunion générale fixée pour Tiers-lieu de l'Usine Vivante.", "1) Sondage de date pour la réunion"]),
         ("1", "Entre quelles dates les membres choisissent-ils"),
-        ("12 janvier 19h, 19 janvier 19h", ["Sondage #1 de Tiers-lieu de l'Usine Vivante", "sondage de date",
-                                           "12 janvier 2027 19:00"]),
+        ("12 janvier 19h, 19 janvier 19h", fr("Où aura-t-elle lieu ? Écrivez le lieu")),
+        ("Salle des fêtes", fr("Jusqu'à quand les membres peuvent-ils répondre ?")),
+        ("5 janvier", ["Sondage #1 de Tiers-lieu de l'Usine Vivante", "sondage de date", "12 janvier 2027 19:00",
+                       "clôture le 5 janv. 2027", fr("Lieu : Salle des fêtes")]),
         ("réunion 15 janvier 19h", [fr("Prochaine réunion générale de Tiers-lieu de l'Usine Vivante : "), "vendredi 15 janvier 2027 19:00",
                                     "1) Annuler"]),
         ("agenda", fr("Prochaine réunion générale : vendredi 15 janvier 2027 19:00")),
         ("réunion 3 mars 2020 19h", "est passée"),
     )
-    assert await Meeting.filter(cancelled=False).count() == 1
+    assert await Event.filter(kind="meeting", cancelled=False).count() == 1
     await talk("ana").check(("réunion", "vendredi 15 janvier 2027 19:00"), ("réunion 4 février", "Seul·e un·e facilitateur·rice"))
 
 
@@ -237,7 +239,7 @@ async def test_the_csv_sheet_neutralises_cells_that_would_run_as_formulas(app):
     await camille.say('étape dombes-brasserie =HYPERLINK("https://evil.example","Cliquez")')
     got = await Dialog(app, "me", locale="en").say("suivi csv")
     path = got.split(".csv — ")[1].split("\n   ")[1].split("\n")[0]
-    rows = list(csv.reader(io.StringIO(open(path, "rb").read().decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(open(path, "rb").read().decode("utf-8-sig")), delimiter=";"))  # French: `;`
     brasserie = next(r for r in rows if r[1] == "dombes-brasserie")
     assert brasserie[6] == '\'=HYPERLINK("https://evil.example","Cliquez")'
     assert [cell(v) for v in ("+1", "-2", "@SUM(A1)", "\tx", "\rx", "ok", 3)] == ["'+1", "'-2", "'@SUM(A1)", "'\tx", "'\rx", "ok", 3]

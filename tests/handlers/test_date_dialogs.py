@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.adapters.console import ConsoleChat
 from bot.core.i18n import french_typography as fr
-from models import Campaign, Meeting, NextStep, VotePoll
+from models import Campaign, Event, NextStep, VotePoll
 from tests.conftest import Dialog
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -110,9 +110,9 @@ async def test_polls_and_meetings_refuse_far_dates_and_impossible_times(talk):
         ("meeting set 9999-12-31 23:59", "more than 5 years ahead"),
         ("meeting set 12/01 18:00 Town hall", "can be read two ways: 12 January or 1 December?"),
     )
-    assert not await VotePoll.exists() and not await Meeting.exists()
+    assert not await VotePoll.exists() and not await Event.exists()
     await me.check(("meeting set 25/12 6:30 pm Town hall", ["Friday, December 25, 2026 18:30", "Place: Town hall"]))
-    meeting = await Meeting.get()
+    meeting = await Event.get()
     assert (meeting.starts_at.astimezone(PARIS).replace(tzinfo=None), meeting.place) == (datetime(2026, 12, 25, 18, 30), "Town hall")
 
 
@@ -126,7 +126,7 @@ async def test_french_polls_meetings_and_absences_read_day_first(talk):
     )
     poll = await VotePoll.get(number=1)
     assert poll.closes_at.astimezone(PARIS).replace(tzinfo=None) == datetime(2027, 1, 12, 18, 0)
-    first, second = await Meeting.all().order_by("id")
+    first, second = await Event.all().order_by("id")
     assert (first.starts_at.astimezone(PARIS).replace(tzinfo=None), first.place) == (datetime(2027, 2, 1, 18, 0), "Mairie")
     assert (second.starts_at.astimezone(PARIS).replace(tzinfo=None), second.place) == (datetime(2027, 1, 12, 18, 30), "Salle des fêtes")
 

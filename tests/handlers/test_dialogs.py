@@ -2,6 +2,7 @@
 
 import pytest
 
+from bot.core.i18n import french_typography as fr
 from models import Follow, NewsItem, NextStep, OutboxMessage, Project, Role
 from models.communities import ChatBinding, Membership
 
@@ -32,7 +33,7 @@ async def test_membre_en_francais(talk):
     await jules.check(
         ("aide", ["Voici ce que je sais faire", "/suivre <projet>", "/projets"]),
         ("projets", "Brasserie de la Dombes (dombes-brasserie) — en financement, 2 abonné·es"),
-        ("projet ressourcerie-creative", ["Référents : Louise", "Prochaine étape : Organiser le premier atelier", "pour le samedi 5 décembre 2026"]),
+        ("projet ressourcerie-creative", ["Référent·es : Louise", "Prochaine étape : Organiser le premier atelier", "pour le samedi 5 décembre 2026"]),
         ("suivre ressourcerie-creative", ["Vous suivez désormais Ressourcerie créative.", "1) Annuler"]),
         ("suivis", ["Vous suivez :", "Ressourcerie créative", "Conciergerie rurale"]),
         ("ne-plus-suivre ressourcerie-creative", "Vous ne suivez plus Ressourcerie créative."),
@@ -46,12 +47,13 @@ async def test_membre_en_francais(talk):
 async def test_errors_are_clear_and_localized(talk):
     ana = talk("ana")
     await ana.check(
-        ("folow dombes-brasserie", ["Commande inconnue « folow ». Vouliez-vous dire /suivre ?", "/suivre <projet>", "1) Aide sur suivre"]),
+        ("folow dombes-brasserie", ["Commande inconnue « folow ». Vouliez-vous dire /suivre ?", "/suivre <projet>",
+                                    "1) /suivre dombes-brasserie", "2) Aide sur suivre"]),
         ("xyzzy", ["je n'ai pas compris « xyzzy »", "1) Voir les projets", "2) Toutes les commandes"]),  # words, not a command
         ("/xyzzy", "Commande inconnue « xyzzy ». Tapez /aide"),
         ("suivre", ["Il manque <projet>.", "Usage : /suivre <projet>"]),
         ("suivre dombes", ["Pas de projet « dombes »", "Vouliez-vous dire : dombes-brasserie ?", "1) Brasserie de la Dombes"]),
-        ("1", ["Brasserie de la Dombes (dombes-brasserie)"]),
+        ("1", ["Vous suivez déjà Brasserie de la Dombes"]),  # the command that was typed, with the project meant
         ("suivre dombes-brasserie en trop", ["Trop de mots : « en trop ».", "Usage : /suivre <projet>"]),
         ("langue de", ["« de » n'est pas parmi : fr, en.", "Usage : /langue <fr|en>"]),
         ("nouvelle dombes-brasserie Bonjour", "Seuls les référents de Brasserie de la Dombes et les facilitateurs peuvent faire cela."),
@@ -117,7 +119,7 @@ async def test_facilitator_manages_projects_referents_and_roles(talk):
         ("projet ajouter Pas_Bon titre", "« pas_bon » ne peut pas nommer un projet"),
         ("projet ajouter statut titre", "« statut » ne peut pas nommer un projet"),
         ("projet ajouter", "Usage : /projet ajouter <nom-court> <titre> [résumé]"),
-        ("projet jardin", ["Jardin partagé (jardin) — idée", "Un potager au pied de l'immeuble", "Référents : pas encore",
+        ("projet jardin", ["Jardin partagé (jardin) — idée", "Un potager au pied de l'immeuble", "Référent·es : pas encore",
                            "Prochaine étape : pas encore fixée."]),
         ("projet statut jardin actif", ["Jardin partagé est désormais : actif.", "1) Annuler"]),
         ("1", "Jardin partagé est désormais : idée."),
@@ -133,7 +135,7 @@ async def test_facilitator_manages_projects_referents_and_roles(talk):
         ("referent ajouter jardin bogus:1", "« bogus:1 » n'est pas un compte"),
         ("rôle jules facilitateur", ["Jules est désormais facilitateur·rice de Tiers-lieu de l'Usine Vivante.", "1) Annuler"]),
         ("1", "Jules est désormais membre"),
-        ("role me membre", "me est le dernier facilitateur de Tiers-lieu de l'Usine Vivante : nommez-en d'abord un autre."),
+        ("role me membre", "Sophie est le dernier facilitateur de Tiers-lieu de l'Usine Vivante : nommez-en d'abord un autre."),
         ("quitter usine-vivante", "Vous êtes le dernier facilitateur de Tiers-lieu de l'Usine Vivante"),
     )
     project = await Project.get(slug="jardin")
@@ -180,7 +182,8 @@ async def test_several_communities_join_use_leave(talk):
         ("projets", "Brasserie de la Dombes"),
         ("suivre coop/plateforme", "Vous suivez désormais PlateformCoop."),
         ("suivis", ["Coop des Communs", "PlateformCoop", "Conciergerie rurale"]),
-        ("quitter coop", ["Vous avez quitté Coop des Communs.", "1) Annuler"]),
+        ("quitter coop", [fr("Quitter Coop des Communs ?"), "1) Oui, quitter Coop des Communs"]),  # asked first
+        ("1", ["Vous avez quitté Coop des Communs.", "1) Annuler"]),
         ("utiliser coop", "Vous n'êtes pas membre de Coop des Communs. Tapez d'abord /rejoindre coop."),
         ("suivre coop/plateforme", "Vous n'êtes pas membre de Coop des Communs."),
         ("rejoindre usine-vivante", "Vous êtes déjà membre de Tiers-lieu de l'Usine Vivante"),
@@ -232,7 +235,7 @@ async def test_over_long_arguments_get_the_usage_line_and_the_limit(talk, app, c
         (f"rejoindre {long}", "<communauté> est trop long\u202f: 64 caractères au plus."),
         (f"projet ajouter jardin \"{'T' * 201}\"", "est trop long\u202f: 200 caractères au plus."),
         (f"nouvelle {long} bonjour", "<projet> est trop long"),
-        (f"referent ajouter dombes-brasserie {'b' * 321}", "<personne> est trop long\u202f: 320 caractères au plus."),
+        (f"referent ajouter dombes-brasserie {'b' * 321}", "[personne] est trop long\u202f: 320 caractères au plus."),
     )
     assert not [r for r in caplog.records if r.getMessage() == "unexpected error"]
 

@@ -21,13 +21,13 @@ from models import (
     BallotBox,
     Community,
     DigestSubscription,
+    Event,
+    EventAnswer,
     Follow,
     InboundEvent,
     InboundStatus,
     LinkAttempt,
     LinkCode,
-    Meeting,
-    MeetingAnswer,
     Membership,
     NewsItem,
     NextStep,
@@ -116,7 +116,7 @@ async def test_link_joins_two_people_into_one_with_nothing_counted_twice(any_app
     assert await Ballot.filter(poll_id=polls[3].id).values_list("voter", flat=True) == [f"p{keep}"]
     for poll in polls.values():
         assert await PollVoter.filter(poll_id=poll.id).values_list("person_id", flat=True) == [keep]
-    assert [(a.person_id, a.coming) for a in await MeetingAnswer.all()] == [(keep, False)]
+    assert [(a.person_id, a.status == "coming") for a in await EventAnswer.all()] == [(keep, False)]
     assert [(p.person_id, p.amount) for p in await Promise.all()] == [(keep, 8000)]  # one promise, the later
     assert "1 voter." in await me.say("results 1")
     assert "console:cam-phone" in await camille.say("me")
@@ -198,7 +198,7 @@ async def test_a_person_time_zone_for_the_dates_shown_to_them(app):
                     ("timezone Mars/Olympus", "is not a time zone"),
                     ("timezone america/montreal", ["Dates are now shown to you in America/Montreal (it is 05:00 there).", "Undo"]),
                     ("meeting", "Friday, January 15, 2027 13:00"),
-                    ("coming", "you are coming on Friday, January 15, 2027 13:00"),
+                    ("coming", "you are coming to the general meeting of Tiers-lieu de l'Usine Vivante on Friday, January 15, 2027 13:00"),
                     ("me", "Time zone: America/Montreal"))
     await Dialog(app, "me", room="usine").say("/bind usine-vivante")
     await Dialog(app, "ana", room="usine").check(("/meeting", "19:00"))  # a group reads the community's time
@@ -236,7 +236,7 @@ async def test_mydata_is_a_file_and_a_summary(app, clock):
     assert data["other"] == {}  # every table that names the person is in a section
     camille = Dialog(app, "camille")
     got = await camille.say("mes-données")
-    assert "1 actualité publiée" in got and "1 prochaine étape fixée" in got
+    assert "1 nouvelle publiée" in got and "1 prochaine étape fixée" in got
     await Dialog(app, "ana", room="usine").check(("/mydata", "not a group: it is yours only"))
 
 
@@ -323,7 +323,7 @@ async def test_forget_me_erases_the_person_and_keeps_the_community_whole(any_app
     room = [r.text for r in await ConsoleInbox.filter(address="#usine")]
     assert any("The vat is here" in text and "nouvelle de un·e ancien·ne membre" in text for text in room), room
     assert any("Bottle the first batch" in text and "ancien·ne membre" in text for text in room), room
-    assert not await Meeting.filter(created_by_id=person).exists()
+    assert not await Event.filter(created_by_id=person).exists()
     # The next message from the same account starts afresh.
     got = await Dialog(any_app, "camille", locale="en").say("me")
     assert "console:camille" in got and "referent" not in got.lower()

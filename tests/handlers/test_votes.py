@@ -13,7 +13,7 @@ from bot.core.i18n import french_typography as fr
 from bot.core.replies import Attachment, Poll, Reply
 from bot.services.votes import count, read_ballot
 from bot.services.votes_secret import BallotKeys
-from models import Account, Ballot, BallotBox, Meeting, MeetingAnswer, OutboxMessage, PollKind, PollVoter, VotePoll
+from models import Account, Ballot, BallotBox, Event, EventAnswer, OutboxMessage, PollKind, PollVoter, VotePoll
 from scheduler.jobs import VotesJob
 from tests.conftest import Dialog, make_app
 
@@ -39,7 +39,7 @@ async def test_a_poll_voted_replaced_and_closed(talk):
         ("vote #1 3", ["Ballot replaced on poll #1: ", "Chez nous"]),
         ("results usine-vivante#1", ["Results so far of poll #1", "3. Chez nous — 1", "1 voter.", "Leading: Chez nous"]),
         ("polls", ["Open polls of Tiers-lieu de l'Usine Vivante", "#1 Which name for the café?", "1 voter", "you voted"]),
-        ("poll close 1", "Only a referent of Tiers-lieu de l'Usine Vivante can do that."),
+        ("poll close 1", "Only whoever created the poll and the facilitators can close it."),
     )
     assert await Ballot.all().values_list("choice", flat=True) == [[3]]
     await me.check(("vote 1 2", "Vote recorded"),
@@ -203,7 +203,7 @@ async def test_a_date_poll_sets_the_general_meeting(app, clock):
     assert "Tied" not in await me.say("results 1")
     clock.now += timedelta(days=15)
     await VotesJob(app.services.vote_notices, app.services.meetings).tick()
-    meeting = await Meeting.get(cancelled=False)
+    meeting = await Event.get(kind="meeting", cancelled=False)
     assert meeting.starts_at.astimezone().strftime("%d %H:%M") in ("15 17:30", "15 18:30") or meeting.starts_at.day == 15
     mail = [n for n in await notes(app, "ana") if "General meeting" in n or "Réunion générale" in n or "réunion générale" in n]
     assert mail, "the members hear of the meeting"
@@ -215,8 +215,8 @@ async def test_the_meeting_is_announced_with_an_invitation_and_answered(app, clo
     got = await me.say("meeting set 15 january 19:00 Salle des fêtes")
     assert "Next general meeting of Tiers-lieu de l'Usine Vivante: " in got and "Friday, January 15, 2027 19:00" in got
     assert "Place: Salle des fêtes" in got
-    meeting = await Meeting.get()
-    row = await OutboxMessage.filter(kind="meeting").first()
+    meeting = await Event.get(kind="meeting")
+    row = await OutboxMessage.filter(kind="event").first()
     reply = Reply.from_dict(row.payload)
     [invite] = reply.elements(Attachment)
     event = Calendar.from_ical(invite.data).walk("VEVENT")[0]
@@ -225,7 +225,7 @@ async def test_the_meeting_is_announced_with_an_invitation_and_answered(app, clo
     ana = Dialog(app, "ana")
     await ana.check(("je viens", "Noté"), ("je ne viens pas", "Noté"))
     await Dialog(app, "jules").say(f"coming {meeting.id}")
-    assert await MeetingAnswer.filter(coming=True).count() == 1
+    assert await EventAnswer.filter(status="coming").count() == 1
     assert "1 coming: Jules" in await me.say("meeting")
     # Reminders: a week before, then a day before, each once, not to whoever is not coming.
     job = VotesJob(app.services.vote_notices, app.services.meetings)

@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 from bot.app import App  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.core.incoming import Incoming  # noqa: E402
+from bot.core.replies import Choice  # noqa: E402
 from bot.services import demo  # noqa: E402
 from bot.services import digest as d  # noqa: E402
 from bot.services.calendar import week_key  # noqa: E402
@@ -50,7 +51,8 @@ FOLLOWED = ("dombes-brasserie", "ressourcerie-creative")
 WIDTHS = (1000, 400)
 MODES = ("light", "dark")
 # Headless Chromium photographs its window, not the whole page: tall enough for the longest view at each width.
-HEIGHTS = {"digest": {1000: 1650, 400: 1750}, "page": {1000: 760, 400: 820}, "public": {1000: 1900, 400: 2600}}
+HEIGHTS = {"digest": {1000: 1650, 400: 1750}, "page": {1000: 760, 400: 820}, "public": {1000: 1900, 400: 2600},
+           "mail": {1000: 900, 400: 1100}, "report": {1000: 1500, 400: 2600}}
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--hide-scrollbars"]
 # --force-dark-mode turns the browser's theme dark, which pages see as `prefers-color-scheme: dark` (checked with
@@ -140,6 +142,10 @@ async def render(out: Path) -> dict[str, Path]:
                          ("digest-off", "post", links.unsubscribe()),  # the digest's one-click unsubscribe, done
                          ("unsubscribed", "post", composer.link("unsub", account.id)),  # any mail's one-click unsubscribe, done
                          ("invalid", "get", links.follow("conciergerie-rurale").replace("/d/", "/d/x"))]
+                # A read-only choice of a mail (« Voir le projet »), pages off: it opens the project, nothing to press.
+                see = await app.choices.store([Choice("Voir le projet" if locale == "fr" else "See the project",
+                                                        "project conciergerie-rurale")])
+                pages.append(("read", "get", composer.link("pick", account.id, s=see, i=0)))
                 for what, method, url in pages:
                     headers = {"Accept-Language": f"{locale};q=1, de;q=0.5"}
                     body = None
@@ -158,13 +164,39 @@ async def render(out: Path) -> dict[str, Path]:
                 await app.dispatcher.handle(Incoming("console", voter, line))
             base = f"http://127.0.0.1:{port}/c/{community.slug}"
             for locale in READERS:
-                for what, url in (("community", base), ("project", base + "/dombes-brasserie")):
-                    async with http.get(f"{url}?lang={locale}") as response:
+                for what, url in (("community", f"{base}?lang={locale}"), ("project", f"{base}/dombes-brasserie?lang={locale}"),
+                                  ("search", f"{base}/search?q=brasserie&lang={locale}"), ("missing", f"http://127.0.0.1:{port}/nulle-part")):
+                    async with http.get(url, headers={"Accept-Language": locale}) as response:
                         files[f"public-{what}-{locale}.html"] = _write(out, f"public-{what}-{locale}.html", await response.text())
+            files.update(await _prompt_and_report(app, community, out))
     finally:
         await app.web.stop()
         await app.stop()
         shutil.rmtree(tmp, ignore_errors=True)
+    return files
+
+
+async def _prompt_and_report(app: App, community: Community, out: Path) -> dict[str, Path]:
+    """The prompt mail a referent reads (its HTML part) and the impact report's page, in both languages."""
+    from bot.core.render import for_platform
+    from bot.services.report_chart import panels
+    from bot.services.report_text import report_html
+    from mail.render import NATIVE
+
+    files: dict[str, Path] = {}
+    composer = await app.mail.ready()
+    project = await Project.get(community=community, slug="conciergerie-rurale")
+    current = await NextStep.filter(project=project).order_by("-id").first()
+    report = await app.services.reports.build(community, 8)
+    for locale in READERS:
+        t = app.catalogs.get(locale)
+        notice = app.services.prompts.prompt_notice(project, community, "Sophie", False, 1, current)
+        reply = for_platform(notice(t), NATIVE)
+        msg = composer.mail(reply, to="mehdi@example.org", subject=notice.headline(t), message_id="<look@relais.example>",
+                            locale=locale, account_id=1, reply_to=composer.reply_address("o", 1))
+        files[f"mail-prompt-{locale}.html"] = _write(out, f"mail-prompt-{locale}.html", msg.get_body(("html",)).get_content())
+        pictures = await asyncio.to_thread(panels, t, report)
+        files[f"report-{locale}.html"] = _write(out, f"report-{locale}.html", report_html(t, report, pictures, 8))
     return files
 
 

@@ -16,7 +16,7 @@ from bot.adapters.links.tokens import b36
 from bot.services import demo
 from bot.services.digest import Digest, Recipient, VotesAndMeeting, Week
 from mail.digest import Links, digest_links
-from models import Account, Ballot, Campaign, Community, DigestSubscription, Follow, Meeting, MeetingAnswer, Person, PledgeClick, Role, VotePoll
+from models import Account, Ballot, Campaign, Community, DigestSubscription, Event, EventAnswer, Follow, Person, PledgeClick, Role, VotePoll
 from tests.mail.conftest import Relais
 from tests.mail.forms import button, press, press_on
 
@@ -42,7 +42,7 @@ async def jeans_links(relais: Relais) -> tuple[Person, Account, Links, int]:
 
 async def nothing_done(person: Person) -> None:
     assert not await Follow.filter(person=person).exists()
-    assert not await Ballot.exists() and not await MeetingAnswer.exists()
+    assert not await Ballot.exists() and not await EventAnswer.exists()
     assert not await DigestSubscription.filter(person=person, enabled=False).exists()
 
 
@@ -103,7 +103,7 @@ async def test_each_act_lives_as_long_as_it_should(relais: Relais):
         relais.clock.now = start + timedelta(days=31)
         async with http.get(follow) as page:
             assert page.status == 410 and "<h1>Ce lien a expiré</h1>" in await page.text()
-        starts = (await Meeting.get(id=meeting)).starts_at
+        starts = (await Event.get(id=meeting)).starts_at
         relais.clock.now = starts - timedelta(minutes=1)
         assert await status(coming) == 200
         relais.clock.now = starts + timedelta(minutes=1)
@@ -113,7 +113,7 @@ async def test_each_act_lives_as_long_as_it_should(relais: Relais):
         async with http.post(off, data="List-Unsubscribe=One-Click",
                              headers={"Content-Type": "application/x-www-form-urlencoded"}) as page:
             assert page.status == 200  # still months before its year
-    assert not await Follow.filter(person=person).exists() and not await Ballot.exists() and not await MeetingAnswer.exists()
+    assert not await Follow.filter(person=person).exists() and not await Ballot.exists() and not await EventAnswer.exists()
     assert await DigestSubscription.filter(person=person, enabled=False).exists()
 
 

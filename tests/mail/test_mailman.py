@@ -103,6 +103,15 @@ async def test_a_community_list_is_created_subscribed_announced_to_and_read(rela
     calendars = [p for m in invited if "anouk@example.org" in m.rcpt_tos for p in m.message.walk()
                  if p.get_content_type() == "text/calendar"]
     assert calendars and b"Salle des f" in calendars[0].get_payload(decode=True)
+    # So does an event: its title, when, where, how to answer, and its calendar file.
+    await facilitator.exchange('event "Tasting evening" 12 december 19:00 place The brewery places 40')
+    sync.wake()
+    listed = await asyncio.to_thread(mailman.wait_for_delivery, relais.sink,
+                                     lambda m: mlist.list_id in (m["List-Id"] or "") and "Tasting evening" in str(m["Subject"] or ""),
+                                     1, 20.0, ["anouk@example.org"])
+    body = next(m for m in listed if "anouk@example.org" in m.rcpt_tos).message
+    assert "The brewery" in body.get_body(("plain",)).get_content()
+    assert any(p.get_content_type() == "text/calendar" and b"METHOD:PUBLISH" in p.get_payload(decode=True) for p in body.walk())
 
     # Anouk writes to the list (her MTA hands it to Mailman over LMTP); Relais reads its copy and notes the date.
     post = EmailMessage()

@@ -14,7 +14,7 @@ from bot.adapters.console import ConsoleChat
 from bot.services import demo
 from bot.services.digest import Digest, Recipient, VotesAndMeeting, Week
 from mail.digest import DigestRenderer, digest_links
-from models import Account, Ballot, Community, MeetingAnswer, Role, VotePoll
+from models import Account, Ballot, Community, EventAnswer, Role, VotePoll
 from tests.mail.conftest import Relais
 from tests.mail.forms import press, press_on
 
@@ -68,7 +68,7 @@ async def test_the_digest_offers_the_open_votes_as_one_click_links(relais: Relai
         assert "Noté" in unescape(body)
     poll = await VotePoll.get(number=1)
     assert await Ballot.filter(poll_id=poll.id, voter=f"p{person.id}").values_list("choice", flat=True) == [[2]]
-    assert await MeetingAnswer.filter(person_id=person.id, coming=True).exists()
+    assert await EventAnswer.filter(person_id=person.id, status="coming").exists()
 
 
 async def test_the_meeting_invitation_reaches_members_by_mail_as_an_ics(relais: Relais):

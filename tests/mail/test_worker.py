@@ -232,7 +232,8 @@ async def test_a_mistyped_command_gets_did_you_mean_and_pleasantries_are_not_lis
     text = plain(reply)
     assert "✗ folow dombes-brasserie" in text and "/suivre" in text  # the core's "did you mean /suivre?"
     assert "✓ suivre conciergerie-rurale" in text
-    assert "✗ suivre dombes" in text and "3) Brasserie de la Dombes" in text.splitlines()  # its title, not a bare slug
+    assert "✗ suivre dombes" in text and "4) Brasserie de la Dombes" in text.splitlines()  # its title, not a bare slug
+    assert "1) /suivre dombes-brasserie" in text.splitlines()  # "did you mean", with what followed the mistyped word
     assert "Lignes que je n" not in text and "Lines I did not" not in text
     assert await follows("ana@example.org") == {"conciergerie-rurale"}
 

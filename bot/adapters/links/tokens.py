@@ -24,6 +24,8 @@ LIFETIME = {
     "off": timedelta(days=365),  # the digest's List-Unsubscribe: RFC 8058 clients use it long after the mail came
     "support": timedelta(days=90),  # the digest's pledge link: a visit, then the campaign's page
     "pledge": timedelta(days=365),  # a person's own pledge link, given in a chat: a visit too
+    "back": timedelta(days=60),  # the digest's support of an idea (+1)
+    "invite": timedelta(days=365),  # a member's invitation link: a page saying how to join, counted
 }
 ACTS = tuple(LIFETIME)
 LONGEST = timedelta(days=366)
