@@ -6,7 +6,10 @@ direct chat with the bot. (1) Round trip: one client sends commands one at a tim
 Relais stores each event, runs it through the core (projects, project, follow, unfollow, following on the demo
 community) and answers an m.notice in HTML as a reply; the echo bot (nio callbacks + sync_forever, the usual
 shape) answers each `!` message with a notice replying to it. Goal: Relais ≥ 70 % of the echo bot's throughput.
-Run: .venv/bin/python bench/matrix.py [--clients 8] [--commands 40] [--round-trips 60]
+(3) The same Relais in end-to-end encrypted direct chats, the clients with encryption on as Element's (their keys in
+a store, Relais' devices trusted on first use): every command and reply is Megolm-encrypted and decrypted.
+Goal: encrypted ≥ 60 % of the plain throughput.
+Run: .venv/bin/python bench/matrix.py [--clients 8] [--commands 40] [--round-trips 60] [--runs 3]
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from nio import AsyncClient, AsyncClientConfig, InviteMemberEvent, MatrixRoom, RoomCreateResponse, RoomMessageText, RoomPreset, SyncResponse  # noqa: E402
+from nio.event_builders import EnableEncryptionBuilder  # noqa: E402
 
 from bot.app import App  # noqa: E402
 from bot.config import Settings  # noqa: E402
@@ -42,8 +46,12 @@ def line(i: int) -> str:
 class Client:
     """A member in a direct chat with the bot; a background /sync notes when each reply arrives."""
 
-    def __init__(self, server: SynapseServer, user):
-        self.client = AsyncClient(server.base_url, user.user_id, config=AsyncClientConfig(max_limit_exceeded=0))
+    def __init__(self, server: SynapseServer, user, store: Path | None = None):
+        if store is not None:
+            store.mkdir(parents=True, exist_ok=True)
+        self.encrypted = store is not None
+        self.client = AsyncClient(server.base_url, user.user_id, store_path=str(store or ""),
+                                  config=AsyncClientConfig(max_limit_exceeded=0, encryption_enabled=self.encrypted))
         self.client.restore_login(user.user_id, user.device_id, user.access_token)
         self.arrived: dict[str, float] = {}
         self.joined: set[str] = set()
@@ -54,7 +62,25 @@ class Client:
     async def start(self) -> None:
         first = await self.client.sync(timeout=0)
         assert isinstance(first, SyncResponse), first
+        await self.keys()
         self._task = asyncio.create_task(self._sync())
+
+    async def keys(self) -> None:
+        """What Element does after a sync: keys uploaded, devices queried and trusted, sessions claimed."""
+        c = self.client
+        if c.olm is None:
+            return
+        if c.should_upload_keys:
+            await c.keys_upload()
+        if c.should_query_keys:
+            await c.keys_query()
+        for device in c.device_store:
+            if not device.verified and not (device.user_id == c.user_id and device.id == c.device_id):
+                c.verify_device(device)
+        if c.should_claim_keys and (users := c.get_users_for_key_claiming()):
+            await c.keys_claim(users)
+        if c.outgoing_to_device_messages:
+            await c.send_to_device_messages()
 
     async def _sync(self) -> None:
         while True:
@@ -71,6 +97,7 @@ class Client:
                     target = (rel.get("m.in_reply_to") or {}).get("event_id")
                     if source.get("sender") == self.bot and target:
                         self.arrived[target] = now
+            await self.keys()
             self._changed.set()
 
     async def wait(self, done, timeout: float = 120.0) -> None:
@@ -86,13 +113,15 @@ class Client:
 
     async def open_chat(self, bot: str) -> str:
         self.bot = bot
-        resp = await self.client.room_create(is_direct=True, invite=[bot], preset=RoomPreset.trusted_private_chat)
+        resp = await self.client.room_create(is_direct=True, invite=[bot], preset=RoomPreset.trusted_private_chat,
+                                             initial_state=[EnableEncryptionBuilder().as_dict()] if self.encrypted else [])
         assert isinstance(resp, RoomCreateResponse), resp
         await self.wait(lambda: "join" in self.joined)
         return resp.room_id
 
     async def send(self, room_id: str, text: str) -> tuple[str, float]:
-        resp = await self.client.room_send(room_id, "m.room.message", {"msgtype": "m.text", "body": text})
+        resp = await self.client.room_send(room_id, "m.room.message", {"msgtype": "m.text", "body": text},
+                                           ignore_unverified_devices=True)
         return resp.event_id, time.perf_counter()
 
     async def close(self) -> None:
@@ -156,9 +185,11 @@ async def measure(clients: list[Client], rooms: list[str], round_trips: int, com
             "rate": total / (last - started), "total": total}
 
 
-async def run_side(server: SynapseServer, name: str, bot_user, start_bot, stop_bot, args) -> dict:
-    clients = [Client(server, await server.register(server.fresh_localpart(f"{name}-member"), PASSWORD))
-               for _ in range(args.clients)]
+async def run_side(server: SynapseServer, name: str, bot_user, start_bot, stop_bot, args, stores: Path | None = None) -> dict:
+    clients = []
+    for _ in range(args.clients):
+        user = await server.register(server.fresh_localpart(f"{name}-member"), PASSWORD)
+        clients.append(Client(server, user, stores / user.user_id if stores else None))
     for client in clients:
         await client.start()
     bot = await start_bot()
@@ -177,55 +208,72 @@ async def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--commands", type=int, default=40, help="commands per client in the throughput burst")
     parser.add_argument("--round-trips", type=int, default=60)
+    parser.add_argument("--runs", type=int, default=3, help="each side measured this many times, in turn")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     if not (synapse_venv() / "bin" / "python").exists():
         install_synapse()
+    results: dict[str, list[dict]] = {"echo": [], "plain": [], "encrypted": []}
     with tempfile.TemporaryDirectory() as tmp:
         server = SynapseServer(Path(tmp) / "synapse")
         server.start()
         try:
-            echo_user = await server.register(server.fresh_localpart("echo"), PASSWORD)
+            for run in range(args.runs):
+                echo_user = await server.register(server.fresh_localpart("echo"), PASSWORD)
 
-            async def start_echo():
-                bot = EchoBot(server, echo_user)
-                await bot.start()
-                return bot
+                async def start_echo(user=echo_user):
+                    bot = EchoBot(server, user)
+                    await bot.start()
+                    return bot
 
-            async def stop_echo(bot):
-                await bot.stop()
-            echo = await run_side(server, "echo", echo_user, start_echo, stop_echo, args)
+                async def stop_echo(bot):
+                    await bot.stop()
+                results["echo"].append(await run_side(server, "echo", echo_user, start_echo, stop_echo, args))
+                for side in ("plain", "encrypted"):
+                    where = Path(tmp) / f"{side}-{run}"
+                    where.mkdir()
+                    relais_user = await server.register(server.fresh_localpart("relais"), PASSWORD)
 
-            relais_user = await server.register(server.fresh_localpart("relais"), PASSWORD)
+                    async def start_relais(user=relais_user, where=where):
+                        settings = Settings(data_dir=where, database_url=f"sqlite://{where / 'relais.sqlite3'}", log_level="ERROR",
+                                            secret_key="a bench secret that is long enough 0123456789",
+                                            sections={"matrix": {"homeserver": server.base_url, "user_id": user.user_id,
+                                                                 "password": PASSWORD, "invite_allow": ":" + server.server_name},
+                                                      "mail": {"listen": ""}, "web": {"web_listen": ""}})
+                        app = App(settings)
+                        await app.start()
+                        await demo.seed("me", datetime.now(timezone.utc))
+                        stop = asyncio.Event()
+                        task = asyncio.create_task(app.serve(stop))
+                        adapter = app.adapter("matrix")
+                        await asyncio.wait_for(adapter.ready.wait(), 30)
+                        return app, stop, task
 
-            async def start_relais():
-                settings = Settings(data_dir=Path(tmp), database_url=f"sqlite://{Path(tmp) / 'relais.sqlite3'}", log_level="ERROR",
-                                    sections={"matrix": {"homeserver": server.base_url, "user_id": relais_user.user_id,
-                                                         "password": PASSWORD, "invite_allow": ":" + server.server_name},
-                                              "mail": {"listen": ""}, "web": {"web_listen": ""}})
-                app = App(settings)
-                await app.start()
-                await demo.seed("me", datetime.now(timezone.utc))
-                stop = asyncio.Event()
-                task = asyncio.create_task(app.serve(stop))
-                adapter = app.adapter("matrix")
-                await asyncio.wait_for(adapter.ready.wait(), 30)
-                return app, stop, task
-
-            async def stop_relais(running):
-                app, stop, task = running
-                stop.set()
-                await task
-                await app.stop()
-            relais = await run_side(server, "relais", relais_user, start_relais, stop_relais, args)
+                    async def stop_relais(running):
+                        app, stop, task = running
+                        stop.set()
+                        await task
+                        await app.stop()
+                    stores = where / "clients" if side == "encrypted" else None
+                    results[side].append(await run_side(server, f"relais-{side}", relais_user, start_relais, stop_relais,
+                                                        args, stores))
+                print(f"run {run + 1}: " + "  ".join(f"{side} {results[side][-1]['rate']:.1f}/s" for side in results), flush=True)
         finally:
             server.stop()
+
+    def spread(values: list[float], fmt: str) -> str:
+        return "/".join(format(v, fmt) for v in (min(values), statistics.median(values), max(values)))
     print(f"Matrix on a local Synapse ({args.clients} direct chats, {args.round_trips} round trips, "
-          f"{echo['total']} commands in the burst)")
-    for name, r in (("bare nio echo bot", echo), ("Relais", relais)):
-        print(f"  {name:18} round trip p50 {r['p50']:6.1f} ms  p95 {r['p95']:6.1f} ms  throughput {r['rate']:7.1f} commands/s")
-    print(f"  ratio Relais / echo bot: {relais['rate'] / echo['rate']:.0%} of the throughput (goal ≥ 70 %), "
-          f"round trip p50 ×{relais['p50'] / echo['p50']:.2f}")
+          f"{results['echo'][0]['total']} commands in the burst; min/median/max of {args.runs} runs)")
+    names = {"echo": "bare nio echo bot", "plain": "Relais, plain", "encrypted": "Relais, encrypted"}
+    for side, name in names.items():
+        r = results[side]
+        print(f"  {name:18} round trip p50 {spread([x['p50'] for x in r], '.1f')} ms  p95 {spread([x['p95'] for x in r], '.1f')} ms"
+              f"  throughput {spread([x['rate'] for x in r], '.1f')} commands/s")
+    plain = [p["rate"] / e["rate"] for p, e in zip(results["plain"], results["echo"])]
+    encrypted = [c["rate"] / p["rate"] for c, p in zip(results["encrypted"], results["plain"])]
+    print(f"  Relais plain / echo bot: {spread(plain, '.0%')} of the throughput (goal ≥ 70 %)")
+    print(f"  Relais encrypted / plain: {spread(encrypted, '.0%')} of the throughput (goal ≥ 60 %)")
 
 
 if __name__ == "__main__":

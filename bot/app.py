@@ -108,7 +108,7 @@ class App:
         if s.matrix.homeserver:
             from bot.adapters.matrix.adapter import MatrixAdapter
 
-            channels.append(MatrixAdapter(s.matrix, self.ports))
+            channels.append(MatrixAdapter(s.matrix, self.ports, secret=s.core.secret_key.get_secret_value()))
         from mail.adapter import MailAdapter
 
         mail = s.mail if listen else s.mail.model_copy(update={"listen": ""})

@@ -79,6 +79,14 @@ class MatrixSettings(Section):
     password: SecretStr = Field(SecretStr(""), description="Password, used once to log in (the token is then kept in the database).")
     access_token: SecretStr = Field(SecretStr(""), description="Access token, instead of a password.")
     invite_allow: str = Field("", description="Users or servers whose invites are accepted, e.g. @alice:example.org,:example.org.")
+    encryption: bool = Field(True, description="Read and answer in end-to-end encrypted rooms and direct chats (keys kept in "
+                                                "data_dir/matrix-store, copied encrypted to the database when RELAIS_SECRET_KEY is "
+                                                "set; with several processes, the one holding the Matrix role serves Matrix).")
+    trust: str = Field("first-use", pattern="^(first-use|listed)$",
+                       description="Which members' devices get the room keys: first-use (each device trusted when first seen, as "
+                                   "members never verify a bot) or listed (only those in RELAIS_MATRIX_TRUSTED_DEVICES).")
+    trusted_devices: str = Field("", description="With trust=listed: the devices that get the room keys, as user/device, e.g. "
+                                                 "@alice:example.org/ABCDEFGHIJ,@bob:example.org/KLMNOPQRST.")
 
 
 class MailSettings(Section):

@@ -9,7 +9,7 @@ from models.digest import DeliveryStatus, DigestDelivery, DigestSchedule, Digest
 from models.events import Event, EventAnswer, EventKind, Rsvp  # noqa: F401  (events and the general meeting)
 from models.invitations import CommunityProfile, Invitation, InvitationArrival  # noqa: F401  (invitations, the directory)
 from models.mail import InboundMail, ListDeparture, ListPost, ListSubscription, MailAddress, MailingList, OutgoingMail  # noqa: F401  (email tables)
-from models.matrix import MatrixDirect  # noqa: F401  (Matrix adapter table)
+from models.matrix import MatrixDirect, MatrixKeys  # noqa: F401  (Matrix adapter tables)
 from models.member_polls import PollHidden, PollOutcome, VoteReason  # noqa: F401  (members' polls)
 from models.messaging import AdapterState, ConsoleInbox, InboundEvent, InboundStatus, LinkUse, OutboxMessage, OutboxStatus  # noqa: F401
 from models.people import Account, LinkAttempt, LinkCode, LinkTry, Person  # noqa: F401  (LinkAttempt, LinkCode: linking accounts)

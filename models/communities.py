@@ -51,6 +51,7 @@ class Community(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     pages = fields.BooleanField(default=False)  # public pages and feeds on the web endpoint: off until it decides
     member_approval = fields.BooleanField(default=False)  # newcomers wait for a facilitator's approval (observers until then)
+    matrix_encryption = fields.BooleanField(default=True)  # the Matrix direct chats Relais opens are end-to-end encrypted
 
     class Meta:
         table = "community"

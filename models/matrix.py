@@ -13,3 +13,19 @@ class MatrixDirect(Model):
 
     class Meta:
         table = "matrix_direct"
+
+
+class MatrixKeys(Model):
+    """The Matrix crypto store of one device, encrypted with a key derived from RELAIS_SECRET_KEY (the database alone
+    cannot read it): what a restarted process on another machine, or a second process, needs to read the rooms."""
+
+    id = fields.IntField(primary_key=True)
+    user_id = fields.CharField(max_length=255)
+    device_id = fields.CharField(max_length=255)
+    data = fields.TextField()  # base64 of nonce + AES-GCM(zlib(the SQLite store))
+    digest = fields.CharField(max_length=64)  # of the plain store: an unchanged store is not written again
+    saved_at = fields.DatetimeField()
+
+    class Meta:
+        table = "matrix_keys"
+        unique_together = (("user_id", "device_id"),)

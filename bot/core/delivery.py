@@ -30,6 +30,14 @@ class TemporaryFailure(Exception):
     """Try again later (rate limit, network, server error)."""
 
 
+class Elsewhere(Exception):
+    """Another process serves this channel now (Matrix with encryption: one process holds the keys): the message waits
+    for it, no attempt counted."""
+
+
+ELSEWHERE_WAIT = timedelta(seconds=3)
+
+
 class Channel(Protocol):
     """The sending half of the adapter contract (bot/core/adapter.py)."""
 
@@ -119,6 +127,9 @@ class Delivery(WorkLoop):
         try:
             async with self._limit:
                 refs = await channel.post(chat, for_platform(reply, channel.native), message)
+        except Elsewhere:
+            await self._leave(message)
+            return
         except Exception as exc:
             error = f"{type(exc).__name__}: {str(exc)[:300]}"
             log.warning("chat delivery failed", extra={"outbox_id": message.id, "platform": platform, "error": error})
@@ -147,6 +158,9 @@ class Delivery(WorkLoop):
             channel = self.channels[account.platform]
             try:
                 refs = await channel.deliver(account, for_platform(reply, channel.native), message)
+            except Elsewhere:
+                await self._leave(message)
+                return
             except Unreachable as exc:
                 account.reachable = False
                 await Account.filter(id=account.id).update(reachable=False)
@@ -162,6 +176,10 @@ class Delivery(WorkLoop):
             self._sent(account.platform, refs, reply, conversation(account.platform, account.address))
             return
         await self._retry(message, error)
+
+    async def _leave(self, message: OutboxMessage) -> None:
+        """For the process that serves the channel: released, due again shortly, its attempts untouched."""
+        await OutboxMessage.filter(id=message.id).update(next_attempt_at=self.clock() + ELSEWHERE_WAIT, claimed_until=None)
 
     async def _retry(self, message: OutboxMessage, error: str) -> None:
         attempts = message.attempts + 1

@@ -9,6 +9,7 @@ from bot.handlers import (
     digest,
     directory,
     email,
+    encryption,
     events,
     facilitator,
     help,
@@ -34,4 +35,4 @@ from bot.handlers import (
 
 MODULES = [help, account, linking, mydata, projects, news, comments, moderation, facilitator, agenda, absence, sheet, votes, ballots,
            meetings, events, membership, pledges, pages, ideas, needs, member_polls, invitations, directory, report,
-           digest, email, search, talk]
+           digest, email, encryption, search, talk]

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from nio import AsyncClient, AsyncClientConfig, RoomCreateResponse, RoomPreset, RoomSendResponse, SyncResponse
+from nio import AsyncClient, AsyncClientConfig, MegolmEvent, RoomCreateResponse, RoomPreset, RoomSendResponse, SyncResponse
 from nio.event_builders import EnableEncryptionBuilder
 
 from bot.app import App
@@ -24,19 +24,53 @@ PASSWORD = "correct horse battery staple"
 class Member:
     """A Matrix user as a client would be: sends messages and reactions, reads its timelines through /sync."""
 
-    def __init__(self, server: SynapseServer, user):
+    def __init__(self, server: SynapseServer, user, store: Path | None = None):
         self.user_id = user.user_id
-        self.client = AsyncClient(server.base_url, user.user_id, config=AsyncClientConfig(max_limit_exceeded=0))
+        self.device_id = user.device_id
+        self.client = AsyncClient(server.base_url, user.user_id, store_path=str(store or ""), config=AsyncClientConfig(
+            max_limit_exceeded=0, encryption_enabled=store is not None))
         self.client.restore_login(user.user_id, user.device_id, user.access_token)
         self.events: dict[str, list[dict]] = {}
         self.invites: dict[str, list[dict]] = {}
         self.since: str | None = None
+        self.decrypted: set[str] = set()  # events that came encrypted and were decrypted here
+        self.undecrypted: list = []  # MegolmEvents this device could not decrypt (yet)
 
     @classmethod
     async def new(cls, server: SynapseServer, prefix: str) -> "Member":
         member = cls(server, await server.register(server.fresh_localpart(prefix), PASSWORD))
         await member.sync(0)
         return member
+
+    @classmethod
+    async def encrypted(cls, server: SynapseServer, prefix: str, store: Path, user=None) -> "Member":
+        """A member whose client has end-to-end encryption on, as Element's has (its keys in `store`); `user`: another
+        device of an existing member (a new login)."""
+        store.mkdir(parents=True, exist_ok=True)
+        member = cls(server, user or await server.register(server.fresh_localpart(prefix), PASSWORD), store)
+        await member.keys()
+        await member.sync(0)
+        return member
+
+    async def keys(self) -> None:
+        """What Element does after a sync: keys uploaded, members' devices queried (trusted on first use), sessions claimed,
+        room keys sent."""
+        c = self.client
+        if c.olm is None:
+            return
+        if c.should_upload_keys:
+            await c.keys_upload()
+        if c.should_query_keys:
+            await c.keys_query()
+        for device in c.device_store:
+            if not device.verified and not (device.user_id == c.user_id and device.id == c.device_id):
+                c.verify_device(device)
+        if c.should_claim_keys:
+            users = c.get_users_for_key_claiming()
+            if users:
+                await c.keys_claim(users)
+        if c.outgoing_to_device_messages:
+            await c.send_to_device_messages()
 
     async def sync(self, timeout_ms: int = 500) -> None:
         resp = await self.client.sync(timeout=timeout_ms, since=self.since,
@@ -45,6 +79,9 @@ class Member:
         self.since = resp.next_batch
         for room_id, info in resp.rooms.join.items():
             self.events.setdefault(room_id, []).extend(e.source for e in info.timeline.events)
+            self.decrypted |= {e.event_id for e in info.timeline.events if getattr(e, "decrypted", False)}
+            self.undecrypted.extend(e for e in info.timeline.events if isinstance(e, MegolmEvent))
+        await self.keys()
         for room_id, info in resp.rooms.leave.items():
             self.events.setdefault(room_id, []).extend(e.source for e in info.timeline.events)
         for room_id, info in resp.rooms.invite.items():
@@ -72,7 +109,8 @@ class Member:
         return resp.room_id
 
     async def send(self, room_id: str, content: dict, kind: str = "m.room.message") -> str:
-        resp = await self.client.room_send(room_id, kind, content)
+        await self.keys()
+        resp = await self.client.room_send(room_id, kind, content, ignore_unverified_devices=True)
         assert isinstance(resp, RoomSendResponse), resp
         return resp.event_id
 
@@ -141,21 +179,24 @@ class Relais:
     """Relais with its Matrix adapter on SQLite, served as `relais run` does, restartable on the same database."""
 
     def __init__(self, server: SynapseServer, tmp_path: Path, user_id: str, invite_allow: str = "", database_url: str = "",
-                 **matrix):
+                 secret: str = "", **matrix):
         self.tmp_path = tmp_path
         self.database_url = database_url or prepared_database("sqlite", tmp_path)
         self.matrix = {"homeserver": server.base_url, "user_id": user_id, "password": PASSWORD,
                        "invite_allow": invite_allow, **matrix}
         self.user_id = user_id
+        self.secret = secret
         self.app: App | None = None
         self._seeded = False
 
     @classmethod
     async def new(cls, server: SynapseServer, tmp_path: Path, invite_allow: str = "", token: bool = False,
-                  database_url: str = "") -> "Relais":
-        """A fresh Matrix account for Relais; `token=True` configures its access token instead of the password."""
+                  database_url: str = "", **matrix) -> "Relais":
+        """A fresh Matrix account for Relais; `token=True` configures its access token instead of the password;
+        `matrix`: more settings (encryption=False)."""
         bot = await server.register(server.fresh_localpart("relais"), PASSWORD)
-        matrix = {"password": "", "access_token": bot.access_token} if token else {}
+        if token:
+            matrix.update(password="", access_token=bot.access_token)
         relais = cls(server, tmp_path, bot.user_id, invite_allow, database_url, **matrix)
         relais.registered = bot
         await relais.start()
@@ -176,7 +217,7 @@ class Relais:
     async def start(self) -> None:
         if not self._seeded and self.database_url.startswith("postgres"):
             await fresh_postgres()
-        settings = Settings(data_dir=self.tmp_path, database_url=self.database_url,
+        settings = Settings(data_dir=self.tmp_path, database_url=self.database_url, secret_key=self.secret,
                             log_format="text", delivery_interval=0.2, scheduler=False,
                             sections={"matrix": dict(self.matrix), "mail": {"listen": ""}, "web": {"web_listen": ""}})
         self.app = App(settings)

@@ -9,7 +9,7 @@ import pytest
 from nio import RoomPutStateResponse
 
 from bot.adapters.console import ConsoleChat
-from models import AdapterState, Follow, InboundEvent, InboundStatus, Project, Role
+from models import AdapterState, Community, Follow, InboundEvent, InboundStatus, Project, Role
 from models.matrix import MatrixDirect
 from tests.adapters.matrix_helpers import Member, Relais, body
 from tests.conftest import database_url
@@ -30,8 +30,8 @@ async def people(synapse):  # noqa: F811
 
 @pytest.fixture
 def relais_on(synapse, tmp_path):  # noqa: F811
-    async def make(invite_allow: str = "", token: bool = False, database: str = "sqlite") -> Relais:
-        return await Relais.new(synapse, tmp_path, invite_allow, token, database_url(database, tmp_path))
+    async def make(invite_allow: str = "", token: bool = False, database: str = "sqlite", **matrix) -> Relais:
+        return await Relais.new(synapse, tmp_path, invite_allow, token, database_url(database, tmp_path), **matrix)
     return make
 
 
@@ -109,6 +109,8 @@ async def test_direct_chat_and_notifications_reach_the_direct_chat(people, relai
     async with await relais_on() as relais:
         await relais.grant(jules.user_id, Role.MEMBER)  # a member may open a direct chat without being listed
         await relais.grant(obs.user_id, Role.MEMBER)
+        # These clients have no encryption: their community asked for plain direct chats (test_matrix_e2ee has the rest).
+        await Community.filter(slug="usine-vivante").update(matrix_encryption=False)
         dm = await room_with_relais(jules, relais, direct=True)
         await jules.wait(lambda: jules.notices(dm, relais.user_id), what="greeting")
         assert "Je suis Relais" in body(jules.notices(dm, relais.user_id)[0])
@@ -204,9 +206,9 @@ async def test_limited_sync_gap_is_fetched_so_no_command_is_missed(people, relai
         assert relais.adapter.syncer.gaps >= 1
 
 
-async def test_encrypted_rooms_get_a_plain_notice_and_are_left(people, relais_on):
+async def test_without_encryption_encrypted_rooms_get_a_plain_notice_and_are_left(people, relais_on):
     ana = await people("ana")
-    async with await relais_on(invite_allow=ana.user_id) as relais:
+    async with await relais_on(invite_allow=ana.user_id, encryption=False) as relais:
         secret = await ana.create_room(invite=[relais.user_id], encrypted=True)
         await ana.wait(lambda: ana.membership(secret, relais.user_id) == "leave", what="Relais leaving")
         notice = ana.notices(secret, relais.user_id)

@@ -335,6 +335,7 @@ async def test_a_poll_hidden_until_its_close_goes_out_as_private_ballots(people,
         room = await bound_room(fac, voter, relais)
         await Account.filter(platform="console", address="ana").update(preferred=False)  # Ana is reached on Matrix
         await Account.filter(platform="matrix", address=voter.user_id).update(preferred=True)
+        await Community.filter(slug="usine-vivante").update(matrix_encryption=False)  # a client without encryption
         asked = await fac.say(room, '!poll "Quel nom ?" "Relais" "Passerelle" hidden')
         said = body(await fac.reply_to(room, asked, relais.user_id))
         assert "en privé" in said and "2. Passerelle" in said

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import io
 import json
 import logging
 from datetime import timedelta
@@ -19,10 +18,10 @@ from nio import (
     LoginResponse,
     RoomGetStateEventResponse,
     UploadFilterResponse,
-    UploadResponse,
     WhoamiResponse,
 )
 
+from bot.adapters.matrix.crypto import Crypto, store_path
 from bot.adapters.matrix.events import PLATFORM, TIMELINE_LIMIT, replying_to, strip_mention, strip_reply_fallback, sync_filter, txn_id
 from bot.adapters.matrix.native_polls import NativePolls
 from bot.adapters.matrix.outbound import Outbound, SendFailed, SendRefused
@@ -32,13 +31,14 @@ from bot.adapters.matrix.rooms import DirectRooms
 from bot.adapters.matrix.sync import Syncer
 from bot.config import MatrixSettings
 from bot.core.adapter import Turn
-from bot.core.delivery import TemporaryFailure, Unreachable
+from bot.core.delivery import Elsewhere, TemporaryFailure, Unreachable
 from bot.core.i18n import N_
 from bot.core.inbox import Event
 from bot.core.incoming import Incoming, Origin
 from bot.core.numbers import is_number
 from bot.core.ports import Ports
 from bot.core.replies import Attachment, Reply
+from bot.services.encryption import encrypted_chats
 from models import Account, AdapterState, OutboxMessage
 
 log = logging.getLogger("relais.matrix")
@@ -49,6 +49,7 @@ REFUSED = N_("Hello! I only join rooms when a facilitator of a community invites
              "Ask a facilitator to invite me, or to add you to a community first.")
 ENCRYPTED = N_("This room is end-to-end encrypted and I cannot read encrypted rooms yet, so I am leaving it. "
                "Invite me to an unencrypted room, or start a direct chat with me without encryption.")
+UNREADABLE = N_("I could not read your last message: it was encrypted before I got its key. Please send it again.")
 WELCOME = N_("Hello! I am Relais. A facilitator can bind this room to a community with !bind <community>. "
              "Type !help to see what I can do.")
 
@@ -63,7 +64,7 @@ class MatrixAdapter:
     native = NATIVE
 
     def __init__(self, settings: MatrixSettings, ports: Ports, timeline_limit: int = TIMELINE_LIMIT,
-                 sync_timeout_ms: int = 30000):
+                 sync_timeout_ms: int = 30000, secret: str = ""):
         self.ports = ports
         self.homeserver = settings.homeserver.rstrip("/")
         self.user_id = settings.user_id
@@ -72,11 +73,15 @@ class MatrixAdapter:
         self.invite_allow = {part.strip() for part in settings.invite_allow.split(",") if part.strip()}
         self.timeline_limit = timeline_limit
         self.sync_timeout_ms = sync_timeout_ms
-        # Rate limits and timeouts are handled by Outbound (nio would retry a 429 forever, holding the caller).
-        self.client = AsyncClient(self.homeserver, self.user_id, config=AsyncClientConfig(
-            max_limit_exceeded=0, max_timeouts=2, encryption_enabled=False, store_sync_tokens=False))
+        # Rate limits and timeouts are handled by Outbound (nio would retry a 429 forever, holding the caller). With
+        # encryption, nio keeps its keys in a store under the data directory (crypto.py).
+        self.client = AsyncClient(self.homeserver, self.user_id, store_path=str(store_path(ports.data_dir)) if settings.encryption else "",
+                                  config=AsyncClientConfig(max_limit_exceeded=0, max_timeouts=2, encryption_enabled=settings.encryption,
+                                                           store_sync_tokens=False))
         self.outbound = Outbound(self.client)
-        self.direct = DirectRooms(self.client, self.outbound)
+        self.crypto = Crypto(self.client, self.outbound, settings.encryption, secret, settings.trust, settings.trusted_devices)
+        self.outbound.prepare = self.crypto.ensure_room
+        self.direct = DirectRooms(self.client, self.outbound, self._encrypt_direct)
         self.polls = NativePolls(self.client, self.outbound)
         self.inbox = ports.inbox(self)
         self.syncer = Syncer(self)
@@ -87,11 +92,14 @@ class MatrixAdapter:
         self._main: asyncio.Task | None = None
         self._sweeper: asyncio.Task | None = None
         self._stopping = asyncio.Event()
+        self.elsewhere = False  # another process serves Matrix (encryption with several processes, role held elsewhere)
+        self.held_before = False
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
     async def start(self) -> None:
         """Returns at once: connecting and syncing run in the background, retrying while the homeserver is away."""
+        self.elsewhere = self.crypto.enabled and not self.ports.alone  # until this process holds the keys
         self._main = asyncio.create_task(self._run(), name="matrix")
 
     async def stop(self) -> None:
@@ -102,6 +110,7 @@ class MatrixAdapter:
                 await asyncio.gather(task, return_exceptions=True)
         await self.inbox.stop()
         await self.outbound.stop()
+        await self.crypto.stop()  # the store's last changes copied to the database
         await self.client.close()
         self.connected = False
 
@@ -114,6 +123,38 @@ class MatrixAdapter:
         return self.inbox.parked
 
     async def _run(self) -> None:
+        if self.crypto.enabled and not self.ports.alone:
+            # With encryption, one process holds the keys: the role's holder connects, handles and sends; the others
+            # leave Matrix to it (their notifications wait for it, see Elsewhere).
+            await self.ports.role("matrix").run(self._hold)
+            return
+        await self._connect_until_done()
+        await self.inbox.resume()
+        # Later sweeps take what an operator put back (`relais failed --retry`) or another process left.
+        self._sweeper = asyncio.create_task(self.inbox.run(self._stopping), name="matrix-sweep")
+        # One process syncs (the role's holder, from the stored token); every process sends and handles events.
+        await self.ports.role("matrix").run(self.syncer.run)
+
+    async def _hold(self) -> None:
+        """The whole Matrix channel while this process holds the role (encryption with several processes)."""
+        try:
+            if self.held_before:  # another process held the keys meanwhile: take up its copy
+                await self.crypto.reload()
+            await self._connect_until_done()
+            self.held_before = True
+            self.elsewhere = False
+            await self.inbox.resume()
+            self._sweeper = asyncio.create_task(self.inbox.run(self._stopping), name="matrix-sweep")
+            await self.syncer.run()
+        finally:
+            self.elsewhere = True
+            if self._sweeper is not None:
+                self._sweeper.cancel()
+                await asyncio.gather(self._sweeper, return_exceptions=True)
+                self._sweeper = None
+            await asyncio.shield(self.crypto.stop())  # its last keys copied for the next holder
+
+    async def _connect_until_done(self) -> None:
         delay = 1.0
         while not self.connected:
             try:
@@ -124,28 +165,35 @@ class MatrixAdapter:
                 log.error("matrix login failed", extra={"error": f"{type(exc).__name__}: {exc}"[:300], "retry_in": delay})
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 300.0)
-        await self.inbox.resume()
-        # Later sweeps take what an operator put back (`relais failed --retry`) or another process left.
-        self._sweeper = asyncio.create_task(self.inbox.run(self._stopping), name="matrix-sweep")
-        # One process syncs (the role's holder, from the stored token); every process sends and handles events.
-        await self.ports.role("matrix").run(self.syncer.run)
 
     async def _connect(self) -> None:
         """Restore the kept session (same device across restarts), or log in with the token or the password."""
         saved = await self._session()
         token = self.access_token or saved.get("access_token")
+        if token and not self.access_token and not await self.crypto.restore(saved.get("device_id", "")):
+            # The kept device's keys are neither here nor in the database: other devices know it by keys Relais no
+            # longer has, so it logs in as a new device.
+            log.warning("matrix keys of the kept device lost: logging in as a new device", extra={"device_id": saved.get("device_id")})
+            token = None
         if token:
-            self.client.restore_login(self.user_id, saved.get("device_id", ""), token)
+            self.client.user_id, self.client.access_token = self.user_id, token  # the token's own device, asked first
             who = await self.client.whoami()
             if isinstance(who, WhoamiResponse):
-                self.client.device_id = who.device_id or saved.get("device_id", "")
+                device = who.device_id or saved.get("device_id", "")
+                if self.crypto.enabled and not device:
+                    raise RuntimeError("the access token has no device, and encryption needs one: log in with a password, "
+                                       "or set RELAIS_MATRIX_ENCRYPTION=false")
+                await self.crypto.restore(device)
+                self.client.restore_login(self.user_id, device, token)
             elif who.status_code == "M_UNKNOWN_TOKEN" and not self.access_token:
                 await self.login(saved.get("device_id"))  # the kept token was revoked: same device, new token
             else:
                 raise RuntimeError(f"access token refused: {who.status_code}")
         else:
             await self.login()
+        self.crypto.loaded()  # the device is known now: its keys (made on the first start) are in the store
         await self._setup()
+        await self.crypto.after_sync()  # our device keys and one-time keys up before the first message
         self.connected = True
         log.info("matrix connected", extra={"user_id": self.user_id, "device_id": self.client.device_id})
 
@@ -199,7 +247,7 @@ class MatrixAdapter:
         if kind == "invite":
             return await self._invite(event)
         if kind == "encrypted":
-            return Turn(None, before=self._leave(event, d["room_id"], (await self._translator(d.get("sender", "")))(ENCRYPTED)))
+            return await self._encrypted_event(event)
         if kind == "member_left" and await self.direct.partner(d["room_id"]) == d["user"]:
             await self.direct.forget(d["room_id"])  # the next notification opens a new direct chat
             return Turn(None, before=self._leave(event, d["room_id"], ""))
@@ -275,7 +323,7 @@ class MatrixAdapter:
         t = await self._translator(inviter)
         if not allowed:
             return Turn(None, before=self._leave(event, room_id, t(REFUSED)))
-        if d["encrypted"] or await self._encrypted(room_id):
+        if not self.crypto.enabled and (d["encrypted"] or await self._encrypted(room_id)):
             return Turn(None, before=self._leave(event, room_id, t(ENCRYPTED)))
         if d["direct"]:
             await self.direct.remember(room_id, inviter)
@@ -283,6 +331,33 @@ class MatrixAdapter:
             incoming = Incoming(platform=PLATFORM, address=inviter, text="!start", origin=Origin.BUTTON, addressed=True)
             return Turn(incoming, self._where(event, room_id, inviter, None, None, True))
         return Turn(None, before=[{"op": "send", "room": room_id, "content": notice(t(WELCOME)), "txn": txn_id("welcome", event.key)}])
+
+    async def _encrypted_event(self, event: Event) -> Turn | None:
+        """Encryption turned on in a room (fine with encryption; without it Relais says why and leaves), or a message
+        nio could not decrypt: logged without content, its key asked for, and the sender asked once to resend."""
+        d = event.payload
+        room_id, sender = d["room_id"], d.get("sender", "")
+        if not self.crypto.enabled:
+            return Turn(None, before=self._leave(event, room_id, (await self._translator(sender))(ENCRYPTED)))
+        if d.get("type") != "m.room.encrypted":
+            return Turn(None, outcome="room encrypted")
+        log.warning("matrix message not decrypted", extra={"room_id": room_id, "event_id": d.get("event_id"),
+                                                           "session_id": d.get("session_id")})
+        if d.get("source"):
+            await self.crypto.request_key({**d["source"], "room_id": room_id})
+        if not await self.crypto.first_time(room_id, sender, d.get("session_id", "")):
+            return Turn(None, outcome="not decrypted (asked already)")
+        text = (await self._translator(sender))(UNREADABLE)
+        content = to_content(Reply().para(text), in_reply_to=d.get("event_id"), mention=sender)
+        return Turn(None, before=[{"op": "send", "room": room_id, "content": content, "txn": txn_id("unreadable", event.key)}],
+                    outcome="not decrypted (sender asked to resend)")
+
+    async def _encrypt_direct(self, user_id: str) -> bool:
+        """Whether a direct chat Relais opens with this person is encrypted: encryption on, unless a community of theirs
+        chose otherwise (`encryption off`)."""
+        if not self.crypto.enabled:
+            return False
+        return await encrypted_chats(PLATFORM, user_id)
 
     async def may_invite(self, inviter: str, direct: bool) -> bool:
         """Listed users or servers, and whoever the community rules let in (services.people.may_invite)."""
@@ -365,11 +440,10 @@ class MatrixAdapter:
     async def _send_file(self, action: dict) -> str | None:
         data = base64.b64decode(action["data"])
         item = Attachment(action["filename"], action["mime"], data, action.get("caption", ""))
-        resp, _ = await self.outbound.call(lambda: self.client.upload(io.BytesIO(data), content_type=item.mime,
-                                                                      filename=item.filename, filesize=len(data)), "upload")
-        if not isinstance(resp, UploadResponse):
-            raise SendFailed("upload failed")
-        return await self.outbound.send(action["room"], file_content(item, resp.content_uri), action["txn"]) or None
+        await self.crypto.ensure_room(action["room"])
+        encrypt = self.crypto.encrypted(action["room"])  # an encrypted room gets an encrypted file (m.file's `file`)
+        uri, keys = await self.crypto.upload(data, item.mime, item.filename, encrypt)
+        return await self.outbound.send(action["room"], file_content(item, uri, keys), action["txn"]) or None
 
     async def leave(self, room_id: str, reason: str = "") -> None:
         """Leave a room, with the reason shown in its timeline (nio's room_leave has no reason)."""
@@ -388,6 +462,8 @@ class MatrixAdapter:
         """A notification in the person's direct chat with Relais (opened if needed)."""
         if not account.address.startswith("@") or ":" not in account.address:
             raise Unreachable(f"not a Matrix user id: {account.address[:80]}")
+        if self.elsewhere:
+            raise Elsewhere("Matrix is served by the process holding its keys")
         if not self.connected:
             raise TemporaryFailure("Matrix is not connected yet")
         room_id = await self.direct.with_user(account.address)
@@ -400,6 +476,8 @@ class MatrixAdapter:
 
     async def post(self, chat: str, reply: Reply, message: OutboxMessage) -> list[str]:
         """A message for a room bound to a community (the weekly summary)."""
+        if self.elsewhere:
+            raise Elsewhere("Matrix is served by the process holding its keys")
         if not self.connected:
             raise TemporaryFailure("Matrix is not connected yet")
         try:

@@ -95,8 +95,13 @@ def job_from_event(room_id: str, event: dict, me: str, display_name: str = "") -
         data = {"event_id": event_id, "sender": sender, "name": display_name, "target": rel["event_id"],
                 "answers": response_answers(content)}
         return job(event_key(event_id), room_id, "poll_response", data)
-    if kind in ("m.room.encryption", "m.room.encrypted"):
-        return job(event_key(event_id), room_id, "encrypted", {"event_id": event_id, "sender": sender})
+    if kind in ("m.room.encryption", "m.room.encrypted"):  # turned on, or a message nio could not decrypt
+        data = {"event_id": event_id, "sender": sender, "type": kind, "session_id": str(content.get("session_id") or "")}
+        if kind == "m.room.encrypted":  # what a key request names (no ciphertext kept: it is of no use once handled)
+            data["source"] = {k: event[k] for k in ("event_id", "sender", "origin_server_ts", "type", "room_id") if k in event}
+            data["source"]["content"] = {k: content[k] for k in ("algorithm", "sender_key", "session_id", "device_id")
+                                         if k in content} | {"ciphertext": ""}
+        return job(event_key(event_id), room_id, "encrypted", data)
     if kind == "m.room.member" and event.get("state_key") not in (None, me) and content.get("membership") in ("leave", "ban"):
         return job(event_key(event_id), room_id, "member_left", {"event_id": event_id, "user": event["state_key"]})
     return None

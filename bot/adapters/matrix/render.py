@@ -103,11 +103,16 @@ def to_content(reply: Reply, in_reply_to: str | None = None, thread_root: str | 
     return content
 
 
-def file_content(item: Attachment, url: str) -> dict:
-    """The m.file event of an uploaded attachment (`url` is its mxc:// URI)."""
+def file_content(item: Attachment, url: str, keys: dict | None = None) -> dict:
+    """The m.file event of an uploaded attachment (`url` is its mxc:// URI; `keys`, an encrypted file's, go in `file`)."""
     kind = "m.image" if item.mime in ("image/png", "image/jpeg") else "m.file"  # a chart shows inline
-    return {"msgtype": kind, "body": item.caption or item.filename, "filename": item.filename, "url": url,
-            "info": {"mimetype": item.mime, "size": len(item.data)}}
+    content = {"msgtype": kind, "body": item.caption or item.filename, "filename": item.filename,
+               "info": {"mimetype": item.mime, "size": len(item.data)}}
+    if keys is not None:
+        content["file"] = {"url": url, "key": keys["key"], "iv": keys["iv"], "hashes": keys["hashes"], "v": keys.get("v", "v2")}
+    else:
+        content["url"] = url
+    return content
 
 
 def notice(text: str) -> dict:

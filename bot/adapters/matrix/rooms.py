@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Awaitable, Callable
 
 from nio import AsyncClient, RoomCreateResponse, RoomPreset
+from nio.event_builders import EnableEncryptionBuilder
 from tortoise.exceptions import IntegrityError
 
 from bot.adapters.matrix.outbound import Outbound, SendFailed, SendRefused
@@ -18,9 +20,10 @@ log = logging.getLogger("relais.matrix")
 class DirectRooms:
     """Which rooms are 1:1 chats with whom, cached in memory over the matrix_direct table."""
 
-    def __init__(self, client: AsyncClient, outbound: Outbound):
+    def __init__(self, client: AsyncClient, outbound: Outbound, encrypt: Callable[[str], Awaitable[bool]] | None = None):
         self.client = client
         self.outbound = outbound
+        self.encrypt = encrypt  # whether a chat opened with this person is end-to-end encrypted
         self._with: dict[str, str | None] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
@@ -54,11 +57,14 @@ class DirectRooms:
             return room_id or await self.open(user_id)
 
     async def open(self, user_id: str) -> str:
-        """A new unencrypted direct chat with `user_id` (the invitation carries is_direct, as clients expect)."""
+        """A new direct chat with `user_id` (the invitation carries is_direct, as clients expect), end-to-end encrypted
+        as Element's are unless the person's community chose otherwise."""
+        encrypted = self.encrypt is not None and await self.encrypt(user_id)
+        state = [EnableEncryptionBuilder().as_dict()] if encrypted else []
         try:
             resp = await self.outbound.call(
-                lambda: self.client.room_create(is_direct=True, invite=[user_id], preset=RoomPreset.trusted_private_chat),
-                "create direct chat")
+                lambda: self.client.room_create(is_direct=True, invite=[user_id], preset=RoomPreset.trusted_private_chat,
+                                                initial_state=state), "create direct chat")
         except SendRefused as exc:
             raise Unreachable(f"cannot invite {user_id[:80]}: {exc.errcode}") from exc
         except SendFailed as exc:

@@ -68,6 +68,8 @@ class Syncer:
                     continue
                 await self.persist(await self.jobs(resp), resp.next_batch)
                 self.since = resp.next_batch
+                adapter.crypto.note_requests(resp.to_device_events)
+                await adapter.crypto.after_sync()  # keys to upload, query, claim, send (encrypted rooms)
                 adapter.ready.set()
                 delay = 1.0
             except asyncio.CancelledError:
