@@ -54,6 +54,7 @@ class Client:
                                   config=AsyncClientConfig(max_limit_exceeded=0, encryption_enabled=self.encrypted))
         self.client.restore_login(user.user_id, user.device_id, user.access_token)
         self.arrived: dict[str, float] = {}
+        self.decrypted: set[str] = set()  # replies that came encrypted (and were decrypted here)
         self.joined: set[str] = set()
         self.bot = ""
         self._changed = asyncio.Event()
@@ -97,6 +98,8 @@ class Client:
                     target = (rel.get("m.in_reply_to") or {}).get("event_id")
                     if source.get("sender") == self.bot and target:
                         self.arrived[target] = now
+                        if getattr(event, "decrypted", False):
+                            self.decrypted.add(target)
             await self.keys()
             self._changed.set()
 
@@ -181,6 +184,8 @@ async def measure(clients: list[Client], rooms: list[str], round_trips: int, com
         await client.wait(lambda c=client, ids=ids: all(i in c.arrived for i in ids))
     last = max(client.arrived[i] for client, ids in zip(clients, sent) for i in ids)
     total = len(clients) * commands
+    if clients[0].encrypted:  # every reply really came encrypted
+        assert all(i in c.decrypted for c, ids in zip(clients, sent) for i in ids), "a reply came in clear"
     return {"p50": statistics.median(latencies), "p95": latencies[int(0.95 * (len(latencies) - 1))],
             "rate": total / (last - started), "total": total}
 
