@@ -8,16 +8,20 @@ import contextlib
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot import logs
-from bot.adapters.console import ConsoleChat, is_terminal
-from bot.adapters.web import ListenError
-from bot.app import App, NotMigrated
-from bot.config import Settings
-from bot.core.i18n import N_
 from bot.core.numbers import clean
-from bot.core.processes import AlreadyRunning
-from models.communities import ROLE_WORDS, Role
+from bot.logs import is_terminal
+
+if TYPE_CHECKING:  # the app and its adapters are imported once the arguments are read: `relais --help` stays quick
+    from bot.adapters.console import ConsoleChat
+    from bot.app import App
+    from bot.config import Settings
+
+
+def N_(message: str) -> str:  # a message id, translated where it is shown (bot.core.i18n's marker, without Babel)
+    return message
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     cg = csub.add_parser("grant")
     cg.add_argument("slug")
     cg.add_argument("account")
-    cg.add_argument("role", choices=sorted(set(ROLE_WORDS)), metavar="role")
+    cg.add_argument("role", metavar="role", help="observer, member, referent or facilitator (or their French names)")
+    cg.set_defaults(usage_error=cg.error)  # the role words are checked once the models are imported
     cg.add_argument("--name", default="", help="the person's name as people see it (pages never show an account)")
     csub.add_parser("list")
     sub.add_parser("outbox", help="count the outbox messages by status")
@@ -93,6 +98,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd is None:  # `relais` alone: what it can do
         parser.print_help()
         return 0
+    from bot.adapters.web import ListenError
+    from bot.app import NotMigrated
+    from bot.config import Settings
+    from bot.core.processes import AlreadyRunning
+    from models.communities import ROLE_WORDS
+
+    if args.cmd == "community" and args.action == "grant" and args.role.lower() not in ROLE_WORDS:
+        args.usage_error(f"argument role: invalid choice: {args.role!r} (choose from {', '.join(sorted(ROLE_WORDS))})")
     settings = Settings(args.config)
     core = settings.core
     interactive = args.cmd == "run" and is_terminal()
@@ -112,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
 async def _dispatch(args, settings: Settings, interactive: bool) -> int:
     # Only `relais run` listens (mail gateway, link endpoint, webhooks, scheduler); the console and the other
     # commands are clients of the core beside it.
+    from bot.app import App
+
     app = App(settings, listen=args.cmd == "run")
     if args.cmd == "migrate":
         from bot import db
@@ -230,6 +245,8 @@ async def _run(app: App, interactive: bool) -> int:
     stop = _stop_event()
     if interactive:
         await _demo(app, app.settings.core.console_user, say=False)
+        from bot.adapters.console import ConsoleChat
+
         chat = ConsoleChat(app.console, app.settings.core.console_user)
         serving = await _serving(app, stop)
         await _chat(app, chat, stop, str(app.settings.core.data_dir / "relais.log"))
@@ -254,6 +271,8 @@ async def _console(app: App, args) -> int:
         return 2
     if args.name:
         print("relais: " + _talking_as(account, how), file=sys.stderr)
+    from bot.adapters.console import ConsoleChat
+
     chat = ConsoleChat(app.console, account.address, room=args.room, locale=args.lang)
     stop = _stop_event()
     serving = await _serving(app, stop)
@@ -333,6 +352,7 @@ async def _reindex(app: App, args) -> int:
 async def _community(app: App, args) -> int:
     from bot.core.errors import UserError
     from models import Community
+    from models.communities import Role
 
     people = app.services.people
     try:

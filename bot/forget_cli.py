@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from bot.adapters.console import is_terminal
 from bot.core.errors import UserError
+from bot.logs import is_terminal
 
 
 def add_parser(sub) -> None:

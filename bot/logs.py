@@ -7,6 +7,12 @@ import logging
 import sys
 from pathlib import Path
 
+
+def is_terminal(stream=None) -> bool:
+    """Whether a person types here (standard input by default): the console chat, the log file instead of stderr."""
+    stream = stream or sys.stdin
+    return hasattr(stream, "isatty") and stream.isatty()
+
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "taskName"}
 LINE = 300  # longest line of a traceback kept: an exception may quote what someone wrote, and logs carry no bodies
 

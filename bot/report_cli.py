@@ -7,7 +7,6 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.adapters.console import render_text
 from bot.core.errors import UserError
 
 
@@ -57,5 +56,7 @@ async def run(app, args) -> int:
         return 0
     reply = report_reply(t, built, png, args.weeks)
     reply.blocks = [b for b in reply.blocks if not hasattr(b, "data")]  # no file on a terminal: the figures only
+    from bot.adapters.console import render_text
+
     print(render_text(reply))
     return 0

@@ -6,8 +6,6 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from icalendar import Calendar, vCalAddress
-
 from bot.core.replies import Attachment, Reply
 
 ITIP = ("REQUEST", "CANCEL")
@@ -30,6 +28,8 @@ def addressed(reply: Reply, address: str, name: str = "") -> Reply:
     blocks = []
     for block in reply.blocks:
         if isinstance(block, Attachment) and method_of(block) in ITIP:
+            from icalendar import Calendar, vCalAddress  # imported when an invitation goes by mail
+
             cal = Calendar.from_ical(block.data)
             for event in cal.walk("VEVENT"):
                 attendee = vCalAddress(f"mailto:{address}")

@@ -7,8 +7,6 @@ import logging
 import re
 from email import message_from_bytes
 
-from flufl.bounce import all_failures
-
 from bot.core.adapter import Turn
 from bot.core.errors import UserError
 from bot.core.i18n import normalize_locale
@@ -233,6 +231,8 @@ class MailReader:
         """A DSN counts against the account whose bounce address (VERP) it came back to, never against whoever
         it names: anybody can write a DSN naming alice@ to relais@."""
         try:
+            from flufl.bounce import all_failures  # imported when a bounce comes
+
             temporary, permanent = all_failures(message_from_bytes(bytes(row.content)))
         except Exception:  # a detector choking on odd input: nothing is counted
             log.exception("bounce scan failed", extra={"mail_id": row.id})

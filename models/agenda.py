@@ -17,6 +17,8 @@ class PromptStatus(StrEnum):
 class Prompt(Model):
     """The method's three questions (next step? by when? on the list?) asked to one referent about one project."""
 
+    _no_comments = True  # see models/__init__.py
+
     id = fields.BigIntField(primary_key=True)
     community = fields.ForeignKeyField("models.Community", related_name=False, on_delete=fields.CASCADE)
     community_id: int
@@ -49,6 +51,8 @@ class AgendaSettings(Model):
     """When a community's agenda goes to its facilitators (default Monday 09:00, its time zone), and whether the
     agenda sends the prompts by itself."""
 
+    _no_comments = True  # see models/__init__.py
+
     id = fields.IntField(primary_key=True)
     community = fields.OneToOneField("models.Community", related_name=False, on_delete=fields.CASCADE)
     community_id: int
@@ -63,6 +67,8 @@ class AgendaSettings(Model):
 
 class Announcement(Model):
     """A news item or next step posted to the community's list or rooms (the agenda's list check)."""
+
+    _no_comments = True  # see models/__init__.py
 
     id = fields.BigIntField(primary_key=True)
     community = fields.ForeignKeyField("models.Community", related_name=False, on_delete=fields.CASCADE)

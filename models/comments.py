@@ -37,6 +37,8 @@ class Comment(Model):
     """What a member wrote to a project's referents (or the facilitators), numbered in the community (`#12`), with
     the answer that went back to them; published with both the referent's act and the author's consent."""
 
+    _no_comments = True  # see models/__init__.py
+
     id = fields.IntField(primary_key=True)
     community = fields.ForeignKeyField("models.Community", related_name=False, on_delete=fields.CASCADE)
     community_id: int
@@ -73,6 +75,8 @@ class MessageTopic(Model):
     last shown (`key` = the conversation's key): a reply to it, or `/reply <n>`, comments on that item.
     `items` = [[kind, id, project id], …]."""
 
+    _no_comments = True  # see models/__init__.py
+
     id = fields.BigIntField(primary_key=True)
     key = fields.CharField(max_length=400, db_index=True)
     items = fields.JSONField()
@@ -84,6 +88,8 @@ class MessageTopic(Model):
 
 class CommentBlock(Model):
     """A person whose messages to the referents of a community are no longer forwarded (`block`, facilitators)."""
+
+    _no_comments = True  # see models/__init__.py
 
     id = fields.IntField(primary_key=True)
     community = fields.ForeignKeyField("models.Community", related_name=False, on_delete=fields.CASCADE)

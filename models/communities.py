@@ -43,6 +43,8 @@ ROLE_LABELS = {Role.OBSERVER: N_("observer"), Role.MEMBER: N_("member"), Role.RE
 
 
 class Community(Model):
+    _no_comments = True  # see models/__init__.py
+
     id = fields.IntField(primary_key=True)
     slug = fields.CharField(max_length=64, unique=True)
     name = fields.CharField(max_length=200)
@@ -58,6 +60,8 @@ class Community(Model):
 
 
 class Membership(Model):
+    _no_comments = True  # see models/__init__.py
+
     id = fields.IntField(primary_key=True)
     person = fields.ForeignKeyField("models.Person", related_name="memberships", on_delete=fields.CASCADE)
     person_id: int
@@ -74,6 +78,8 @@ class Membership(Model):
 
 class ChatBinding(Model):
     """A Telegram group, a Matrix room or a list address that speaks for one community."""
+
+    _no_comments = True  # see models/__init__.py
 
     id = fields.IntField(primary_key=True)
     platform = fields.CharField(max_length=16)

@@ -17,6 +17,8 @@ class IdeaStatus(StrEnum):
 class Idea(Model):
     """A member's project idea, numbered in the community (`idée 4`); `supporters` counts its supports."""
 
+    _no_comments = True  # see models/__init__.py
+
     id = fields.IntField(primary_key=True)
     community = fields.ForeignKeyField("models.Community", related_name=False, on_delete=fields.CASCADE)
     community_id: int
@@ -44,6 +46,8 @@ class Idea(Model):
 class IdeaSupport(Model):
     """A member's support of an idea: once each, withdrawable."""
 
+    _no_comments = True  # see models/__init__.py
+
     id = fields.BigIntField(primary_key=True)
     idea = fields.ForeignKeyField("models.Idea", related_name=False, on_delete=fields.CASCADE)
     idea_id: int
@@ -58,6 +62,8 @@ class IdeaSupport(Model):
 
 class Need(Model):
     """Help a project's referents ask for (« un·e menuisier·e pour samedi »), numbered in the community."""
+
+    _no_comments = True  # see models/__init__.py
 
     id = fields.IntField(primary_key=True)
     community = fields.ForeignKeyField("models.Community", related_name=False, on_delete=fields.CASCADE)
@@ -83,6 +89,8 @@ class Need(Model):
 class NeedOffer(Model):
     """`i can help <need>`: told to the referents, who say who filled it."""
 
+    _no_comments = True  # see models/__init__.py
+
     id = fields.BigIntField(primary_key=True)
     need = fields.ForeignKeyField("models.Need", related_name=False, on_delete=fields.CASCADE)
     need_id: int
@@ -99,6 +107,8 @@ class NeedOffer(Model):
 class NeedReach(Model):
     """A need sent to a person: at most 3 a week reach each one."""
 
+    _no_comments = True  # see models/__init__.py
+
     id = fields.BigIntField(primary_key=True)
     need = fields.ForeignKeyField("models.Need", related_name=False, on_delete=fields.CASCADE)
     need_id: int
@@ -113,6 +123,8 @@ class NeedReach(Model):
 class Skill(Model):
     """What a person says they can do, as they wrote it (`skills <words…>`); its stems are in SkillTerm."""
 
+    _no_comments = True  # see models/__init__.py
+
     id = fields.IntField(primary_key=True)
     person = fields.OneToOneField("models.Person", related_name=False, on_delete=fields.CASCADE)
     person_id: int
@@ -126,6 +138,8 @@ class Skill(Model):
 class SkillTerm(Model):
     """One stem of a person's skills (French and English stems, cut to 6 letters): a need is matched on these."""
 
+    _no_comments = True  # see models/__init__.py
+
     id = fields.BigIntField(primary_key=True)
     person = fields.ForeignKeyField("models.Person", related_name=False, on_delete=fields.CASCADE)
     person_id: int
@@ -138,6 +152,8 @@ class SkillTerm(Model):
 
 class ReferentOffer(Model):
     """`i'll take it <project>` on a project without referent: a facilitator confirms it."""
+
+    _no_comments = True  # see models/__init__.py
 
     id = fields.IntField(primary_key=True)
     project = fields.ForeignKeyField("models.Project", related_name=False, on_delete=fields.CASCADE)

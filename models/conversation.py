@@ -7,6 +7,8 @@ from tortoise.models import Model
 class ChoiceSet(Model):
     """The [label, command] pairs of one reply's choices, stored once per distinct set (a broadcast stores one)."""
 
+    _no_comments = True  # see models/__init__.py
+
     id = fields.BigIntField(primary_key=True)
     digest = fields.CharField(max_length=64, unique=True)  # sha256 of the choices
     choices = fields.JSONField()
@@ -19,6 +21,8 @@ class ChoiceSet(Model):
 class ChoiceOffer(Model):
     """A set of choices offered in one conversation (a number answers the latest), or on one message (`ref`: a
     Matrix event a keycap reaction points at)."""
+
+    _no_comments = True  # see models/__init__.py
 
     id = fields.BigIntField(primary_key=True)
     conversation = fields.CharField(max_length=340, db_index=True)  # platform:chat:person, see core/choices.py
@@ -33,6 +37,8 @@ class ChoiceOffer(Model):
 
 class PendingQuestion(Model):
     """A question Relais asked a person; their next message in a direct chat (or a mail) is its answer."""
+
+    _no_comments = True  # see models/__init__.py
 
     id = fields.BigIntField(primary_key=True)
     person = fields.OneToOneField("models.Person", related_name=False, on_delete=fields.CASCADE)

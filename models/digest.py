@@ -9,6 +9,8 @@ from tortoise.models import Model
 class DigestSchedule(Model):
     """When a community's digest goes out, in the community's time zone (default Monday 08:00)."""
 
+    _no_comments = True  # see models/__init__.py
+
     id = fields.IntField(primary_key=True)
     community = fields.OneToOneField("models.Community", related_name="digest_schedule", on_delete=fields.CASCADE)
     community_id: int
@@ -23,6 +25,8 @@ class DigestSchedule(Model):
 
 class DigestSubscription(Model):
     """A person's choice for one community; without a row, observers get the digest and members do not."""
+
+    _no_comments = True  # see models/__init__.py
 
     id = fields.IntField(primary_key=True)
     person = fields.ForeignKeyField("models.Person", related_name="digest_choices", on_delete=fields.CASCADE)
@@ -46,6 +50,8 @@ class DeliveryStatus(StrEnum):
 class DigestDelivery(Model):
     """Claimed before sending: the unique (person, community, week) is what makes a digest go out once."""
 
+    _no_comments = True  # see models/__init__.py
+
     id = fields.BigIntField(primary_key=True)
     person = fields.ForeignKeyField("models.Person", related_name=False, on_delete=fields.CASCADE)
     person_id: int
@@ -67,6 +73,8 @@ class DigestDelivery(Model):
 
 class JobRun(Model):
     """One run of a scheduled job for one due time; `key` (job:community:week) makes it run once."""
+
+    _no_comments = True  # see models/__init__.py
 
     id = fields.BigIntField(primary_key=True)
     key = fields.CharField(max_length=200, unique=True)

@@ -22,6 +22,8 @@ class Event(Model):
     """An event of a community (of one of its projects when `project` is set). The general meetings set before
     18_events kept their ids, so the answers and links that name them still do."""
 
+    _no_comments = True  # see models/__init__.py
+
     id = fields.IntField(primary_key=True)
     community = fields.ForeignKeyField("models.Community", related_name=False, on_delete=fields.CASCADE)
     community_id: int
@@ -51,6 +53,8 @@ class Event(Model):
 
 class EventAnswer(Model):
     """A person's answer to an event; `at` is when the current status was given (the waiting list's order)."""
+
+    _no_comments = True  # see models/__init__.py
 
     id = fields.BigIntField(primary_key=True)
     event = fields.ForeignKeyField("models.Event", related_name=False, on_delete=fields.CASCADE)

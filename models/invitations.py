@@ -9,6 +9,8 @@ class Invitation(Model):
     """A member's personal invitation to the community (or to one of its projects): its code, how often its link was
     opened; who came through it is in InvitationArrival."""
 
+    _no_comments = True  # see models/__init__.py
+
     id = fields.IntField(primary_key=True)
     community = fields.ForeignKeyField("models.Community", related_name=False, on_delete=fields.CASCADE)
     community_id: int
@@ -27,6 +29,8 @@ class Invitation(Model):
 class InvitationArrival(Model):
     """Someone who joined (or followed the project) through an invitation; an erased newcomer stays counted, nameless."""
 
+    _no_comments = True  # see models/__init__.py
+
     id = fields.BigIntField(primary_key=True)
     invitation = fields.ForeignKeyField("models.Invitation", related_name=False, on_delete=fields.CASCADE)
     invitation_id: int
@@ -41,6 +45,8 @@ class InvitationArrival(Model):
 
 class CommunityProfile(Model):
     """A community's place and cause in the directory, whether it is listed there, and its contributors' settings."""
+
+    _no_comments = True  # see models/__init__.py
 
     id = fields.IntField(primary_key=True)
     community = fields.OneToOneField("models.Community", related_name=False, on_delete=fields.CASCADE)

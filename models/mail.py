@@ -17,6 +17,8 @@ class MailStatus(StrEnum):
 class InboundMail(Model):
     """A mail accepted by the gateway, stored raw before the 250, processed afterwards, once."""
 
+    _no_comments = True  # see models/__init__.py
+
     id = fields.BigIntField(primary_key=True)
     mail_from = fields.CharField(max_length=320, default="")
     rcpt_tos = fields.JSONField()
@@ -40,6 +42,8 @@ class InboundMail(Model):
 class OutgoingMail(Model):
     """A mail to one address that is not a person delivery (confirmations, command replies), sent with retries."""
 
+    _no_comments = True  # see models/__init__.py
+
     id = fields.BigIntField(primary_key=True)
     key = fields.CharField(max_length=200, unique=True)
     address = fields.CharField(max_length=320)
@@ -59,6 +63,8 @@ class OutgoingMail(Model):
 
 class MailAddress(Model):
     """What Relais knows of one address: bounces, one-click unsubscribe, replies sent this hour."""
+
+    _no_comments = True  # see models/__init__.py
 
     address = fields.CharField(max_length=320, primary_key=True)
     bounces = fields.IntField(default=0)
@@ -80,6 +86,8 @@ class ListStatus(StrEnum):
 
 class MailingList(Model):
     """A community's discussion list on Mailman 3: created, read and posted to by Relais."""
+
+    _no_comments = True  # see models/__init__.py
 
     id = fields.IntField(primary_key=True)
     community = fields.OneToOneField("models.Community", related_name=False, on_delete=fields.CASCADE)
@@ -103,6 +111,8 @@ class MailingList(Model):
 class ListSubscription(Model):
     """A person's wish to receive a community's list (`wanted`) and the address Mailman has for them."""
 
+    _no_comments = True  # see models/__init__.py
+
     id = fields.IntField(primary_key=True)
     community = fields.ForeignKeyField("models.Community", related_name=False, on_delete=fields.CASCADE)
     community_id: int
@@ -122,6 +132,8 @@ class ListDeparture(Model):
     """An address to take off a community's list on Mailman whose person is gone (erased, or merged into another):
     the Mailman side unsubscribes it, then deletes the row."""
 
+    _no_comments = True  # see models/__init__.py
+
     id = fields.IntField(primary_key=True)
     community = fields.ForeignKeyField("models.Community", related_name=False, on_delete=fields.CASCADE)
     community_id: int
@@ -134,6 +146,8 @@ class ListDeparture(Model):
 
 class ListPost(Model):
     """The last post of an address on a community's list (read from the list traffic)."""
+
+    _no_comments = True  # see models/__init__.py
 
     id = fields.IntField(primary_key=True)
     community = fields.ForeignKeyField("models.Community", related_name=False, on_delete=fields.CASCADE)

@@ -7,6 +7,8 @@ from tortoise.models import Model
 class VoteReason(Model):
     """Why a person voted as they did on a poll that is not secret (`vote 3 2 because …`), shown with the results."""
 
+    _no_comments = True  # see models/__init__.py
+
     id = fields.BigIntField(primary_key=True)
     poll = fields.ForeignKeyField("models.VotePoll", related_name=False, on_delete=fields.CASCADE)
     poll_id: int
@@ -22,6 +24,8 @@ class VoteReason(Model):
 
 class PollOutcome(Model):
     """What a closed poll decided (`outcome <poll> <text> [review <date>]`); the review date comes back in the agenda."""
+
+    _no_comments = True  # see models/__init__.py
 
     id = fields.IntField(primary_key=True)
     poll = fields.OneToOneField("models.VotePoll", related_name=False, on_delete=fields.CASCADE)
@@ -39,6 +43,8 @@ class PollOutcome(Model):
 
 class PollHidden(Model):
     """A poll a facilitator hid (a member's poll that should not be): closed, and shown nowhere."""
+
+    _no_comments = True  # see models/__init__.py
 
     id = fields.IntField(primary_key=True)
     poll = fields.OneToOneField("models.VotePoll", related_name=False, on_delete=fields.CASCADE)

@@ -17,6 +17,8 @@ class OutboxMessage(Model):
     """A reply to deliver to one person, or to one chat (`chat` = platform:chat id, e.g. a weekly summary in a
     group); `key` makes each notification unique (news N → person P)."""
 
+    _no_comments = True  # see models/__init__.py
+
     id = fields.BigIntField(primary_key=True)
     key = fields.CharField(max_length=200, unique=True)
     person = fields.ForeignKeyField("models.Person", null=True, related_name="outbox", on_delete=fields.CASCADE)
@@ -42,6 +44,8 @@ class OutboxMessage(Model):
 class ConsoleInbox(Model):
     """Notifications delivered to a console account; one row per outbox message, so never twice."""
 
+    _no_comments = True  # see models/__init__.py
+
     id = fields.IntField(primary_key=True)
     address = fields.CharField(max_length=200, db_index=True)
     outbox = fields.OneToOneField("models.OutboxMessage", related_name=False, on_delete=fields.CASCADE)
@@ -56,6 +60,8 @@ class ConsoleInbox(Model):
 
 class AdapterState(Model):
     """Small persisted values of the adapters: sync tokens, offsets, device ids."""
+
+    _no_comments = True  # see models/__init__.py
 
     key = fields.CharField(max_length=200, primary_key=True)
     value = fields.TextField()
@@ -73,6 +79,8 @@ class InboundStatus(StrEnum):
 
 class InboundEvent(Model):
     """A platform event persisted before it is confirmed to the platform, handled once, kept if it fails."""
+
+    _no_comments = True  # see models/__init__.py
 
     id = fields.BigIntField(primary_key=True)
     platform = fields.CharField(max_length=16)
@@ -95,6 +103,8 @@ class InboundEvent(Model):
 class LinkUse(Model):
     """A signed link used (a digest's follow, vote or pledge link…): counted for the impact report, by kind and
     week; no person, no tracking pixel."""
+
+    _no_comments = True  # see models/__init__.py
 
     id = fields.BigIntField(primary_key=True)
     community = fields.ForeignKeyField("models.Community", null=True, related_name=False, on_delete=fields.CASCADE)

@@ -14,6 +14,8 @@ PLATFORMS = ("console", "telegram", "matrix", "email")
 
 
 class Person(Model):
+    _no_comments = True  # see models/__init__.py
+
     id = fields.IntField(primary_key=True)
     display_name = fields.CharField(max_length=200, default="")
     locale = fields.CharField(max_length=8, null=True)
@@ -33,6 +35,8 @@ class Person(Model):
 
 class Account(Model):
     """One way to reach a person; `preferred` picks the delivery channel, `reachable` is cleared on blocks."""
+
+    _no_comments = True  # see models/__init__.py
 
     id = fields.IntField(primary_key=True)
     person = fields.ForeignKeyField("models.Person", related_name="accounts", on_delete=fields.CASCADE)
@@ -60,6 +64,8 @@ class LinkCode(Model):
     this one. Single use (deleted when used); `code` is its first part (which code is meant), `secret` the hash of the
     whole (checked); 3 wrong tries at one code kill it."""
 
+    _no_comments = True  # see models/__init__.py
+
     id = fields.IntField(primary_key=True)
     code = fields.CharField(max_length=16, unique=True)
     secret = fields.CharField(max_length=64, default="")
@@ -79,6 +85,8 @@ class LinkTry(Model):
     """A wrong link code typed on a platform: too many on one platform in a few minutes pause linking there (so that
     many fresh accounts cannot guess together)."""
 
+    _no_comments = True  # see models/__init__.py
+
     id = fields.BigIntField(primary_key=True)
     platform = fields.CharField(max_length=16)
     at = fields.DatetimeField(db_index=True)
@@ -89,6 +97,8 @@ class LinkTry(Model):
 
 class LinkAttempt(Model):
     """Wrong codes typed from one account: at the limit, linking is locked for that account for a while."""
+
+    _no_comments = True  # see models/__init__.py
 
     id = fields.IntField(primary_key=True)
     account = fields.OneToOneField("models.Account", related_name=False, on_delete=fields.CASCADE)

@@ -30,6 +30,8 @@ KIND_WORDS = {"donation": CampaignKind.DONATION, "don": CampaignKind.DONATION, "
 class Campaign(Model):
     """Amounts are in cents of `currency`. One running campaign per project (closed_at null)."""
 
+    _no_comments = True  # see models/__init__.py
+
     id = fields.IntField(primary_key=True)
     project = fields.ForeignKeyField("models.Project", related_name=False, on_delete=fields.CASCADE)
     project_id: int
@@ -56,6 +58,8 @@ class Campaign(Model):
 class PledgeClick(Model):
     """A person's personal link used for a campaign: counted once per person and campaign, however many clicks."""
 
+    _no_comments = True  # see models/__init__.py
+
     id = fields.BigIntField(primary_key=True)
     campaign = fields.ForeignKeyField("models.Campaign", related_name=False, on_delete=fields.CASCADE)
     campaign_id: int
@@ -70,6 +74,8 @@ class PledgeClick(Model):
 
 class Promise(Model):
     """A person's pre-commitment (in cents), shown as a total beside the amount raised, never mixed with it."""
+
+    _no_comments = True  # see models/__init__.py
 
     id = fields.BigIntField(primary_key=True)
     campaign = fields.ForeignKeyField("models.Campaign", related_name=False, on_delete=fields.CASCADE)

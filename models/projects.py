@@ -33,6 +33,8 @@ STATUS_WORDS = {
 
 
 class Project(Model):
+    _no_comments = True  # see models/__init__.py
+
     id = fields.IntField(primary_key=True)
     community = fields.ForeignKeyField("models.Community", related_name="projects", on_delete=fields.CASCADE)
     community_id: int
@@ -49,6 +51,8 @@ class Project(Model):
 
 
 class NextStep(Model):
+    _no_comments = True  # see models/__init__.py
+
     id = fields.IntField(primary_key=True)
     project = fields.ForeignKeyField("models.Project", related_name="next_steps", on_delete=fields.CASCADE)
     project_id: int
@@ -63,6 +67,8 @@ class NextStep(Model):
 
 
 class NewsItem(Model):
+    _no_comments = True  # see models/__init__.py
+
     id = fields.IntField(primary_key=True)
     project = fields.ForeignKeyField("models.Project", related_name="news", on_delete=fields.CASCADE)
     project_id: int
@@ -79,6 +85,8 @@ class NewsItem(Model):
 
 
 class Follow(Model):
+    _no_comments = True  # see models/__init__.py
+
     id = fields.IntField(primary_key=True)
     person = fields.ForeignKeyField("models.Person", related_name="follows", on_delete=fields.CASCADE)
     person_id: int

@@ -12,6 +12,8 @@ class ListMessage(Model):
     """A post read on a community's list: its subject and the start of what its author wrote (quotes and signature
     left out), kept so that the community can find it again."""
 
+    _no_comments = True  # see models/__init__.py
+
     id = fields.BigIntField(primary_key=True)
     community = fields.ForeignKeyField("models.Community", related_name=False, on_delete=fields.CASCADE)
     community_id: int
@@ -33,6 +35,8 @@ class ListMessage(Model):
 class SearchDoc(Model):
     """One searchable item of a community (`kind`: news, step, answer, poll, meeting, post; `item_id`: its row) with
     what a result shows; `staff` items (referents' raw answers to prompts) are found by facilitators only."""
+
+    _no_comments = True  # see models/__init__.py
 
     id = fields.BigIntField(primary_key=True)
     community = fields.ForeignKeyField("models.Community", related_name=False, on_delete=fields.CASCADE)

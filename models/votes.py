@@ -16,6 +16,8 @@ class PollKind(StrEnum):
 class VotePoll(Model):
     """A poll of a community, numbered in it (#3). `options` are the labels (for a date poll, the dates in ISO form)."""
 
+    _no_comments = True  # see models/__init__.py
+
     id = fields.IntField(primary_key=True)
     community = fields.ForeignKeyField("models.Community", related_name=False, on_delete=fields.CASCADE)
     community_id: int
@@ -52,6 +54,8 @@ class Ballot(Model):
     secret poll's: written at its close from its BallotBox, without voter nor time, in the order of the choices, under
     random ids: nothing in the row or its place tells whose it was."""
 
+    _no_comments = True  # see models/__init__.py
+
     id = fields.UUIDField(primary_key=True)  # random: no order that follows the votes
     poll = fields.ForeignKeyField("models.VotePoll", related_name=False, on_delete=fields.CASCADE)
     poll_id: int
@@ -69,6 +73,8 @@ class BallotBox(Model):
     the person under a key derived from RELAIS_SECRET_KEY, which is not in the database; the keys are written sorted, so
     the box keeps no order nor time of the votes. The close empties it into anonymous Ballot rows and deletes it."""
 
+    _no_comments = True  # see models/__init__.py
+
     id = fields.IntField(primary_key=True)
     poll = fields.OneToOneField("models.VotePoll", related_name=False, on_delete=fields.CASCADE)
     poll_id: int
@@ -81,6 +87,8 @@ class BallotBox(Model):
 class PollElector(Model):
     """Who may vote on a poll: the community's members at its opening (pending members and those who come later
     excepted), and whoever a facilitator adds (`poll add`)."""
+
+    _no_comments = True  # see models/__init__.py
 
     id = fields.BigIntField(primary_key=True)
     poll = fields.ForeignKeyField("models.VotePoll", related_name=False, on_delete=fields.CASCADE)
@@ -95,6 +103,8 @@ class PollElector(Model):
 
 class PollVoter(Model):
     """Who has voted (not what): the nudge goes to the others; for a secret poll this is all Relais shows."""
+
+    _no_comments = True  # see models/__init__.py
 
     id = fields.BigIntField(primary_key=True)
     poll = fields.ForeignKeyField("models.VotePoll", related_name=False, on_delete=fields.CASCADE)
@@ -114,6 +124,8 @@ class PollVoter(Model):
 class NativePoll(Model):
     """A poll as a platform shows it natively (a Telegram poll, a Matrix m.poll.start): its ids there, so that an
     answer maps back to the poll and the close stops it."""
+
+    _no_comments = True  # see models/__init__.py
 
     id = fields.IntField(primary_key=True)
     platform = fields.CharField(max_length=16)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import sys
 from pathlib import Path
 from typing import TextIO
 
@@ -242,11 +241,6 @@ def _remove_tree(folder: Path) -> int:
         path.rmdir()
     folder.rmdir()
     return len(files)
-
-
-def is_terminal(stream=None) -> bool:
-    stream = stream or sys.stdin
-    return hasattr(stream, "isatty") and stream.isatty()
 
 
 async def _describe_notes(addresses: list[str]) -> dict[str, dict]:

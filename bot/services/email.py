@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from email_validator import EmailNotValidError, validate_email
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -21,6 +20,8 @@ CONFIRM_EVERY = timedelta(hours=1)  # at most one confirmation mail an hour to a
 
 def normalize(address: str) -> str:
     """The address as Relais stores it (lower-cased), or a UserError saying it is not one."""
+    from email_validator import EmailNotValidError, validate_email  # imported when an address is read
+
     try:
         return validate_email(address.strip().strip("<>"), check_deliverability=False).normalized.lower()
     except EmailNotValidError:

@@ -7,12 +7,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Timezone, vCalAddress
-from icalendar import Event as VEvent
-
 from models import Event
+
+if TYPE_CHECKING:  # icalendar is imported when a calendar is written (a start does not need it)
+    from icalendar import Event as VEvent
+    from icalendar import vCalAddress
 
 LENGTH = timedelta(hours=2)  # an event's length when nothing else is said
 PRODID = "-//Relais//events//EN"
@@ -32,6 +34,8 @@ class Organizer:
     name: str
 
     def cal_address(self) -> vCalAddress:
+        from icalendar import vCalAddress
+
         found = vCalAddress(f"mailto:{self.address}")
         found.params["CN"] = self.name
         return found
@@ -40,6 +44,8 @@ class Organizer:
 def vevent(event: Event, summary: str, tz: ZoneInfo, organizer: Organizer, url: str = "", description: str = "") -> VEvent:
     """One event as its VEVENT: times in the community's zone (TZID), stamped with its last change."""
     start = event.starts_at.astimezone(tz)
+    from icalendar import Event as VEvent
+
     component = VEvent()
     component.add("uid", event.uid)
     component.add("dtstamp", (event.updated_at or event.created_at or event.starts_at).astimezone(timezone.utc))
@@ -63,6 +69,8 @@ def calendar(items: list[tuple[Event, str]], tzname: str, name: str, organizer: 
     """The calendar of `items` (event, summary): an invitation when `method` is REQUEST or CANCEL (one event), else the
     feed calendar apps subscribe to. The same events give the same bytes (the feed's ETag holds)."""
     tz = ZoneInfo(tzname)
+    from icalendar import Calendar, Timezone
+
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")

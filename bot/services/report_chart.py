@@ -6,19 +6,25 @@ from __future__ import annotations
 
 import io
 import textwrap
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-import matplotlib
+from bot.core.i18n import N_, Translator
+from bot.core.render import percent_of
+from bot.services.report import BENCHMARK, Report
 
-matplotlib.use("Agg")  # no display: PNG only, from any thread or process
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
 
-from bot.core.i18n import N_, Translator  # noqa: E402
-from bot.core.render import percent_of  # noqa: E402
-from bot.services.report import BENCHMARK, Report  # noqa: E402
+def _pyplot():
+    """matplotlib, imported when a chart is drawn (half a second that a start does not need)."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display: PNG only, from any thread or process
+    import matplotlib.pyplot as plt
+
+    return plt
 
 BLUE, GREEN, GREY, ORANGE = "#0b57d0", "#0b7a3b", "#9aa3ad", "#c26401"
 ACTION_LABELS = {"follow": N_("follows"), "vote": N_("votes"), "answer": N_("prompt answers"), "news": N_("news"),
@@ -31,6 +37,7 @@ TITLE, TEXT, SMALL = 13, 12, 11
 def chart(t: Translator, report: Report) -> bytes:
     """One PNG of every panel, one under the other (a chat's photo, a mail's image), labelled in the reader's language."""
     draw = _panels(report)
+    plt = _pyplot()
     fig: Figure = plt.figure(figsize=(WIDTH, HEIGHT * len(draw)), dpi=DPI)
     try:
         for n, panel in enumerate(draw, 1):
@@ -46,6 +53,7 @@ def panels(t: Translator, report: Report) -> list[bytes]:
     out = []
     for panel in _panels(report):
         height = 1.6 + 0.7 * len(report.funding) if panel is _campaigns else HEIGHT
+        plt = _pyplot()
         fig: Figure = plt.figure(figsize=(WIDTH, height), dpi=DPI)
         try:
             panel(t, report, fig.add_subplot(1, 1, 1))

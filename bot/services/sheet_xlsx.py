@@ -6,10 +6,6 @@ from __future__ import annotations
 import io
 from datetime import date
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-
 from bot.core.i18n import N_, Translator
 from bot.core.replies import Attachment
 from bot.services.agenda import ProjectState
@@ -22,6 +18,10 @@ WIDEST = 60  # characters: a long next step wraps rather than widening its colum
 
 def sheet_xlsx(t: Translator, community_name: str, states: list[ProjectState], today: date) -> bytes:
     """The workbook's bytes: one sheet named after the community, one row per project."""
+    from openpyxl import Workbook  # imported when a sheet is asked for (a tenth of a second a start does not need)
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None

@@ -14,10 +14,10 @@ import json
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from pyrankvote import Ballot as RankedBallot
-from pyrankvote import Candidate, instant_runoff_voting
-from pyrankvote.helpers import CandidateStatus, ElectionResults
+if TYPE_CHECKING:  # pyrankvote (and tabulate) are imported when a ranked poll is counted
+    from pyrankvote.helpers import ElectionResults
 
 DRAW = 0  # a tie decided by the draw (`rank` of a tie)
 
@@ -36,6 +36,9 @@ def seeded(choices: list[list[int]]) -> Iterator[None]:
 
 def run(options: int, choices: list[list[int]]) -> tuple[list[int], list[dict]]:
     """The winners (option numbers) and the rounds of the ballots' instant-runoff count."""
+    from pyrankvote import Ballot as RankedBallot
+    from pyrankvote import Candidate, instant_runoff_voting
+
     candidates = [Candidate(str(i + 1)) for i in range(options)]
     ballots = [c for c in choices if c]
     if not ballots:
@@ -49,6 +52,8 @@ def rounds_of(result: ElectionResults, ballots: list[list[int]]) -> list[dict]:
     """Each round: {"counts": {option: votes}, "out": [eliminated], "won": [elected], "ties": [...]}, the options out in
     an earlier round left off; a tie: {"out": option, "kept": [options as many], "rank": 2 (second choices…) or 0 (the
     draw), "counts": {option: ballots naming it at that rank}}."""
+    from pyrankvote.helpers import CandidateStatus
+
     rounds: list[dict] = []
     gone: set[int] = set()
     for round_ in result.rounds:
