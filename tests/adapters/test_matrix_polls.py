@@ -283,6 +283,37 @@ async def test_posted_poll_is_native_its_answers_become_silent_votes_and_the_clo
         assert len(voter.poll_ends(room, relais.user_id, start["event_id"])) == 1
 
 
+async def test_an_answer_that_comes_before_the_send_returns_is_counted(people, synapse, tmp_path):  # noqa: F811
+    """A fast voter: the answer reaches Relais' sync before the send of the start event has returned (here held until
+    the answer is stored). The poll's row is written before the send and bound from the sync as soon as the start event
+    comes back, so the answer is kept, then counted."""
+    fac, voter = await people("fac"), await people("voter")
+    async with await Relais.new(synapse, tmp_path, database_url=database_url("sqlite", tmp_path)) as relais:
+        room = await bound_room(fac, voter, relais)
+        polls = relais.adapter.polls
+        returned = polls.sent
+        answered: list[str] = []
+        kept: list[bool] = []
+
+        async def stored() -> bool:
+            return bool(answered) and await InboundEvent.exists(key=f"matrix:{answered[0]}")
+
+        async def slow_return(txn: str, event_id: str) -> None:  # the send's answer comes back after the vote
+            try:
+                await until(stored, "the answer stored before the send returns", timeout=20)
+                kept.append(True)
+            finally:
+                await returned(txn, event_id)
+        polls.sent = slow_return
+        await fac.say(room, '!poll "Quel nom ?" "Relais" "Passerelle"')
+        [start] = await voter.wait(lambda: voter.poll_starts(room, relais.user_id), what="the poll")
+        answered.append(await voter.answer_poll(room, start["event_id"], ["2"]))
+        [row] = await until(lambda: NativePoll.filter(native_id=start["event_id"]), "the poll's row", timeout=25)
+        found = await until(lambda: Ballot.filter(poll_id=row.poll_id), "the ballot")
+        assert kept == [True] and [b.choice for b in found] == [[2]]
+        assert await NativePoll.all().count() == 1 and row.message_id == start["event_id"]
+
+
 # -- the votes feature end to end (the core's commands) ------------------------------------------------------------
 
 CORE = Path(__file__).resolve().parents[2] / "bot" / "handlers" / "votes.py"

@@ -6,7 +6,7 @@ import hashlib
 import re
 from typing import Iterable
 
-from bot.adapters.matrix.polls import RESPONSE_TYPES, response_answers
+from bot.adapters.matrix.polls import POLL_START, RESPONSE_TYPES, response_answers
 from bot.adapters.matrix.render import keycap_number
 from bot.core.inbox import Event
 
@@ -14,7 +14,8 @@ PLATFORM = "matrix"
 # Synapse sends 10 timeline events per room by default and marks the rest `limited`; a large limit makes
 # gaps rare, and the adapter fetches the rest of a gap with /messages anyway.
 TIMELINE_LIMIT = 100
-TYPES = ["m.room.message", "m.reaction", "m.room.member", "m.room.encryption", "m.room.encrypted", *RESPONSE_TYPES]
+# Poll starts too: Relais' own, coming back with their transaction id, bind the poll's row before any answer to it.
+TYPES = ["m.room.message", "m.reaction", "m.room.member", "m.room.encryption", "m.room.encrypted", *RESPONSE_TYPES, POLL_START]
 NOTHING = {"not_types": ["*"]}
 
 

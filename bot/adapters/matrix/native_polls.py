@@ -17,6 +17,11 @@ from models import NativePoll
 log = logging.getLogger("relais.matrix")
 
 
+def pending(txn: str) -> str:
+    """A start event's row before its event id is known: named by its transaction id."""
+    return f"txn:{txn}"[:255]
+
+
 class NativePolls:
     def __init__(self, client: AsyncClient, outbound: Outbound):
         self.client = client
@@ -41,11 +46,30 @@ class NativePolls:
     # -- making them -------------------------------------------------------------------------------------------
 
     async def send_start(self, action: dict) -> str | None:
-        event_id = await self.outbound.send(action["room"], action["content"], action["txn"], POLL_START)
+        """The row first, under the transaction id (a member may answer before the send returns: the sync binds the
+        row to the start event as soon as it sees it come back, see `bind`), then the start event."""
+        n, room, txn = action["native"], action["room"], action["txn"]
+        await self.remember(room, pending(txn), n["poll_id"], n["vote"], n["options"], n["max"])
+        event_id = await self.outbound.send(room, action["content"], txn, POLL_START)
         if event_id:
-            n = action["native"]
-            await self.remember(action["room"], event_id, n["poll_id"], n["vote"], n["options"], n["max"])
+            self.limits[event_id] = n["max"]
+            await self.sent(txn, event_id)
         return event_id or None
+
+    async def sent(self, txn: str, event_id: str) -> None:
+        await self.bind(txn, event_id)
+
+    async def bind(self, txn: str, event_id: str) -> None:
+        """The row stored before the send gets the start event's id (from the send's answer, or from the sync
+        showing Relais its own event with the transaction id, whichever comes first)."""
+        rows = NativePoll.filter(platform=PLATFORM, native_id=pending(txn))
+        if await NativePoll.exists(platform=PLATFORM, native_id=event_id):  # bound already (a repeated send)
+            await rows.delete()
+            return
+        try:
+            await rows.update(native_id=event_id, message_id=event_id)
+        except IntegrityError:  # bound at this very moment by the other way
+            await rows.delete()
 
     async def send_end(self, action: dict) -> str | None:
         event_id = await self.outbound.send(action["room"], action["content"], action["txn"], POLL_END)
@@ -77,7 +101,8 @@ class NativePolls:
         return await NativePoll.exists(platform=PLATFORM, native_id=event_id)
 
     async def open_in(self, room_id: str, poll_id: int) -> list[NativePoll]:
-        return await NativePoll.filter(platform=PLATFORM, chat=room_id, poll_id=poll_id, closed=False).order_by("id")
+        return await NativePoll.filter(platform=PLATFORM, chat=room_id, poll_id=poll_id, closed=False) \
+            .exclude(native_id__startswith="txn:").order_by("id")  # a start never sent has nothing to end
 
     async def max_selections(self, room_id: str, event_id: str) -> int | None:
         """How many answers the poll takes (MSC3381 cuts a response there), from the start event if not known."""

@@ -19,6 +19,7 @@ from bot.adapters.matrix.events import (
     strip_mention,
     strip_reply_fallback,
 )
+from bot.adapters.matrix.polls import POLL_START
 from bot.core import parser
 from bot.core.inbox import Event
 from bot.core.numbers import is_number
@@ -97,6 +98,9 @@ class Syncer:
         for room_id, info in resp.rooms.join.items():
             room = self.adapter.client.rooms.get(room_id)
             for event in await self.timeline(room_id, info.timeline):
+                if event.get("sender") == me and event.get("type") == POLL_START and \
+                        (event.get("unsigned") or {}).get("transaction_id"):  # our poll start, before any answer to it
+                    await self.adapter.polls.bind(event["unsigned"]["transaction_id"], event["event_id"])
                 name = room.user_name(event.get("sender", "")) if room else None
                 job = job_from_event(room_id, event, me, name or "")
                 if job and await self.wanted(job):
