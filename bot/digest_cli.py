@@ -68,13 +68,14 @@ async def preview(app: App, args) -> int:
                 continue
             print("What they would get:\n")
         due, week = await _week(app, community, now_mode=True)
-        window = d.week_window(community, week, due, due.astimezone(ZoneInfo(community.timezone)).date())
-        prepared = await app.services.digest.prepare(window)
+        editions = d.Editions(app.services.digest, community, week, due, due.astimezone(ZoneInfo(community.timezone)).date())
         follows = await app.services.digest.follows(account.person_id, community)
         email = await Account.filter(person_id=account.person_id, platform="email").order_by("-confirmed", "-reachable", "id").first()
         recipient = d.Recipient(person.id, person.display_name, person.locale or community.locale,
-                                email.address if email else "(no email address)", follows)  # no account: links act for nobody
-        digest = d.assemble(prepared, window, recipient)
+                                email.address if email else "(no email address)", follows,  # no account: links act for nobody
+                                timezone=person.timezone or "")
+        await app.services.digest.periods(community, week, editions.usual.end, [recipient])
+        digest = await editions.assemble(recipient)
         subject, text, _ = mailer.renderer.render(digest, mailer.links_for(digest))
         print(f"Subject: {subject}\nTo: {recipient.address}\n")
         print(text)
@@ -108,7 +109,7 @@ async def send(app: App, args) -> int:
                   file=sys.stderr)
             continue
         bar = _Bar(await app.services.digest.count_recipients(community), f"{community.slug} {week}")
-        total.add(await (await app.digest_runner()).run(community, due, week, progress=bar))
+        total.add(await (await app.digest_runner()).run(community, due, week, progress=bar, exact=args.now))
         sys.stderr.write("\n")
     print(f"sent: {total.sent}, skipped as empty: {total.empty}, already sent: {total.already}, failed: {total.failed}")
     if total.taken_over:

@@ -65,6 +65,7 @@ class DigestDelivery(Model):
     error = fields.TextField(default="")
     message_id = fields.CharField(max_length=255, default="")
     updated_at = fields.DatetimeField(auto_now=True)
+    period_end = fields.DatetimeField(null=True)  # where the period it covered ends: the reader's next digest starts there
 
     class Meta:
         table = "digest_delivery"

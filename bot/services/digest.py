@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import KW_ONLY, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any, AsyncIterator, Callable, Iterable, Protocol
 from zoneinfo import ZoneInfo
@@ -26,6 +26,26 @@ from bot.services.schedules import Schedules
 from models import Account, Campaign, ChatBinding, Community, DigestSubscription, Event, EventKind, NewsItem, NextStep, OutboxMessage, Project, Role, VotePoll
 from models.mail import MailAddress
 
+NEWS_CUT = 300  # a news text longer than this is cut at a word, with a link to the project's public page (when on)
+
+
+@dataclass(frozen=True)
+class NewsLine:
+    day: date
+    text: str  # whole, or cut at a word when the community's public pages hold the rest
+    more: bool = False  # cut: "read more" on the project's public page
+
+
+def cut_at_word(text: str, limit: int = NEWS_CUT) -> str | None:
+    """`text` cut at the last word that fits in `limit` characters, with an ellipsis; None when it fits whole."""
+    text = text.strip()
+    if len(text) <= limit:
+        return None
+    head = text[:limit + 1]
+    space = max(head.rfind(" "), head.rfind("\n"))
+    head = head[:space] if space > limit // 2 else text[:limit]
+    return head.rstrip(" \n,;:.-—") + " …"
+
 
 @dataclass
 class ProjectLine:
@@ -33,12 +53,17 @@ class ProjectLine:
     title: str
     status: str  # the status' label (a message id)
     summary: str = ""
-    news: list[tuple[date, str]] = field(default_factory=list)
+    news: list[NewsLine] = field(default_factory=list)
     step: str | None = None
     due: date | None = None
     overdue: bool = False
     step_is_new: bool = False
     is_new: bool = False
+
+    @property
+    def moving(self) -> bool:
+        """Something new in the period: news or a next step set or changed."""
+        return bool(self.news) or self.step_is_new
 
 
 @dataclass
@@ -73,6 +98,8 @@ class Recipient:
     address: str
     follows: set[int] = field(default_factory=set)
     account_id: int = 0  # the email account the digest goes to (its signed links act as it)
+    timezone: str = ""  # theirs (`timezone Area/City`), or "" for the community's: the days the subject names
+    since: datetime | None = None  # where their period starts: the end of their previous digest's (None: the last 7 days)
 
 
 @dataclass
@@ -85,8 +112,9 @@ class Digest:
     edition: str = ""  # one run's data: lines of the same edition read the same for everyone
     page: str = ""  # the community's public page, when it has them on
     _: KW_ONLY
-    start: date  # the week's first and last day in the community's time zone, for the subject and the header
+    start: date  # the period's first and last day in the reader's time zone, for the subject and the header
     end: date
+    until: datetime | None = None  # where the period ends: the reader's next digest starts there
 
     @property
     def has_news(self) -> bool:
@@ -95,15 +123,37 @@ class Digest:
 
 @dataclass
 class Week:
+    """One digest period of a community: the items created in [start, end) are its news, each in exactly one period of
+    a reader (see `period_end` and Digests.periods)."""
+
     community: Community
     key: str
-    start: datetime  # the window of "this week's" news: the 7 days before the due time
+    start: datetime  # the period: from the end of the reader's previous digest (or 7 days), to the midnight before the due time
     end: datetime
     today: date
-    first_day: date  # the window's first and last day as the community's calendar says
+    first_day: date  # the period's first and last day as the community's calendar says
     last_day: date
     edition: str = field(default_factory=lambda: uuid.uuid4().hex)
     page: str = ""  # the community's public page (its pages on), for "read on the web" and the project links
+    due: datetime | None = None  # when it goes out: what starts after it is "coming"
+    _days: dict = field(default_factory=dict, repr=False)
+
+    def within(self, moment: datetime | None) -> bool:
+        """Whether something created at `moment` is new in this period (it is in no other period of the reader)."""
+        return moment is not None and self.start <= moment < self.end
+
+    @property
+    def sent_at(self) -> datetime:
+        return self.due or self.end
+
+    def days_in(self, timezone: str) -> tuple[date, date]:
+        """The period's first and last day in a reader's time zone ("" or the community's: the community's calendar)."""
+        if not timezone or timezone == self.community.timezone:
+            return self.first_day, self.last_day
+        days = self._days.get(timezone)
+        if days is None:
+            days = self._days[timezone] = period_days(self.start, self.end, _zone(timezone) or ZoneInfo(self.community.timezone))
+        return days
 
 
 class Provider(Protocol):
@@ -127,6 +177,7 @@ class _Projects:
     old_news: int = 0
     today: date | None = None
     page: str = ""
+    moving: int = 0  # the settled projects with something new (news, a next step set or changed)
 
 
 async def load_projects(week: Week, shared: dict) -> _Projects:
@@ -144,8 +195,10 @@ async def _load_projects(week: Week) -> _Projects:
              for p in projects}
     ids = list(lines)
     news = NewsItem.filter(project_id__in=ids, created_at__gte=week.start, created_at__lt=week.end).order_by("created_at")
+    tz = ZoneInfo(week.community.timezone)
     for item in await news:
-        lines[item.project_id].news.append((item.created_at.date(), item.text))
+        cut = cut_at_word(item.text) if week.page else None  # the whole text is on the project's page
+        lines[item.project_id].news.append(NewsLine(item.created_at.astimezone(tz).date(), cut or item.text, cut is not None))
     for step in await NextStep.filter(project_id__in=ids, created_at__lt=week.end).order_by("created_at", "id"):
         line = lines[step.project_id]  # the latest one wins
         line.step, line.due = step.text, step.due
@@ -153,7 +206,8 @@ async def _load_projects(week: Week) -> _Projects:
         line.step_is_new = step.created_at >= week.start
     order = [p.id for p in projects]
     settled = [(i, lines[i]) for i in order if not lines[i].is_new]
-    return _Projects(lines, order, settled, sum(len(line.news) for _, line in settled), week.today)
+    return _Projects(lines, order, settled, sum(len(line.news) for _, line in settled), week.today,
+                     moving=sum(line.moving for _, line in settled))
 
 
 def n(singular: str, plural: str, count: int) -> list[tuple[str, str, int]]:
@@ -172,7 +226,7 @@ class FollowedProjects:
         lines = [state.lines[i] for i in state.order if i in r.follows]
         if not lines:
             return None
-        fresh = any(line.news or line.step_is_new for line in lines)
+        fresh = any(line.moving for line in lines)
         highlights = (n("{count} news in the projects you follow", "{count} news in the projects you follow",
                         sum(len(line.news) for line in lines))
                       + n("{count} overdue next step", "{count} overdue next steps", sum(line.overdue for line in lines)))
@@ -191,9 +245,11 @@ class OtherProjects:
         lines = [line for i, line in state.settled if i not in follows]
         if not lines:
             return None
-        news = state.old_news - sum(len(state.lines[i].news) for i in follows if i in state.lines and not state.lines[i].is_new)
+        followed = [state.lines[i] for i in follows if i in state.lines and not state.lines[i].is_new]
+        news = state.old_news - sum(len(line.news) for line in followed)
+        moving = state.moving - sum(line.moving for line in followed)
         # Other projects' news counts as new too: an observer should hear of a project they could join.
-        return Section(self.key, N_("The community's other projects"), news > 0, ProjectList(lines, "follow", compact=True, page=state.page),
+        return Section(self.key, N_("The community's other projects"), moving > 0, ProjectList(lines, "follow", compact=True, page=state.page),
                        "projects", "project_line",
                        n("{count} news in other projects", "{count} news in other projects", news))
 
@@ -286,11 +342,11 @@ class VotesAndMeeting:
                 options = [(datetime.fromisoformat(o).astimezone(tz).strftime("%Y-%m-%d %H:%M") if "T" in o else o) for o in options]
             votes.append(OpenVote(str(p.number), p.number, p.question, options, str(p.kind),
                                   p.closes_at.astimezone(tz).date() if p.closes_at else None,
-                                  p.kind in ("single", "multiple"), p.created_at >= week.start))
+                                  p.kind in ("single", "multiple"), week.within(p.created_at)))
         meeting = await Event.filter(community_id=week.community.id, kind=EventKind.MEETING, cancelled=False,
-                                       starts_at__gte=week.end).order_by("starts_at").first()
+                                       starts_at__gte=week.sent_at).order_by("starts_at").first()
         upcoming = NextMeeting(meeting.id, meeting.starts_at.astimezone(tz), meeting.place,
-                               bool(meeting.created_at and meeting.created_at >= week.start)) if meeting else None
+                               week.within(meeting.created_at)) if meeting else None
         return Gathering(votes, upcoming)
 
     def section(self, state: Gathering, r: Recipient) -> Section | None:
@@ -331,7 +387,7 @@ class Campaigns:
         projects = {p.id: p for p in await Project.filter(community_id=week.community.id)}
         found = await Campaign.filter(project_id__in=list(projects), closed_at__isnull=True).order_by("until", "id")
         return [RunningCampaign(projects[c.project_id].slug, projects[c.project_id].title, c.raised, c.goal, c.currency,
-                                c.backers, c.until, c.created_at >= week.start) for c in found]
+                                c.backers, c.until, week.within(c.created_at)) for c in found]
 
     def section(self, state: list[RunningCampaign], r: Recipient) -> Section | None:
         if not state:
@@ -349,7 +405,7 @@ JOIN person p ON p.id = m.person_id
 JOIN account a ON a.person_id = p.id AND a.platform = 'email' AND a.confirmed AND a.reachable
 LEFT JOIN digest_subscription s ON s.person_id = p.id AND s.community_id = m.community_id
 WHERE m.community_id = ? AND (s.enabled = ? OR (s.enabled IS NULL AND m.role = ?))"""
-RECIPIENTS_SQL = "SELECT p.id, p.display_name, p.locale, a.address, a.id" + _FROM + " AND p.id > ? ORDER BY p.id LIMIT ?"
+RECIPIENTS_SQL = "SELECT p.id, p.display_name, p.locale, a.address, a.id, p.timezone" + _FROM + " AND p.id > ? ORDER BY p.id LIMIT ?"
 COUNT_SQL = "SELECT COUNT(DISTINCT p.id)" + _FROM
 
 
@@ -362,16 +418,46 @@ def wants_digest(role: int, enabled: bool | None) -> bool:
 
 def assemble(prepared: list[tuple[Provider, Any]], week: Week, recipient: Recipient) -> Digest:
     sections = [s for p, state in prepared if (s := p.section(state, recipient)) is not None]
+    first, last = week.days_in(recipient.timezone)
     return Digest(recipient, week.community.slug, week.community.name, week.key, sections, week.edition, week.page,
-                  start=week.first_day, end=week.last_day)
+                  start=first, end=last, until=week.end)
 
 
-def week_window(community: Community, key: str, due: datetime, today: date) -> Week:
+FIRST_PERIOD = timedelta(days=7)  # a reader's first digest: the last seven days
+LONGEST_PERIOD = timedelta(days=28)  # a reader back after weeks without a digest: the last four weeks, not everything since
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name)
+    except (ValueError, KeyError, OSError):
+        return None
+
+
+def period_end(due: datetime, tz: ZoneInfo) -> datetime:
+    """Where the period of a digest due at `due` ends: the midnight before it, in the community's time zone. A digest due
+    Monday 08:00 covers up to Sunday night, so that its title's last day (Sunday) is true: what is posted on Monday
+    morning opens the next one."""
+    return datetime.combine(due.astimezone(tz).date(), time(0), tzinfo=tz).astimezone(due.tzinfo)
+
+
+def period_days(start: datetime, end: datetime, tz: ZoneInfo) -> tuple[date, date]:
+    """The first and last day of [start, end) as a calendar in `tz` shows them."""
+    return start.astimezone(tz).date(), (end - timedelta(microseconds=1)).astimezone(tz).date()
+
+
+def week_window(community: Community, key: str, due: datetime, today: date, since: datetime | None = None,
+                exact: bool = False) -> Week:
+    """The period of the digest due at `due`: from `since` (the end of the reader's previous digest's period) or, for a
+    first digest, the seven days before its end, to the midnight before `due` in the community's time zone (in UTC a
+    Monday morning in Auckland is still Sunday), or to `due` itself when `exact` (a digest sent by hand, now)."""
     tz = ZoneInfo(community.timezone)
-    start = due - timedelta(days=7)
-    # The last day is the one before the due time's (a digest due Monday 08:00 covers Monday to Sunday), in local time:
-    # in UTC a Monday morning in Auckland is still Sunday.
-    return Week(community, key, start, due, today, start.astimezone(tz).date(), (due.astimezone(tz) - timedelta(days=1)).date())
+    end = due if exact else period_end(due, tz)
+    first = datetime.combine(end.astimezone(tz).date() - FIRST_PERIOD, time(0), tzinfo=tz).astimezone(due.tzinfo)
+    # A period a digest already covered (the schedule moved back a day) is empty: nothing in it is sent twice.
+    start = first if since is None else min(max(since, end - LONGEST_PERIOD), end)
+    return Week(community, key, start, end, today, *period_days(start, end, tz), due=due)
 
 
 @lru_cache(maxsize=16)
@@ -400,7 +486,7 @@ def week_title(t, community: str, first: date, last: date) -> str:
 
 def room_summary(state: _Projects, week: Week, t) -> Reply | None:
     """The week in one message for the community's groups and rooms: the same for everyone, so not personal."""
-    moving = [state.lines[i] for i in state.order if state.lines[i].news or state.lines[i].step_is_new or state.lines[i].is_new]
+    moving = [state.lines[i] for i in state.order if state.lines[i].moving or state.lines[i].is_new]
     if not moving:
         return None
     reply = Reply().para("🗞 ", bold(week_title(t, week.community.name, week.first_day, week.last_day)))
@@ -409,14 +495,52 @@ def room_summary(state: _Projects, week: Week, t) -> Reply | None:
         parts: list = [bold(line.title)]
         if line.is_new:
             parts += [" — ", italic(t(N_("new project")))]
-        for _, text in line.news:
-            parts += [" — ", text]
+        for news in line.news:
+            parts += [" — ", news.text]
         if line.step_is_new and line.step:
             parts += [" — ", t(N_("next step: {step}"), step=line.step)]
         rows.append(tuple(parts))
     reply.items(rows)
     reply.choice(t(N_("See the projects")), "projects")
     return reply
+
+
+def _monday(week: str) -> date:
+    year, _, number = week.partition("-W")
+    return date.fromisocalendar(int(year), int(number), 1)
+
+
+def _moment(value) -> datetime:
+    """A timestamp read with plain SQL: a datetime on PostgreSQL, its ISO text on SQLite."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+class Editions:
+    """One run's prepared data, per period: most readers share the usual one (their previous digest ended where this
+    one starts), a few start elsewhere (a first digest, a week missed); each distinct start is prepared once."""
+
+    def __init__(self, digests: Digests, community: Community, key: str, due: datetime, today: date, exact: bool = False):
+        self.digests = digests
+        self.community = community
+        self.key = key
+        self.due = due
+        self.today = today
+        self.exact = exact
+        self.usual = week_window(community, key, due, today, exact=exact)
+        self._made: dict[datetime | None, tuple[Week, list[tuple[Provider, Any]]]] = {}
+
+    async def of(self, since: datetime | None) -> tuple[Week, list[tuple[Provider, Any]]]:
+        if since == self.usual.start:
+            since = None
+        made = self._made.get(since)
+        if made is None:
+            week = self.usual if since is None else week_window(self.community, self.key, self.due, self.today, since, self.exact)
+            made = self._made[since] = (week, await self.digests.prepare(week))
+        return made
+
+    async def assemble(self, recipient: Recipient) -> Digest:
+        week, prepared = await self.of(recipient.since)
+        return assemble(prepared, week, recipient)
 
 
 class Digests:
@@ -445,11 +569,11 @@ class Digests:
                 return
             after = rows[-1][0]
             people: dict[int, Recipient] = {}
-            for pid, name, locale, address, account_id in rows:
+            for pid, name, locale, address, account_id, timezone in rows:
                 if pid in people or (wanted is not None and pid not in wanted):
                     continue  # a person with two email accounts gets one digest
                 people[pid] = Recipient(pid, name, locale or community.locale or self.default_locale, address,
-                                        account_id=account_id)
+                                        account_id=account_id, timezone=timezone or "")
             if people:
                 await self._follows(community, people)
                 yield list(people.values())
@@ -464,6 +588,34 @@ class Digests:
     async def follows(self, person_id: int, community: Community) -> set[int]:
         return {row[0] for row in await fetch("SELECT f.project_id FROM follow f JOIN project p ON p.id = f.project_id "
                                               "WHERE f.person_id = ? AND p.community_id = ?", [person_id, community.id])}
+
+    async def periods(self, community: Community, week: str, end: datetime, people: list[Recipient]) -> None:
+        """Each reader's `since`: where the period of their previous digest in this community ended (a digest sent, or
+        settled as having nothing new), so that their digests follow one another with no gap and no overlap; None for a
+        first one. A delivery recorded before periods were ends its week's run (its due time), else whole weeks back."""
+        if not people:
+            return
+        marks = ",".join("?" * len(people))
+        rows = await fetch(f'SELECT "person_id", MAX("period_end"), MAX("week") FROM "digest_delivery" WHERE "community_id" = ? '
+                           f'AND "week" < ? AND "status" IN (\'sent\', \'empty\') AND "person_id" IN ({marks}) GROUP BY "person_id"',
+                           [community.id, week, *(r.person_id for r in people)])
+        if not rows:
+            return
+        by_id = {r.person_id: r for r in people}
+        older = {str(w) for _, until, w in rows if until is None}
+        ends = await self._old_ends(community, week, end, older) if older else {}
+        for pid, until, w in rows:
+            by_id[pid].since = _moment(until) if until is not None else ends[str(w)]
+
+    async def _old_ends(self, community: Community, week: str, end: datetime, weeks: set[str]) -> dict[str, datetime]:
+        tz = ZoneInfo(community.timezone)
+        keys = {f"digest:{community.slug}:{w}": w for w in weeks}
+        marks = ",".join("?" * len(keys))
+        dues = {keys[str(k)]: _moment(due) for k, due in await fetch(
+            f'SELECT "key", "due_at" FROM "job_run" WHERE "key" IN ({marks})', list(keys))}
+        local = end.astimezone(tz).date()
+        return {w: period_end(dues[w], tz) if w in dues else
+                datetime.combine(local - (_monday(week) - _monday(w)), time(0), tzinfo=tz).astimezone(end.tzinfo) for w in weeks}
 
     async def prepare(self, week: Week) -> list[tuple[Provider, Any]]:
         if week.community.pages and self.public_url:

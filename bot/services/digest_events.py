@@ -40,7 +40,7 @@ class ComingEvents:
     async def prepare(self, week: Week, shared: dict) -> list[ComingEvent]:
         tz = ZoneInfo(week.community.timezone)
         found = await Event.filter(community_id=week.community.id, kind=EventKind.EVENT, cancelled=False,
-                                   starts_at__gte=week.end, starts_at__lt=week.end + AHEAD).order_by("starts_at", "id")
+                                   starts_at__gte=week.sent_at, starts_at__lt=week.sent_at + AHEAD).order_by("starts_at", "id")
         if not found:
             return []
         ids = [e.id for e in found]
@@ -49,7 +49,7 @@ class ComingEvents:
                                   'AND "status" = \'coming\' GROUP BY "event_id"', ids))
         titles = dict(await fetch('SELECT "id", "title" FROM "project" WHERE "community_id" = ?', [week.community.id]))
         return [ComingEvent(e.id, e.title, e.project_id, str(titles.get(e.project_id, "")) if e.project_id else "",
-                            e.starts_at.astimezone(tz), e.place, e.capacity, int(coming.get(e.id, 0)), e.created_at >= week.start)
+                            e.starts_at.astimezone(tz), e.place, e.capacity, int(coming.get(e.id, 0)), week.within(e.created_at))
                 for e in found]
 
     def section(self, state: list[ComingEvent], r: Recipient) -> Section | None:

@@ -81,7 +81,8 @@ CLAIM_STALE = ("UPDATE digest_delivery SET claim = ?, claimed_until = ?, attempt
                "WHERE community_id = ? AND week = ? AND person_id IN ({ids}) AND "
                "((status = 'claimed' AND claimed_until < ?) OR (status = 'failed' AND attempts < ?))")
 OWNED = "SELECT person_id FROM digest_delivery WHERE claim = ? AND community_id = ? AND week = ? AND person_id IN ({ids})"
-SETTLE = ("UPDATE digest_delivery SET status = ?, message_id = ?, error = ?, claim = '', claimed_until = NULL, updated_at = ? "
+SETTLE = ("UPDATE digest_delivery SET status = ?, message_id = ?, error = ?, period_end = ?, claim = '', claimed_until = NULL, "
+          "updated_at = ? "
           "WHERE claim = ? AND community_id = ? AND week = ? AND person_id = ?")
 
 
@@ -98,23 +99,28 @@ class DigestRunner:
         self.chunk = chunk
 
     async def run(self, community: Community, due: datetime, week: str, only: list[int] | None = None,
-                  progress: Callable[[int], Awaitable[None] | None] | None = None) -> Counts:
+                  progress: Callable[[int], Awaitable[None] | None] | None = None, exact: bool = False) -> Counts:
+        """Send the week's digests; `exact` (a digest sent by hand, now) ends their period at `due` rather than at the
+        midnight before it."""
         tz = ZoneInfo(community.timezone)
-        window = d.week_window(community, week, due, self.clock().astimezone(tz).date())
-        prepared = await self.digests.prepare(window)
+        editions = d.Editions(self.digests, community, week, due, self.clock().astimezone(tz).date(), exact)
+        window, prepared = await editions.of(None)
         counts = Counts()
         claim = claim_token()
         async def one(recipient: d.Recipient) -> None:
             async with slots:
-                status, message_id, error = await self._send(d.assemble(prepared, window, recipient))
+                digest = await editions.assemble(recipient)
+                status, message_id, error = await self._send(digest)
                 setattr(counts, status.value, getattr(counts, status.value) + 1)
                 # Settled right after its own send: a crash leaves at most the mails in flight unrecorded.
-                await fetch(SETTLE, [status.value, message_id, error, self.clock(), claim, community.id, week, recipient.person_id])
+                await fetch(SETTLE, [status.value, message_id, error, digest.until, self.clock(), claim, community.id, week,
+                                     recipient.person_id])
 
         slots = asyncio.Semaphore(self.concurrency)
         async for people in self.digests.recipients(community, self.chunk, only):
             owned = await self._claim(claim, community, week, [r.person_id for r in people], counts)
             await self._not_ours(claim, community, week, [r.person_id for r in people if r.person_id not in owned], counts)
+            await self.digests.periods(community, week, window.end, [r for r in people if r.person_id in owned])
             await asyncio.gather(*(one(r) for r in people if r.person_id in owned))
             if progress:
                 result = progress(len(people))

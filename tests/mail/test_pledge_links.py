@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import aiohttp
 
@@ -54,7 +54,7 @@ async def test_a_pledge_by_mail_gets_the_link_and_the_digest_links_the_readers_o
     account = await Account.get(person=person, platform="email")
     community = await Community.get(slug=demo.SLUG)
     now = relais.app.clock()
-    week = Week(community, "2026-W48", now.replace(day=now.day - 7), now, now.date(), date(2026, 11, 14), date(2026, 11, 20))
+    week = Week(community, "2026-W48", now.replace(day=now.day - 7), now + timedelta(seconds=1), now.date(), date(2026, 11, 14), date(2026, 11, 20))
     provider = Campaigns()
     section = provider.section(await provider.prepare(week, {}), Recipient(person.id, "Jean", "fr", account.address))
     assert section is not None and section.fresh
@@ -80,7 +80,7 @@ async def test_opening_a_pledge_link_is_a_visit_and_never_makes_a_backer(relais:
     community = await Community.get(slug=demo.SLUG)
     assert "Promesse enregistrée" in await ConsoleChat(relais.app.console, "ana").exchange("soutenir dombes-brasserie 30 €")
     now = relais.app.clock()
-    week = Week(community, "2026-W48", now.replace(day=now.day - 7), now, now.date(), date(2026, 11, 14), date(2026, 11, 20))
+    week = Week(community, "2026-W48", now.replace(day=now.day - 7), now + timedelta(seconds=1), now.date(), date(2026, 11, 14), date(2026, 11, 20))
     provider = Campaigns()
     section = provider.section(await provider.prepare(week, {}), Recipient(person.id, "Jean", "fr", account.address))
     digest = Digest(Recipient(person.id, "Jean", "fr", account.address, account_id=account.id), community.slug, community.name,

@@ -4,7 +4,7 @@ do, POST votes); the digest's open votes are one-click links; the meeting comes 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from html import unescape
 
 import aiohttp
@@ -49,7 +49,7 @@ async def test_the_digest_offers_the_open_votes_as_one_click_links(relais: Relai
     await ConsoleChat(relais.app.console, "me").exchange('sondage "Quel jour ?" "Lundi" "Vendredi"')
     await ConsoleChat(relais.app.console, "me").exchange("réunion fixer 15 janvier 19h Salle des fêtes")
     now = relais.app.clock()
-    week = Week(community, "2026-W48", now.replace(day=now.day - 7), now, now.date(), date(2026, 11, 14), date(2026, 11, 20))
+    week = Week(community, "2026-W48", now.replace(day=now.day - 7), now + timedelta(seconds=1), now.date(), date(2026, 11, 14), date(2026, 11, 20))
     provider = VotesAndMeeting()
     section = provider.section(await provider.prepare(week, {}), Recipient(person.id, "Jean", "fr", account.address))
     assert section is not None and section.fresh and [v.question for v in section.data.votes] == ["Quel jour ?"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -193,7 +194,6 @@ async def test_the_week_summary_is_posted_in_bound_rooms_when_asked(mail_app, si
 
 async def test_the_mail_has_its_headers_both_parts_and_links_that_work_over_http(tmp_path, sink):  # noqa: F811
     import asyncio
-    import re
 
     import aiohttp
 
@@ -230,7 +230,7 @@ async def test_the_mail_has_its_headers_both_parts_and_links_that_work_over_http
             assert "Les semis sont faits" in plain and ">Jardin</h3>" in html
             unsubscribe = re.search(r"<(http[^>]+)>", mail["List-Unsubscribe"]).group(1)
             unfollow = re.search(r"Ne plus suivre Jardin\u202f: (\S+)", plain).group(1)
-            follow = re.search(r"Suivre Four\u202f: (\S+/d/follow\.\S+)", plain).group(1)
+            follow = re.search(r"Four \(\S+\) — suivre\u202f: (\S+/d/follow\.\S+)", plain).group(1)
             assert f'href="{follow}"' in html and f'href="{unfollow}"' in html
             assert "/d/off." in unsubscribe and "/d/unfollow." in unfollow  # each link signed for its own act
             async with aiohttp.ClientSession() as http:
@@ -288,7 +288,9 @@ async def test_the_demo_community_reads_like_a_real_week(mail_app, sink):  # noq
     assert "nouveau projet" not in lea and "NOUVEAUX PROJETS" not in lea
     assert "La campagne a passé 40 %" in lea and "(fixée cette semaine)" in lea  # Brasserie: news and a new step this week
     assert "Pas de nouvelle cette semaine." in lea  # Ressourcerie: its news is of last week
-    assert "Conciergerie rurale (actif) — 1 nouvelle cette semaine" in lea and "Crèche inter-entreprises (idée)\n" in lea
+    # The other projects: the one with news shows it, with its follow link; the one without is one line.
+    assert "* Conciergerie rurale (actif)\n  - ven. 20 novembre — Trois communes ont répondu favorablement" in lea
+    assert re.search(r"\n\* Crèche inter-entreprises \(idée\) — suivre\u202f: http\S+/d/follow\.\S+\n", lea)
 
 
 async def test_preview_says_who_gets_no_digest_and_shows_it_only_with_force(mail_app, capsys):
