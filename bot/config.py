@@ -90,7 +90,7 @@ class MatrixSettings(Section):
 
 
 class MailSettings(Section):
-    model_config = SettingsConfigDict(env_prefix="RELAIS_MAIL_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="RELAIS_MAIL_", env_file=".env", extra="ignore", populate_by_name=True)
     toml_table: ClassVar[str] = "mail"
 
     listen: str = Field("127.0.0.1:2525", description="host:port of the inbound mail gateway; empty = no gateway.")
@@ -99,6 +99,14 @@ class MailSettings(Section):
     max_size: int = Field(10 * 1024 * 1024, description="Largest inbound mail in bytes (larger ones get 552).")
     bounce_limit: int = Field(3, description="Permanent failures after which an address receives nothing more (its person is told elsewhere).")
     replies_per_hour: int = Field(20, description="Most replies Relais sends one address in an hour (its mails are still handled).")
+    # DKIM (named RELAIS_DKIM_*): for a setup that sends straight to the world; a relay that signs needs none of it.
+    dkim_selector: str = Field("", validation_alias="RELAIS_DKIM_SELECTOR",
+                               description="DKIM selector: every outgoing mail is signed, its public key published at "
+                                           "<selector>._domainkey.<domain>; empty = no signing.")
+    dkim_key_file: str = Field("", validation_alias="RELAIS_DKIM_KEY_FILE",
+                               description="DKIM private key, a PEM RSA key file (openssl genrsa -out dkim.pem 2048), read at start.")
+    dkim_domain: str = Field("", validation_alias="RELAIS_DKIM_DOMAIN",
+                             description="Domain of the DKIM signature (d=), the From domain or its parent; empty = RELAIS_MAIL_DOMAIN.")
 
 
 class SmtpSettings(Section):
@@ -169,7 +177,8 @@ def env_example() -> str:
             if isinstance(default, SecretStr):
                 default = default.get_secret_value()
             lines.append(f"# {field.description}")
-            lines.append(f"{prefix}{field_name.upper()}={'' if default is None else default}")
+            env = field.validation_alias if isinstance(field.validation_alias, str) else f"{prefix}{field_name.upper()}"
+            lines.append(f"{env}={'' if default is None else default}")
         lines.append("")
     return "\n".join(lines)
 

@@ -23,6 +23,7 @@ from mail.links import LinkPages
 from mail.outbound import OutgoingQueue
 from mail.reader import MailReader
 from mail.render import NATIVE, subject_for
+from mail.signing import DkimSigner
 from mail.smtp import FileDrop, PermanentSmtpError, SmtpPool, TemporarySmtpError
 from mail.store import MailStore
 from models import Account, OutboxMessage, Person
@@ -43,8 +44,10 @@ class MailAdapter:
         self.ports = ports
         self.public_url = public_url.rstrip("/")
         self.secret = secret
-        self.transport = (SmtpPool(smtp_url, bounce_address=self._bounce_address) if smtp_url
-                          else FileDrop(ports.data_dir / "mail-out"))
+        # DKIM: the key is read here, once; a missing or unusable one stops the start with the setting to change.
+        signer = DkimSigner.load(settings.dkim_selector, settings.dkim_key_file, settings.dkim_domain or settings.domain)
+        self.transport = (SmtpPool(smtp_url, bounce_address=self._bounce_address, signer=signer) if smtp_url
+                          else FileDrop(ports.data_dir / "mail-out", signer=signer))
         if isinstance(self.transport, FileDrop):  # mail kept as files: `forget me` takes a person's away
             ports.services.mydata.erasers.append(self.transport.forget)
         self.reader = MailReader(self)

@@ -49,12 +49,14 @@ class SmtpTarget:
 class SmtpPool:
     """Keeps up to `size` connections open and sends over whichever is free. A mail to a known account leaves with
     that account's bounce address (`bounce_address(account_id)`, VERP) as its envelope sender, as Mailman's
-    delivery does, so its DSN says whose it is."""
+    delivery does, so its DSN says whose it is. With a `signer` (DKIM), each mail leaves signed as the bytes it is."""
 
-    def __init__(self, url: str, size: int = 4, timeout: float = 30.0, bounce_address: Callable[[int], str] | None = None):
+    def __init__(self, url: str, size: int = 4, timeout: float = 30.0, bounce_address: Callable[[int], str] | None = None,
+                 signer: Callable[[bytes], bytes] | None = None):
         self.target = SmtpTarget.parse(url)
         self.timeout = timeout
         self.bounce_address = bounce_address
+        self.signer = signer
         self._idle: asyncio.Queue[aiosmtplib.SMTP] = asyncio.Queue()
         self._slots = asyncio.Semaphore(size)
 
@@ -69,6 +71,8 @@ class SmtpPool:
     async def send(self, sender: str, recipients: list[str], data: bytes, account_id: int | None = None) -> None:
         if account_id is not None and self.bounce_address is not None:
             sender = self.bounce_address(account_id)
+        if self.signer is not None:
+            data = self.signer(data)
         async with self._slots:
             client = self._idle.get_nowait() if not self._idle.empty() else None
             try:
@@ -104,12 +108,16 @@ class SmtpPool:
 
 
 class FileDrop:
-    """No SMTP configured (the embedded mode): each mail is written as an .eml file, so nothing is lost."""
+    """No SMTP configured (the embedded mode): each mail is written as an .eml file, so nothing is lost (signed as it
+    would leave, with a `signer`)."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, signer: Callable[[bytes], bytes] | None = None):
         self.folder = folder
+        self.signer = signer
 
     async def send(self, sender: str, recipients: list[str], data: bytes, account_id: int | None = None) -> None:
+        if self.signer is not None:
+            data = self.signer(data)
         self.folder.mkdir(parents=True, exist_ok=True)
         name = f"{asyncio.get_running_loop().time():.6f}-{abs(hash(data)) % 10**8}.eml"
         await asyncio.to_thread((self.folder / name).write_bytes, data)
