@@ -84,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bot import status_cli
 
     status_cli.add_parser(sub)
+    from bot import backup_cli
+
+    backup_cli.add_parser(sub)
     return p
 
 
@@ -102,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     from bot.app import NotMigrated
     from bot.config import Settings
     from bot.core.processes import AlreadyRunning
+    from mail.signing import DkimKeyError
     from models.communities import ROLE_WORDS
 
     if args.cmd == "community" and args.action == "grant" and args.role.lower() not in ROLE_WORDS:
@@ -115,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     logs.setup(core.log_level, core.log_format, log_file or None)
     try:
         return asyncio.run(_dispatch(args, settings, interactive))
-    except (NotMigrated, ListenError, AlreadyRunning) as exc:
+    except (NotMigrated, ListenError, AlreadyRunning, DkimKeyError) as exc:
         print(f"relais: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -142,6 +146,10 @@ async def _dispatch(args, settings: Settings, interactive: bool) -> int:
             return 0
         finally:
             await db.close()
+    if args.cmd in ("backup", "restore"):  # before the start: a backup copies the database as it is, unmigrated
+        from bot import backup_cli
+
+        return await backup_cli.run(app, args)
     await app.start()
     try:
         if args.cmd == "run":
