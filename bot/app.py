@@ -18,6 +18,7 @@ from bot.core.commands import Registry
 from bot.core.delivery import Delivery
 from bot.core.dispatcher import Dispatcher
 from bot.core.i18n import Catalogs
+from bot.core.metrics import NOTHING, Meter
 from bot.core.ports import Ports
 from bot.core.processes import Processes, ServiceLock
 from bot.handlers import MODULES
@@ -74,11 +75,17 @@ class App:
         self.web = WebServer(settings.web.web_listen) if listen and settings.web.web_listen else None
         self.console = ConsoleAdapter(self.ports)
         self.adapters: list[Adapter] = [self.console, *self._channels(listen)]
+        self.meter: Meter = NOTHING
         if self.web is not None:  # the communities' public pages and feeds, beside the signed links
             from bot.adapters.pages import Pages
             Pages(self.ports, settings.web.public_url, self._ways).register(self.web)
             from bot.adapters.welcome import Welcome  # `/`: the directory; `/i/<token>`: invitations
             Welcome(self.ports, settings.web.public_url, self._ways).register(self.web)
+            if settings.web.metrics_token.get_secret_value():  # `/metrics` for Prometheus, behind its bearer token
+                from bot.adapters.metrics import Metrics
+                metrics = Metrics(settings.web.metrics_token.get_secret_value(), self.processes)
+                metrics.register(self.web)
+                self.meter = self.dispatcher.meter = self.delivery.meter = metrics
         for adapter in self.adapters:
             self.delivery.register(adapter)
         self.listen = listen
@@ -157,7 +164,7 @@ class App:
         from bot.services.digest_run import DigestRunner
 
         return DigestRunner(await self.digest_mailer(), self.services.digest, self.clock,
-                            lease=timedelta(seconds=self.settings.core.digest_lease), on_outbox=self.delivery.wake)
+                            lease=timedelta(seconds=self.settings.core.digest_lease), on_outbox=self.delivery.wake, meter=self.meter)
 
     async def start(self, migrate: bool = True) -> None:
         """Connect; apply pending migrations (migrate=True, the documented default) or refuse to start."""

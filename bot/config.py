@@ -123,6 +123,8 @@ class WebSettings(Section):
 
     public_url: str = Field("http://127.0.0.1:8080", description="Public base URL of the signed links in mails.")
     web_listen: str = Field("127.0.0.1:8080", description="host:port of the web endpoint for signed links; empty = off.")
+    metrics_token: SecretStr = Field(SecretStr(""), description="Bearer token of /metrics (Prometheus) on the web endpoint; "
+                                                                "empty = no metrics.")
 
 
 class MailmanSettings(Section):

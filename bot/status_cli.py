@@ -16,26 +16,32 @@ def add_parser(sub) -> None:
 async def gather(failover: float) -> dict:
     """What `relais status` shows, as data (the times are the database's)."""
     from bot.core.processes import database_now
-    from models import (
-        DeliveryStatus,
-        DigestDelivery,
-        InboundEvent,
-        InboundMail,
-        InboundStatus,
-        OutboxMessage,
-        OutboxStatus,
-        OutgoingMail,
-        ProcessRole,
-        RelaisProcess,
-    )
-    from models.mail import MailStatus
+    from models import ProcessRole, RelaisProcess
 
     now = await database_now()
     lease = timedelta(seconds=failover * 2 / 3)
     processes = await RelaisProcess.all().order_by("started_at")
     roles = await ProcessRole.all().order_by("role")
     by_id = {p.id: p for p in processes}
-    queues = {}
+    return {
+        "now": _iso(now),
+        "processes": [{"id": p.id, "host": p.host, "pid": p.pid, "started_at": _iso(p.started_at), "seen_at": _iso(p.seen_at),
+                       "alive": p.seen_at >= now - lease, "roles": [r.role for r in roles if r.holder == p.id and r.expires_at >= now]}
+                      for p in processes],
+        "roles": [{"role": r.role, "holder": r.holder, "host": by_id[r.holder].host if r.holder in by_id else None,
+                   "pid": by_id[r.holder].pid if r.holder in by_id else None, "taken_at": _iso(r.taken_at),
+                   "expires_at": _iso(r.expires_at), "expired": r.expires_at < now} for r in roles],
+        "queues": await queues(now),
+    }
+
+
+async def queues(now: datetime) -> dict[str, dict]:
+    """Each queue of QUEUES: its items waiting, the oldest of them (and its age at `now`), its parked items (failed
+    for good, for an operator to look at). `relais status` shows them; the metrics endpoint serves them."""
+    from models import DeliveryStatus, DigestDelivery, InboundEvent, InboundMail, InboundStatus, OutboxMessage, OutboxStatus, OutgoingMail
+    from models.mail import MailStatus
+
+    figures = {}
     for name, model, waiting, parked, since in (
             ("inbox", InboundEvent, {"status": InboundStatus.PENDING}, {"status": InboundStatus.FAILED}, "created_at"),
             ("outbox", OutboxMessage, {"status__in": [OutboxStatus.PENDING, OutboxStatus.SENDING]}, {"status": OutboxStatus.FAILED},
@@ -46,20 +52,11 @@ async def gather(failover: float) -> dict:
              "created_at"),
             ("digest deliveries", DigestDelivery, {"status": DeliveryStatus.CLAIMED}, {"status": DeliveryStatus.FAILED}, "updated_at")):
         oldest: datetime | None = await model.filter(**waiting).order_by(since).first().values_list(since, flat=True)  # type: ignore[assignment]
-        queues[name] = {"waiting": await model.filter(**waiting).count(), "oldest": _iso(oldest),
-                        "oldest_age_s": _age(now, oldest), "parked": await model.filter(**parked).count()}
+        figures[name] = {"waiting": await model.filter(**waiting).count(), "oldest": _iso(oldest),
+                         "oldest_age_s": _age(now, oldest), "parked": await model.filter(**parked).count()}
     # Mail from an address not confirmed yet waits for its person, not for Relais: counted apart.
-    queues["inbound mail"]["held"] = await InboundMail.filter(status=MailStatus.HELD).count()
-    return {
-        "now": _iso(now),
-        "processes": [{"id": p.id, "host": p.host, "pid": p.pid, "started_at": _iso(p.started_at), "seen_at": _iso(p.seen_at),
-                       "alive": p.seen_at >= now - lease, "roles": [r.role for r in roles if r.holder == p.id and r.expires_at >= now]}
-                      for p in processes],
-        "roles": [{"role": r.role, "holder": r.holder, "host": by_id[r.holder].host if r.holder in by_id else None,
-                   "pid": by_id[r.holder].pid if r.holder in by_id else None, "taken_at": _iso(r.taken_at),
-                   "expires_at": _iso(r.expires_at), "expired": r.expires_at < now} for r in roles],
-        "queues": queues,
-    }
+    figures["inbound mail"]["held"] = await InboundMail.filter(status=MailStatus.HELD).count()
+    return figures
 
 
 def text(status: dict) -> str:

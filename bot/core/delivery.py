@@ -10,6 +10,7 @@ from typing import Callable, Protocol
 from tortoise.expressions import Q
 
 from bot.core.choices import conversation
+from bot.core.metrics import NOTHING, Meter
 from bot.core.render import for_platform
 from bot.core.replies import Reply, Topic
 from bot.core.topics import Topics
@@ -67,6 +68,7 @@ class Delivery(WorkLoop):
         self.lease = timedelta(seconds=lease)
         self._limit = asyncio.Semaphore(concurrency)
         self.only: tuple[str, ...] = ()  # when set, only messages for people with an account on these platforms
+        self.meter: Meter = NOTHING
 
     def register(self, channel: Channel) -> None:
         self.channels[channel.platform] = channel
@@ -121,6 +123,7 @@ class Delivery(WorkLoop):
         platform, _, chat = (message.chat or "").partition(":")
         channel = self.channels.get(platform)
         if channel is None:
+            self.meter.delivery_failed(platform or "none")
             await self._retry(message, f"no channel for {platform or 'chat'}")
             return
         reply = Reply.from_dict(message.payload)
@@ -133,8 +136,10 @@ class Delivery(WorkLoop):
         except Exception as exc:
             error = f"{type(exc).__name__}: {str(exc)[:300]}"
             log.warning("chat delivery failed", extra={"outbox_id": message.id, "platform": platform, "error": error})
+            self.meter.delivery_failed(platform)
             await self._retry(message, error)
             return
+        self.meter.delivered(platform)
         await OutboxMessage.filter(id=message.id).update(status=OutboxStatus.SENT, sent_at=self.clock(),
                                                          channel=message.chat, claimed_until=None)
         self._sent(platform, refs, reply)
@@ -154,7 +159,10 @@ class Delivery(WorkLoop):
     async def _deliver_one(self, message: OutboxMessage, accounts: list[Account]) -> None:
         reply = Reply.from_dict(message.payload)
         error = "no reachable channel"
-        for account in self._ordered(accounts, str(message.payload.get("via") or "")):
+        ordered = self._ordered(accounts, str(message.payload.get("via") or ""))
+        if not ordered:
+            self.meter.delivery_failed("none")
+        for account in ordered:
             channel = self.channels[account.platform]
             try:
                 refs = await channel.deliver(account, for_platform(reply, channel.native), message)
@@ -165,12 +173,15 @@ class Delivery(WorkLoop):
                 account.reachable = False
                 await Account.filter(id=account.id).update(reachable=False)
                 log.warning("account unreachable", extra={"account_id": account.id, "platform": account.platform, "error": str(exc)[:200]})
+                self.meter.delivery_failed(account.platform)
                 error = f"unreachable: {account.platform}"
                 continue
             except Exception as exc:  # TemporaryFailure or anything unexpected: retry later, keep the message
                 error = f"{type(exc).__name__}: {str(exc)[:300]}"
                 log.warning("delivery failed", extra={"outbox_id": message.id, "platform": account.platform, "error": error})
+                self.meter.delivery_failed(account.platform)
                 break
+            self.meter.delivered(account.platform)
             await OutboxMessage.filter(id=message.id).update(status=OutboxStatus.SENT, sent_at=self.clock(),
                                                              channel=account.handle, claimed_until=None)
             self._sent(account.platform, refs, reply, conversation(account.platform, account.address))

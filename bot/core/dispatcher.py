@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import logging
 import secrets
+import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,7 @@ from bot.core.context import Context
 from bot.core.errors import Ambiguous, UsageError, UserError
 from bot.core.i18n import N_, Catalogs, Translator, normalize_locale
 from bot.core.incoming import Incoming, Origin
+from bot.core.metrics import NOTHING, Meter
 from bot.core.numbers import clean, is_number
 from bot.core.replies import Choice, Reply, code
 from models import PendingQuestion, Role
@@ -35,6 +37,7 @@ class Dispatcher:
         self.services = services
         self.catalogs = catalogs
         self.default_locale = default_locale
+        self.meter: Meter = NOTHING  # each command's latency, by its name
 
     async def handle(self, incoming: Incoming) -> Reply | None:
         """The reply to one message, or None when the message is not for Relais (group chatter).
@@ -51,6 +54,7 @@ class Dispatcher:
             return None
         t = self.catalogs.get(incoming.locale or self.default_locale)
         cmd = None
+        began = time.perf_counter()
         try:
             ctx = await self._context(incoming)
             t = ctx.t
@@ -85,6 +89,9 @@ class Dispatcher:
             ref = secrets.randbelow(900000) + 100000
             log.exception("unexpected error", extra={"ref": ref, "command": cmd.name if cmd else None})
             return Reply(error=True).para(t(N_("Something went wrong (ref {ref}). The facilitators can look it up in the log."), ref=ref))
+        finally:
+            if cmd is not None:  # a command ran (or was refused): its time from the message to the reply
+                self.meter.command(cmd.name, time.perf_counter() - began)
 
     async def _context(self, incoming: Incoming) -> Context:
         account, community, membership = await self.services.people.resolve(

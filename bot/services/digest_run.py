@@ -13,6 +13,7 @@ from typing import Awaitable, Callable, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.core.delivery import TemporaryFailure, Unreachable
+from bot.core.metrics import NOTHING, Meter
 from bot.core.sql import fetch
 from bot.services import digest as d
 from models import Community, DeliveryStatus
@@ -89,8 +90,9 @@ SETTLE = ("UPDATE digest_delivery SET status = ?, message_id = ?, error = ?, per
 class DigestRunner:
     def __init__(self, mailer: DigestMailer, digests: d.Digests, clock: Callable[[], datetime],
                  lease: timedelta = timedelta(minutes=10), chunk: int = 500, concurrency: int = 8,
-                 on_outbox: Callable[[], None] | None = None):
+                 on_outbox: Callable[[], None] | None = None, meter: Meter = NOTHING):
         self.digests = digests
+        self.meter = meter
         self.on_outbox = on_outbox
         self.concurrency = concurrency  # mails in flight at once (the SMTP pool keeps a few connections open)
         self.mailer = mailer
@@ -112,6 +114,7 @@ class DigestRunner:
                 digest = await editions.assemble(recipient)
                 status, message_id, error = await self._send(digest)
                 setattr(counts, status.value, getattr(counts, status.value) + 1)
+                self.meter.digest("skipped" if status == DeliveryStatus.EMPTY else status.value)
                 # Settled right after its own send: a crash leaves at most the mails in flight unrecorded.
                 await fetch(SETTLE, [status.value, message_id, error, digest.until, self.clock(), claim, community.id, week,
                                      recipient.person_id])
