@@ -269,7 +269,7 @@ async def test_posted_poll_is_native_its_answers_become_silent_votes_and_the_clo
         [end] = await voter.wait(lambda: voter.poll_ends(room, relais.user_id, start["event_id"]), what="the end")
         assert "1. Relais — 0" in end["content"]["org.matrix.msc1767.text"]
         assert "2. Passerelle — 1" in end["content"]["body"]
-        assert (await NativePoll.get(id=row.id)).closed
+        await until(lambda: NativePoll.exists(id=row.id, closed=True), "the row closed (written once the end is sent)")
         await voter.answer_poll(room, start["event_id"], ["1"])  # too late: clients ignore it, so does Relais
         asked = await fac.say(room, "!aide")
         await voter.reply_to(room, asked, relais.user_id)
@@ -355,7 +355,7 @@ async def test_poll_typed_in_the_room_is_answered_natively_and_closed_with_its_r
         text = end["content"]["org.matrix.msc1767.text"]
         assert "1. Relais — 1" in text and "2. Passerelle — 0" in text and "/vote" not in text
         assert end["content"]["m.poll.results"] == {"1": 1, "2": 0}
-        assert (await NativePoll.get(id=row.id)).closed
+        await until(lambda: NativePoll.exists(id=row.id, closed=True), "the row closed (written once the end is sent)")
 
 
 async def test_a_poll_hidden_until_its_close_goes_out_as_private_ballots(people, synapse, tmp_path):  # noqa: F811
