@@ -7,8 +7,6 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import dkim
-
 log = logging.getLogger("relais.mail.dkim")
 
 # What a receiver checks and a forger would change: signed when the mail has them (relaxed/relaxed, rsa-sha256).
@@ -65,6 +63,8 @@ class DkimSigner:
         return signer
 
     def _sign(self, data: bytes) -> bytes:
+        import dkim  # imported once signing is on (the start without it does not pay for it)
+
         linesep = b"\r\n" if b"\r\n" in data[:data.find(b"\n") + 1] else b"\n"
         message = dkim.DKIM(data, logger=_QUIET, linesep=linesep)
         headers = [name for name, _ in message.headers if name.lower() in _SIGNED]
