@@ -14,7 +14,7 @@ from bot.core.numbers import read_number
 from bot.core.parser import tokens
 from bot.core.replies import Reply
 from bot.handlers.votes import UNTIL
-from bot.services.pledges import campaign_reply, money, read_amount
+from bot.services.pledges import JUMP, MILESTONES, campaign_reply, money, read_amount
 from models import Campaign, CampaignKind, Project, Role
 from models.pledges import KIND_WORDS
 
@@ -115,11 +115,22 @@ async def campaign_add(ctx: Context, project: Project, spec: str) -> Reply:
 async def campaign_progress(ctx: Context, project: Project, amount: str) -> Reply:
     found = await _running(ctx, project)
     words = amount.split()
+    confirmed = bool(words) and fold(words[-1]) in CONFIRM_WORDS  # the answer to the check below
+    if confirmed:
+        words.pop()
     backers = None
     # The backers come after the amount's currency or suffix (`4 800 € 37`, `4.8k 37`): `4 800` alone is an amount.
     if len(words) > 1 and read_number(words[-1], 0, 10_000_000) is not None and _MARKED.search(words[-2]):
         backers = read_number(words.pop(), 0, 10_000_000)
-    raised = read_amount(" ".join(words))
+    try:
+        raised = read_amount(" ".join(words))
+    except UserError:
+        if len(words) > 1 and read_number(words[-1], 0, 10_000_000) is not None:  # `4800 30`: the backers unmarked
+            raise UserError(N_("“{value}” is not an amount. For an amount and its backers, put the currency between them: "
+                               "/campaign progress {project} 4 800 € 30."), value=" ".join(words)[:40], project=project.slug) from None
+        raise
+    if not confirmed and (jump := _jump(found, raised)):
+        return _check(ctx, project, found, raised, backers, amount, jump)
     community = ctx.need_community()
     crossed = await ctx.services.pledges.progress(found, project, community, raised, backers,
                                                  ctx.services.catalogs.get(community.locale))
@@ -128,6 +139,38 @@ async def campaign_progress(ctx: Context, project: Project, amount: str) -> Repl
     if crossed:
         reply.para(ctx.t(N_("{percent} % reached: posted as news to the followers."), percent=max(crossed)))
     return reply
+
+
+CONFIRM_WORDS = ("confirm", "confirmer", "yes", "oui")
+
+
+def _jump(campaign: Campaign, raised: int) -> str:
+    """What makes an update worth a second look before it goes out as news: two milestones crossed at once, or far
+    beyond the goal (a typo such as an extra zero)."""
+    if not campaign.goal:
+        return ""
+    percent = raised * 100 // campaign.goal
+    crossed = [m for m in MILESTONES if campaign.milestone < m <= percent]
+    if percent > JUMP:
+        return "beyond"
+    return "milestones" if len(crossed) >= 2 else ""
+
+
+def _check(ctx: Context, project: Project, campaign: Campaign, raised: int, backers: int | None, typed: str,
+           jump: str) -> Reply:
+    t = ctx.t
+    percent = raised * 100 // campaign.goal
+    amount = money(raised, campaign.currency, t.locale)
+    what = (t(N_("{amount} is {percent} % of the goal ({goal}), far beyond it."), amount=amount, percent=percent,
+              goal=money(campaign.goal, campaign.currency, t.locale)) if jump == "beyond" else
+            t(N_("{amount} takes the campaign from {before} % to {percent} % of its goal at once: each milestone crossed goes "
+                 "out as news to the followers."), amount=amount, before=campaign.raised * 100 // campaign.goal, percent=percent))
+    reply = Reply().para("⚠️ ", what)
+    if backers is not None:
+        reply.para(t.n("With {count} backer.", "With {count} backers.", backers))
+    reply.para(t(N_("Is it right? Nothing is recorded or published until you say so.")))
+    return (reply.choice(t(N_("Yes, record it")), f"campaign progress {project.slug} {typed} confirm")
+            .choice(t(N_("No, I will type it again")), f"campaign {project.slug}"))
 
 
 def thanks(project: Project, campaign: Campaign):

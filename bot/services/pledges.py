@@ -29,9 +29,11 @@ from models import Campaign, CampaignKind, Community, Follow, Person, Project, P
 log = logging.getLogger("relais.pledges")
 
 MILESTONES = (25, 50, 75, 100)
+JUMP = 150  # a progress beyond this percentage of the goal is shown back before anything is published
 COUNTDOWN = (7, 2, 0)  # days left when followers who have not pledged are reminded
 MAX_AMOUNT = 10**12  # cents: ten billion, more than any community campaign
 _SUFFIX = {"k": 1000, "K": 1000, "m": 1_000_000, "M": 1_000_000}
+_GROUPED = re.compile(r"\d{1,3}(?:[\s\u00a0\u202f']\d{3})+(?:[.,]\d{1,2})?")
 _CURRENCY = re.compile(r"(€|eur(?:os?)?|\$|usd|£|gbp|chf)", re.IGNORECASE)
 
 
@@ -39,6 +41,11 @@ def read_amount(text: str) -> int:
     """Cents from an amount written the French or the English way: `12 000 €`, `12,000`, `12k`, `1 234,50`,
     `1,234.50`, `4.8k`. Raises a UserError for what is not a positive amount."""
     raw = _CURRENCY.sub("", text).strip()
+    # A space (or an apostrophe) inside the number groups thousands, three digits each: `4 800`, `480 030`, never
+    # `4800 30` (an amount and something else, which would silently make 480 030).
+    digits = raw[:-1] if raw[-1:] in _SUFFIX else raw
+    if re.search(r"\d[\s\u00a0\u202f']+\d", digits) and not _GROUPED.fullmatch(digits):
+        raise UserError(N_("“{value}” is not an amount: write it like 12 000 €, 12,000 or 12k."), value=text[:40])
     raw = re.sub(r"[\s\u00a0\u202f']", "", raw)
     factor = 1
     if raw[-1:] in _SUFFIX:

@@ -31,13 +31,13 @@ async def notes(app, name: str) -> list[str]:
 @pytest.mark.parametrize("text, cents", [
     ("12 000 €", 1_200_000), ("12,000", 1_200_000), ("12k", 1_200_000), ("12000", 1_200_000), ("1 234,50", 123_450),
     ("1,234.50", 123_450), ("4.8k", 480_000), ("12,5", 1250), ("12.000", 1_200_000), ("12\u202f000\u00a0€", 1_200_000),
-    ("50 euros", 5000), ("1.234.567,89", 123_456_789),
+    ("50 euros", 5000), ("1.234.567,89", 123_456_789), ("480 030", 48_003_000), ("4 800,50 €", 480_050),
 ])
 def test_amounts_written_the_french_or_the_english_way(text, cents):
     assert read_amount(text) == cents
 
 
-@pytest.mark.parametrize("text", ["-5", "douze", "0", "12,,0k", "€", "1e9"])
+@pytest.mark.parametrize("text", ["-5", "douze", "0", "12,,0k", "€", "1e9", "4800 30", "4 80", "12 3456", "1 234 56"])
 def test_what_is_not_an_amount_is_refused(text):
     from bot.core.errors import UserError
     with pytest.raises(UserError):
@@ -79,13 +79,17 @@ async def test_progress_milestones_become_news_once_and_the_close_thanks_the_bac
     await app.services.pledges.visit(campaign.id, louise.id)
     await app.services.pledges.visit(campaign.id, louise.id)  # counted once
     await app.services.pledges.promise(campaign, jules, 2000)
-    got = await camille.say("campaign progress dombes-brasserie 5 200 € 41")
+    got = await camille.say("campaign progress dombes-brasserie 5 200 € 41")  # 25 % and 50 % at once: asked first
+    assert "from 0 % to 52 % of its goal at once" in got and "With 41 backers." in got and "Nothing is recorded" in got
+    assert (await Campaign.get()).raised == 0 and not await NewsItem.filter(platform="relais").exists()
+    got = await camille.say("1")
     assert "50 % reached: posted as news to the followers." in got and "41 backers" in got
     milestones = NewsItem.filter(platform="relais")
     assert await milestones.values_list("text", flat=True) == ["🎯 50\u202f% de l'objectif de la campagne\u202f: 5\u202f200\u00a0€ sur 10\u202f000\u00a0€."]
     await camille.say("campaign progress dombes-brasserie 5 300 € 42")
     assert await milestones.count() == 1  # no milestone twice
-    await camille.say("campaign progress dombes-brasserie 10 500 €")
+    assert "from 53 % to 105 %" in await camille.say("campaign progress dombes-brasserie 10 500 €")
+    await camille.say("1")
     assert await milestones.count() == 2 and "atteint son objectif" in (await NewsItem.filter(platform="relais").order_by("-id").first()).text
     assert await PledgeClick.filter(campaign_id=campaign.id).count() == 1  # a visit, for the report
     got = await camille.say("campaign close dombes-brasserie")
@@ -99,6 +103,23 @@ async def test_progress_milestones_become_news_once_and_the_close_thanks_the_bac
     assert not any(p.id in (ana.id, louise.id) for p in await app.services.pledges.backers_of(campaign))
     await camille.say("campaign close dombes-brasserie")
     assert await OutboxMessage.filter(kind="campaign").count() == 1  # thanked once
+
+
+async def test_an_amount_and_its_backers_run_together_are_refused_and_a_jump_is_asked_about(app):
+    """`campagne avance alpha 4800 30` once published « 100 % atteints » for 480 030 €: now it is no amount, and an
+    update far beyond the goal is shown back before anything goes out."""
+    camille = Dialog(app, "camille")
+    await camille.say(f"campagne ajouter dombes-brasserie don 12 000 € {URL}")
+    got = await camille.say("campagne avance dombes-brasserie 4800 30")
+    assert "« 4800 30 » n'est pas un montant" in got and "/campagne avance dombes-brasserie 4 800 € 30" in got
+    assert (await Campaign.get()).raised == 0
+    got = await camille.say("campagne avance dombes-brasserie 48 000 €")
+    assert "400\u202f% de l'objectif" in got and "Rien n'est enregistré" in got
+    got = await camille.say("2")  # typed again instead
+    assert (await Campaign.get()).raised == 0 and not await NewsItem.filter(platform="relais").exists()
+    got = await camille.say("campagne avance dombes-brasserie 4 800 € 30")  # one milestone: no question
+    assert "Noté pour Brasserie de la Dombes." in got and "25\u202f% atteints" in got
+    assert ((await Campaign.get()).raised, (await Campaign.get()).backers) == (480_000, 30)
 
 
 async def test_bad_input_is_answered_and_nothing_is_stored(app):
