@@ -32,6 +32,7 @@ from nio.event_builders import EnableEncryptionBuilder  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.services import demo  # noqa: E402
+from tests.adapters.matrix_helpers import client_keys  # noqa: E402
 from tests.peers.synapse import SynapseServer, install_synapse, synapse_venv  # noqa: E402
 
 PASSWORD = "bench password"
@@ -67,21 +68,7 @@ class Client:
         self._task = asyncio.create_task(self._sync())
 
     async def keys(self) -> None:
-        """What Element does after a sync: keys uploaded, devices queried and trusted, sessions claimed."""
-        c = self.client
-        if c.olm is None:
-            return
-        if c.should_upload_keys:
-            await c.keys_upload()
-        if c.should_query_keys:
-            await c.keys_query()
-        for device in c.device_store:
-            if not device.verified and not (device.user_id == c.user_id and device.id == c.device_id):
-                c.verify_device(device)
-        if c.should_claim_keys and (users := c.get_users_for_key_claiming()):
-            await c.keys_claim(users)
-        if c.outgoing_to_device_messages:
-            await c.send_to_device_messages()
+        await client_keys(self.client)  # what Element does after a sync, as the tests' members do
 
     async def _sync(self) -> None:
         while True:

@@ -21,6 +21,26 @@ from tests.peers.synapse import SynapseServer
 PASSWORD = "correct horse battery staple"
 
 
+async def client_keys(c: AsyncClient) -> None:
+    """What Element does after a sync: keys uploaded, members' devices queried (trusted on first use), sessions claimed,
+    room keys sent."""
+    if c.olm is None:
+        return
+    if c.should_upload_keys:
+        await c.keys_upload()
+    if c.should_query_keys:
+        await c.keys_query()
+    for device in c.device_store:
+        if not device.verified and not (device.user_id == c.user_id and device.id == c.device_id):
+            c.verify_device(device)
+    if c.should_claim_keys:
+        users = c.get_users_for_key_claiming()
+        if users:
+            await c.keys_claim(users)
+    if c.outgoing_to_device_messages:
+        await c.send_to_device_messages()
+
+
 class Member:
     """A Matrix user as a client would be: sends messages and reactions, reads its timelines through /sync."""
 
@@ -53,24 +73,7 @@ class Member:
         return member
 
     async def keys(self) -> None:
-        """What Element does after a sync: keys uploaded, members' devices queried (trusted on first use), sessions claimed,
-        room keys sent."""
-        c = self.client
-        if c.olm is None:
-            return
-        if c.should_upload_keys:
-            await c.keys_upload()
-        if c.should_query_keys:
-            await c.keys_query()
-        for device in c.device_store:
-            if not device.verified and not (device.user_id == c.user_id and device.id == c.device_id):
-                c.verify_device(device)
-        if c.should_claim_keys:
-            users = c.get_users_for_key_claiming()
-            if users:
-                await c.keys_claim(users)
-        if c.outgoing_to_device_messages:
-            await c.send_to_device_messages()
+        await client_keys(self.client)
 
     async def sync(self, timeout_ms: int = 500) -> None:
         resp = await self.client.sync(timeout=timeout_ms, since=self.since,
