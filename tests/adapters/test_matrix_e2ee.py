@@ -161,7 +161,7 @@ async def test_an_encrypted_file_and_a_native_poll_counted_in_an_encrypted_room(
         await fac.say(room, '!poll "Quel nom ?" "Relais" "Passerelle"')
         [start] = await voter.wait(lambda: [e for e in encrypted_from(voter, room, relais.user_id)
                                             if e.get("type") == POLL_START], what="the poll, decrypted")
-        row = await NativePoll.get(native_id=start["event_id"])
+        [row] = await until(lambda: NativePoll.filter(native_id=start["event_id"]), "the poll's row")
         vote_poll = await VotePoll.get(id=row.poll_id)
         await voter.answer_poll(room, start["event_id"], ["2"])  # encrypted, as Element sends it
         found = await until(lambda: Ballot.filter(poll_id=vote_poll.id).all(), "the ballot")

@@ -233,7 +233,7 @@ async def test_posted_poll_is_native_its_answers_become_silent_votes_and_the_clo
         assert start["content"][POLL_START]["max_selections"] == 1
         [said] = [e for e in voter.notices(room, relais.user_id) if "Nouveau sondage" in body(e)]
         assert body(said) == "Nouveau sondage #1.\n\n1️⃣ Voir les sondages"  # the vote choices are the poll itself
-        row = await NativePoll.get(native_id=start["event_id"])
+        [row] = await until(lambda: NativePoll.filter(native_id=start["event_id"]), "the poll's row")
         assert (row.platform, row.chat, row.message_id, row.poll_id, row.vote, row.options, row.closed) == \
             ("matrix", room, start["event_id"], vote_poll.id, "vote usine-vivante#1", 2, False)
 
@@ -331,7 +331,7 @@ async def test_poll_typed_in_the_room_is_answered_natively_and_closed_with_its_r
         assert "Passerelle" not in said and "Résultats" in said
         answers = start["content"][POLL_START]["answers"]
         assert [(a["id"], a["org.matrix.msc1767.text"]) for a in answers] == [("1", "Relais"), ("2", "Passerelle")]
-        row = await NativePoll.get(native_id=start["event_id"])
+        [row] = await until(lambda: NativePoll.filter(native_id=start["event_id"]), "the poll's row")
         vote_poll = await VotePoll.get(id=row.poll_id)
         ana = await Account.get(platform="console", address="ana")
         await voter.sync(300)
