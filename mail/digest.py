@@ -5,6 +5,7 @@ from __future__ import annotations
 import binascii
 import re
 import secrets
+from abc import ABC, abstractmethod
 from datetime import date, datetime, time, timedelta, timezone
 from email.header import Header
 from email.utils import format_datetime, formataddr
@@ -29,11 +30,12 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 _PLACE = re.compile("\x00([a-z]+:[a-z0-9-]*:[0-9]+)\x00")
 
 
-class _Shapes:
-    """The digest's links as its templates ask for them; `_link` makes one."""
+class _Shapes(ABC):
+    """The digest's links as its templates ask for them; `_link` makes one (signed links for a reader, or the
+    placeholders of the shared rendering)."""
 
-    def _link(self, act: str, obj: str, option: int = 0) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def _link(self, act: str, obj: str, option: int = 0) -> str: ...
 
     def follow(self, slug: str) -> str:
         return self._link("follow", slug)

@@ -17,7 +17,7 @@ from bot.core.sql import fetch, load, sql_for
 from bot.services import idea_notices as notices
 from bot.services import search_index
 from bot.services.notify import Notifier
-from bot.services.numbering import number_of, numbered
+from bot.services.numbering import community_named, number_of, numbered
 from bot.services.projects import Projects
 from models import Community, Idea, IdeaStatus, Membership, Person, Project, ProjectStatus, Role
 
@@ -70,13 +70,7 @@ class Ideas:
         slug, number = number_of(ref)
         if number is None:
             raise UserError(N_("“{value}” is not an idea: give its number, like 4 (type /ideas to see them)."), value=ref[:40])
-        if slug and (community is None or slug != community.slug):
-            other = await Community.get_or_none(slug=slug)
-            if other is None or not await Membership.exists(community_id=other.id, person_id=person.id):
-                raise UserError(N_("There is no idea {ref}."), ref=ref[:60])
-            community = other
-        if community is None:
-            raise UserError(N_("You are not in any community yet. Type /join <community> to join one."))
+        community = await community_named(community, slug, person, N_("There is no idea {ref}."), ref)
         idea = await Idea.get_or_none(community_id=community.id, number=number)
         if idea is None:
             raise UserError(N_("There is no idea {ref}."), ref=ref[:60])

@@ -32,6 +32,21 @@ async def numbered(model, community_id: int, values: dict, then: Callable[..., A
     raise UserError(N_("Too many at once; try again."))
 
 
+async def community_named(community, slug: str, person, missing: str, ref: str):
+    """The community a numbered reference points to: the current one, or the one its `slug#` names when the person
+    belongs to it (a digest link, a reference written elsewhere); `missing` (a message id) when it names none of hers."""
+    from models import Community, Membership
+
+    if slug and (community is None or slug != community.slug):
+        other = await Community.get_or_none(slug=slug)
+        if other is None or not await Membership.exists(community_id=other.id, person_id=person.id):
+            raise UserError(missing, ref=ref[:60])
+        community = other
+    if community is None:
+        raise UserError(N_("You are not in any community yet. Type /join <community> to join one."))
+    return community
+
+
 def number_of(ref: str) -> tuple[str, int | None]:
     """`4`, `#4`, `n°4` or `usine-vivante#4`: (the community's slug or "", the number or None)."""
     slug, _, digits = ref.strip().rpartition("#")

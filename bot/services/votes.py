@@ -20,9 +20,10 @@ from bot.core.numbers import read_number
 from bot.core.sql import fetch, sql_for
 from bot.services import search_index, votes_electors, votes_secret
 from bot.services.ballot_drafts import Drafts
+from bot.services.numbering import community_named
 from bot.services.votes_count import Count, count, read_ballot  # noqa: F401  (read_ballot: the handlers read it here)
 from bot.services.votes_secret import BallotKeys, legacy_key
-from models import Ballot, BallotBox, Community, Membership, Person, PollKind, PollVoter, VotePoll
+from models import Ballot, BallotBox, Community, Person, PollKind, PollVoter, VotePoll
 
 log = logging.getLogger("relais.votes")
 
@@ -75,13 +76,7 @@ class Votes:
         number = read_number(digits)
         if number is None:
             raise UserError(N_("“{value}” is not a poll: give its number, like #3 (type /polls to see them)."), value=ref[:40])
-        if slug and (community is None or slug != community.slug):
-            other = await Community.get_or_none(slug=slug)
-            if other is None or not await Membership.exists(community_id=other.id, person_id=person.id):
-                raise UserError(N_("There is no poll {ref}."), ref=ref[:60])
-            community = other
-        if community is None:
-            raise UserError(N_("You are not in any community yet. Type /join <community> to join one."))
+        community = await community_named(community, slug, person, N_("There is no poll {ref}."), ref)
         poll = await VotePoll.get_or_none(community_id=community.id, number=number)
         if poll is None:
             raise UserError(N_("There is no poll {ref}."), ref=ref[:60])
