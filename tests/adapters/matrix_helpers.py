@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -246,3 +247,15 @@ class Relais:
 
 def body(event: dict) -> str:
     return (event.get("content") or {}).get("body", "")
+
+
+async def until(test, what: str, timeout: float = 15.0):
+    """The first truthy value of `test()` (awaited when it is a coroutine), asked every 0.1 s; fails after `timeout`."""
+    for _ in range(int(timeout * 10)):
+        value = test()
+        if inspect.isawaitable(value):
+            value = await value
+        if value:
+            return value
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no {what} within {timeout}s")

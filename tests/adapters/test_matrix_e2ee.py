@@ -16,8 +16,7 @@ from nio.crypto import decrypt_attachment
 from bot.adapters.console import ConsoleChat
 from bot.adapters.matrix.polls import POLL_START
 from models import Account, Ballot, Community, Follow, MatrixKeys, NativePoll, Project, Role, VotePoll
-from tests.adapters.matrix_helpers import PASSWORD, Member, Relais, body
-from tests.adapters.test_matrix_polls import until
+from tests.adapters.matrix_helpers import PASSWORD, Member, Relais, body, until
 from tests.conftest import database_url
 from tests.test_cli import ROOT, env_for
 

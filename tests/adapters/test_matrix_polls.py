@@ -25,7 +25,7 @@ from bot.adapters.matrix.render import NATIVE, to_content
 from bot.core.incoming import Incoming
 from bot.core.replies import Poll, Reply
 from models import Account, Ballot, Community, InboundEvent, NativePoll, OutboxMessage, Role, VotePoll
-from tests.adapters.matrix_helpers import Member, Relais, body
+from tests.adapters.matrix_helpers import Member, Relais, body, until
 from tests.conftest import database_url
 
 ME = "@relais:example.org"
@@ -200,17 +200,6 @@ async def post(relais: Relais, room: str, reply: Reply, key: str) -> None:
     await OutboxMessage.create(key=key, chat=f"matrix:{room}", kind="test", payload=reply.to_dict(),
                                next_attempt_at=relais.app.clock())
     relais.app.delivery.wake()
-
-
-async def until(test, what: str, timeout: float = 15.0):
-    for _ in range(int(timeout * 10)):
-        value = test()
-        if inspect.isawaitable(value):
-            value = await value
-        if value:
-            return value
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"no {what} within {timeout}s")
 
 
 @pytest.mark.parametrize("database", ["sqlite", "postgres"])
