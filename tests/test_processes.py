@@ -29,16 +29,12 @@ from tests.test_cli import env_for, start_service
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "777:PROCESSES"
-FAILOVER = 2.0  # RELAIS_FAILOVER_S of these tests (15 by default)
 
 
 @pytest.fixture
-async def emu(telegram_emulator):  # noqa: F811
-    client = TelegramEmulator(telegram_emulator.base_url, TOKEN)
-    await client.reset()
-    await client.set_limits(enabled=False)
-    yield client
-    await client.close()
+def telegram_token() -> str:
+    return TOKEN
+FAILOVER = 2.0  # RELAIS_FAILOVER_S of these tests (15 by default)
 
 
 class Database:
@@ -133,7 +129,7 @@ async def answered(emu: TelegramEmulator, users: list[dict], counts: dict[int, i
         assert len(got) == counts[user["id"]], (user["first_name"], got)
 
 
-async def test_three_processes_poll_telegram_one_at_a_time_and_a_killed_holder_is_replaced(tmp_path, emu, telegram_emulator):  # noqa: F811
+async def test_three_processes_poll_telegram_one_at_a_time_and_a_killed_holder_is_replaced(tmp_path, emu, telegram_emulator):
     db = Database(f"relais_pp{os.getpid()}")
     await db.reset(tmp_path)
     procs = {}
@@ -187,7 +183,7 @@ async def test_three_processes_poll_telegram_one_at_a_time_and_a_killed_holder_i
     assert sum(logged(tmp_path, name, "a process is gone: its work is taken over") for name in ("p0", "p1", "p2")) == 2
 
 
-async def test_webhook_mode_every_process_takes_updates_and_one_sent_twice_is_handled_once(tmp_path, emu, telegram_emulator):  # noqa: F811
+async def test_webhook_mode_every_process_takes_updates_and_one_sent_twice_is_handled_once(tmp_path, emu, telegram_emulator):
     db = Database(f"relais_pw{os.getpid()}")
     await db.reset(tmp_path)
     ports = []

@@ -15,26 +15,6 @@ from tests.adapters.matrix_helpers import Member, Relais, body
 from tests.conftest import database_url
 
 
-@pytest.fixture
-async def people(synapse):  # noqa: F811
-    made: list[Member] = []
-
-    async def make(prefix: str) -> Member:
-        member = await Member.new(synapse, prefix)
-        made.append(member)
-        return member
-    yield make
-    for member in made:
-        await member.close()
-
-
-@pytest.fixture
-def relais_on(synapse, tmp_path):  # noqa: F811
-    async def make(invite_allow: str = "", token: bool = False, database: str = "sqlite", **matrix) -> Relais:
-        return await Relais.new(synapse, tmp_path, invite_allow, token, database_url(database, tmp_path), **matrix)
-    return make
-
-
 async def room_with_relais(member: Member, relais: Relais, **create) -> str:
     room = await member.create_room(invite=[relais.user_id], **create)
     await member.wait(lambda: member.membership(room, relais.user_id) == "join", what="Relais joining")
@@ -142,7 +122,7 @@ async def test_direct_chat_and_notifications_reach_the_direct_chat(people, relai
         assert "Vous ne suivez plus Brasserie de la Dombes." in body(await obs.reply_to(obs_dm, asked, relais.user_id))
 
 
-async def test_rate_limit_is_waited_out_and_nothing_is_dropped(synapse, people, relais_on):  # noqa: F811
+async def test_rate_limit_is_waited_out_and_nothing_is_dropped(synapse, people, relais_on):
     ana = await people("ana")
     async with await relais_on(invite_allow=ana.user_id) as relais:
         room = await room_with_relais(ana, relais)
@@ -160,7 +140,7 @@ async def test_rate_limit_is_waited_out_and_nothing_is_dropped(synapse, people, 
 
 
 @pytest.mark.parametrize("database", ["sqlite", "postgres"])
-async def test_restart_resumes_from_the_sync_token_without_replay(synapse, people, relais_on, database):  # noqa: F811
+async def test_restart_resumes_from_the_sync_token_without_replay(synapse, people, relais_on, database):
     ana = await people("ana")
     async with await relais_on(invite_allow=ana.user_id, database=database) as relais:
         room = await room_with_relais(ana, relais)

@@ -7,7 +7,7 @@ from bot.adapters.console import ConsoleChat
 from bot.core.i18n import french_typography as fr
 from models import Comment, ConsoleInbox, NewsItem, Role
 from tests.adapters.matrix_helpers import body, until
-from tests.adapters.test_matrix import people, relais_on, room_with_relais  # noqa: F401  (fixtures)
+from tests.adapters.test_matrix import room_with_relais
 from tests.conftest import Dialog
 
 

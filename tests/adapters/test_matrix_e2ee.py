@@ -25,7 +25,7 @@ KEYCAP_1 = "1\ufe0f\u20e3"
 
 
 @pytest.fixture
-async def members(synapse, tmp_path):  # noqa: F811
+async def members(synapse, tmp_path):
     made: list[Member] = []
 
     async def make(prefix: str, user=None) -> Member:
@@ -53,7 +53,7 @@ async def joined(member: Member, room: str, *user_ids: str) -> None:
         await member.wait(lambda user_id=user_id: member.membership(room, user_id) == "join", what=f"{user_id} joining")
 
 
-async def test_a_command_in_an_encrypted_room_is_answered_and_read_by_another_members_device(members, synapse, tmp_path):  # noqa: F811
+async def test_a_command_in_an_encrypted_room_is_answered_and_read_by_another_members_device(members, synapse, tmp_path):
     fac, bob = await members("fac"), await members("bob")
     async with await Relais.new(synapse, tmp_path, secret=SECRET) as relais:
         await relais.grant(fac.user_id, Role.FACILITATOR)
@@ -82,7 +82,7 @@ async def test_a_command_in_an_encrypted_room_is_answered_and_read_by_another_me
         assert relais.adapter.crypto.enabled and relais.adapter.parked == 0
 
 
-async def test_element_style_encrypted_direct_chat_from_the_first_message(members, synapse, tmp_path):  # noqa: F811
+async def test_element_style_encrypted_direct_chat_from_the_first_message(members, synapse, tmp_path):
     jules = await members("jules")
     async with await Relais.new(synapse, tmp_path, secret=SECRET) as relais:
         await relais.grant(jules.user_id, Role.MEMBER)
@@ -95,7 +95,7 @@ async def test_element_style_encrypted_direct_chat_from_the_first_message(member
         assert any("Je suis Relais" in body(e) for e in greeting)
 
 
-async def test_direct_chats_relais_opens_are_encrypted_unless_the_community_says_no(members, synapse, tmp_path):  # noqa: F811
+async def test_direct_chats_relais_opens_are_encrypted_unless_the_community_says_no(members, synapse, tmp_path):
     obs, later = await members("obs"), await members("later")
     async with await Relais.new(synapse, tmp_path, secret=SECRET) as relais:
         brasserie = await Project.get(slug="dombes-brasserie")
@@ -132,7 +132,7 @@ async def test_direct_chats_relais_opens_are_encrypted_unless_the_community_says
         assert "sont chiffrées" in await me.exchange("matrix chiffrement oui")
 
 
-async def test_an_encrypted_file_and_a_native_poll_counted_in_an_encrypted_room(members, synapse, tmp_path):  # noqa: F811
+async def test_an_encrypted_file_and_a_native_poll_counted_in_an_encrypted_room(members, synapse, tmp_path):
     fac, voter = await members("fac"), await members("voter")
     async with await Relais.new(synapse, tmp_path, secret=SECRET) as relais:
         await relais.grant(fac.user_id, Role.FACILITATOR)
@@ -175,7 +175,7 @@ def run_relais(data: Path, database: str, matrix: dict) -> subprocess.Popen:
                                 stderr=err, cwd=ROOT, env=env)
 
 
-async def test_killed_with_sigkill_mid_conversation_relais_still_reads_the_room(members, synapse, tmp_path):  # noqa: F811
+async def test_killed_with_sigkill_mid_conversation_relais_still_reads_the_room(members, synapse, tmp_path):
     ana = await members("ana")
     bot = await synapse.register(synapse.fresh_localpart("relais"), PASSWORD)
     data = tmp_path / "relais"
@@ -205,7 +205,7 @@ async def test_killed_with_sigkill_mid_conversation_relais_still_reads_the_room(
         assert proc.wait(timeout=30) == 0
 
 
-async def test_a_members_new_device_gets_the_keys_it_asks_for(members, synapse, tmp_path):  # noqa: F811
+async def test_a_members_new_device_gets_the_keys_it_asks_for(members, synapse, tmp_path):
     ana = await members("ana")
     async with await Relais.new(synapse, tmp_path, secret=SECRET) as relais:
         await relais.grant(ana.user_id, Role.FACILITATOR)  # a facilitator brings Relais into a room
@@ -242,7 +242,7 @@ async def test_a_members_new_device_gets_the_keys_it_asks_for(members, synapse, 
         assert relais.adapter.crypto.shared == 1
 
 
-async def test_the_keys_are_copied_encrypted_to_the_database_and_a_lost_store_is_taken_up(members, synapse, tmp_path):  # noqa: F811
+async def test_the_keys_are_copied_encrypted_to_the_database_and_a_lost_store_is_taken_up(members, synapse, tmp_path):
     ana = await members("ana")
     relais = await Relais.new(synapse, tmp_path, invite_allow="", secret=SECRET)
     async with relais:
@@ -268,7 +268,7 @@ async def test_the_keys_are_copied_encrypted_to_the_database_and_a_lost_store_is
         await relais.stop()
 
 
-async def test_encryption_off_leaves_encrypted_rooms_with_a_notice(members, synapse, tmp_path):  # noqa: F811
+async def test_encryption_off_leaves_encrypted_rooms_with_a_notice(members, synapse, tmp_path):
     ana = await members("ana")
     async with await Relais.new(synapse, tmp_path, invite_allow=ana.user_id, encryption=False) as relais:
         assert not relais.adapter.crypto.enabled
@@ -278,7 +278,7 @@ async def test_encryption_off_leaves_encrypted_rooms_with_a_notice(members, syna
 
 
 
-async def test_with_trust_listed_only_the_listed_devices_get_the_room_keys(members, synapse, tmp_path):  # noqa: F811
+async def test_with_trust_listed_only_the_listed_devices_get_the_room_keys(members, synapse, tmp_path):
     fac, bob = await members("fac"), await members("bob")
     async with await Relais.new(synapse, tmp_path, secret=SECRET, trust="listed",
                                 trusted_devices=f"{fac.user_id}/{fac.device_id}") as relais:

@@ -154,19 +154,6 @@ def test_response_events_are_synced_and_become_poll_response_jobs():
 
 # -- against a real Synapse ------------------------------------------------------------------------------------
 
-@pytest.fixture
-async def people(synapse):  # noqa: F811
-    made: list[Member] = []
-
-    async def make(prefix: str) -> Member:
-        member = await Member.new(synapse, prefix)
-        made.append(member)
-        return member
-    yield make
-    for member in made:
-        await member.close()
-
-
 async def bound_room(fac: Member, voter: Member, relais: Relais) -> str:
     """A room bound to the demo community by its facilitator, with a voter whose account is the demo's Ana."""
     await relais.grant(fac.user_id, Role.FACILITATOR)
@@ -203,7 +190,7 @@ async def post(relais: Relais, room: str, reply: Reply, key: str) -> None:
 
 
 @pytest.mark.parametrize("database", ["sqlite", "postgres"])
-async def test_posted_poll_is_native_its_answers_become_silent_votes_and_the_close_ends_it(people, synapse, tmp_path, database):  # noqa: F811
+async def test_posted_poll_is_native_its_answers_become_silent_votes_and_the_close_ends_it(people, synapse, tmp_path, database):
     fac, voter = await people("fac"), await people("voter")
     async with await Relais.new(synapse, tmp_path, database_url=database_url(database, tmp_path)) as relais:
         room = await bound_room(fac, voter, relais)
@@ -272,7 +259,7 @@ async def test_posted_poll_is_native_its_answers_become_silent_votes_and_the_clo
         assert len(voter.poll_ends(room, relais.user_id, start["event_id"])) == 1
 
 
-async def test_an_answer_that_comes_before_the_send_returns_is_counted(people, synapse, tmp_path):  # noqa: F811
+async def test_an_answer_that_comes_before_the_send_returns_is_counted(people, synapse, tmp_path):
     """A fast voter: the answer reaches Relais' sync before the send of the start event has returned (here held until
     the answer is stored). The poll's row is written before the send and bound from the sync as soon as the start event
     comes back, so the answer is kept, then counted."""
@@ -309,7 +296,7 @@ CORE = Path(__file__).resolve().parents[2] / "bot" / "handlers" / "votes.py"
 
 
 @pytest.mark.skipif(not CORE.exists(), reason="the votes commands (bot/handlers/votes.py) are not there yet")
-async def test_poll_typed_in_the_room_is_answered_natively_and_closed_with_its_results(people, synapse, tmp_path):  # noqa: F811
+async def test_poll_typed_in_the_room_is_answered_natively_and_closed_with_its_results(people, synapse, tmp_path):
     fac, voter = await people("fac"), await people("voter")
     async with await Relais.new(synapse, tmp_path, database_url=database_url("sqlite", tmp_path)) as relais:
         room = await bound_room(fac, voter, relais)
@@ -347,7 +334,7 @@ async def test_poll_typed_in_the_room_is_answered_natively_and_closed_with_its_r
         await until(lambda: NativePoll.exists(id=row.id, closed=True), "the row closed (written once the end is sent)")
 
 
-async def test_a_poll_hidden_until_its_close_goes_out_as_private_ballots(people, synapse, tmp_path):  # noqa: F811
+async def test_a_poll_hidden_until_its_close_goes_out_as_private_ballots(people, synapse, tmp_path):
     """Typed in the room, a hidden poll is no native poll there (its responses would be room events every member reads):
     the room is told to answer in private, the ballot comes in a direct chat, and the vote leaves no trace in the room."""
     fac, voter = await people("fac"), await people("voter")

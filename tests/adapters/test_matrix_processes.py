@@ -13,13 +13,13 @@ from tests.test_processes import FAILOVER, Database, logged, service, stop_all
 
 
 @pytest.fixture
-async def ana(synapse):  # noqa: F811
+async def ana(synapse):
     member = await Member.new(synapse, "ana")
     yield member
     await member.close()
 
 
-async def test_one_process_syncs_and_a_killed_syncer_is_replaced_without_replay(tmp_path, synapse, ana):  # noqa: F811
+async def test_one_process_syncs_and_a_killed_syncer_is_replaced_without_replay(tmp_path, synapse, ana):
     db = Database(f"relais_pm{os.getpid()}")
     await db.reset(tmp_path)
     bot = await synapse.register(synapse.fresh_localpart("relais"), PASSWORD)
@@ -52,7 +52,7 @@ async def test_one_process_syncs_and_a_killed_syncer_is_replaced_without_replay(
     assert sum(logged(tmp_path, name, "role taken", role="matrix") for name in ("m0", "m1")) == 2
 
 
-async def test_with_encryption_the_role_holder_serves_matrix_and_the_next_takes_its_keys_from_the_database(tmp_path, synapse):  # noqa: F811
+async def test_with_encryption_the_role_holder_serves_matrix_and_the_next_takes_its_keys_from_the_database(tmp_path, synapse):
     """Encrypted rooms with two processes: the holder of the Matrix role holds the keys, answers and delivers; killed
     with SIGKILL, the other takes the role and the keys' copy (encrypted with RELAIS_SECRET_KEY) and reads the room."""
     ana = await Member.encrypted(synapse, "ana", tmp_path / "ana-client")

@@ -44,16 +44,7 @@ async def outbox(app, person: Person, reply: Reply, key: str) -> None:
 
 # -- Telegram (the Bot API emulator) ----------------------------------------------------------------------------
 
-@pytest.fixture
-async def emu(telegram_emulator):  # noqa: F811
-    client = TelegramEmulator(telegram_emulator.base_url, TOKEN)
-    await client.reset()
-    await client.set_limits(enabled=False)
-    yield client
-    await client.close()
-
-
-async def test_telegram_question_survives_a_restart(tmp_path, emu, telegram_emulator):  # noqa: F811
+async def test_telegram_question_survives_a_restart(tmp_path, emu, telegram_emulator):
     running = await serve(tmp_path, telegram_emulator.base_url)
     try:
         camille = await started(emu, first_name="Camille", language_code="fr")
@@ -75,7 +66,7 @@ async def test_telegram_question_survives_a_restart(tmp_path, emu, telegram_emul
         await running.stop()
 
 
-async def test_telegram_files_are_documents_and_link_buttons_url_buttons(tmp_path, emu, telegram_emulator):  # noqa: F811
+async def test_telegram_files_are_documents_and_link_buttons_url_buttons(tmp_path, emu, telegram_emulator):
     running = await serve(tmp_path, telegram_emulator.base_url)
     try:
         ana = await started(emu, first_name="Ana", language_code="fr")
@@ -92,7 +83,7 @@ async def test_telegram_files_are_documents_and_link_buttons_url_buttons(tmp_pat
         await running.stop()
 
 
-async def test_telegram_pledge_is_a_personal_url_button_with_the_progress(tmp_path, emu, telegram_emulator):  # noqa: F811
+async def test_telegram_pledge_is_a_personal_url_button_with_the_progress(tmp_path, emu, telegram_emulator):
     running = await serve(tmp_path, telegram_emulator.base_url)
     try:
         tokens = LinkTokens("test-secret", running.app.clock)
@@ -110,7 +101,7 @@ async def test_telegram_pledge_is_a_personal_url_button_with_the_progress(tmp_pa
         await running.stop()
 
 
-async def test_telegram_report_chart_is_a_photo(tmp_path, emu, telegram_emulator):  # noqa: F811
+async def test_telegram_report_chart_is_a_photo(tmp_path, emu, telegram_emulator):
     running = await serve(tmp_path, telegram_emulator.base_url)
     try:
         boss = await started(emu, first_name="Lea", language_code="fr")
@@ -127,7 +118,7 @@ async def test_telegram_report_chart_is_a_photo(tmp_path, emu, telegram_emulator
 
 # -- Matrix (a real Synapse) -------------------------------------------------------------------------------------
 
-async def test_matrix_question_survives_a_restart_and_files_are_uploaded(synapse, tmp_path):  # noqa: F811
+async def test_matrix_question_survives_a_restart_and_files_are_uploaded(synapse, tmp_path):
     camille = await Member.new(synapse, "camille")
     relais = await MatrixRelais.new(synapse, tmp_path, invite_allow=camille.user_id, database_url=database_url("sqlite", tmp_path))
     try:
@@ -243,7 +234,7 @@ async def prompted_through(platform: str, address: str, app) -> None:
     assert "relancé·es\u202f: Camille" in got
 
 
-async def test_telegram_prompt_answered_in_free_text_and_confirmed_by_button(tmp_path, emu, telegram_emulator):  # noqa: F811
+async def test_telegram_prompt_answered_in_free_text_and_confirmed_by_button(tmp_path, emu, telegram_emulator):
     running = await serve(tmp_path, telegram_emulator.base_url)
     try:
         camille = await started(emu, first_name="Camille", language_code="fr")
@@ -264,7 +255,7 @@ async def test_telegram_prompt_answered_in_free_text_and_confirmed_by_button(tmp
         await running.stop()
 
 
-async def test_matrix_pledge_link_and_progress_in_the_direct_room(synapse, tmp_path):  # noqa: F811
+async def test_matrix_pledge_link_and_progress_in_the_direct_room(synapse, tmp_path):
     camille = await Member.new(synapse, "camille")
     relais = await MatrixRelais.new(synapse, tmp_path, invite_allow=camille.user_id, database_url=database_url("sqlite", tmp_path))
     try:
@@ -285,7 +276,7 @@ async def test_matrix_pledge_link_and_progress_in_the_direct_room(synapse, tmp_p
         await camille.close()
 
 
-async def test_matrix_report_chart_is_an_image(synapse, tmp_path):  # noqa: F811
+async def test_matrix_report_chart_is_an_image(synapse, tmp_path):
     camille = await Member.new(synapse, "camille")
     relais = await MatrixRelais.new(synapse, tmp_path, invite_allow=camille.user_id, database_url=database_url("sqlite", tmp_path))
     try:
@@ -304,7 +295,7 @@ async def test_matrix_report_chart_is_an_image(synapse, tmp_path):  # noqa: F811
         await camille.close()
 
 
-async def test_matrix_prompt_and_its_reminder_answered_in_the_direct_room(synapse, tmp_path):  # noqa: F811
+async def test_matrix_prompt_and_its_reminder_answered_in_the_direct_room(synapse, tmp_path):
     camille = await Member.new(synapse, "camille")
     relais = await MatrixRelais.new(synapse, tmp_path, invite_allow=camille.user_id, database_url=database_url("sqlite", tmp_path))
     try:

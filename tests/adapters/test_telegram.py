@@ -32,15 +32,6 @@ NOW = datetime(2026, 11, 21, 10, 0, tzinfo=timezone.utc)
 DEEP_LINK = "https://t.me/relais_bot?start=follow-dombes-brasserie"
 
 
-@pytest.fixture
-async def emu(telegram_emulator):  # noqa: F811
-    client = TelegramEmulator(telegram_emulator.base_url, TOKEN)
-    await client.reset()
-    await client.set_limits(enabled=False)
-    yield client
-    await client.close()
-
-
 class Running:
     """Relais serving with Telegram configured; `stop()` ends it like SIGTERM would."""
 
@@ -70,7 +61,7 @@ async def serve(tmp_path: Path, base_url: str, seed: bool = True, **telegram) ->
 
 
 @pytest.fixture
-async def relais(tmp_path, emu, telegram_emulator):  # noqa: F811
+async def relais(tmp_path, emu, telegram_emulator):
     running = await serve(tmp_path, telegram_emulator.base_url)
     yield running
     await running.stop()
@@ -264,7 +255,7 @@ async def _rows(running, status):
         await running.app.stop()
 
 
-async def test_notifications_keep_the_overall_rate(tmp_path, emu, telegram_emulator):  # noqa: F811
+async def test_notifications_keep_the_overall_rate(tmp_path, emu, telegram_emulator):
     await emu.set_limits(enabled=True, global_rate=30, chat_burst=3)
     running = await serve(tmp_path, telegram_emulator.base_url, global_rate=30)
     try:
@@ -310,7 +301,7 @@ async def test_a_blocked_user_falls_back_to_the_next_channel(relais, emu):
     assert await ConsoleInbox.filter(address="ana-lopez").count() == 1
 
 
-async def test_webhook_mode_checks_the_secret(tmp_path, emu, telegram_emulator):  # noqa: F811
+async def test_webhook_mode_checks_the_secret(tmp_path, emu, telegram_emulator):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -355,7 +346,7 @@ def _events(db: Path) -> list[tuple[str, int, bool]]:
     return [(status, attempts, "\"actions\"" in state) for status, attempts, state in rows]
 
 
-async def test_killed_mid_batch_then_restarted_loses_nothing_and_handles_nothing_twice(tmp_path, emu, telegram_emulator):  # noqa: F811
+async def test_killed_mid_batch_then_restarted_loses_nothing_and_handles_nothing_twice(tmp_path, emu, telegram_emulator):
     app = App(Settings(data_dir=tmp_path, database_url=database_url("sqlite", tmp_path),
                        sections={"mail": {"listen": ""}, "web": {"web_listen": ""}}))
     await app.start()

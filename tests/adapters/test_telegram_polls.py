@@ -98,16 +98,7 @@ def test_an_answer_is_the_vote_command_line():
 # -- end to end: Relais against the Bot API emulator ---------------------------------------------------------
 
 @pytest.fixture
-async def emu(telegram_emulator):  # noqa: F811
-    client = TelegramEmulator(telegram_emulator.base_url, TOKEN)
-    await client.reset()
-    await client.set_limits(enabled=False)
-    yield client
-    await client.close()
-
-
-@pytest.fixture
-async def relais(tmp_path, emu, telegram_emulator):  # noqa: F811
+async def relais(tmp_path, emu, telegram_emulator):
     running = await serve(tmp_path, telegram_emulator.base_url)
     yield running
     await running.stop()

@@ -11,16 +11,7 @@ from tests.peers.telegram_client import TelegramEmulator
 
 
 @pytest.fixture
-async def emu(telegram_emulator):  # noqa: F811
-    client = TelegramEmulator(telegram_emulator.base_url, TOKEN)
-    await client.reset()
-    await client.set_limits(enabled=False)
-    yield client
-    await client.close()
-
-
-@pytest.fixture
-async def relais(tmp_path, emu, telegram_emulator):  # noqa: F811
+async def relais(tmp_path, emu, telegram_emulator):
     running = await serve(tmp_path, telegram_emulator.base_url)
     yield running
     await running.stop()

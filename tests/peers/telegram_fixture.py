@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["RunningEmulator", "start_emulator", "stop_emulator", "telegram_emulator"]
+__all__ = ["TOKEN", "RunningEmulator", "emu", "start_emulator", "stop_emulator", "telegram_emulator", "telegram_token"]
+
+TOKEN = "123:ABC"  # the bot token the tests use unless a module says otherwise (its own `telegram_token` fixture)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -69,3 +71,20 @@ def telegram_emulator() -> Iterator[RunningEmulator]:
         yield emulator
     finally:
         stop_emulator(emulator)
+
+
+@pytest.fixture
+def telegram_token() -> str:
+    return TOKEN
+
+
+@pytest.fixture
+async def emu(telegram_emulator, telegram_token):
+    """A client of the session's emulator for one test: the world reset, the rate limits off."""
+    from tests.peers.telegram_client import TelegramEmulator
+
+    client = TelegramEmulator(telegram_emulator.base_url, telegram_token)
+    await client.reset()
+    await client.set_limits(enabled=False)
+    yield client
+    await client.close()
