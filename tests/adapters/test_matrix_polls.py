@@ -303,7 +303,7 @@ async def test_poll_typed_in_the_room_is_answered_natively_and_closed_with_its_r
         asked = await fac.say(room, '!poll "Quel nom ?" "Relais" "Passerelle"')
         [start] = await voter.wait(lambda: voter.poll_starts(room, relais.user_id), what="the poll")
         said = body(await voter.reply_to(room, asked, relais.user_id))  # the rest of the answer, without the vote choices
-        assert "Sondage n°1" in said or "#1" in said
+        assert "Sondage #1 de Tiers-lieu de l'Usine Vivante" in said, said
         assert "Passerelle" not in said and "Résultats" in said
         answers = start["content"][POLL_START]["answers"]
         assert [(a["id"], a["org.matrix.msc1767.text"]) for a in answers] == [("1", "Relais"), ("2", "Passerelle")]

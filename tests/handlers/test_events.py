@@ -148,7 +148,7 @@ async def test_a_reply_to_an_event_reaches_its_project_referents(app):
     notice = next(n for n in await notes(app, "ana") if "Dégustation" in n)
     assert "les référent·es le reçoivent" in notice  # a reply goes to the referents
     said = await ConsoleChat(app.console, "ana").exchange("répondre Est-ce accessible en fauteuil ?")
-    assert "Camille" in said or "référent" in said
+    assert "Transmis aux référent·es de Brasserie de la Dombes" in said, said
     assert any("accessible en fauteuil" in n for n in await notes(app, "camille"))
 
 

@@ -44,7 +44,7 @@ async def test_commands_in_subject_and_body_get_one_threaded_summary(relais: Rel
     assert reply["Subject"] == "Re: suivre conciergerie-rurale"
     assert reply["In-Reply-To"] == "<w1@example.org>" and reply["References"] == "<w0@example.org> <w1@example.org>"
     assert reply["Auto-Submitted"] == "auto-replied"
-    assert "3 commands in your mail: 2 done, 1 failed" in text or "3 commandes" in text
+    assert "3 commandes" in text, text
     assert "✗ suivre nulle-part" in text and "✓ suivre ressourcerie-creative" in text
     assert "Bonjour Relais," not in text and "Ana" not in text.split("--")[0]  # a greeting and a name are no commands
     assert "2) Annuler — suivre ressourcerie-creative" in text  # two "Undo" say which command they undo
@@ -56,7 +56,7 @@ async def test_a_numbered_reply_answers_the_choices_of_the_mail(relais: Relais):
     await relais.person_with_email("Ana", "ana@example.org")
     await relais.send("From: ana@example.org\nSubject: suivre conciergerie-rurale\nMessage-ID: <w2@example.org>\n\n")
     [summary] = await relais.wait_mail()
-    assert "1) Annuler" in plain(summary) or "1) Undo" in plain(summary)
+    assert "1) Annuler" in plain(summary), plain(summary)
     relais.sink.clear()
     await relais.send(f"From: ana@example.org\nTo: {summary['Reply-To']}\nSubject: Re: {summary['Subject']}\n"
                       f"Message-ID: <w3@example.org>\nIn-Reply-To: {summary['Message-ID']}\n\n1\n\n"
@@ -274,7 +274,7 @@ async def test_an_expired_reply_address_still_reaches_relais_but_not_its_choices
     relais.clock.now = relais.clock.now.replace(year=relais.clock.now.year + 1)
     await relais.send("From: ana@example.org\nSubject: Re: x\nMessage-ID: <e2@x>\n\n1\n", to=[summary["Reply-To"]])
     [answer] = await relais.wait_mail()
-    assert "expired" in plain(answer) or "expiré" in plain(answer)
+    assert "expiré" in plain(answer), plain(answer)
     assert await follows("ana@example.org") == {"conciergerie-rurale"}  # "1" did not undo anything
 
 
