@@ -17,8 +17,10 @@ $(VENV)/.installed: pyproject.toml
 run: install
 	$(VENV)/bin/relais run
 
-# The peer servers (Synapse, Mailman 3) live in their own virtualenvs under $(PEERS_DIR).
+# The peer servers (Synapse, Mailman 3) live in their own virtualenvs under $(PEERS_DIR); PostgreSQL's binaries are
+# installed when no server answers on 127.0.0.1:5432 and none are there (the tests then start a throwaway server).
 peers:
+	RELAIS_PEERS_DIR=$(PEERS_DIR) bash tests/peers/install_postgres.sh
 	RELAIS_PEERS_DIR=$(PEERS_DIR) bash tests/peers/install_synapse.sh
 	RELAIS_PEERS_DIR=$(PEERS_DIR) bash tests/peers/install_mailman.sh
 

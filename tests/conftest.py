@@ -18,6 +18,7 @@ from bot.adapters.console import ConsoleChat
 from bot.app import App
 from bot.config import Settings
 from bot.services import demo
+from tests.peers import postgres
 
 # The peers, one each for the whole session: defined here once (a fixture imported into each test module would be a
 # fixture of that module, started again for each).
@@ -27,7 +28,7 @@ from tests.peers.synapse import synapse  # noqa: F401
 from tests.peers.telegram_fixture import emu, telegram_emulator, telegram_token  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_SERVER = os.environ.get("RELAIS_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/test")
+PG_SERVER = postgres.server()  # RELAIS_TEST_POSTGRES, the machine's on 127.0.0.1:5432, or a throwaway of the session
 # A schema of its own per test session: two sessions on one machine never drop each other's tables.
 PG_SCHEMA = f"relais_t{os.getpid()}"
 PG_DSN = f"{PG_SERVER}?schema={PG_SCHEMA}"
