@@ -68,7 +68,7 @@ async def scrape(base: str) -> dict[str, float]:
     return samples
 
 
-async def wait_for(condition, timeout: float = 10.0) -> None:
+async def wait_for(condition, timeout: float = 30.0) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not await condition():
         assert asyncio.get_running_loop().time() < deadline, "condition not met in time"

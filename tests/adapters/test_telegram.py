@@ -82,7 +82,7 @@ async def started(emu: TelegramEmulator, **fields) -> dict:
     return user
 
 
-async def eventually(check, timeout: float = 5.0):
+async def eventually(check, timeout: float = 30.0):
     deadline = time.monotonic() + timeout
     while True:
         result = await check()

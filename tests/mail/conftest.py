@@ -49,10 +49,10 @@ class Relais:
             refused, reply = await client.sendmail(mail_from, list(to), crlf(message))
         return refused, reply
 
-    async def wait_mail(self, count: int = 1, timeout: float = 10.0, predicate=None, to=()) -> list[ReceivedMessage]:
+    async def wait_mail(self, count: int = 1, timeout: float = 30.0, predicate=None, to=()) -> list[ReceivedMessage]:
         return await asyncio.to_thread(self.sink.wait_for, count, timeout, predicate, to)
 
-    async def settle(self, timeout: float = 10.0) -> None:
+    async def settle(self, timeout: float = 30.0) -> None:
         """Until nothing due is left: stored mail processed, outgoing mail sent, the outbox delivered."""
         deadline = asyncio.get_running_loop().time() + timeout
         while True:

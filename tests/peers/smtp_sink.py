@@ -196,7 +196,7 @@ class SmtpSink:
     def wait_for(
         self,
         count: int = 1,
-        timeout: float = 10.0,
+        timeout: float = 30.0,
         predicate: Callable[[ReceivedMessage], bool] | None = None,
         recipients: Iterable[str] = (),
     ) -> list[ReceivedMessage]:

@@ -295,7 +295,7 @@ class TelegramEmulator:
 
     # waiting
 
-    async def wait_for_sent(self, chat_id: int, count: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:
+    async def wait_for_sent(self, chat_id: int, count: int = 1, timeout: float = 30.0) -> list[dict[str, Any]]:
         """Wait until the bot has sent at least ``count`` messages to ``chat_id``; returns them all."""
         deadline = time.monotonic() + timeout
         while True:
@@ -309,7 +309,7 @@ class TelegramEmulator:
                 )
             await asyncio.sleep(0.02)
 
-    async def wait_until_consumed(self, timeout: float = 5.0) -> None:
+    async def wait_until_consumed(self, timeout: float = 30.0) -> None:
         """Wait until the bot confirmed every queued update (i.e. polled past them)."""
         deadline = time.monotonic() + timeout
         while await self.pending():
