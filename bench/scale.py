@@ -8,8 +8,12 @@ as a load balancer would (64 in flight), until every reply reached the sink; com
 (3) Failover: two processes polling (the sink serves getUpdates), the poller killed with SIGKILL, a message queued at
 once: seconds from the kill to its reply (the new holder took the role and handled it), RELAIS_FAILOVER_S at its
 default (15 s).
+(4) One Telegram rate for the whole bot: the processes with RELAIS_TELEGRAM_GLOBAL_RATE at Telegram's 30/s deliver a
+news item to `--rate-sends` followers; the rate they reach together (goal >= 95 % of 30/s) and the busiest second
+the sink saw (goal <= 30), min/median/max of `--runs` runs, beside one process alone in the same run.
 The sink alone (the same calls from one client, 64 in flight) is printed as the ceiling of what can be measured.
 Run: .venv/bin/python bench/scale.py [--followers 10000] [--people 500] [--messages 4] [--processes 3]
+     [--rate-sends 600] [--runs 3] [--only-rate]
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ FIRST_ID = 700_000  # Telegram ids of the seeded followers
 # -- the sink: a Bot API that answers everything and keeps nothing but counts -----------------------------------
 
 def sink_app() -> web.Application:
-    state = {"sent": 0, "first": 0.0, "last": 0.0, "chats": {}, "updates": [], "changed": asyncio.Event()}
+    state = {"sent": 0, "first": 0.0, "last": 0.0, "chats": {}, "updates": [], "changed": asyncio.Event(), "times": []}
 
     async def api(request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -69,6 +73,7 @@ def sink_app() -> web.Application:
             state["sent"] += 1
             state["first"] = state["first"] or now
             state["last"] = now
+            state["times"].append(now)
             chat = int(params["chat_id"])
             state["chats"][chat] = state["chats"].get(chat, 0) + 1
             result = {"message_id": state["sent"], "date": int(time.time()), "chat": {"id": chat, "type": "private"},
@@ -77,11 +82,16 @@ def sink_app() -> web.Application:
 
     async def stats(request: web.Request) -> web.Response:
         chat = request.query.get("chat")
-        return web.json_response({"sent": state["sent"], "span": state["last"] - state["first"],
+        times, busiest, j = state["times"], 0, 0
+        for i, start in enumerate(times):  # the most sends in any one-second window
+            while j < len(times) and times[j] < start + 1.0:
+                j += 1
+            busiest = max(busiest, j - i)
+        return web.json_response({"sent": state["sent"], "span": state["last"] - state["first"], "busiest": busiest,
                                   "chat": state["chats"].get(int(chat), 0) if chat else None})
 
     async def reset(request: web.Request) -> web.Response:
-        state.update(sent=0, first=0.0, last=0.0, chats={})
+        state.update(sent=0, first=0.0, last=0.0, chats={}, times=[])
         return web.json_response({})
 
     async def queue(request: web.Request) -> web.Response:
@@ -199,7 +209,8 @@ def relais(url: str, sink: str, data: Path, webhook_port: int | None, **extra: s
     env = {k: v for k, v in os.environ.items() if not k.startswith("RELAIS_")}
     env.update(RELAIS_DATA_DIR=str(data), RELAIS_DATABASE_URL=url, RELAIS_LOG_LEVEL="WARNING", RELAIS_TELEGRAM_TOKEN=TOKEN,
                RELAIS_TELEGRAM_API_URL=sink, RELAIS_TELEGRAM_GLOBAL_RATE="1000000", RELAIS_TELEGRAM_CHAT_RATE="1000000",
-               RELAIS_MAIL_LISTEN="", RELAIS_WEB_LISTEN="", RELAIS_DELIVERY_INTERVAL="0.2", **extra)
+               RELAIS_MAIL_LISTEN="", RELAIS_WEB_LISTEN="", RELAIS_DELIVERY_INTERVAL="0.2")
+    env.update(extra)
     if webhook_port is not None:
         env.update(RELAIS_TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{webhook_port}/hook",
                    RELAIS_TELEGRAM_WEBHOOK_LISTEN=f"127.0.0.1:{webhook_port}")
@@ -315,6 +326,20 @@ async def failover(url: str, sink: str, next_id: int) -> tuple[float, float]:
     return taken or answered, answered
 
 
+async def one_rate(url: str, sink: str, count: int, sends: int, rate: float = 30.0) -> tuple[float, int]:
+    """(4) with `count` processes at Telegram's rate: the rate reached together and the busiest second."""
+    tmp = Path(tempfile.mkdtemp())
+    procs = [relais(url, sink, tmp / f"r{n}", None, RELAIS_TELEGRAM_GLOBAL_RATE=str(rate)) for n in range(count)]
+    try:
+        async with aiohttp.ClientSession() as http:
+            await http.post(f"{sink}/_reset")
+            await post_news(url)
+            stats = await wait_sent(http, sink, sends)
+    finally:
+        stop(procs)
+    return (sends - 1) / stats["span"], stats["busiest"]
+
+
 async def ceiling(sink: str, calls: int = 10000) -> float:
     """The sink alone: sendMessage calls/s from one client, 64 in flight."""
     async with aiohttp.ClientSession() as http:
@@ -339,7 +364,12 @@ async def main() -> None:
     parser.add_argument("--people", type=int, default=500)
     parser.add_argument("--messages", type=int, default=4)
     parser.add_argument("--processes", type=int, default=3)
+    parser.add_argument("--rate-sends", type=int, default=600, help="followers of the news item of (4)")
+    parser.add_argument("--runs", type=int, default=3, help="runs of (4)")
+    parser.add_argument("--only-rate", action="store_true", help="only (4)")
     args = parser.parse_args()
+    if args.only_rate:
+        args.followers = args.rate_sends
     schema = f"relais_bench_scale_{os.getpid()}"
     url = f"{PG_SERVER}?schema={schema}"
     admin = await asyncpg.connect(PG_SERVER)
@@ -349,30 +379,50 @@ async def main() -> None:
         await seed(url, args.followers)
         print(f"{os.cpu_count()} cores; PostgreSQL, the sink, the client and the Relais processes share them")
         print(f"sink alone: {await ceiling(sink_url):6.0f} calls/s (the ceiling of (1) and (2))")
-        rows, next_id = [], 1
-        for count in range(1, args.processes + 1):
-            delivery, commands, next_id, delivery_cores, command_cores = await scaling(
-                url, sink_url, sink.pid, count, args.followers, args.people, args.messages, next_id)
-            rows.append((count, delivery, commands, delivery_cores, command_cores))
-            await admin.execute(f'DELETE FROM "{schema}".outbox_message')
-        base_delivery, base_commands = rows[0][1], rows[0][2]
-        print(f"(1) outbox delivery, {args.followers} notifications    (2) inbound commands, {args.people * args.messages} webhook updates")
-        for count, delivery, commands, _, _ in rows:
-            print(f"    {count} process{'es' if count > 1 else '  '}: {delivery:6.0f} notifications/s  ×{delivery / base_delivery:4.2f}"
-                  f"        {commands:6.0f} commands/s  ×{commands / base_commands:4.2f}")
-        print("    cores used (Relais processes / sink / the rest: PostgreSQL, this client, anything else running)")
-        for count, _, _, d, c in rows:
-            print(f"    {count} process{'es' if count > 1 else '  '}: {d['relais']:.2f} / {d['sink']:.2f} / {d['rest']:.2f}"
-                  f"                    {c['relais']:.2f} / {c['sink']:.2f} / {c['rest']:.2f}")
-        taken, answered = await failover(url, sink_url, next_id)
-        print(f"(3) failover (RELAIS_FAILOVER_S=15): role taken {taken:4.1f} s after the kill, first message answered "
-              f"{answered:4.1f} s after it   (goal <= 15 s)")
-        print(json.dumps({"delivery": [r[1] for r in rows], "commands": [r[2] for r in rows], "taken": taken, "answered": answered}))
+        if not args.only_rate:
+            await throughput(args, url, sink, sink_url, admin, schema)
+        await admin.execute(f'DELETE FROM "{schema}".outbox_message')
+        await admin.execute(f'DELETE FROM "{schema}".follow WHERE person_id NOT IN (SELECT id FROM "{schema}".person '
+                            f"WHERE display_name LIKE 'Follower %' ORDER BY id LIMIT {args.rate_sends})")
+        print(f"(4) one rate for the bot: RELAIS_TELEGRAM_GLOBAL_RATE=30, a news item to {args.rate_sends} followers "
+              f"(goal: together >= 95 % of 30/s, never over 30 in a second); min / median / max of {args.runs} runs")
+        for count in sorted({1, args.processes}):
+            runs = []
+            for _ in range(args.runs):
+                runs.append(await one_rate(url, sink_url, count, args.rate_sends))
+                await admin.execute(f'DELETE FROM "{schema}".outbox_message')
+            rates = sorted(r for r, _ in runs)
+            print(f"    {count} process{'es' if count > 1 else '  '}: {rates[0]:5.2f} / {rates[len(rates) // 2]:5.2f} / {rates[-1]:5.2f} "
+                  f"messages/s = {rates[0] / 30:.1%} / {rates[len(rates) // 2] / 30:.1%} / {rates[-1] / 30:.1%} of the limit; "
+                  f"busiest second {max(b for _, b in runs)}")
     finally:
         sink.terminate()
         sink.wait()
         await admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         await admin.close()
+
+
+async def throughput(args, url: str, sink, sink_url: str, admin, schema: str) -> None:
+    """(1), (2) and (3)."""
+    rows, next_id = [], 1
+    for count in range(1, args.processes + 1):
+        delivery, commands, next_id, delivery_cores, command_cores = await scaling(
+            url, sink_url, sink.pid, count, args.followers, args.people, args.messages, next_id)
+        rows.append((count, delivery, commands, delivery_cores, command_cores))
+        await admin.execute(f'DELETE FROM "{schema}".outbox_message')
+    base_delivery, base_commands = rows[0][1], rows[0][2]
+    print(f"(1) outbox delivery, {args.followers} notifications    (2) inbound commands, {args.people * args.messages} webhook updates")
+    for count, delivery, commands, _, _ in rows:
+        print(f"    {count} process{'es' if count > 1 else '  '}: {delivery:6.0f} notifications/s  ×{delivery / base_delivery:4.2f}"
+              f"        {commands:6.0f} commands/s  ×{commands / base_commands:4.2f}")
+    print("    cores used (Relais processes / sink / the rest: PostgreSQL, this client, anything else running)")
+    for count, _, _, d, c in rows:
+        print(f"    {count} process{'es' if count > 1 else '  '}: {d['relais']:.2f} / {d['sink']:.2f} / {d['rest']:.2f}"
+              f"                    {c['relais']:.2f} / {c['sink']:.2f} / {c['rest']:.2f}")
+    taken, answered = await failover(url, sink_url, next_id)
+    print(f"(3) failover (RELAIS_FAILOVER_S=15): role taken {taken:4.1f} s after the kill, first message answered "
+          f"{answered:4.1f} s after it   (goal <= 15 s)")
+    print(json.dumps({"delivery": [r[1] for r in rows], "commands": [r[2] for r in rows], "taken": taken, "answered": answered}))
 
 
 if __name__ == "__main__":

@@ -200,8 +200,9 @@ class Pace:
     rate, measured); a caller woken much too late takes a new turn instead of bunching up with the next ones,
     and a larger aiolimiter bucket would burst past the one-second count."""
 
-    def __init__(self, rate: float):
-        self.gap = 1.0 / (rate * (1.0 - MARGIN))
+    def __init__(self, rate: float, margin: float = MARGIN, late: float = LATE):
+        self.gap = 1.0 / (rate * (1.0 - margin))
+        self.late = late
         self.next = 0.0
 
     async def acquire(self) -> None:
@@ -212,7 +213,58 @@ class Pace:
             self.next = turn + self.gap
             if turn > now:
                 await asyncio.sleep(turn - now)
-            if loop.time() - turn <= LATE:
+            if loop.time() - turn <= self.late:
+                return
+
+
+class SharedPace(Pace):
+    """The bot's overall rate shared by every process of one PostgreSQL database: Telegram counts the token, not the
+    process. Each turn is booked in one statement on the database's clock (the next free turn kept in
+    `adapter_state`), so three processes together keep the one rate; on SQLite (one process) and when the database
+    cannot be asked, the process paces itself alone."""
+
+    KEY = "telegram:pace"
+    BOOK = ("INSERT INTO adapter_state (key, value, updated_at) VALUES ($1, (extract(epoch FROM clock_timestamp()) + $2)::text, now()) "
+            "ON CONFLICT (key) DO UPDATE SET updated_at = now(), "
+            "value = (greatest(adapter_state.value::float8, extract(epoch FROM clock_timestamp())) + $2)::text "
+            "RETURNING value::float8 - $2 - extract(epoch FROM clock_timestamp()) AS wait")
+
+    def __init__(self, rate: float):
+        # Turns booked ahead by many waiting sends are kept when woken up to 30 ms late (a turn given up is lost to
+        # every process), so the margin under the rate is wider: at most rate × (1 + 0.03) × (1 - 0.04) in any second.
+        super().__init__(rate, margin=0.04, late=0.03)
+        self._shared: bool | None = None
+
+    def _database(self):
+        if self._shared is False:
+            return None
+        try:
+            from tortoise import connections
+
+            conn = connections.get("default")
+            self._shared = conn.capabilities.dialect == "postgres"
+        except Exception:  # no database (a bare Sender): this process alone
+            return None
+        return conn if self._shared else None
+
+    async def acquire(self) -> None:
+        conn = self._database()
+        if conn is None:
+            return await super().acquire()
+        loop = asyncio.get_running_loop()
+        while True:
+            asked = loop.time()
+            try:
+                rows = await conn.execute_query_dict(self.BOOK, [self.KEY, self.gap])
+            except Exception as exc:
+                log.warning("shared telegram pace unavailable: pacing this process alone", extra={"error": str(exc)[:200]})
+                return await super().acquire()
+            wait = max(0.0, float(rows[0]["wait"]))
+            # The turn lies between asked + wait and now + wait: wait until the later one (never early), and count
+            # lateness from the earlier one (never underestimated), so no second holds more than the rate.
+            if wait > 0:
+                await asyncio.sleep(wait)
+            if loop.time() - (asked + wait) <= self.late:
                 return
 
 
@@ -227,7 +279,7 @@ class Sender:
     def __init__(self, bot, global_rate: float = 30.0, chat_rate: float = 1.0, group_per_minute: int = 20,
                  group_period: float = 60.0, retry_base: float = 0.5):
         self.bot = bot
-        self.global_limit = Pace(global_rate)
+        self.global_limit = SharedPace(global_rate)
         self.chat_rate = chat_rate
         self.group_per_minute = group_per_minute
         self.group_period = group_period + GROUP_SLACK
