@@ -24,7 +24,7 @@ FORMAT = 1
 MANIFEST = "manifest.json"
 SQLITE_MEMBER = "database.sqlite3"
 POSTGRES_MEMBER = "database.sql"
-DATA_DIRS = ("matrix-store", "files")  # under RELAIS_DATA_DIR: what a restore needs besides the database
+DATA_DIRS = ("matrix-store", "files-store", "files")  # under RELAIS_DATA_DIR: what a restore needs besides the database
 # Rows that do not make a database "not empty": migrations applied, processes' heartbeats and leases, the adapters'
 # small values (the generated secret of a first start), SQLite's own counters and the search index's inner tables.
 BOOKKEEPING = {"aerich", "relais_process", "process_role", "adapter_state", "sqlite_sequence"}
@@ -129,7 +129,7 @@ async def backup(url: str, data_dir: Path, out: Path | None, secret: str) -> lis
     lines = [f"backup: {out} ({_size(out.stat().st_size)})",
              f"database: {kind}, migration {manifest['migration']}, {len(tables)} tables, {rows} rows",
              "files: " + (", ".join(f"{name}/ ({_count(len(paths), 'file')})" for name, paths in files.items())
-                          or "none (no matrix-store/ or files/ in the data directory)")]
+                          or "none (no matrix-store/, files-store/ or files/ in the data directory)")]
     if stored:
         lines.append(f"the instance's generated secret ({SECRET_STATE_KEY}) is in the archive, with the database: keep the archive private")
     else:

@@ -19,10 +19,13 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from bot.db import MIGRATIONS
 from tests.conftest import PG_SERVER
 from tests.test_cli import query, relais, start_service
 
 KEY = "0123456789abcdef0123456789abcdef"
+# The last migration: a backup names the one its database is at.
+LAST = max((p.name for p in MIGRATIONS.joinpath("models").glob("[0-9]*_*.py")), key=lambda name: int(name.split("_")[0]))
 # Rewritten by the service itself while it runs (its heartbeat, its roles), and cleared by a restore.
 HEARTBEAT = {"relais_process", "process_role"}
 
@@ -53,7 +56,7 @@ def data_files(folder: Path) -> dict[str, object]:
     """The files store's bytes; the Matrix store's SQLite files by their content (a copy made by SQLite's backup API
     has a header of its own)."""
     found: dict[str, object] = {}
-    for name in ("files", "matrix-store"):
+    for name in ("files", "files-store", "matrix-store"):
         for path in sorted((folder / name).rglob("*")):
             if path.is_file() and path.suffix == ".db":
                 with sqlite3.connect(path) as conn:
@@ -66,6 +69,8 @@ def data_files(folder: Path) -> dict[str, object]:
 def seed_data_files(folder: Path) -> None:
     (folder / "files" / "console-me").mkdir(parents=True)
     (folder / "files" / "console-me" / "plan.pdf").write_bytes(b"%PDF-1.4 a plan of the brewery\n")
+    (folder / "files-store" / "ab" / "cd").mkdir(parents=True)  # a stored photo, by its content hash
+    (folder / "files-store" / "ab" / "cd" / ("abcd" + "0" * 60)).write_bytes(b"\xff\xd8\xff a photo")
     (folder / "matrix-store").mkdir()
     with sqlite3.connect(folder / "matrix-store" / "@relais_example.org_DEVICE.db") as store:  # nio's store is SQLite
         store.execute("CREATE TABLE keys (session TEXT, pickle BLOB)")
@@ -95,8 +100,8 @@ def test_a_running_sqlite_instance_backed_up_and_restored_elsewhere_has_every_ro
         assert made.returncode == 0, made.stderr
     finally:
         stop(service)
-    assert f"backup: {archive}" in made.stdout and "database: sqlite, migration 20_" in made.stdout
-    assert "files: matrix-store/ (1 file), files/ (1 file)" in made.stdout
+    assert f"backup: {archive}" in made.stdout and f"database: sqlite, migration {LAST}" in made.stdout
+    assert "files: matrix-store/ (1 file), files-store/ (1 file), files/ (1 file)" in made.stdout
     assert "RELAIS_SECRET_KEY is set: it is NOT in the archive" in made.stdout
     assert KEY not in made.stdout + made.stderr
     assert archive.stat().st_mode & 0o777 == 0o600
@@ -104,7 +109,7 @@ def test_a_running_sqlite_instance_backed_up_and_restored_elsewhere_has_every_ro
         manifest = json.load(tar.extractfile("manifest.json"))  # type: ignore[arg-type]
         assert KEY.encode() not in b"".join(tar.extractfile(m).read() for m in tar.getmembers() if m.isfile())  # type: ignore[union-attr]
     assert manifest["database"] == "sqlite" and manifest["relais"] and manifest["created_at"]
-    assert manifest["migration"] == manifest["migrations"][-1] and manifest["migration"].startswith("20_")
+    assert manifest["migration"] == manifest["migrations"][-1] and manifest["migration"] == LAST
     assert manifest["tables"]["news_item"] == query(src, "select count(*) from news_item")[0][0] > 0
 
     restored = relais(dst, "restore", str(archive))
@@ -268,7 +273,7 @@ async def test_a_running_postgresql_instance_backed_up_with_pg_dump_and_restored
             archive = tmp_path / "pg.tar.gz"
             made = relais(src, "backup", "--out", str(archive), RELAIS_DATABASE_URL=src_url)
             assert made.returncode == 0, made.stderr
-            assert "database: postgres, migration 20_" in made.stdout
+            assert f"database: postgres, migration {LAST}" in made.stdout
         finally:
             stop(service)
         with tarfile.open(archive) as tar:

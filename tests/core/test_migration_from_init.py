@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import asyncpg
 import pytest
-from tortoise import connections
+from tortoise import Tortoise, connections
 
 from bot import db
 from bot.core.sql import sql_for
@@ -127,9 +127,11 @@ async def test_a_database_of_the_first_migration_keeps_every_row_through_every_m
     first = tmp_path / "first" / "models"  # the migrations as they were at the start: 0_init alone
     first.mkdir(parents=True)
     shutil.copy(db.MIGRATIONS / "models" / "0_init.py", first / "0_init.py")
-    await db.connect(database)
+    config = db.tortoise_config(database, migrations=True)  # with aerich's own model: the test may run first
+    db.EXECUTOR_CACHE.clear()  # as db.connect does: statements cached for the other dialect must go
+    await Tortoise.init(config=config)
     try:
-        command = Command(tortoise_config=db.tortoise_config(database), app="models", location=str(first.parent))
+        command = Command(tortoise_config=config, app="models", location=str(first.parent))
         await command.init()
         assert await command.upgrade(run_in_transaction=True) == ["0_init.py"]
         conn = connections.get("default")
