@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import cli_zygote
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -25,8 +27,8 @@ def env_for(tmp_path: Path, **extra) -> dict:
 
 
 def relais(tmp_path: Path, *args: str, stdin: str = "", **extra) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
-                          cwd=ROOT, env=env_for(tmp_path, **extra), timeout=60)
+    """`relais <args>` in a process of its own (a fork of the tests' command zygote: tests/cli_zygote.py)."""
+    return cli_zygote.run(list(args), env_for(tmp_path, **extra), stdin=stdin, cwd=ROOT, timeout=60)
 
 
 def query(tmp_path: Path, sql: str) -> list[tuple]:
