@@ -23,6 +23,7 @@ from bot.core.ports import Ports
 from bot.core.processes import Processes, ServiceLock
 from bot.handlers import MODULES
 from bot.services import Services, utcnow
+from bot.services.file_store import open_store
 from bot.services.howto import HowTo
 
 log = logging.getLogger("relais.app")
@@ -56,10 +57,15 @@ class App:
                                  default_locale=core.default_locale, clock=clock, on_outbox=self.delivery.wake,
                                  remind_days=core.prompt_remind_days, secret_key=core.secret_key.get_secret_value())
         self.delivery.topics = self.services.topics  # what notifications speak of: a reply to one is a comment
+        self.services.files.store = open_store(core.files_url, core.data_dir, core.files_endpoint, core.files_region,
+                                               core.files_key_id, core.files_secret.get_secret_value())
         self.services.public_url = settings.web.public_url.rstrip("/") if settings.web.web_listen else ""
         self.services.digest.public_url = self.services.public_url
         self.services.events.domain = settings.mail.domain  # events' iCalendar UIDs and organizer: this instance's
         self.services.event_notices.public_url = self.services.public_url
+        from bot.adapters.payments import gateway_from  # the payment platforms' clients: credentials from the settings only
+        self.services.money.configure(gateway_from(settings.payments, clock), settings.payments.money_sync_minutes,
+                                      settings.payments.money_sync_concurrency)
         self.registry = Registry(MODULES)
         self.services.howto = HowTo(self.registry, self.catalogs)
         self.dispatcher = Dispatcher(self.registry, self.services, self.catalogs, default_locale=core.default_locale)
@@ -81,6 +87,8 @@ class App:
             Pages(self.ports, settings.web.public_url, self._ways).register(self.web)
             from bot.adapters.welcome import Welcome  # `/`: the directory; `/i/<token>`: invitations
             Welcome(self.ports, settings.web.public_url, self._ways).register(self.web)
+            from bot.adapters.file_routes import FileRoutes  # a project's documents and photos: `/f/<token>`, public ones
+            FileRoutes(self.ports).register(self.web)
             if settings.web.metrics_token.get_secret_value():  # `/metrics` for Prometheus, behind its bearer token
                 from bot.adapters.metrics import Metrics
                 metrics = Metrics(settings.web.metrics_token.get_secret_value(), self.processes)
@@ -129,11 +137,13 @@ class App:
         from bot.services.retention import Retention
         from scheduler.factory import Scheduler
         from scheduler.jobs import AgendaJob, CampaignsJob, DigestJob, Housekeeping, VotesJob
+        from scheduler.money import MoneyJob
 
         def jobs() -> list:
             return [DigestJob(self.digest_runner, self.services, self.clock), AgendaJob(self.agenda_push(), self.services.prompts, self.clock),
                     VotesJob(self.services.vote_notices, self.services.meetings), CampaignsJob(self.services),
-                    Housekeeping(Retention(self.clock), self.clock)]
+                    Housekeeping(Retention(self.clock, files=self.services.files, documents=self.services.documents), self.clock),
+                    MoneyJob(self.services)]
 
         return [Scheduler(jobs, self.clock, every=self.settings.core.scheduler_interval, role=self.processes.role("scheduler"))]
 
@@ -153,11 +163,13 @@ class App:
     async def digest_mailer(self):
         """The digest mailer: Jinja2 templates, and the mail adapter's signed links and transport (SMTP or .eml files)."""
         if self._digest_mailer is None:
-            from mail.digest import DigestRenderer, Mailer, digest_links
+            from mail.digest import DigestRenderer, digest_links
+            from mail.digest_combined import Mailer, whole_links
 
             composer = await self.mail.ready()
             self._digest_mailer = Mailer(DigestRenderer(self.catalogs), self.mail.transport, lambda dg: digest_links(composer, dg),
-                                         sender=composer.address, sender_name="Relais", domain=composer.domain)
+                                         sender=composer.address, sender_name="Relais", domain=composer.domain,
+                                         whole_for=lambda r: whole_links(composer, r))
         return self._digest_mailer
 
     async def digest_runner(self):
@@ -183,6 +195,7 @@ class App:
             tokens = LinkTokens(secret, self.clock)
             self.services.pledges.links.configure(web.public_url, tokens)
             self.services.invitations.links.configure(web.public_url, tokens)
+            self.services.files.links.configure(web.public_url, tokens)  # documents and photos: public or signed links
         self.started = True
         log.info("started", extra={"database": self.database_url.split("://")[0]})
 

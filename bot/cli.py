@@ -63,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     dp.add_argument("account", help="telegram:<id>, matrix:<mxid>, email:<addr> or console:<name>")
     dp.add_argument("--community", default=None)
     dp.add_argument("--force", action="store_true", help="show the digest even to a person who does not get it")
+    dp.add_argument("--html", default=None, metavar="FILE", help="also write the mail's HTML part to FILE")
     ds = dsub.add_parser("send", help="send the digests that are due (with --now: this week's, now)")
     ds.add_argument("--community", default=None)
     ds.add_argument("--now", action="store_true", help="send this week's digest now instead of waiting for its time")

@@ -49,6 +49,12 @@ class CoreSettings(Section):
                                                 "sync, the scheduler, the Mailman sync) from one that died; several processes need PostgreSQL.")
     prompt_remind_days: float = Field(3.0, description="Days after which a referent who has not answered a prompt gets its one reminder.")
     secret_key: SecretStr = Field(SecretStr(""), description="Key that signs links and tokens; set it in production.")
+    files_url: str = Field("", description="Where photos and documents are kept: empty = data_dir/files-store; s3://bucket/prefix = "
+                                           "an S3-compatible store (for several processes on several machines).")
+    files_endpoint: str = Field("", description="Endpoint of the S3-compatible store, e.g. https://s3.example.org; empty = AWS.")
+    files_region: str = Field("us-east-1", description="Region of the S3-compatible store.")
+    files_key_id: str = Field("", description="Access key id of the S3-compatible store; empty = the AWS_* environment.")
+    files_secret: SecretStr = Field(SecretStr(""), description="Secret access key of the S3-compatible store.")
 
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -138,8 +144,24 @@ class MailmanSettings(Section):
     lmtp: str = Field("", description="host:port of Mailman's LMTP runner: list posts go straight to it; empty = through RELAIS_SMTP_URL.")
 
 
+class PaymentsSettings(Section):
+    model_config = SettingsConfigDict(env_prefix="RELAIS_", env_file=".env", extra="ignore")
+    toml_table: ClassVar[str] = "payments"
+
+    helloasso_client_id: str = Field("", description="HelloAsso API client id (Mon compte > Intégrations et API); empty = campaigns "
+                                                     "cannot be linked to HelloAsso.")
+    helloasso_client_secret: SecretStr = Field(SecretStr(""), description="HelloAsso API client secret.")
+    helloasso_api_url: str = Field("https://api.helloasso.com", description="HelloAsso API base URL (its /oauth2/token and /v5); "
+                                                                           "https://api.helloasso-sandbox.com for the sandbox.")
+    opencollective_token: SecretStr = Field(SecretStr(""), description="Open Collective personal token (sent as Personal-Token); "
+                                                                       "empty = public data only.")
+    opencollective_api_url: str = Field("https://api.opencollective.com/graphql/v2", description="Open Collective GraphQL API v2 URL.")
+    money_sync_minutes: float = Field(30.0, ge=1, description="Minutes between two reads of a linked campaign's amount on its platform.")
+    money_sync_concurrency: int = Field(4, ge=1, le=16, description="Most requests in flight at once to one payment platform.")
+
 SECTIONS: dict[str, type[Section]] = {"core": CoreSettings, "telegram": TelegramSettings, "matrix": MatrixSettings, "mail": MailSettings,
-            "smtp": SmtpSettings, "web": WebSettings, "mailman": MailmanSettings}
+            "smtp": SmtpSettings, "web": WebSettings, "mailman": MailmanSettings,
+            "payments": PaymentsSettings}
 
 
 class Settings:
@@ -161,6 +183,7 @@ class Settings:
             self.smtp = SmtpSettings(**overrides.get("smtp", {}))
             self.web = WebSettings(**overrides.get("web", {}))
             self.mailman = MailmanSettings(**overrides.get("mailman", {}))
+            self.payments = PaymentsSettings(**overrides.get("payments", {}))
         finally:
             Section._toml_file = None
             Section._toml_tables = frozenset()

@@ -9,6 +9,7 @@ from bot.app import App
 from bot.core.errors import UserError
 from bot.services import digest as d
 from bot.services.calendar import last_due, week_key
+from bot.services.digest_combined import Combined, Planner
 from bot.services.digest_run import Counts
 from bot.services.people import parse_handle
 from models import Account, Community, Membership
@@ -56,6 +57,8 @@ async def preview(app: App, args) -> int:
         print("relais: " + app.catalogs.get("en")(exc.message, **exc.params), file=sys.stderr)
         return 1
     mailer = await app.digest_mailer()
+    if args.community is None and len(chosen) > 1 and await _combined(app, mailer, account, chosen, args):
+        return 0
     for membership in chosen:
         community = membership.community
         person = account.person
@@ -76,12 +79,57 @@ async def preview(app: App, args) -> int:
                                 timezone=person.timezone or "")
         await app.services.digest.periods(community, week, editions.usual.end, [recipient])
         digest = await editions.assemble(recipient)
-        subject, text, _ = mailer.renderer.render(digest, mailer.links_for(digest))
+        subject, text, html = mailer.renderer.render(digest, mailer.links_for(digest))
         print(f"Subject: {subject}\nTo: {recipient.address}\n")
         print(text)
+        _write_html(args, html)
         if not digest.has_news:
             print("(nothing new this week: this digest would not be sent)")
     return 0
+
+
+def _write_html(args, html: str) -> None:
+    if getattr(args, "html", None):
+        with open(args.html, "w", encoding="utf-8") as fh:
+            fh.write(html)
+        print(f"(HTML part written to {args.html})")
+
+
+async def _recipient(app: App, account: Account, community: Community) -> d.Recipient:
+    person = account.person
+    email = await Account.filter(person_id=person.id, platform="email").order_by("-confirmed", "-reachable", "id").first()
+    return d.Recipient(person.id, person.display_name, person.locale or community.locale, email.address if email else
+                       "(no email address)", await app.services.digest.follows(person.id, community),
+                       account_id=email.id if email else 0, timezone=person.timezone or "")
+
+
+async def _combined(app: App, mailer, account: Account, chosen: list[Membership], args) -> bool:
+    """The one mail of a person's communities, built as the run of the community that sends it would, now; False when
+    they get separate mails (or only one community's)."""
+    for membership in chosen:
+        community = membership.community
+        due, week = await _week(app, community, now_mode=True)
+        today = due.astimezone(ZoneInfo(community.timezone)).date()
+        planner = Planner(app.services.digest, community, due, today)
+        recipient = await _recipient(app, account, community)
+        plan = await planner.plan([recipient])
+        if recipient.person_id in plan.elsewhere:
+            continue
+        if recipient.person_id not in plan.combined:
+            return False
+        editions = d.Editions(app.services.digest, community, week, due, today)
+        await app.services.digest.periods(community, week, editions.usual.end, [recipient])
+        parts = [part for other in plan.combined[recipient.person_id]
+                 for part in (await planner.parts(other, [recipient])).values()]
+        mail = Combined(recipient, community.id, await editions.assemble(recipient), parts, plan.order[recipient.person_id])
+        subject, text, html = mailer.combined.render(mail, mailer.links_for, mailer.whole_for(recipient))
+        print(f"Subject: {subject}\nTo: {recipient.address}\n")
+        print(text)
+        _write_html(args, html)
+        if not mail.has_news:
+            print("(nothing new this week: this mail would not be sent)")
+        return True
+    return False
 
 
 class _Bar:

@@ -14,7 +14,7 @@ from bot.core.delivery import TemporaryFailure, Unreachable
 from bot.core.inbox import Event, Inbox
 from bot.core.pipeline import Pipeline
 from bot.core.ports import Ports
-from bot.core.replies import Reply
+from bot.core.replies import Picture, Reply
 from mail import tokens as tk
 from mail.compose import Composer
 from mail.inbound import Gateway
@@ -36,7 +36,7 @@ class MailAdapter:
     """People act by writing to Relais; links in its mails work without a login; lists live on Mailman."""
 
     platform = PLATFORM
-    native = NATIVE
+    native = (*NATIVE, Picture)  # pictures become inline images (their bytes from the file store)
 
     def __init__(self, settings: MailSettings, ports: Ports, *, smtp_url: str = "", public_url: str = "",
                  secret: str = "", web: WebServer | None = None, mailman: MailmanSettings | None = None):
@@ -157,7 +157,7 @@ class MailAdapter:
             log.warning("reply rate limit reached", extra={"mail_id": where.get("mail")})
             where["outcome"] = "commands, not answered (rate limit)"  # the mail was handled; its answer is not sent
             return []
-        return self.reply_actions(reply, where)
+        return self.reply_actions(await self.ports.services.files.with_bytes(reply), where)
 
     @staticmethod
     def reply_actions(reply: Reply, where: dict) -> list[dict]:
@@ -194,6 +194,8 @@ class MailAdapter:
         # picks one of the message's choices).
         reply_to = composer.reply_address(tk.OUTBOX, message.id) if reply.about else ""
         reply = addressed(reply, account.address, person.display_name)  # an invitation names its attendee
+        # Photos shown in the mail itself (cid:): a thumbnail linked to the full size when it has a link, else the full size.
+        reply = await self.ports.services.files.with_bytes(reply, thumbs=True)
         msg = composer.mail(reply, to=account.address, to_name=person.display_name, reply_to=reply_to,
                             subject=payload.get("subject") or subject_for(reply, "Relais"), locale=person.locale,
                             message_id=message_id, account_id=account.id, choice_set=choice_set,

@@ -109,6 +109,10 @@ async def describe(services, command: str, label: str, account: Account, t) -> t
         if project is not None:
             return (t(N_("Stop following {project}?"), project=project.title),
                     [t(N_("You will no longer get its news and next steps."))], t(N_("Stop following")))
+    if words == ["digest", "all", "off"]:
+        return (t(N_("Stop all your weekly digests?")),
+                [t(N_("None of your communities' digests will come to {address} any more. The projects you follow "
+                      "stay followed."), address=account.address)], t(N_("Stop the digests")))
     if len(words) == 3 and words[:2] in (["digest", "off"], ["digest", "on"]):
         community = await Community.get_or_none(slug=words[2])
         if community is not None and words[1] == "off":

@@ -31,6 +31,10 @@ _NUMBER = re.compile(r"[0-9]{1,9}")
 
 def _command(act: Act) -> str:
     """The command an act link stands for; an act with no command here (a pledge link) is not valid on /d/."""
+    if act.act == "alloff":  # the one mail of several communities: it names none, and only stops them all
+        if act.community or act.obj or act.option:
+            raise LinkError(expired=False)
+        return "digest all off"
     template = _COMMANDS.get(act.act)
     numbered = act.act in ("vote", "coming", "notcoming", "back")
     if (template is None or not act.community or (act.act == "off") == bool(act.obj)
@@ -63,7 +67,8 @@ class LinkPages:
         token = request.match_info["token"]
         if request.path.startswith("/d/"):
             act = composer.tokens.web.read(token)
-            data = {"k": "cmd", "a": act.who, "c": _command(act), "community": act.community, "one_click": act.act == "off"}
+            data = {"k": "cmd", "a": act.who, "c": _command(act), "community": act.community,
+                    "one_click": act.act in ("off", "alloff")}
         else:
             data = composer.read_link(token)
             data["one_click"] = data.get("k") == "unsub" and not data.get("r")
@@ -123,6 +128,11 @@ class LinkPages:
                      t(N_("The next weekly digest will have links that work."))],
                     html=await self._instead(t), status=410)
         return self._respond(t, page)
+
+    async def _opened(self, request: web.Request, account: Account, data: dict) -> None:
+        """A digest's link used: that digest counts as opened in the report (no pixel; the link says which community)."""
+        if request.path.startswith("/d/") and data.get("community") and not data.get("one_click"):
+            await self.ports.services.digest.opened(account.person_id, data["community"])
 
     async def _used(self, community_slug: str, kind: str) -> None:
         community = await Community.get_or_none(slug=community_slug) if community_slug else None
@@ -234,6 +244,7 @@ class LinkPages:
                                                    origin=Origin.LINK)) or Reply()
         if not reply.error:
             await self._used(data.get("community", ""), (words or ["link"])[0])
+            await self._opened(request, account, data)
         title = t(N_("Not done")) if reply.error else title
         return self._respond(t, Page(title, html=to_html(reply), forms=await self._buttons(account, reply.choices),
                                      context=await self._context(data)))
@@ -276,6 +287,12 @@ class LinkPages:
     async def _done(self, t, account: Account, command: str, reply: Reply, context: str) -> Page:
         """The core's reply and its choices (an undo, mostly); the digest's one-click unsubscribe says what it did in full."""
         words = command.split()
+        if words == ["digest", "all", "off"] and not reply.error:
+            again = Choice(t(N_("Get the digests again")), "digest all on")
+            return Page(t(N_("No more weekly digests")),
+                        [t(N_("None of your communities' digests will come to {address} any more. The projects you follow "
+                              "stay followed."), address=account.address)],
+                        forms=await self._buttons(account, [again]), note=t(N_("Clicked by mistake? The button above undoes it.")))
         if words[:2] == ["digest", "off"] and len(words) == 3 and not reply.error:
             again = Choice(t(N_("Get the digest again")), f"digest on {words[2]}")
             return Page(t(N_("No more weekly digest")),
@@ -321,6 +338,7 @@ class LinkPages:
                                                        origin=Origin.LINK)) or Reply()
             if not reply.error:  # the impact report counts the links used (by kind, never by person)
                 await self._used(data.get("community", ""), (data.get("c", "").split() or ["link"])[0])
+                await self._opened(request, account, data)
             page = await self._done(t, account, data.get("c", ""), reply, await self._context(data))
         except Exception:  # no traceback reaches the person; the log has it
             log.exception("link action failed", extra={"kind": kind})

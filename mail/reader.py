@@ -11,7 +11,7 @@ from bot.core.adapter import Turn
 from bot.core.errors import UserError
 from bot.core.i18n import normalize_locale
 from bot.core.inbox import Event, Held
-from bot.core.incoming import Incoming, Origin
+from bot.core.incoming import Incoming, Origin, Upload
 from bot.core.replies import Choice, Reply
 from bot.services.votes_count import read_ballot
 from mail import reading
@@ -105,8 +105,9 @@ class MailReader:
             lines.commands = [(words, Origin.EMAIL)]
             ignored = []
         locale = normalize_locale(mail.language, "") or None
+        files = tuple(Upload(name, data) for name, data in mail.files)  # each command that takes files finds them
         incomings = [Incoming(platform="email", address=account.address, text=line, display_name=mail.display_name,
-                              locale=locale, origin=origin, message_id=mail.message_id or None, replying_to=refs)
+                              locale=locale, origin=origin, message_id=mail.message_id or None, replying_to=refs, files=files)
                      for line, origin in lines.commands]
         where = self._where(row, mail, account)
         where.update(ignored=ignored, expired=bool(context and context.expired and is_number(mail.text)))

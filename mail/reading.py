@@ -42,6 +42,7 @@ class ReadMail:
     html_only: bool = False
     date: datetime | None = None
     headers: dict[str, str] = field(default_factory=dict)  # the other loop-relevant headers, lower-cased names
+    files: list[tuple[str, bytes]] = field(default_factory=list)  # attachments and inline images: (name, bytes)
 
 
 def parse(raw: bytes) -> Message:
@@ -180,6 +181,27 @@ def body_text(msg: Message) -> tuple[str, bool]:
     return "", False
 
 
+MAX_FILES = 10  # a mail's files taken along with its commands; the core refuses more than a command accepts
+
+
+def attached_files(msg: Message) -> list[tuple[str, bytes]]:
+    """The files of a mail (attachments, and images a phone puts inline), with the name the sender gave each."""
+    files: list[tuple[str, bytes]] = []
+    for part in msg.walk() if msg.is_multipart() else []:
+        if part.is_multipart() or part.get_content_maintype() == "message":
+            continue
+        disposition = (part.get("Content-Disposition") or "").split(";")[0].strip().lower()
+        name = part.get_filename() or ""
+        if disposition != "attachment" and not name and part.get_content_maintype() == "text":
+            continue  # the body itself
+        data = part.get_payload(decode=True)
+        if isinstance(data, bytes) and data:
+            files.append((fix_text(name) or "file", data))
+        if len(files) >= MAX_FILES:
+            break
+    return files
+
+
 def strip_reply(text: str) -> str:
     """Only what the person wrote on top: quoted mails, "wrote:" lines, Outlook's separators and header blocks, and
     signatures removed (en, fr)."""
@@ -230,6 +252,10 @@ def read(raw: bytes) -> ReadMail:
     except Exception:  # a MIME structure too broken to walk: read the body as text
         text = fix_text(raw.split(b"\n\n", 1)[-1].decode("utf-8", "surrogateescape"))
     out.text = strip_reply(clean(_CONTROLS.sub("", text)))
+    try:
+        out.files = attached_files(msg)
+    except Exception:  # a part too broken to decode: the commands are still read
+        out.files = []
     # What a mail says is stored (list posts, comments, the sender's name): no control character goes on.
     out.subject, out.display_name, out.sender = clean(out.subject), clean(out.display_name), clean(out.sender)
     out.headers = {k: clean(v) for k, v in out.headers.items()}

@@ -28,6 +28,7 @@ SUBJECT_MAX = 78
 # Signed URLs in List-Unsubscribe have no spaces to fold at; under the default 78 columns the email package
 # would turn them into encoded words, which mail clients do not read as URLs. RFC 5322 allows 998.
 POLICY = policy.SMTP.clone(max_line_length=998)
+BINARY = policy.SMTP.clone(max_line_length=76)  # an image's or a file's base64 in lines of 76 (RFC 2045), not of 998
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,8 @@ def body_text(reply: Reply, t=None, ballot: bool = False) -> str:
         elif isinstance(element, LinkButton):
             out.append(f"{element.label}\n  {element.url}")  # the address under its label (no colon: any language)
         elif isinstance(element, Attachment):
-            out.append(f"📎 {element.filename}" + (f" — {element.caption}" if element.caption else ""))
+            out.append(f"📎 {element.filename}" + (f" — {element.caption}" if element.caption else "")
+                       + (f"\n  {element.url}" if element.url else ""))
         else:
             out.extend(block_text(b) for b in fallback(element))
     return "\n\n".join(o for o in out if o)
@@ -124,9 +126,18 @@ def body_html(reply: Reply, t=None, ballot: bool = False) -> str:
             out.append(table_html(element))
         elif isinstance(element, LinkButton):
             out.append(f'<p><a href="{escape(element.url, quote=True)}" style="{BUTTON}">{escape(element.label, quote=False)}</a></p>')
-        elif isinstance(element, Attachment) and inline(element):  # a chart: shown in the mail itself
-            out.append(f'<p><img src="cid:{escape(cid(element), quote=True)}" alt="{escape(element.caption or element.filename, quote=True)}" '
-                       'style="display: block; max-width: 100%; height: auto; border: 0;"></p>')
+        elif isinstance(element, Attachment) and inline(element):  # a chart, a photo: shown in the mail itself
+            alt = escape(element.caption or element.filename, quote=True)
+            if element.url:  # a photo shown small: its full size on the web
+                image = (f'<a href="{escape(element.url, quote=True)}"><img src="cid:{escape(cid(element), quote=True)}" alt="{alt}" '
+                         'style="display: block; max-width: 100%; height: auto; border: 0;"></a>')
+                out.append(f"<p>{image}</p>")
+            else:  # a chart: the frame's width on a computer, the screen's on a phone, its caption under it
+                image = (f'<img src="cid:{escape(cid(element), quote=True)}" alt="{alt}" width="600" '
+                         'style="display: block; width: 100%; max-width: 600px; height: auto; border: 0;">')
+                caption = (f'<br><span style="font-size: 14px; color: #5f6368;">{escape(element.caption, quote=False)}</span>'
+                           if element.caption else "")
+                out.append(f"<p>{image}{caption}</p>")
         elif isinstance(element, Attachment):
             caption = f" — {escape(element.caption, quote=False)}" if element.caption else ""
             out.append(f"<p>📎 <b>{escape(element.filename, quote=False)}</b>{caption}</p>")
@@ -137,6 +148,12 @@ def body_html(reply: Reply, t=None, ballot: bool = False) -> str:
 
 def _choices(reply: Reply, urls: tuple[str, ...]) -> list[dict]:
     return [{"label": c.label, "url": urls[i] if i < len(urls) else ""} for i, c in enumerate(reply.choices)]
+
+
+def _binary(data: bytes, maintype: str, subtype: str, **params) -> EmailMessage:
+    part = EmailMessage(policy=BINARY)
+    part.set_content(data, maintype=maintype, subtype=subtype, **params)
+    return part
 
 
 def render(reply: Reply, env: Envelope, t, ballot: bool = False) -> EmailMessage:
@@ -187,17 +204,19 @@ def render(reply: Reply, env: Envelope, t, ballot: bool = False) -> EmailMessage
     if images:  # multipart/related inside the HTML part: the chart shows in the mail, where the <img> names it
         html_part = msg.get_body(("html",))
         assert html_part is not None
+        html_part.make_related()
         for item in images:
             maintype, _, subtype = item.mime.partition("/")
-            html_part.add_related(item.data, maintype=maintype, subtype=subtype, cid=f"<{cid(item)}>", filename=item.filename)
+            html_part.attach(_binary(item.data, maintype, subtype, cid=f"<{cid(item)}>", filename=item.filename,
+                                     disposition="inline"))
     files = [item for item in reply.elements(Attachment) if not inline(item)]
     if files:  # multipart/mixed: the alternative body first, then each file
         msg.make_mixed()
         for item in files:
             maintype, _, subtype = item.mime.partition("/")
             method = method_of(item)  # an invitation: clients show it as one when its type names the method
-            msg.add_attachment(item.data, maintype=maintype or "application", subtype=subtype or "octet-stream",
-                               filename=item.filename, params={"method": method} if method else None)
+            msg.attach(_binary(item.data, maintype or "application", subtype or "octet-stream", filename=item.filename,
+                               params={"method": method} if method else None, disposition="attachment"))
     msg["Content-Language"] = env.lang  # after the content: set_content() drops Content-* headers
     boundary = "=_relais_" + hashlib.sha256(env.message_id.encode()).hexdigest()[:24]
     msg.set_boundary(boundary)

@@ -66,10 +66,25 @@ class DigestDelivery(Model):
     message_id = fields.CharField(max_length=255, default="")
     updated_at = fields.DatetimeField(auto_now=True)
     period_end = fields.DatetimeField(null=True)  # where the period it covered ends: the reader's next digest starts there
+    opened = fields.BooleanField(default=False)  # one of its links was used (no pixel): the report counts digests opened
 
     class Meta:
         table = "digest_delivery"
         unique_together = (("person", "community", "week"),)
+
+
+class DigestMode(Model):
+    """A person's choice of one mail for all their communities' digests (no row: combined) or one per community."""
+
+    _no_comments = True  # see models/__init__.py
+
+    id = fields.IntField(primary_key=True)
+    person = fields.OneToOneField("models.Person", related_name="digest_mode", on_delete=fields.CASCADE)
+    person_id: int
+    separate = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "digest_mode"
 
 
 class JobRun(Model):

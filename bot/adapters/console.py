@@ -14,11 +14,11 @@ from typing import TextIO
 from bot.core.adapter import Turn
 from bot.core.choices import conversation
 from bot.core.inbox import Event
-from bot.core.incoming import Incoming, Origin
+from bot.core.incoming import Incoming, Origin, Upload
 from bot.core.numbers import clean, is_number
 from bot.core.ports import Ports
 from bot.core.render import block_text, fallback
-from bot.core.replies import Attachment, Block, LinkButton, Reply
+from bot.core.replies import Attachment, Block, LinkButton, Picture, Reply
 from bot.services import channel_data
 from models import Account, ConsoleInbox, OutboxMessage
 
@@ -33,7 +33,7 @@ def render_text(reply: Reply, saved: dict[str, Path] | None = None) -> str:
     for element in reply.blocks:
         if isinstance(element, LinkButton):
             out.append(f"🔗 {element.label} → {element.url}")  # no colon: right in French and in English
-        elif isinstance(element, Attachment) and element.filename in saved:
+        elif isinstance(element, (Attachment, Picture)) and element.filename in saved:
             caption = f" — {element.caption}" if element.caption else ""
             out.append(f"📎 {element.filename}{caption}\n   {saved[element.filename]}")
         else:
@@ -44,11 +44,33 @@ def render_text(reply: Reply, saved: dict[str, Path] | None = None) -> str:
     return ("⚠️  " + text) if reply.error else text
 
 
+# `news my-project Tasting on Sunday --photo ~/tasting.jpg`, `document my-project --file plans.pdf`: the console's
+# way of sending a file with a command (a path on this machine, as its operator typed it).
+_FILE_OPTION = re.compile(r"\s+--(?:photo|file|fichier)\s+(\"[^\"]+\"|'[^']+'|\S+)")
+_FILE_LIMIT = 25 * 1024 * 1024  # read no further: the core says the limit of what it accepts
+
+
+async def _uploads(line: str) -> tuple[str, tuple[Upload, ...]]:
+    """The line without its file options, and the files they name (an unreadable one comes empty: the core says so)."""
+    paths = [m.strip("\"'") for m in _FILE_OPTION.findall(line)]
+    if not paths:
+        return line, ()
+    return _FILE_OPTION.sub("", line), tuple([Upload(Path(p).name, await asyncio.to_thread(_read, p)) for p in paths])
+
+
+def _read(path: str) -> bytes:
+    try:
+        with open(Path(path).expanduser(), "rb") as f:
+            return f.read(_FILE_LIMIT)
+    except OSError:
+        return b""
+
+
 class ConsoleAdapter:
     """The console channel: console accounts' notifications (kept in their inbox) and the chat's rendering."""
 
     platform = PLATFORM
-    native: tuple[type, ...] = (Block, LinkButton, Attachment)
+    native: tuple[type, ...] = (Block, LinkButton, Attachment, Picture)
 
     def __init__(self, ports: Ports):
         self.ports = ports
@@ -69,13 +91,14 @@ class ConsoleAdapter:
     async def incoming(self, address: str, line: str, room: str | None = None, locale: str | None = None) -> Incoming:
         """The Incoming for a typed line; a number answers the choices this account was offered last."""
         chat = f"#{room}" if room else None
+        line, files = await _uploads(line)
         text, origin = clean(line).strip(), Origin.TYPED
         if is_number(text):
             choice = await self.ports.choices.pick(conversation(PLATFORM, address, chat), int(text))
             if choice is not None:
                 text, origin = ("/" if chat else "") + choice.command, Origin.BUTTON
         return Incoming(platform=PLATFORM, address=address, text=text, display_name=address, chat=chat, locale=locale,
-                        origin=origin)
+                        origin=origin, files=files)
 
     async def render(self, reply: Reply, where: dict) -> list[dict]:
         saved = await self.save_files(reply, where.get("to", ""))
@@ -89,6 +112,7 @@ class ConsoleAdapter:
         """Each attachment written under the data directory, in the account's folder (a new name when one exists);
         returns their paths."""
         saved: dict[str, Path] = {}
+        reply = await self.ports.services.files.with_bytes(reply)  # pictures: their stored bytes, saved as files
         for item in reply.elements(Attachment):
             saved[item.filename] = await asyncio.to_thread(self._write, item, self._folder(owner))
         return saved

@@ -30,6 +30,7 @@ from bot.services.pledges import money
 from bot.services.votes_results import TIE_RULE, rounds_lines
 from bot.services.votes_text import labels as poll_labels
 from mail.link_words import accepted_language
+from models import Project
 
 log = logging.getLogger("relais.pages")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -157,9 +158,15 @@ class Pages:
                 return None
             shown.news = await self.data.news(found, shown.id)
             shown.answered = await self.data.answered(shown.id)
+            shown.funds = await self.data.funds(shown.id)  # the use of funds, a loan's repayments
             locale = self._locale(request, found.locale)
-            return (self._page("project", locale, view, project=shown), "text/html; charset=utf-8",
-                    max([shown.updated or view.updated] + [n.at for n in shown.news] + [a.at for a in shown.answered]))
+            # The news items' photos (thumbnails linking to the full size) and the documents its referents made public.
+            photos = await self.ports.services.files.thumbnails([n.id for n in shown.news])
+            project_row = await Project.get(id=shown.id)
+            documents = await self.ports.services.documents.listed(project_row, found, public_only=True)
+            return (self._page("project", locale, view, project=shown, photos=photos, documents=documents), "text/html; charset=utf-8",
+                    max([shown.updated or view.updated] + [n.at for n in shown.news] + [a.at for a in shown.answered]
+                        + [d.at for d in documents]))
         return await self._serve(request, ("p", slug, project, request.query.get("lang", "")), make)
 
     async def community_feed(self, request: web.Request) -> web.StreamResponse:

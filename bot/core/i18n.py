@@ -74,6 +74,7 @@ class Translator:
         self._t = translations
         self._babel_locale = Locale.parse(locale)
         self._typeset: dict[str, str] = {}
+        self._dates: dict[tuple[date, str], str] = {}  # a digest run formats the same few days thousands of times
 
     def _text(self, text: str) -> str:
         if self.locale != "fr":
@@ -92,7 +93,13 @@ class Translator:
         return text.format(count=count, **params)
 
     def date(self, value: date, fmt: str = "full") -> str:
-        return format_date(value, format=fmt, locale=self._babel_locale)
+        key = (value, fmt)
+        text = self._dates.get(key)
+        if text is None:
+            if len(self._dates) > 4096:
+                self._dates.clear()
+            text = self._dates[key] = format_date(value, format=fmt, locale=self._babel_locale)
+        return text
 
     def ago(self, delta) -> str:
         """How long ago, in words: "3 weeks ago", "il y a 3 semaines"; under a minute, "just now"."""

@@ -15,6 +15,14 @@ class Origin(StrEnum):
 
 
 @dataclass(frozen=True)
+class Upload:
+    """A file that came with the message (a photo, a document), as the platform gave it: its name is only a label."""
+
+    filename: str
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
 class Incoming:
     """Who said what, where: `chat` is the group, room or list (None for a direct chat)."""
 
@@ -32,6 +40,7 @@ class Incoming:
     # a Message-ID and the References of a mail, nearest first): a reply to what Relais posted is a comment on it.
     replying_to: tuple[str, ...] = ()
     received_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    files: tuple[Upload, ...] = ()  # photos and documents sent with it (a photo's caption is the text)
 
     @property
     def direct(self) -> bool:

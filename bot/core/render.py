@@ -12,7 +12,7 @@ from typing import Any
 
 from babel.numbers import format_decimal
 
-from bot.core.replies import About, Attachment, Block, LinkButton, Poll, Progress, Question, Reply, Span, Table, bold, code, italic
+from bot.core.replies import About, Attachment, Block, LinkButton, Picture, Poll, Progress, Question, Reply, Span, Table, bold, code, italic
 
 _HTML_TAGS = {"bold": "b", "italic": "i", "code": "code"}
 BAR = 10  # cells of a text progress bar
@@ -69,6 +69,9 @@ def fallback(element: Any) -> list[Block]:
         if element.caption:
             spans += [Span(" — "), Span(element.caption)]
         return [Block(spans=spans)]
+    if isinstance(element, Picture):
+        name = Span(element.filename, "bold", element.url or None)
+        return [Block(spans=[Span("🖼 "), name] + ([Span(" — "), Span(element.caption)] if element.caption else []))]
     if isinstance(element, Progress):
         return [Block(spans=[Span(progress_line(element))])]
     if isinstance(element, Poll):

@@ -1,4 +1,4 @@
-"""The platform-neutral reply: text blocks, typed elements (poll, progress, link, file, question) and choices."""
+"""The platform-neutral reply: text blocks, typed elements (poll, progress, link, file, picture, question) and choices."""
 
 from __future__ import annotations
 
@@ -65,6 +65,21 @@ class Attachment:
     mime: str
     data: bytes
     caption: str = ""
+    url: str = ""  # the file on the web (a picture shown small links to its full size)
+
+
+@dataclass(frozen=True)
+class Picture:
+    """An image kept in the file store (a news item's photo), named by its content hash: the adapters that show images
+    send it (each platform's upload id reused), the others give its name and `url`, the full size on the web."""
+
+    kind: ClassVar[str] = "picture"
+    sha256: str
+    mime: str
+    filename: str
+    thumb: str = ""  # the hash of its thumbnail (a JPEG)
+    caption: str = ""
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -150,8 +165,8 @@ class About:
     numbered: bool = True  # `/reply [n]` in this conversation answers them (False: the command hint says another way)
 
 
-Element = Union[Block, LinkButton, Attachment, Progress, Poll, Question, About, Table]
-ELEMENTS: dict[str, type] = {cls.kind: cls for cls in (Block, LinkButton, Attachment, Progress, Poll, Question, About, Table)}
+Element = Union[Block, LinkButton, Attachment, Picture, Progress, Poll, Question, About, Table]
+ELEMENTS: dict[str, type] = {cls.kind: cls for cls in (Block, LinkButton, Attachment, Picture, Progress, Poll, Question, About, Table)}
 
 
 @dataclass(frozen=True)

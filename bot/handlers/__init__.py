@@ -5,9 +5,12 @@ from bot.handlers import (
     account,
     agenda,
     ballots,
+    budget,
     comments,
     digest,
+    digest_mode,
     directory,
+    documents,
     email,
     encryption,
     events,
@@ -16,10 +19,12 @@ from bot.handlers import (
     ideas,
     invitations,
     linking,
+    loans,
     meetings,
     member_polls,
     membership,
     moderation,
+    money,
     mydata,
     needs,
     news,
@@ -33,6 +38,6 @@ from bot.handlers import (
     votes,
 )
 
-MODULES = [help, account, linking, mydata, projects, news, comments, moderation, facilitator, agenda, absence, sheet, votes, ballots,
-           meetings, events, membership, pledges, pages, ideas, needs, member_polls, invitations, directory, report,
-           digest, email, encryption, search, talk]
+MODULES = [help, account, linking, mydata, projects, news, documents, comments, moderation, facilitator, agenda, absence, sheet, votes, ballots,
+           meetings, events, membership, pledges, money, loans, budget, pages, ideas, needs, member_polls, invitations, directory, report,
+           digest, digest_mode, email, encryption, search, talk]

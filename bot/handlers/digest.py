@@ -24,7 +24,7 @@ DAY_NAMES = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("F
                                                         accept=tuple(SWITCH_WORDS)),
                                                     Arg("community", "community", N_("community"), required=False)),
          help=N_("Get (on) or stop (off) the weekly email digest of your community; alone, say where it stands."),
-         section=SECTION, role=Role.OBSERVER)
+         section=SECTION)  # membership checked below, in the community named (a person of two has no current one)
 async def digest(ctx: Context, switch: str | None, community: Community | None) -> Reply:
     t = ctx.t
     if community is None:

@@ -16,6 +16,7 @@ from bot.services.prompt_reading import yes_no
 from models import Role
 
 SECTION = N_("Your data")
+PHOTOS = ("photos", "files", "fichiers")  # `forget me photos`: the photos of their news go too
 
 
 def _direct_only(ctx: Context) -> None:
@@ -47,6 +48,9 @@ async def mydata(ctx: Context) -> Reply:
     ]
     if data["promises"]:
         rows.append(t.n("{count} promise", "{count} promises", len(data["promises"])))
+    if data.get("files"):
+        rows.append(t.n("{count} file posted (documents, news photos)", "{count} files posted (documents, news photos)",
+                        len(data["files"])))
     consents = [t(N_("{account} confirmed on {date}"), account=a["account"],
                   date=t.date(datetime.fromisoformat(a["consent_at"]).date(), "medium"))
                 for a in data["accounts"] if a.get("consent_at")]
@@ -72,29 +76,43 @@ async def forget_me(ctx: Context, confirmation: str | None) -> Reply:
     t = ctx.t
     _direct_only(ctx)
     await _may_leave(ctx)
-    if confirmation is not None:
+    photos = confirmation is not None and confirmation.lower() in PHOTOS
+    if confirmation is not None and not photos:
         pending = await ctx.services.conversations.pending(ctx.person.id)
         if pending is None or pending.handler != "forget" or pending.data.get("token") != confirmation:
             raise UserError(N_("That confirmation is no longer valid: type /forget me again."))
-        return await _erase(ctx)
+        return await _erase(ctx, bool(pending.data.get("photos")))
     token = secrets.token_hex(4)
     accounts = [a.handle for a in await ctx.person.accounts.all().order_by("id")]
-    return (Reply().para("⚠️ ", t(N_("This erases you from Relais: your accounts ({accounts}), communities and roles, follows, "
-                                     "answers, promises and settings."), accounts=", ".join(accounts)))
-            .para(t(N_("The community keeps what it needs, without your name: your news and next steps (from “a former "
-                       "member”) and your ballots, still counted. You are taken off the mailing lists.")))
-            .para(t(N_("Want a copy first? Type /mydata.")))
-            .add(Question(t(N_("Erase everything? Answer yes to erase it; anything else keeps it.")), "forget", {"token": token},
-                          hint=t(ANSWER_HINT), days=1))
-            .choice(t(N_("Yes, erase everything")), f"forget me {token}")
-            .choice(t(N_("No, keep it")), "cancel"))
+    reply = (Reply().para("⚠️ ", t(N_("This erases you from Relais: your accounts ({accounts}), communities and roles, follows, "
+                                      "answers, promises and settings."), accounts=", ".join(accounts)))
+             .para(t(N_("The community keeps what it needs, without your name: your news and next steps (from “a former "
+                        "member”) and your ballots, still counted. You are taken off the mailing lists."))))
+    posted = await ctx.services.files.of_person(ctx.person.id)
+    documents, pictures = (sum(1 for f in posted if f["kind"] == kind) for kind in ("document", "photo"))
+    if documents:
+        reply.para(t.n("The document you added to a project is erased.", "The {count} documents you added to projects are erased.",
+                       documents))
+    if pictures and photos:
+        reply.para(t.n("The photo of your news is erased too.", "The {count} photos of your news are erased too.", pictures))
+    elif pictures:
+        reply.para(t.n("The photo of your news stays with it, without your name; to erase it too: /forget me photos.",
+                       "The {count} photos of your news stay with them, without your name; to erase them too: /forget me photos.",
+                       pictures))
+    reply.para(t(N_("Want a copy first? Type /mydata.")))
+    reply.add(Question(t(N_("Erase everything? Answer yes to erase it; anything else keeps it.")), "forget",
+                       {"token": token, "photos": photos}, hint=t(ANSWER_HINT), days=1))
+    reply.choice(t(N_("Yes, erase everything")), f"forget me {token}")
+    if pictures and not photos:
+        reply.choice(t(N_("Erase my photos too")), "forget me photos")
+    return reply.choice(t(N_("No, keep it")), "cancel")
 
 
 @answers("forget")
 async def forget_answer(ctx: Context, text: str, data: dict) -> Reply:
     if yes_no(text) is True:
         await _may_leave(ctx)
-        return await _erase(ctx)
+        return await _erase(ctx, bool(data.get("photos")))
     return Reply().para(ctx.t(N_("Nothing was erased.")))
 
 
@@ -105,8 +123,8 @@ async def _may_leave(ctx: Context) -> None:
                         community=community.name)
 
 
-async def _erase(ctx: Context) -> Reply:
+async def _erase(ctx: Context, photos: bool = False) -> Reply:
     t = ctx.t  # the translator outlives the person
-    await ctx.services.mydata.forget(ctx.person.id)
+    await ctx.services.mydata.forget(ctx.person.id, photos=photos)
     # Sensitive: the message that asked for it is reduced to "forget me" as it is handled (no account, no text left).
     return Reply(sensitive="forget me").para("👋 ", t(N_("Done: Relais no longer knows you. If you write again, you start afresh.")))

@@ -22,10 +22,13 @@ PROJECT = Arg("project", "project", N_("project"))
          role=Role.OBSERVER, referent_of="project")
 async def news(ctx: Context, project: Project, text: str) -> Reply:
     t = ctx.t
-    item, count = await ctx.services.projects.post_news(project, ctx.person, text, ctx.incoming.platform, ctx.need_community())
-    return (Reply().para(t(N_("News posted to {project}."), project=project.title), " ",
+    photos = await ctx.services.files.photos(ctx.incoming.files) if ctx.incoming.files else []  # refused whole, before posting
+    item, count = await ctx.services.projects.post_news(project, ctx.person, text, ctx.incoming.platform, ctx.need_community(), photos)
+    reply = Reply().para(t(N_("News posted to {project}."), project=project.title), " ",
                          t.n("{count} follower notified.", "{count} followers notified.", count))
-            .choice(t(N_("Undo")), f"news delete {project.slug} {item.id}"))
+    if photos:
+        reply.para(t.n("With {count} photo.", "With {count} photos.", len(photos)))
+    return reply.choice(t(N_("Undo")), f"news delete {project.slug} {item.id}")
 
 
 NUMBER = Arg("number", "word", N_("number"), max_length=12)

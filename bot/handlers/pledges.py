@@ -13,6 +13,7 @@ from bot.core.i18n import N_, Translator
 from bot.core.numbers import read_number
 from bot.core.parser import tokens
 from bot.core.replies import Reply
+from bot.handlers.money import campaign_money
 from bot.handlers.votes import UNTIL
 from bot.services.pledges import JUMP, MILESTONES, campaign_reply, money, read_amount
 from models import Campaign, CampaignKind, Project, Role
@@ -40,7 +41,8 @@ async def _show(ctx: Context, campaign: Campaign, project: Project) -> Reply:
     pledges = ctx.services.pledges
     standing = await pledges.standing(campaign, project)
     mine = await pledges.my_promise(campaign, ctx.person)
-    return campaign_reply(ctx.t, standing, _today(ctx), link=pledges.link_for(campaign, ctx.person), mine=mine)
+    reply = campaign_reply(ctx.t, standing, _today(ctx), link=pledges.link_for(campaign, ctx.person), mine=mine)
+    return reply.extend(await campaign_money(ctx, campaign))  # where the amount comes from, the use of funds
 
 
 @command("campaign", fr=("campagne",), args=(PROJECT,),
@@ -114,6 +116,9 @@ async def campaign_add(ctx: Context, project: Project, spec: str) -> Reply:
          section=SECTION, role=Role.OBSERVER, referent_of="project")
 async def campaign_progress(ctx: Context, project: Project, amount: str) -> Reply:
     found = await _running(ctx, project)
+    if await ctx.services.money.link_of(found) is not None:  # the platform's figure would overwrite a typed one
+        raise UserError(N_("The amount of {project} is read on its platform: /campaign unlink {slug} to type it instead."),
+                        project=project.title, slug=project.slug)
     words = amount.split()
     confirmed = bool(words) and fold(words[-1]) in CONFIRM_WORDS  # the answer to the check below
     if confirmed:

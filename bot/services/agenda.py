@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.sql import fetch
 from bot.services import agenda_contrib
+from bot.services.loans import LateLoan, late_loans
 from models import AgendaSettings, Community, Event, EventKind
 
 PROPOSED = 3
@@ -180,7 +181,9 @@ class Agenda:
                 meetings[cid] = _when(at)  # type: ignore[assignment]
         week = await self.week_items(ids, now - timedelta(days=7))
         unanswered = await self.unanswered(ids, now - UNANSWERED_AFTER)
-        brought = await agenda_contrib.load(ids, now, {c.id: now.astimezone(ZoneInfo(c.timezone)).date() for c in communities})
+        days = {c.id: now.astimezone(ZoneInfo(c.timezone)).date() for c in communities}
+        brought = await agenda_contrib.load(ids, now, days)
+        late = await late_loans(ids, days)
         views = {}
         for community in communities:
             tz = ZoneInfo(community.timezone)
@@ -189,7 +192,8 @@ class Agenda:
             views[community.id] = AgendaView(community, today, self.proposals(projects, today, now), projects,
                                              meetings.get(community.id), week.get(community.id, []),
                                              unanswered=unanswered.get(community.id, []),
-                                             contributions=brought.get(community.id) or agenda_contrib.Contributions())
+                                             contributions=brought.get(community.id) or agenda_contrib.Contributions(),
+                                             late_loans=late.get(community.id, []))
         return views
 
     @staticmethod
@@ -279,6 +283,7 @@ class AgendaView:
     week: list[WeekItem]
     unanswered: list[Unanswered] = field(default_factory=list)
     contributions: agenda_contrib.Contributions = field(default_factory=agenda_contrib.Contributions)  # members' ideas, needs…
+    late_loans: list[LateLoan] = field(default_factory=list)  # loans with instalments due and not confirmed
 
     @property
     def waiting(self) -> list[ProjectState]:

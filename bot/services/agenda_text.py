@@ -12,6 +12,7 @@ from bot.core.i18n import N_, Translator
 from bot.core.replies import Attachment, Reply, Span, bold, italic
 from bot.services.agenda import AgendaView, ProjectState
 from bot.services.agenda_contrib import add_lines as add_contributions
+from bot.services.loans import late_lines
 from models import ProjectStatus
 
 
@@ -89,6 +90,7 @@ def agenda_reply(t: Translator, view: AgendaView, now: datetime, pushed: bool = 
                         text=m.text[:80] + ("…" if len(m.text) > 80 else "")))
                      for m in view.unanswered], title=t(N_("Members' messages without an answer for 3 days or more:")))
     add_contributions(t, view.contributions, community.slug, now, reply)
+    late_lines(t, view.late_loans, reply)  # loans' instalments due and not confirmed
     if view.meeting:
         local = view.meeting.astimezone(tz)
         reply.para(t(N_("Next general meeting: ")), bold(f"{t.date(local.date())} {local:%H:%M}"))

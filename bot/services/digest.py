@@ -8,6 +8,7 @@ no template branches on another section's name, so polls, campaigns and meetings
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from dataclasses import KW_ONLY, dataclass, field
@@ -24,9 +25,26 @@ from bot.core.replies import Reply, bold, italic
 from bot.core.sql import fetch
 from bot.services.schedules import Schedules
 from models import Account, Campaign, ChatBinding, Community, DigestSubscription, Event, EventKind, NewsItem, NextStep, OutboxMessage, Project, Role, VotePoll
+from models.digest import DigestMode
 from models.mail import MailAddress
 
+log = logging.getLogger("relais.digest")
 NEWS_CUT = 300  # a news text longer than this is cut at a word, with a link to the project's public page (when on)
+
+
+THUMBS_PER_NEWS = 3  # a news item's photos shown in a digest (its page has them all)
+THUMB_WIDTH = 160  # CSS pixels a thumbnail takes in the mail (two or three side by side on a phone)
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A news item's thumbnail in a digest: shown inline (`cid:`), its bytes read once a run."""
+
+    cid: str  # the mail part's Content-ID, without brackets
+    filename: str
+    width: int  # as shown, in CSS pixels
+    height: int
+    data: bytes = field(repr=False, default=b"")
 
 
 @dataclass(frozen=True)
@@ -34,6 +52,7 @@ class NewsLine:
     day: date
     text: str  # whole, or cut at a word when the community's public pages hold the rest
     more: bool = False  # cut: "read more" on the project's public page
+    photos: tuple[Photo, ...] = ()
 
 
 def cut_at_word(text: str, limit: int = NEWS_CUT) -> str | None:
@@ -183,12 +202,37 @@ class _Projects:
 async def load_projects(week: Week, shared: dict) -> _Projects:
     """The projects of a community with the week's news and their current next step, loaded once a run."""
     if "projects" not in shared:
-        shared["projects"] = await _load_projects(week)
+        shared["projects"] = await _load_projects(week, shared.get("files"))
         shared["projects"].page = week.page
     return shared["projects"]
 
 
-async def _load_projects(week: Week) -> _Projects:
+async def _photos(files, news_ids: list[int]) -> dict[int, tuple[Photo, ...]]:
+    """The first thumbnails of each news item (photos issue: `Files.thumbnails`), their bytes read once; a file store
+    that cannot be read leaves the news without photos rather than the digest unsent."""
+    if files is None or not news_ids:
+        return {}
+    out: dict[int, tuple[Photo, ...]] = {}
+    read: dict[str, bytes] = {}
+    try:
+        for news_id, thumbs in (await files.thumbnails(news_ids)).items():
+            photos = []
+            for thumb in thumbs[:THUMBS_PER_NEWS]:
+                if not thumb.thumb or thumb.width <= 0 or thumb.height <= 0:
+                    continue
+                if thumb.thumb not in read:
+                    read[thumb.thumb] = await files.read(thumb.thumb)
+                width = min(THUMB_WIDTH, thumb.width)
+                photos.append(Photo(f"{thumb.thumb[:32]}@thumb.relais", thumb.filename, width,
+                                    max(1, round(thumb.height * width / thumb.width)), read[thumb.thumb]))
+            out[news_id] = tuple(photos)
+    except Exception:  # noqa: BLE001 - the store is another service: its failure costs the photos, not the mail
+        log.warning("digest thumbnails unavailable", exc_info=True)
+        return {}
+    return out
+
+
+async def _load_projects(week: Week, files=None) -> _Projects:
     projects = await Project.filter(community_id=week.community.id, created_at__lt=week.end).order_by("title")
     # New means created within this week's window; older projects, followed or not, are never "new".
     lines = {p.id: ProjectLine(p.slug, p.title, p.status.label, p.summary, is_new=week.start <= p.created_at)
@@ -196,9 +240,12 @@ async def _load_projects(week: Week) -> _Projects:
     ids = list(lines)
     news = NewsItem.filter(project_id__in=ids, created_at__gte=week.start, created_at__lt=week.end).order_by("created_at")
     tz = ZoneInfo(week.community.timezone)
-    for item in await news:
+    items = await news
+    photos = await _photos(files, [item.id for item in items])
+    for item in items:
         cut = cut_at_word(item.text) if week.page else None  # the whole text is on the project's page
-        lines[item.project_id].news.append(NewsLine(item.created_at.astimezone(tz).date(), cut or item.text, cut is not None))
+        lines[item.project_id].news.append(NewsLine(item.created_at.astimezone(tz).date(), cut or item.text, cut is not None,
+                                                    photos.get(item.id, ())))
     for step in await NextStep.filter(project_id__in=ids, created_at__lt=week.end).order_by("created_at", "id"):
         line = lines[step.project_id]  # the latest one wins
         line.step, line.due = step.text, step.due
@@ -554,6 +601,7 @@ class Digests:
         self.schedules = schedules
         self.providers = providers if providers is not None else list(PROVIDERS)
         self.public_url = ""  # the link endpoint's address, set by the App: the public pages' links
+        self.files: Any = None  # the photos' service (`thumbnails`, `read`), set by the services: news thumbnails
 
     async def count_recipients(self, community: Community) -> int:
         return int((await fetch(COUNT_SQL, [community.id, True, int(Role.OBSERVER)]))[0][0])
@@ -575,10 +623,11 @@ class Digests:
                 people[pid] = Recipient(pid, name, locale or community.locale or self.default_locale, address,
                                         account_id=account_id, timezone=timezone or "")
             if people:
-                await self._follows(community, people)
+                await self.add_follows(community, people)
                 yield list(people.values())
 
-    async def _follows(self, community: Community, people: dict[int, Recipient]) -> None:
+    async def add_follows(self, community: Community, people: dict[int, Recipient]) -> None:
+        """Each person's follows in the community, added to their `follows`."""
         marks = ",".join("?" * len(people))
         for pid, project_id in await fetch(
                 f"SELECT f.person_id, f.project_id FROM follow f JOIN project pr ON pr.id = f.project_id "
@@ -620,8 +669,22 @@ class Digests:
     async def prepare(self, week: Week) -> list[tuple[Provider, Any]]:
         if week.community.pages and self.public_url:
             week.page = f"{self.public_url}/c/{week.community.slug}"
-        shared: dict = {}
+        shared: dict = {"files": self.files}
         return [(p, await p.prepare(week, shared)) for p in self.providers]
+
+    async def opened(self, person_id: int, community_slug: str) -> None:
+        """One of the person's digest links of this community was used: their latest digest from it counts as opened."""
+        await fetch('UPDATE "digest_delivery" SET "opened" = ? WHERE "id" = (SELECT "id" FROM "digest_delivery" '
+                    'WHERE "person_id" = ? AND "community_id" = (SELECT "id" FROM "community" WHERE "slug" = ?) '
+                    'AND "status" = ? ORDER BY "week" DESC LIMIT 1)', [True, person_id, community_slug, "sent"])
+
+    async def set_separate(self, person_id: int, separate: bool) -> None:
+        """One digest mail for all the person's communities (False, the default) or one per community."""
+        await DigestMode.update_or_create(person_id=person_id, defaults={"separate": separate})
+
+    async def separate(self, person_id: int) -> bool:
+        row = await DigestMode.get_or_none(person_id=person_id)
+        return bool(row and row.separate)
 
     async def set_choice(self, person_id: int, community_id: int, enabled: bool) -> None:
         await DigestSubscription.update_or_create(person_id=person_id, community_id=community_id, defaults={"enabled": enabled})

@@ -16,6 +16,7 @@ from bot.core.delivery import TemporaryFailure, Unreachable
 from bot.core.metrics import NOTHING, Meter
 from bot.core.sql import fetch
 from bot.services import digest as d
+from bot.services.digest_combined import Combined, Part, Plan, Planner
 from models import Community, DeliveryStatus
 
 log = logging.getLogger("relais.digest")
@@ -25,6 +26,9 @@ MAX_ATTEMPTS = 5
 class DigestMailer(Protocol):
     async def send(self, digest: d.Digest) -> str:
         """Send one digest; returns its Message-ID. Raises TemporaryFailure or Unreachable."""
+
+    async def send_combined(self, mail: Combined) -> str:
+        """Send the one mail of a person's communities, the same way."""
 
 
 @dataclass
@@ -37,16 +41,18 @@ class Counts:
     elsewhere: int = 0  # claimed by another run that is still alive (or not provably gone): not ours to send
     until: datetime | None = None  # when the earliest of those claims runs out (a dead holder's are taken over then)
     taken_over: int = 0  # claims of a run whose process is gone (same machine, no such process), taken at once
+    combined: int = 0  # of the mails sent, those that carry other communities' digests too
+    joined: int = 0  # people whose digest goes in the one mail another community's run sends them
 
     def as_dict(self) -> dict:
         out = {"sent": self.sent, "empty": self.empty, "already": self.already, "failed": self.failed}
-        for key in ("rooms", "elsewhere", "taken_over"):
+        for key in ("rooms", "elsewhere", "taken_over", "combined", "joined"):
             if getattr(self, key):
                 out[key] = getattr(self, key)
         return out
 
     def add(self, other: Counts) -> None:
-        for key in ("sent", "empty", "already", "failed", "rooms", "elsewhere", "taken_over"):
+        for key in ("sent", "empty", "already", "failed", "rooms", "elsewhere", "taken_over", "combined", "joined"):
             setattr(self, key, getattr(self, key) + getattr(other, key))
         if other.until is not None and (self.until is None or other.until < self.until):
             self.until = other.until
@@ -107,24 +113,39 @@ class DigestRunner:
         tz = ZoneInfo(community.timezone)
         editions = d.Editions(self.digests, community, week, due, self.clock().astimezone(tz).date(), exact)
         window, prepared = await editions.of(None)
+        planner = Planner(self.digests, community, due, editions.today, exact)
         counts = Counts()
         claim = claim_token()
-        async def one(recipient: d.Recipient) -> None:
+        async def one(recipient: d.Recipient, parts: list[Part], order: list[int]) -> None:
             async with slots:
                 digest = await editions.assemble(recipient)
-                status, message_id, error = await self._send(digest)
+                if parts:
+                    mail = Combined(recipient, community.id, digest, parts, order)
+                    status, message_id, error = await self._send(mail)
+                    counts.combined += status == DeliveryStatus.SENT
+                else:
+                    status, message_id, error = await self._send(digest)
                 setattr(counts, status.value, getattr(counts, status.value) + 1)
                 self.meter.digest("skipped" if status == DeliveryStatus.EMPTY else status.value)
                 # Settled right after its own send: a crash leaves at most the mails in flight unrecorded.
                 await fetch(SETTLE, [status.value, message_id, error, digest.until, self.clock(), claim, community.id, week,
                                      recipient.person_id])
+                for part in parts:  # each community's part: sent when it was in the mail, else empty (or failed with it)
+                    shown = DeliveryStatus.EMPTY if status == DeliveryStatus.SENT and not part.digest.has_news else status
+                    await fetch(SETTLE, [shown.value, message_id, error, part.digest.until, self.clock(), claim,
+                                         part.community.id, part.week, recipient.person_id])
 
         slots = asyncio.Semaphore(self.concurrency)
         async for people in self.digests.recipients(community, self.chunk, only):
+            plan = await planner.plan(people)
+            counts.joined += len(plan.elsewhere)
+            people = [r for r in people if r.person_id not in plan.elsewhere]
             owned = await self._claim(claim, community, week, [r.person_id for r in people], counts)
             await self._not_ours(claim, community, week, [r.person_id for r in people if r.person_id not in owned], counts)
-            await self.digests.periods(community, week, window.end, [r for r in people if r.person_id in owned])
-            await asyncio.gather(*(one(r) for r in people if r.person_id in owned))
+            mine = [r for r in people if r.person_id in owned]
+            await self.digests.periods(community, week, window.end, mine)
+            parts = await self._parts(claim, planner, plan, mine)
+            await asyncio.gather(*(one(r, parts.get(r.person_id, []), plan.order.get(r.person_id, [])) for r in mine))
             if progress:
                 result = progress(len(people))
                 if result is not None:
@@ -141,7 +162,26 @@ class DigestRunner:
                            "(status = 'claimed' OR (status = 'failed' AND attempts < ?))", [community.id, week, MAX_ATTEMPTS])
         return int(rows[0][0])
 
+    async def _parts(self, claim: str, planner: Planner, plan: Plan, mine: list[d.Recipient]) -> dict[int, list[Part]]:
+        """The other communities' parts of the one mail of the people this run sends it to, each part's delivery claimed
+        like the lead's (one already settled, by a run of before a change of choice, is left out)."""
+        wanted: dict[int, list[d.Recipient]] = {}
+        communities = {}
+        for r in mine:
+            for other in plan.combined.get(r.person_id, []):
+                wanted.setdefault(other.id, []).append(r)
+                communities[other.id] = other
+        out: dict[int, list[Part]] = {}
+        for cid, people in wanted.items():
+            other = communities[cid]
+            owned = await self._claim(claim, other, planner.week_of(other), [r.person_id for r in people], Counts())
+            for pid, part in (await planner.parts(other, [r for r in people if r.person_id in owned])).items():
+                out.setdefault(pid, []).append(part)
+        return out
+
     async def _claim(self, claim: str, community: Community, week: str, ids: list[int], counts: Counts) -> set[int]:
+        if not ids:
+            return set()
         now = self.clock()
         until = now + self.lease
         params: list = []
@@ -180,10 +220,12 @@ class DigestRunner:
             else:
                 counts.already += 1
 
-    async def _send(self, digest: d.Digest) -> tuple[DeliveryStatus, str, str]:
+    async def _send(self, digest: d.Digest | Combined) -> tuple[DeliveryStatus, str, str]:
         if not digest.has_news:
             return DeliveryStatus.EMPTY, "", ""
         try:
+            if isinstance(digest, Combined):
+                return DeliveryStatus.SENT, await self.mailer.send_combined(digest), ""
             return DeliveryStatus.SENT, await self.mailer.send(digest), ""
         except (TemporaryFailure, Unreachable) as exc:
             log.warning("digest not sent", extra={"person_id": digest.recipient.person_id, "error": str(exc)[:200]})

@@ -37,7 +37,8 @@ FORMAT = "relais-mydata/1"
 # Covered by a section of the export: the rest of the person's rows are counted under "other".
 _EXPORTED = {"account", "membership", "follow", "project_referent", "news_item", "next_step", "prompt", "poll_voter", "poll_elector", "comment",
              "event_answer", "digest_subscription", "digest_delivery", "mail_list_subscription", "mail_list_post",
-             "outbox_message", "pending_question", "vote_poll", "event", "promise", "link_code", "mail_list_message"}
+             "outbox_message", "pending_question", "vote_poll", "event", "promise", "link_code", "mail_list_message",
+             "project_file"}
 _EXPORTED |= mydata_contrib.TABLES
 
 
@@ -58,6 +59,7 @@ class MyData:
         # What channels wrote to disk about a person (mail as files, saved attachments): each channel adds how to erase
         # it, given the person's (platform, address) pairs; returns how many files went.
         self.erasers: list[Callable[[list[tuple[str, str]]], Awaitable[int]]] = []
+        self.files: Any = None  # the file service (bot/services/files.py): the documents and photos a person posted
 
     # -- what Relais holds ----------------------------------------------------------------------------------
 
@@ -111,6 +113,7 @@ class MyData:
                                  for q in await PendingQuestion.filter(person_id=pid)],
             **await self._comments(pid),
             **await mydata_contrib.export(pid),  # ideas, supports, skills, needs, offers, reasons, invitations
+            "files": await self.files.of_person(pid) if self.files is not None else [],  # documents and news photos posted
             "other": await self._other(pid),
         }
         return data
@@ -172,10 +175,12 @@ class MyData:
                 out.append(m.community)
         return out
 
-    async def forget(self, person_id: int) -> dict[str, int]:
+    async def forget(self, person_id: int, photos: bool = False) -> dict[str, int]:
         """Erase the person and their accounts. What the community needs stays without a name: news ("a former
-        member"), next steps, polls and meetings they set; ballots stay counted under an anonymous key; list
-        subscriptions are taken off Mailman. One transaction; returns counts for the log and the CLI."""
+        member"), next steps, polls and meetings they set, the photos of their news (unless `photos`); ballots stay
+        counted under an anonymous key; list subscriptions are taken off Mailman; the documents they added go.
+        One transaction; returns counts for the log and the CLI."""
+        dropped: list[int] = []
         accounts = await Account.filter(person_id=person_id)
         person = await Person.get_or_none(id=person_id)
         addresses = [a.address for a in accounts]  # list posts name their author by the address they came from
@@ -202,6 +207,8 @@ class MyData:
                 await ListDeparture.create(community_id=sub.community_id, address=sub.address, created_at=self.clock(), using_db=tx)
             await ListPost.filter(person_id=person_id).using_db(tx).delete()
             supported = await mydata_contrib.supported(tx, person_id)  # their supports go: those ideas are counted again
+            if self.files is not None:  # before their name leaves the files: which ones were theirs
+                dropped = await self.files.forget(tx, person_id, photos)
             for col in person_columns():
                 if col.table not in ("account", "person"):
                     counts[col.table] = counts.get(col.table, 0) + await clear(tx, col, person_id)
@@ -219,6 +226,11 @@ class MyData:
                 for kind, item_id in indexed:
                     await search_index.refresh(kind, int(item_id), tx)
         self.people.changed()
+        if dropped:  # the bytes of files no one else uses, from the file store (after the commit: rows first)
+            try:
+                counts["stored_files"] = await self.files.drop(dropped)
+            except Exception:
+                log.exception("stored files of an erased person not removed (the daily pruning will)")
         for eraser in self.erasers:  # files the channels wrote (mail on disk, saved attachments): after the commit
             try:
                 counts["files"] = counts.get("files", 0) + await eraser([(a.platform, a.address) for a in accounts])

@@ -116,13 +116,15 @@ class Notifier:
             self.on_outbox()
 
     @staticmethod
-    def news_reply(project: Project, text: str, author: str, item_id: int | None = None) -> Notice:
+    def news_reply(project: Project, text: str, author: str, item_id: int | None = None, pictures: list | None = None) -> Notice:
         def headline(t: Translator) -> str:
             return t(N_("news from {author}"), author=author)
 
         def build(t: Translator) -> Reply:
-            return (Reply().para("📰 ", bold(project.title), " — ", headline(t))
-                    .para(text)
+            reply = Reply().para("📰 ", bold(project.title), " — ", headline(t)).para(text)
+            for picture in pictures or ():  # photos by their hash: each platform sends the stored file its own way
+                reply.add(picture)
+            return (reply
                     .add(answerable(t, ("news", item_id, project.id) if item_id else ("project", project.id, project.id)))
                     .choice(t(N_("See the project")), f"project {project.slug}")
                     .choice(t(N_("Stop following")), f"unfollow {project.slug}"))

@@ -14,6 +14,7 @@ from bot.core.i18n import N_
 from bot.core.render import percent_of
 from bot.core.sql import fetch
 from bot.services.pages_contrib import Contributions, contributions
+from bot.services.pages_money import BudgetView, FundsView, budget_view, funds_view
 from bot.services.pages_polls import PollView, coming_events, poll_views
 from models import Campaign, ChatBinding, Community, Event, EventKind, NewsItem, NextStep, Person, Project, ProjectStatus, VotePoll
 
@@ -64,6 +65,7 @@ class ProjectView:
     news: list[NewsView] = field(default_factory=list)
     updated: datetime | None = None
     answered: list[AnsweredView] = field(default_factory=list)  # questions published with their answers
+    funds: FundsView | None = None  # the use of funds and a loan's repayments (the project page only)
 
 
 @dataclass
@@ -93,6 +95,7 @@ class CommunityView:
     contributions: Contributions | None = None  # the open ideas, the needs, the projects looking for a referent
     events: list[Event] = field(default_factory=list)  # the coming events (the general meeting aside)
     closed_polls: list[PollView] = field(default_factory=list)  # with their results, unless secret or hidden
+    budget: BudgetView | None = None  # the contributive budget and its ledger
 
 
 @dataclass
@@ -178,7 +181,8 @@ class PublicPages:
         updated = max([v.updated for v in views if v.updated] + [m.updated_at or m.created_at for m in [*meetings, *events]]
                       + [community.created_at])
         return CommunityView(community.slug, community.name, community.locale, community.timezone, views, upcoming,
-                             meetings, polls, rooms, updated, await contributions(community.id, public_name), events, closed)
+                             meetings, polls, rooms, updated, await contributions(community.id, public_name), events, closed,
+                             budget=await budget_view(community.id))
 
     async def project(self, community: Community, slug: str) -> ProjectView | None:
         view = await self.view(community)
@@ -186,7 +190,12 @@ class PublicPages:
         if found is not None:
             found.news = await self.news(community, found.id)
             found.answered = await self.answered(found.id)
+            found.funds = await funds_view(found.id)
         return found
+
+    @staticmethod
+    async def funds(project_id: int) -> FundsView | None:
+        return await funds_view(project_id)
 
     @staticmethod
     async def answered(project_id: int, limit: int = 20) -> list[AnsweredView]:

@@ -18,6 +18,7 @@ from bot.core.replies import Choice
 from bot.core.sql import fetch, load, one
 from bot.services import search_index
 from bot.services.cache import TTLCache
+from bot.services.files import Files
 from bot.services.notify import Notifier
 from models import Community, Follow, NewsItem, NextStep, OutboxMessage, OutboxStatus, Person, Project, ProjectStatus
 
@@ -46,8 +47,9 @@ class Followed:
 
 
 class Projects:
-    def __init__(self, notifier: Notifier, clock: Callable[[], datetime], cache_ttl: float = 30.0):
+    def __init__(self, notifier: Notifier, clock: Callable[[], datetime], cache_ttl: float = 30.0, files: Files | None = None):
         self.notifier = notifier
+        self.files = files
         self.clock = clock
         # Most commands read these and few change them; every change this process makes drops what it touches, and
         # another process' changes show within `cache_ttl` seconds (the people cache works the same way).
@@ -207,16 +209,22 @@ class Projects:
             self.following_cache.put(person.id, projects)
         return [p for p in projects if community is None or p.community_id == community.id]
 
-    async def post_news(self, project: Project, author: Person | None, text: str, platform: str, community: Community) -> tuple[NewsItem, int]:
+    async def post_news(self, project: Project, author: Person | None, text: str, platform: str, community: Community,
+                        photos: list | None = None) -> tuple[NewsItem, int]:
         """The news item and its notifications commit together, so none is lost or sent twice (no author: Relais'
-        own news of the project, a campaign's milestone)."""
+        own news of the project, a campaign's milestone). `photos`: stored files (`Files.photos`), sent with it."""
         async with in_transaction() as conn:
             item = await NewsItem.create(project_id=project.id, author_id=author.id if author else None, text=text, platform=platform,
                                          created_at=self.clock(), using_db=conn)
             await search_index.refresh("news", item.id, conn)
+            pictures = []
+            if photos and self.files is not None:
+                uses = await self.files.attach_news(project.id, item.id, author.id if author else None, photos, conn)
+                pictures = self.files.pictures(photos, urls=[self.files.links.url(u.id, community, project, True) for u in uses])
             people = await self.notifier.followers(project, exclude=author)
             count = await self.notifier.enqueue(people, f"news:{item.id}", "news",
-                                                self.notifier.news_reply(project, text, author.display_name if author else "Relais", item.id),
+                                                self.notifier.news_reply(project, text, author.display_name if author else "Relais", item.id,
+                                                                         pictures),
                                                 community.id, connection=conn, default_locale=community.locale)
         self.latest_cache.discard(project.id)
         self.notifier.wake()

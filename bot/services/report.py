@@ -10,6 +10,8 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from bot.core.sql import fetch
+from bot.services.budget import Figures
+from bot.services.budget import figures as budget_figures
 from bot.services.calendar import local_instant
 from models import Campaign, Community, Project, ProjectStatus, VotePoll
 
@@ -52,6 +54,7 @@ class Week:
     active: int = 0
     actions: dict[str, int] = field(default_factory=dict)
     digests: int = 0
+    opened: int = 0  # of those digests, the ones whose reader used one of its links (no pixel)
     links: int = 0
 
     @property
@@ -98,6 +101,7 @@ class Report:
     funding: list[Funding] = field(default_factory=list)
     digest_unsubscribed: int = 0
     invited: int = 0  # people who came through a member's invitation in the period
+    budget: Figures | None = None  # the contributive budget: granted, total
 
     @property
     def response_rate(self) -> float | None:
@@ -150,6 +154,7 @@ class Reports:
         await self._projects(report, community)
         await self._votes(report, community, since)
         await self._campaigns(report, community, since)
+        report.budget = await budget_figures(community.id)
         await self._digest(report, community, spans)
         rows = await fetch('SELECT COUNT(*) FROM "invitation_arrival" a JOIN "invitation" i ON i."id" = a."invitation_id" '
                            'WHERE i."community_id" = ? AND a."at" >= ?', [community.id, since])
@@ -203,9 +208,13 @@ class Reports:
         sent = await fetch('SELECT "week", COUNT(*) FROM "digest_delivery" WHERE "community_id" = ? AND "status" = ? GROUP BY "week"',
                            [community.id, "sent"])
         by_week = {str(w): int(n) for w, n in sent}
+        opened = {str(w): int(n) for w, n in await fetch(
+            'SELECT "week", COUNT(*) FROM "digest_delivery" WHERE "community_id" = ? AND "status" = ? AND "opened" GROUP BY "week"',
+            [community.id, "sent"])}
         for week in report.weeks:
             year, number, _ = week.start.isocalendar()
             week.digests = by_week.get(f"{year}-W{number:02d}", 0)
+            week.opened = opened.get(f"{year}-W{number:02d}", 0)
         for at, in await fetch('SELECT "at" FROM "link_use" WHERE "community_id" = ? AND "at" >= ?', [community.id, spans[0][1]]):
             moment = _when(at)
             for week, (_, start, end) in zip(report.weeks, spans):

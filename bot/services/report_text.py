@@ -7,6 +7,7 @@ from html import escape
 
 from bot.core.i18n import N_, Translator
 from bot.core.replies import Attachment, Reply, bold
+from bot.services.budget import report_row as budget_row
 from bot.services.pledges import money
 from bot.services.report import BENCHMARK, Report
 
@@ -52,13 +53,17 @@ def lines(t: Translator, report: Report) -> list[tuple]:
                                                            raised=money(f.raised, f.currency, t.locale),
                                                            promised=money(f.promised, f.currency, t.locale),
                                                            goal=money(f.goal, f.currency, t.locale))))
+    if report.budget is not None:
+        rows.append(budget_row(t, report.budget))
     done = {kind: sum(w.actions.get(kind, 0) for w in report.weeks) for kind in ("idea", "support", "offer")}
     rows.append((t(N_("Contributions: ")), t(N_("ideas proposed {ideas}, supports {supports}, offers of help {offers}; came through a "
                                                 "member's invitation: {invited}."), ideas=done["idea"], supports=done["support"],
                                              offers=done["offer"], invited=report.invited)))
     digests = sum(w.digests for w in report.weeks)
     links = sum(w.links for w in report.weeks)
+    opened = sum(w.opened for w in report.weeks)
     rows.append((t(N_("Digest: ")), ", ".join([t.n("{count} sent", "{count} sent", digests),
+                                                t.n("{count} opened (a link used)", "{count} opened (a link used)", opened),
                                                 t.n("{count} link used", "{count} links used", links),
                                                 t.n("{count} unsubscribed", "{count} unsubscribed", report.digest_unsubscribed)]) + "."))
     return rows

@@ -3,8 +3,9 @@ are the traces of addresses never confirmed, used link codes and mail state no p
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
-from typing import Callable
+from typing import Any, Callable
 
 from tortoise.expressions import Q
 
@@ -14,12 +15,17 @@ from models.mail import InboundMail, ListDeparture, MailAddress, MailStatus
 
 KEEP = timedelta(days=30)  # handled events and mails, offered choices; parked ones stay until an operator acts
 RATE_WINDOW = timedelta(days=1)  # an address's reply counter matters for an hour; its row, a day after the last reply
+FILES_EVERY = timedelta(days=1)  # the file store is swept once a day (listing a bucket is not free)
+log = logging.getLogger("relais.retention")
 
 
 class Retention:
-    def __init__(self, clock: Callable[[], datetime], keep: timedelta = KEEP):
+    def __init__(self, clock: Callable[[], datetime], keep: timedelta = KEEP, files: Any = None, documents: Any = None):
         self.clock = clock
         self.keep = keep
+        self.files = files  # bot/services/files.py and documents.py: the files nothing uses any more go, once a day
+        self.documents = documents
+        self._files_at: datetime | None = None
 
     async def prune(self) -> dict[str, int]:
         """Delete what is past keeping; returns how many of each (logged by the scheduler)."""
@@ -40,7 +46,21 @@ class Retention:
             "departures": await ListDeparture.filter(created_at__lt=old).delete(),
             # What old messages were about: a reply to one this old is an ordinary message.
             "topics": await MessageTopic.filter(created_at__lt=now - TOPICS_KEEP).delete(),
+            **await self._files(now),
         }
+
+    async def _files(self, now: datetime) -> dict[str, int]:
+        """Once a day: the documents removed past their Undo, then the files no row uses (rows and bytes, in the data
+        directory or the bucket). A store that does not answer leaves the rest of the pruning done."""
+        if self.files is None or (self._files_at is not None and now - self._files_at < FILES_EVERY):
+            return {}
+        self._files_at = now
+        try:
+            documents = await self.documents.purge() if self.documents is not None else 0
+            return {"documents": documents, "files": await self.files.prune()}
+        except Exception:
+            log.exception("file pruning failed; tried again tomorrow")
+            return {}
 
     @staticmethod
     async def _unconfirmed(old: datetime) -> int:

@@ -158,8 +158,13 @@ async def render(out: Path) -> dict[str, Path]:
             for line in ('sondage "Quel nom pour le café ?" "Le Relais" "La Passerelle" "Chez nous"', "réunion fixer 15 janvier 19h Salle des fêtes"):
                 await app.dispatcher.handle(Incoming("console", "me", line))
             for line in ("campagne ajouter dombes-brasserie don 12k https://www.helloasso.com/associations/brasserie",
-                         "campagne avance dombes-brasserie 4 800 € 37"):
+                         "campagne avance dombes-brasserie 4 800 € 37",
+                         "dépense dombes-brasserie 1 200 € cuve inox 3 novembre", "dépense dombes-brasserie 350 € étiquettes et capsules 18 novembre"):
                 await app.dispatcher.handle(Incoming("console", "camille", line))
+            # The contributive budget, one request granted (its ledger on the community's page).
+            for who, line in (("me", "budget 2 000 €"), ("camille", "demande dombes-brasserie 150 € plants de houblon"),
+                              ("me", "budget approuver 1")):
+                await app.dispatcher.handle(Incoming("console", who, line))
             for voter, line in (("ana", "voter 1 2"), ("jules", "voter 1 2"), ("mehdi", "voter 1 1")):
                 await app.dispatcher.handle(Incoming("console", voter, line))
             base = f"http://127.0.0.1:{port}/c/{community.slug}"

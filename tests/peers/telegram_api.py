@@ -34,6 +34,8 @@ DEFAULT_BOT_USERNAME = "relais_bot"
 DEFAULT_BOT_FIRST_NAME = "Relais"
 MAX_TEXT_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
+MAX_MEDIA_GROUP = 10  # items of an album
+MAX_DOWNLOAD = 20 * 1024 * 1024  # getFile serves bots files up to 20 MB
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_COMMANDS = 100
 TOKEN_RE = re.compile(r"^(\d{1,20}):[A-Za-z0-9_-]{1,100}$")
@@ -1332,6 +1334,7 @@ class Emulator:
         # Never reset either, so a file_id or poll id kept from an earlier test can't name a new one.
         self._poll_ids = itertools.count(1)
         self._file_numbers = itertools.count(1)
+        self._media_groups = itertools.count(13_000_000_000_000_001)
         self._clear()
 
     def _clear(self) -> None:
@@ -1945,6 +1948,8 @@ class Emulator:
         stored = self.files.get((p.text("file_id") or "").strip())
         if stored is None or stored.owner != bot.id:
             raise bad_request("invalid file_id")
+        if len(stored.data) > MAX_DOWNLOAD:
+            raise bad_request("file is too big")
         return {
             "file_id": stored.file_id,
             "file_unique_id": stored.file_unique_id,
@@ -2532,12 +2537,15 @@ class Emulator:
         update_id = self.queue_update(bot, "message", message) if seen else None
         return {"update_id": update_id, "message_id": message["message_id"], "message": message}
 
-    def user_sends(self, bot: BotState, data: dict[str, Any]) -> dict[str, Any]:
+    def user_sends(self, bot: BotState, data: dict[str, Any], media: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A user's text message, or (``media``: the message's photo or document, its ``caption`` in ``data``) a file."""
         user = self._user(data.get("from", data.get("user_id")))
         chat = self._chat_for(user, data.get("chat_id"))
-        text = data.get("text")
-        if not isinstance(text, str) or not text:
+        text = (data.get("caption") or "") if media is not None else data.get("text")
+        if media is None and (not isinstance(text, str) or not text):
             raise ControlError(400, "text must be a non-empty string")
+        if media is not None and (not isinstance(text, str) or len(text) > MAX_CAPTION_LENGTH):
+            raise ControlError(400, f"a caption is a string of at most {MAX_CAPTION_LENGTH} characters")
         if chat.private:
             if user.id in bot.blocked:
                 raise ControlError(409, "the user blocked the bot; POST /_emu/start unblocks it")
@@ -2558,11 +2566,14 @@ class Emulator:
             raise ControlError(409, f"chat {chat.id} is not a forum, so it has no topic {requested}")
         thread = self._thread(chat, int(requested) if requested else None, target, user.id)
         self._place(bot, chat, message, thread, target)
-        message["text"] = text
+        if media is not None:
+            message.update(media)
+        if text:
+            message["caption" if media is not None else "text"] = text
         entities = data.get("entities")
         entities = find_entities(text) if entities is None else _clean_entities(text, entities, self.user_dict)
         if entities:
-            message["entities"] = entities
+            message["caption_entities" if media is not None else "entities"] = entities
         self.store_message(bot, chat, message)
         seen = chat.private or (chat.group is not None and self._group_sees(bot, chat.group, message, service=False))
         update_id = self.queue_update(bot, "message", message) if seen else None
@@ -2572,6 +2583,34 @@ class Emulator:
             "delivered": update_id is not None,
             "message": message,
         }
+
+    def user_sends_files(self, bot: BotState, data: dict[str, Any]) -> dict[str, Any]:
+        """A user sends photos or documents (``files``: ``data`` in base64, ``file_name``, ``mime_type``, ``kind`` photo
+        or document) with a ``caption``: one file is one message; several are an album, messages sharing a
+        ``media_group_id``, the caption on the first, queued together as Telegram delivers them."""
+        files = data.get("files")
+        if not isinstance(files, list) or not 1 <= len(files) <= MAX_MEDIA_GROUP:
+            raise ControlError(400, f"files must list 1 to {MAX_MEDIA_GROUP} files")
+        group_id = str(next(self._media_groups)) if len(files) > 1 else None
+        sent = []
+        for n, item in enumerate(files):
+            try:
+                content = base64.b64decode(str(item.get("data", "")), validate=True)
+            except ValueError:
+                raise ControlError(400, "a file's data must be base64") from None
+            if not content:
+                raise ControlError(400, "a file must be non-empty")
+            stored = self._store_upload(bot, Upload(item.get("file_name") or ("photo.jpg" if item.get("kind") == "photo" else "document"),
+                                                    item.get("mime_type"), content))
+            if item.get("kind", "photo") == "photo":
+                media: dict[str, Any] = {"photo": [{"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+                                                    "file_size": len(content), "width": 0, "height": 0}]}
+            else:
+                media = {"document": {**stored.document(), "mime_type": item.get("mime_type") or stored.mime_type}}
+            if group_id is not None:
+                media["media_group_id"] = group_id
+            sent.append(self.user_sends(bot, {**data, "caption": data.get("caption") if n == 0 else None}, media))
+        return {"messages": sent, "media_group_id": group_id}
 
     def start(self, bot: BotState, data: dict[str, Any]) -> dict[str, Any]:
         user = self._user(data.get("from", data.get("user_id")))
@@ -2816,6 +2855,7 @@ class Emulator:
             ("POST", "members"): self.set_member,
             ("POST", "bot"): self._configure_bot,
             ("POST", "send"): self.user_sends,
+            ("POST", "send_files"): self.user_sends_files,
             ("POST", "press"): self.press,
             ("POST", "topics"): self.create_topic,
             ("POST", "poll_answer"): self.answer_poll,

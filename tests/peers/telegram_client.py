@@ -179,6 +179,23 @@ class TelegramEmulator:
             message_thread_id=thread_id,
         )
 
+    async def send_files(
+        self,
+        user: int | dict[str, Any],
+        files: list[tuple[str, bytes]],
+        caption: str | None = None,
+        chat_id: int | None = None,
+        kind: str = "photo",
+        mime_type: str | None = None,
+    ) -> dict[str, Any]:
+        """A user sends photos (``kind="document"``: files) named ``(file_name, content)`` with a caption; several make
+        an album (one ``media_group_id``, the caption on the first). Returns ``messages`` and ``media_group_id``."""
+        items = [
+            {"kind": kind, "file_name": name, "mime_type": mime_type, "data": base64.b64encode(data).decode()}
+            for name, data in files
+        ]
+        return await self._post("send_files", **{"from": _id(user)}, files=items, caption=caption, chat_id=chat_id)
+
     async def press(
         self,
         user: int | dict[str, Any],

@@ -22,10 +22,12 @@ LIFETIME = {
     "vote": timedelta(days=60),  # the bound of a poll with no closing time
     "coming": timedelta(days=60), "notcoming": timedelta(days=60),
     "off": timedelta(days=365),  # the digest's List-Unsubscribe: RFC 8058 clients use it long after the mail came
+    "alloff": timedelta(days=365),  # the one mail of several communities: its List-Unsubscribe stops all their digests
     "support": timedelta(days=90),  # the digest's pledge link: a visit, then the campaign's page
     "pledge": timedelta(days=365),  # a person's own pledge link, given in a chat: a visit too
     "back": timedelta(days=60),  # the digest's support of an idea (+1)
     "invite": timedelta(days=365),  # a member's invitation link: a page saying how to join, counted
+    "file": timedelta(days=30),  # a project's file (a document, a news photo at full size): read, never changed
 }
 ACTS = tuple(LIFETIME)
 LONGEST = timedelta(days=366)
@@ -115,11 +117,15 @@ class ReaderSigner:
         return self.many([f"{act}:{obj}:{option}"])[0]
 
     def many(self, keys: list[str]) -> list[str]:
-        """Tokens for `act:object:option` keys."""
-        head, ends, minutes, macs, out = self._head, self._ends, self._minutes, self._macs, []
+        """Tokens for `act:object:option` keys. The signatures are encoded together: each 16-byte MAC padded with two
+        zero bytes is 24 base64 characters whose first 22 are its own unpadded encoding, so one base64 call and one
+        translation serve a whole digest."""
+        head, ends, minutes, macs = self._head, self._ends, self._minutes, self._macs
+        values, digests = [], []
         for key in keys:
             act, obj, option = key.split(":")
-            if act not in macs or "." in obj:
+            mac = macs.get(act)
+            if mac is None or "." in obj:
                 raise ValueError(f"cannot sign {key!r}")
             end = ends.get((act, obj)) if ends else None
             if end is not None:
@@ -127,10 +133,14 @@ class ReaderSigner:
             else:
                 minute = minutes.get(act) or minutes.setdefault(act, b36(self._tokens.expiry(act)))
             value = f"{act}{head}{obj}.{option if len(option) == 1 else b36(int(option))}.{minute}"
-            mac = macs[act].copy()
+            mac = mac.copy()
             mac.update(value.encode())
-            out.append(value + "." + b2a_base64(mac.digest(), newline=False)[:22].translate(_URLSAFE).decode())
-        return out
+            values.append(value)
+            digests.append(mac.digest())
+        if not values:
+            return []
+        signatures = b2a_base64(b"\0\0".join(digests) + b"\0\0", newline=False).translate(_URLSAFE).decode()
+        return [value + "." + signatures[24 * n:24 * n + 22] for n, value in enumerate(values)]
 
 
 class LinkTokens:

@@ -23,6 +23,7 @@ from nio import (
 
 from bot.adapters.matrix.crypto import Crypto, store_path
 from bot.adapters.matrix.events import PLATFORM, TIMELINE_LIMIT, replying_to, strip_mention, strip_reply_fallback, sync_filter, txn_id
+from bot.adapters.matrix.media import Pictures, download, picture_actions
 from bot.adapters.matrix.native_polls import NativePolls
 from bot.adapters.matrix.outbound import Outbound, SendFailed, SendRefused
 from bot.adapters.matrix.polls import ballot, has_text, split
@@ -83,6 +84,7 @@ class MatrixAdapter:
         self.outbound.prepare = self.crypto.ensure_room
         self.direct = DirectRooms(self.client, self.outbound, self._encrypt_direct)
         self.polls = NativePolls(self.client, self.outbound)
+        self.pictures = Pictures(ports.services.files, self.crypto, self.outbound)
         self.inbox = ports.inbox(self)
         self.syncer = Syncer(self)
         self.names: list[str] = []
@@ -265,9 +267,10 @@ class MatrixAdapter:
                                                    fresh_for=None if direct else NUMBER_ANSWERS_FOR)
             if choice is not None:
                 text, origin, addressed = "!" + choice.command, Origin.BUTTON, True
+        files = (await download(self.client, self.outbound, d["media"]),) if d.get("media") else ()
         incoming = Incoming(platform=PLATFORM, address=sender, text=text, display_name=d.get("name") or "",
                             chat=None if direct else room_id, origin=origin, addressed=addressed, message_id=d["event_id"],
-                            replying_to=replying_to(d))
+                            replying_to=replying_to(d), files=files)
         return Turn(incoming, self._where(event, room_id, sender, d["event_id"], d.get("thread"), direct))
 
     async def _reaction(self, event: Event) -> Turn | None:
@@ -415,7 +418,7 @@ class MatrixAdapter:
     def _files(reply: Reply, room: str, key: str) -> list[dict]:
         return [{"op": "file", "room": room, "filename": item.filename, "mime": item.mime, "caption": item.caption,
                  "data": base64.b64encode(item.data).decode("ascii"), "txn": txn_id("file", key, str(n))}
-                for n, item in enumerate(reply.elements(Attachment))]
+                for n, item in enumerate(reply.elements(Attachment))] + picture_actions(reply, room, key)
 
     async def perform(self, action: dict) -> str | None:
         op, room = action["op"], action["room"]
@@ -423,7 +426,7 @@ class MatrixAdapter:
             if op == "leave":
                 await self.leave(room, action.get("reason", ""))
                 return None
-            if op == "file":
+            if op in ("file", "picture"):
                 return await self._send_file(action)
             if op == "poll":
                 return await self.polls.send_start(action)
@@ -438,6 +441,8 @@ class MatrixAdapter:
             return None
 
     async def _send_file(self, action: dict) -> str | None:
+        if action["op"] == "picture":  # a picture of the file store: uploaded once, its mxc:// reused
+            return await self.pictures.send(action)
         data = base64.b64decode(action["data"])
         item = Attachment(action["filename"], action["mime"], data, action.get("caption", ""))
         await self.crypto.ensure_room(action["room"])

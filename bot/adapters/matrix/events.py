@@ -17,6 +17,7 @@ TIMELINE_LIMIT = 100
 # Poll starts too: Relais' own, coming back with their transaction id, bind the poll's row before any answer to it.
 TYPES = ["m.room.message", "m.reaction", "m.room.member", "m.room.encryption", "m.room.encrypted", *RESPONSE_TYPES, POLL_START]
 NOTHING = {"not_types": ["*"]}
+MEDIA = ("m.image", "m.file")  # what a member sends a photo or a document as
 
 
 def sync_filter(timeline_limit: int = TIMELINE_LIMIT) -> dict:
@@ -76,13 +77,18 @@ def job_from_event(room_id: str, event: dict, me: str, display_name: str = "") -
     rel = content.get("m.relates_to") or {}
     if kind == "m.room.message":
         # m.notice is what bots send: never answered, so two bots cannot loop; edits would run a command twice.
-        if content.get("msgtype") != "m.text" or rel.get("rel_type") == "m.replace" or not isinstance(content.get("body"), str):
+        media = media_of(content)  # a photo or a document: its caption is the line (`!nouvelle projet texte`)
+        if (content.get("msgtype") != "m.text" and media is None) or rel.get("rel_type") == "m.replace" \
+                or not isinstance(content.get("body"), str):
             return None
         mentions = (content.get("m.mentions") or {}).get("user_ids") or []
         replied = (rel.get("m.in_reply_to") or {}).get("event_id")
-        data = {"event_id": event_id, "sender": sender, "name": display_name, "body": content["body"],
+        data = {"event_id": event_id, "sender": sender, "name": display_name,
+                "body": caption_of(content) if media is not None else content["body"],
                 "mentioned": me in mentions, "thread": rel.get("event_id") if rel.get("rel_type") == "m.thread" else None,
                 "reply": bool(rel.get("m.in_reply_to")), "in_reply_to": replied if isinstance(replied, str) else None}
+        if media is not None:
+            data["media"] = media
         return job(event_key(event_id), room_id, "message", data)
     if kind == "m.reaction":
         number = keycap_number(rel.get("key", "")) if rel.get("rel_type") == "m.annotation" else None
@@ -149,3 +155,27 @@ def strip_mention(body: str, names: Iterable[str], mentioned: bool) -> tuple[str
         if m and (m.group("sep") in (":", ",") or mentioned or name.startswith("@")):
             return text[m.end():].strip(), True
     return text, mentioned
+
+
+def media_of(content: dict) -> dict | None:
+    """What a member's m.image / m.file event says of its file (kept with the inbox event), or None."""
+    if content.get("msgtype") not in MEDIA:
+        return None
+    sealed = content.get("file") if isinstance(content.get("file"), dict) else None
+    url = (sealed or {}).get("url") if sealed else content.get("url")
+    if not isinstance(url, str) or not url.startswith("mxc://"):
+        return None
+    name = content.get("filename") if isinstance(content.get("filename"), str) else ""
+    media: dict = {"url": url, "filename": (name or str(content.get("body") or ""))[:200]}
+    if sealed:
+        media["file"] = {k: sealed.get(k) for k in ("key", "iv", "hashes")}
+    return media
+
+
+def caption_of(content: dict) -> str:
+    """A media event's caption: its body when a `filename` is given apart (Matrix 1.10); a body that is only the file's
+    name is no caption."""
+    body, name = content.get("body"), content.get("filename")
+    if not isinstance(body, str) or not isinstance(name, str) or not name or body == name:
+        return ""
+    return body

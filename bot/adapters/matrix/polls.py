@@ -21,7 +21,7 @@ from dataclasses import replace
 
 from bot.adapters.matrix.render import HTML_FORMAT, relation
 from bot.core.render import block_html, block_text, fallback
-from bot.core.replies import Attachment, Poll, Reply
+from bot.core.replies import Attachment, Picture, Poll, Reply
 
 POLL_START = "org.matrix.msc3381.poll.start"
 POLL_END = "org.matrix.msc3381.poll.end"
@@ -61,7 +61,7 @@ def closed_polls(reply: Reply) -> list[Poll]:
 
 def has_text(reply: Reply) -> bool:
     """Whether anything is left to say in a notice once the native polls and the files are taken out."""
-    return bool(reply.error or reply.choices or any(not isinstance(b, Attachment) for b in reply.blocks))
+    return bool(reply.error or reply.choices or any(not isinstance(b, (Attachment, Picture)) for b in reply.blocks))
 
 
 def poll_text(poll: Poll) -> str:

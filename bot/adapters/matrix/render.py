@@ -6,11 +6,11 @@ from __future__ import annotations
 from html import escape
 
 from bot.core.render import block_html, block_text, fallback
-from bot.core.replies import About, Attachment, Block, LinkButton, Poll, Reply
+from bot.core.replies import About, Attachment, Block, LinkButton, Picture, Poll, Reply
 
 # A Poll is kept whole so the adapter can post it as a native poll; where it cannot (a direct chat, a secret or
 # ranked poll) `to_content` writes the core's text fallback of it like any other element.
-NATIVE: tuple[type, ...] = (Block, LinkButton, Attachment, Poll, About)  # About: a reply to the message answers
+NATIVE: tuple[type, ...] = (Block, LinkButton, Attachment, Picture, Poll, About)  # About: a reply to the message answers
 
 HTML_FORMAT = "org.matrix.custom.html"
 # Keycap emoji answer choices 1 to 10 by reaction; the variation selector U+FE0F is optional when read back.
@@ -43,7 +43,7 @@ def _text(reply: Reply) -> str:
     for element in reply.blocks:
         if isinstance(element, LinkButton):
             out.append(f"🔗 {element.label}: {element.url}")
-        elif not isinstance(element, Attachment):
+        elif not isinstance(element, (Attachment, Picture)):  # sent as events of their own
             out.extend(block_text(b) for b in fallback(element))
     return "\n\n".join(o for o in out if o)
 
@@ -53,7 +53,7 @@ def _html(reply: Reply) -> str:
     for element in reply.blocks:
         if isinstance(element, LinkButton):
             out.append(f'<p>🔗 <a href="{escape(element.url, quote=True)}"><b>{escape(element.label, quote=False)}</b></a></p>')
-        elif not isinstance(element, Attachment):
+        elif not isinstance(element, (Attachment, Picture)):  # sent as events of their own
             out.extend(block_html(b) for b in fallback(element))
     return "".join(out)
 

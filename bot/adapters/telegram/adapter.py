@@ -9,6 +9,7 @@ import asyncio
 import base64
 import hmac
 import logging
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from aiogram import Bot
@@ -31,8 +32,10 @@ from bot.adapters.telegram.render import NATIVE, ChoiceData, length, marked, nee
 from bot.adapters.telegram.translate import (
     ALLOWED_UPDATES,
     PLATFORM,
+    albums,
     chat_of,
     display_name,
+    file_refs,
     message_incoming,
     message_ref,
     relevant,
@@ -57,7 +60,7 @@ from bot.core.adapter import Turn
 from bot.core.delivery import TemporaryFailure, Unreachable
 from bot.core.i18n import N_, normalize_locale
 from bot.core.inbox import Event
-from bot.core.incoming import Incoming, Origin
+from bot.core.incoming import Incoming, Origin, Upload
 from bot.core.numbers import read_number
 from bot.core.ports import Ports
 from bot.core.replies import Reply
@@ -88,6 +91,7 @@ class TelegramAdapter:
     def __init__(self, settings: TelegramSettings, ports: Ports):
         self.settings = settings
         self.ports = ports
+        self._uploading: dict[str, asyncio.Lock] = {}  # a stored picture being uploaded: its other sends wait for its file_id
         session = JsonSession(api=TelegramAPIServer.from_base(settings.api_url.rstrip("/")))
         self.bot = Bot(settings.token.get_secret_value(), session=session)
         self.sender = Sender(self.bot, settings.global_rate, settings.chat_rate, settings.group_per_minute)
@@ -176,7 +180,7 @@ class TelegramAdapter:
         async def offset(conn) -> None:
             await AdapterState.update_or_create(key=self.offset_key, defaults={"value": str(last)}, using_db=conn)
 
-        await self.inbox.accept([self.event(u) for u in updates if relevant(u, self.me)], also=offset)
+        await self.inbox.accept([self.event(u) for u in albums(updates) if relevant(u, self.me)], also=offset)
         return last
 
     async def _poll(self) -> None:
@@ -275,11 +279,25 @@ class TelegramAdapter:
         incoming = message_incoming(message, self.me)
         if incoming is None:
             return None
+        refs = file_refs(message)
+        if refs:  # a photo or a document with its caption: the files fetched from Telegram, for the core to check
+            incoming = replace(incoming, files=tuple([await self._download(ref) for ref in refs]))
         if incoming.direct and incoming.text.startswith("/start"):
             await _reachable(incoming.address, True)  # Start opens the private chat again
         group = not incoming.direct
         return Turn(incoming, {"chat": chat["id"], "group": group, "reply_to": message["message_id"] if group else None,
                                "thread": thread_of(message)})
+
+    async def _download(self, ref: dict) -> Upload:
+        """A file a person sent, by getFile (Telegram serves bots files up to 20 MB; a larger one comes empty and is
+        refused as unreadable)."""
+        try:
+            found = await self.bot.get_file(ref["file_id"])
+            data = await self.bot.download_file(found.file_path or "") if found.file_path else None
+        except TelegramBadRequest as exc:
+            log.warning("telegram file not fetched", extra={"error": str(exc)[:200]})
+            data = None
+        return Upload(ref["name"], data.read() if data is not None else b"")
 
     async def _press(self, query: dict) -> Turn:
         message, user = query.get("message"), query["from"]
@@ -366,7 +384,7 @@ class TelegramAdapter:
         """One planned call; refusals that retrying cannot fix are logged and skipped (the rest goes on)."""
         op, chat = action["op"], action.get("chat")
         try:
-            result = await self.sender.call(self._method(action), chat, kind=_kind(op))
+            action, result = await self._with_file(action, lambda a: self.sender.call(self._method(a), chat, kind=_kind(op)))
         except (TelegramForbiddenError, TelegramBadRequest) as exc:
             if op == "stop":
                 await _not_stopped(action, exc)
@@ -377,6 +395,25 @@ class TelegramAdapter:
             return None
         await _noted(action, result)
         return _ref(action, result)
+
+    async def _with_file(self, action: dict, call) -> tuple[dict, object]:
+        """Make a call; a picture of the file store goes by Telegram's file_id once Telegram has it: the first send
+        uploads its bytes while the other sends of it wait, then they all name that id."""
+        if action["op"] != "photo" or "file" not in action:
+            return action, await call(action)
+        files = self.ports.services.files
+        remote = await files.remote_id(action["file"], PLATFORM)
+        if remote:
+            return action, await call({**action, "remote": remote})
+        async with self._uploading.setdefault(action["file"], asyncio.Lock()):
+            remote = await files.remote_id(action["file"], PLATFORM)
+            if remote:
+                return action, await call({**action, "remote": remote})
+            result = await call({**action, "bytes": await files.read(action["file"])})
+            if isinstance(result, dict) and result.get("photo"):
+                await files.remember(action["file"], PLATFORM, str(result["photo"][-1].get("file_id", "")))
+        self._uploading.pop(action["file"], None)
+        return action, result
 
     def _method(self, action: dict):
         op, chat = action["op"], action.get("chat")
@@ -392,7 +429,8 @@ class TelegramAdapter:
         if op == "stop":
             return StopPoll.of(chat_id=chat, message_id=action["message"])
         if op == "photo":
-            photo = BufferedInputFile(base64.b64decode(action["data"]), filename=action["filename"])
+            photo = action.get("remote") or BufferedInputFile(action["bytes"] if "bytes" in action else base64.b64decode(action["data"]),
+                                                              filename=action["filename"])
             return SendPhoto.of(chat_id=chat, photo=photo, caption=action.get("caption") or None,
                                 message_thread_id=action.get("thread"))
         if op == "document":
@@ -452,7 +490,8 @@ class TelegramAdapter:
         if held:  # Telegram asked to wait: the outbox tries again later, other people's notifications go on
             raise TemporaryFailure(f"flood control: {held:.0f} s to wait")
         try:
-            result = await sender.call(self._method(action), chat_id, kind=_kind(action["op"]), attempts=3, wait_429=False)
+            action, result = await self._with_file(action, lambda a: sender.call(self._method(a), chat_id, kind=_kind(a["op"]), attempts=3,
+                                                                                 wait_429=False))
         except TelegramRetryAfter as exc:
             raise TemporaryFailure(f"flood control: retry after {exc.retry_after} s") from exc
         except TelegramForbiddenError as exc:  # blocked the bot, never started it, deactivated

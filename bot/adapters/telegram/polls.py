@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 
 from bot.adapters.telegram.render import WEB, keyboard_of, length, render
-from bot.core.replies import Attachment, Choice, LinkButton, Poll, Reply
+from bot.core.replies import Attachment, Choice, LinkButton, Picture, Poll, Reply
 
 MAX_OPTIONS = 10  # Telegram's limit for years (it takes 12 now): every client shows them
 OPTION_LIMIT = 100  # characters of an option
@@ -72,7 +72,7 @@ def plan(reply: Reply, chat: int, *, username: str = "", group: bool = False, ke
     text, polls = split(reply, group)
     if polls:
         blocks = [b for b in text.blocks if not (isinstance(b, LinkButton) and WEB.match(b.url))]
-        shown = text.error or any(not isinstance(b, Attachment) for b in blocks)
+        shown = text.error or any(not isinstance(b, (Attachment, Picture)) for b in blocks)
         parts = render(Reply(blocks=blocks, error=text.error), username=username, group=group) if shown else []
     else:
         parts = render(text, username=username, group=group, keyboard=keyboard)
@@ -86,4 +86,7 @@ def plan(reply: Reply, chat: int, *, username: str = "", group: bool = False, ke
         photo = item.mime in ("image/png", "image/jpeg")  # a chart shows as a picture, not a file to open
         actions.append({"op": "photo" if photo else "document", "chat": chat, "thread": thread, "filename": item.filename, "mime": item.mime,
                         "data": base64.b64encode(item.data).decode("ascii"), "caption": item.caption})
+    for picture in reply.elements(Picture):  # by its hash: the bytes (or Telegram's file_id) are looked up when sent
+        actions.append({"op": "photo", "chat": chat, "thread": thread, "file": picture.sha256, "filename": picture.filename,
+                        "caption": picture.caption})
     return actions

@@ -10,7 +10,7 @@ from html import escape
 from aiogram.filters.callback_data import CallbackData
 
 from bot.core.render import fallback, span_html, to_text
-from bot.core.replies import About, Attachment, Block, Choice, LinkButton, Poll, Reply, Span
+from bot.core.replies import About, Attachment, Block, Choice, LinkButton, Picture, Poll, Reply, Span
 
 LIMIT = 4096  # characters of a message after its HTML is parsed
 SHORT_LABEL = 18  # two buttons this short share a row
@@ -31,7 +31,7 @@ class ChoiceData(CallbackData, prefix="c"):
 Button = dict  # {"text": ..., "callback_data": ...} or {"text": ..., "url": ...}
 # Attachments are sent by the adapter (sendDocument); polls are native in groups when Telegram can show them
 # (polls.py), otherwise `_paragraphs` gives them the core's text fallback.
-NATIVE: tuple[type, ...] = (Block, LinkButton, Attachment, Poll, About)  # About: a reply to the message answers
+NATIVE: tuple[type, ...] = (Block, LinkButton, Attachment, Picture, Poll, About)  # About: a reply to the message answers
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ def _paragraphs(reply: Reply) -> tuple[list[list[Line]], list[Button]]:
     for element in reply.blocks:
         if isinstance(element, LinkButton) and WEB.match(element.url):
             buttons.append({"text": element.label, "url": element.url})
-        elif not isinstance(element, Attachment):
+        elif not isinstance(element, (Attachment, Picture)):  # files and pictures are sent after the text
             blocks.extend(fallback(element))
     for block in blocks:
         spans = [s for s in block.spans if s.text]

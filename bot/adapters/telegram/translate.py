@@ -29,13 +29,14 @@ def thread_of(message: dict) -> int | None:
 
 def message_incoming(message: dict, me: dict) -> Incoming | None:
     """The Incoming for a text message, or None when it is not for Relais (chatter, `/cmd@otherbot`)."""
-    text, user = message.get("text"), message.get("from")
+    caption = not message.get("text")  # a photo's or a document's caption is its line (`/nouvelle projet texte`)
+    text, user = message.get("caption" if caption else "text"), message.get("from")
     if not text or not user or user.get("is_bot"):
         return None
     username = (me.get("username") or "").lower()
     group = message["chat"]["type"] != "private"
     addressed = False
-    entities = message.get("entities") or []
+    entities = message.get("caption_entities" if caption else "entities") or []
     first = entities[0] if entities else None
     if first is not None and first["type"] == "bot_command" and first["offset"] == 0:
         _, _, addressee = entity_text(text, first).partition("@")
@@ -92,3 +93,33 @@ def relevant(update: dict, me: dict) -> bool:
     if message is not None:
         return bool(message.get("new_chat_members") or message.get("migrate_to_chat_id") or message_incoming(message, me))
     return any(kind in update for kind in ("callback_query", "my_chat_member", "chat_member", "poll_answer"))
+
+
+ALBUM = "relais_album"  # the other files of an album, kept with its captioned message
+
+
+def file_refs(message: dict) -> list[dict]:
+    """The files a message brings (a photo's largest size, a document), its album's others after it: `file_id` and
+    `name`, to fetch with getFile."""
+    refs = []
+    if message.get("photo"):
+        refs.append({"file_id": message["photo"][-1]["file_id"], "name": "photo.jpg"})
+    elif isinstance(message.get("document"), dict):
+        document = message["document"]
+        refs.append({"file_id": document["file_id"], "name": str(document.get("file_name") or "document")[:200]})
+    return refs + list(message.get(ALBUM) or [])
+
+
+def albums(updates: list[dict]) -> list[dict]:
+    """An album comes as one message per file sharing a `media_group_id`, its caption on one of them: that message
+    gets the others' files (the rest are no line for Relais). Telegram sends an album's messages together."""
+    groups: dict[str, list[dict]] = {}
+    for update in updates:
+        message = update.get("message") or {}
+        if message.get("media_group_id"):
+            groups.setdefault(str(message["media_group_id"]), []).append(message)
+    for messages in groups.values():
+        captioned = next((m for m in messages if m.get("caption")), None)
+        if captioned is not None and len(messages) > 1:
+            captioned[ALBUM] = [ref for m in messages if m is not captioned for ref in file_refs(m)]
+    return updates

@@ -1,0 +1,38 @@
+"""News with photos by mail: a referent mails Relais the command with the photos attached; the news is posted with
+them (cleaned of their EXIF) and a follower reading by mail gets them inline (cid:) in the notification."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+from models import Account, NewsItem, ProjectFile
+from tests.mail.conftest import RELAIS, Relais
+from tests.test_files import gps_of, photo
+
+
+async def email_for(name: str, address: str) -> None:
+    """The demo member `name` (a console account) reads their mail at `address` first."""
+    person_id = (await Account.get(platform="console", address=name)).person_id
+    await Account.filter(person_id=person_id).update(preferred=False)
+    await Account.create(person_id=person_id, platform="email", address=address, confirmed=True, preferred=True)
+
+
+async def test_a_mailed_news_with_photos_reaches_a_follower_with_the_images_inline(relais: Relais):
+    await email_for("camille", "camille@example.org")
+    await email_for("ana", "ana@example.org")
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"], mail["Message-ID"] = "Camille <camille@example.org>", RELAIS, "Brasserie", "<p1@example.org>"
+    mail.set_content("nouvelle dombes-brasserie Les nouvelles cuves sont arrivées\n\nCamille\n")
+    mail.add_attachment(photo(), maintype="image", subtype="jpeg", filename="cuves.jpg")
+    mail.add_attachment(photo(colour=(20, 90, 200)), maintype="image", subtype="jpeg", filename="IMG_2231.jpeg")
+    await relais.send(mail.as_bytes(), mail_from="camille@example.org")
+    await relais.settle()
+    item = await NewsItem.get(text="Les nouvelles cuves sont arrivées")
+    uses = await ProjectFile.filter(news_id=item.id).order_by("position")
+    assert [u.filename for u in uses] == ["cuves.jpg", "IMG_2231.jpg"]
+    [note] = await relais.wait_mail(predicate=lambda m: "ana@example.org" in m.rcpt_tos)
+    images = [part for part in note.message.walk() if part.get_content_maintype() == "image"]
+    assert len(images) == 2 and all(part["Content-ID"] for part in images)
+    html = next(part for part in note.message.walk() if part.get_content_type() == "text/html").get_content()
+    assert all(f'cid:{part["Content-ID"].strip("<>")}' in html for part in images)
+    assert all(gps_of(part.get_payload(decode=True)) == {} for part in images)
