@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.core.i18n import french_typography as fr
 from models import Comment, NewsItem, Project
-from tests.adapters.test_telegram import emu, relais, said, started  # noqa: F401  (fixtures)
+from tests.adapters.test_telegram import relais, said, started  # noqa: F401  (fixtures)
 from tests.conftest import Dialog
 
 CIGALE = "I know someone at La Cigale, I can put you in touch"

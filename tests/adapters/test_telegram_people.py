@@ -9,7 +9,7 @@ import re
 
 from bot.adapters.console import ConsoleChat
 from models import Account, Ballot, Follow, Person, PollVoter, VotePoll
-from tests.adapters.test_telegram import buttons, emu, relais, said, started  # noqa: F401  (fixtures)
+from tests.adapters.test_telegram import buttons, relais, said, started  # noqa: F401  (fixtures)
 from tests.handlers.test_people_data import code_in
 
 

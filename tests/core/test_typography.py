@@ -22,6 +22,10 @@ SPACED_IN_ENGLISH = re.compile(r"\s[:;?!](?=\s|$)|\u202f")
 NOT_A_PLURAL = {
     "A poll needs at least {count} options, each in quotes.",  # at least 2
     "A poll takes {count} options at most.",  # a limit, far above 1
+    "At most {count} photos with one news item.",  # a limit, far above 1
+    "Your approval of request {number} is counted: {count} of {needed}.",
+    "{project} already has {count} documents: remove some first.",  # said at the limit
+    "{project}: instalment {number} of {count} ({amount}) is due on {date}.",
     "Date {number} of {count}: ",
     "I read {count} commands in your mail: {done}, {failed}.",  # only said for 2 commands and more
     "Members who took part, week by week (% of {count})",
