@@ -61,10 +61,9 @@ async def campaign_schedule(ctx: Context, project: Project, spec: str) -> Reply:
     campaign = await loans.loan_of(project)
     schedule = await loans.plan(campaign, ctx.person, amount, count, starts_on, _today(ctx))
     last = due_on(starts_on, count - 1)
-    return (Reply().para("📅 ", t.n("Repayment schedule of {project}: {count} instalment of {amount}, on {first}.",
-                                    "Repayment schedule of {project}: {count} instalments of {amount}, from {first} to {last}.",
-                                    count, project=project.title, amount=money(amount, campaign.currency, t.locale),
-                                    first=t.date(starts_on, "d MMM y"), last=t.date(last, "d MMM y")))
+    return (Reply().para("📅 ", t(N_("Repayment schedule of {project}: {amount} a month from {first} to {last}; instalments: {count}."),
+                                 project=project.title, count=count, amount=money(amount, campaign.currency, t.locale),
+                                 first=t.date(starts_on, "d MMM y"), last=t.date(last, "d MMM y")))
             .para(t(N_("The referents are reminded 3 days before each instalment and confirm it with /repaid {slug}."), slug=project.slug))
             .extend(schedule_line(t, schedule, campaign.currency, _today(ctx)))
             .choice(t(N_("See the campaign")), f"campaign {project.slug}"))

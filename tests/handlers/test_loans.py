@@ -36,7 +36,7 @@ async def test_a_schedule_reminded_confirmed_and_undone_in_english(app, clock):
         ("repaid dombes-brasserie", "Brasserie de la Dombes has no repayment schedule"),
         ("campaign close dombes-brasserie", "is closed"),
         ("campaign schedule dombes-brasserie 250 € per month for 24 months from 1 december",
-         ("Repayment schedule of Brasserie de la Dombes: 24 instalments of €250, from 1 Dec 2026 to 1 Nov 2028.",
+         ("Repayment schedule of Brasserie de la Dombes: €250 a month from 1 Dec 2026 to 1 Nov 2028; instalments: 24.",
           "0 / 24 instalments repaid", "Next instalment: 1 Dec 2026.")),
         ("campaign dombes-brasserie", "0 / 24 instalments repaid"),
     )
@@ -95,7 +95,7 @@ async def test_a_schedule_in_french_with_four_of_twenty_four(any_app, clock):
 
     assert "Campagne lancée" in await said(f"campagne ajouter dombes-brasserie prêt 20 000 € {URL} 2 % sur 2 ans")
     got = await said("campagne échéancier dombes-brasserie 250 € par mois pendant 24 mois à partir du 1er septembre 2026")
-    assert "Échéancier de remboursement de Brasserie de la Dombes : 24 échéances de 250 €, du 1 sept. 2026 au 1 août 2028." in got, got
+    assert "Échéancier de remboursement de Brasserie de la Dombes : 250 € par mois du 1 sept. 2026 au 1 août 2028 ; échéances : 24." in got, got
     assert "0 / 24 échéances versées" in got and "3 échéances en retard." in got  # September to November: due, not confirmed
     assert "Dites-le ainsi" in await said("campagne échéancier dombes-brasserie 250 € tous les mois")
     for _ in range(4):
