@@ -6,15 +6,42 @@ command runs (follows, the listing) are written here instead (measured with benc
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from tortoise import connections
 
 
+@lru_cache(maxsize=1024)
 def sql_for(query: str, dialect: str) -> str:
-    """`?` placeholders for both dialects; `?::json` marks a JSON parameter (a cast on PostgreSQL only)."""
-    if dialect != "postgres":
-        return query.replace("?::json", "?")
-    parts = query.replace("?::json", "?::jsonb").split("?")
-    return parts[0] + "".join(f"${i}{part}" for i, part in enumerate(parts[1:], 1))
+    """`?` placeholders for both dialects; `?::json` marks a JSON parameter (a cast on PostgreSQL only). A `?` inside a
+    quoted literal ('…') or name ("…") is text, left as it is."""
+    out: list[str] = []
+    number, quote, i = 0, "", 0
+    while i < len(query):
+        char = query[i]
+        if quote:
+            if char == quote:
+                quote = "" if query[i + 1:i + 2] != quote else quote  # '' inside a literal is a quote, not its end
+                if quote:
+                    out.append(char)
+                    i += 1
+            out.append(char)
+        elif char in "'\"":
+            quote = char
+            out.append(char)
+        elif char == "?":
+            cast = query.startswith("?::json", i)
+            if dialect == "postgres":
+                number += 1
+                out.append(f"${number}::jsonb" if cast else f"${number}")
+            else:
+                out.append("?")
+            i += len("?::json") if cast else 1
+            continue
+        else:
+            out.append(char)
+        i += 1
+    return "".join(out)
 
 
 async def fetch(query: str, params: list) -> list[tuple]:
@@ -31,8 +58,7 @@ async def fetch(query: str, params: list) -> list[tuple]:
 async def load(model, query: str, params: list) -> list:
     """Model instances from a plain SELECT of all their columns (`SELECT * FROM ...`), without the query builder."""
     conn = connections.get("default")
-    rows = await conn.execute_query_dict(sql_for(query, conn.capabilities.dialect), params)
-    return [model._init_from_db(**row) for row in rows]
+    return await conn.executor_class(model=model, db=conn).execute_select(sql_for(query, conn.capabilities.dialect), params)
 
 
 async def one(model, query: str, params: list):
