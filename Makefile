@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PEERS_DIR ?= $(HOME)/.cache/relais-peers
+# Test workers: one per core (pytest-xdist); TEST_WORKERS=0 runs the suite in one process.
+TEST_WORKERS ?= auto
 
 .PHONY: install run test peers bench catalogs env-example fuzz
 
@@ -28,7 +30,7 @@ peers:
 test: install peers
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
-	RELAIS_PEERS_DIR=$(PEERS_DIR) $(PY) -m pytest
+	RELAIS_PEERS_DIR=$(PEERS_DIR) $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # The property-based fuzzing at length (the suite runs it with a short profile).
 fuzz: install

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
 import shutil
 import subprocess
@@ -73,17 +74,37 @@ _TEMPLATE_DIR: Path | None = None
 
 def _sqlite_template() -> Path:
     """A database migrated once per test session (`relais migrate` in a process of its own): each test starts from a
-    copy of it instead of running every migration again."""
+    copy of it instead of running every migration again. The workers of one parallel run (pytest-xdist) share it:
+    the first makes it under a lock, the others wait for it."""
     global _TEMPLATE_DIR
     if _TEMPLATE_DIR is None:
-        folder = Path(tempfile.mkdtemp(prefix="relais-template-"))
-        env = {k: v for k, v in os.environ.items() if not k.startswith("RELAIS_")}
-        env.update(RELAIS_DATA_DIR=str(folder), RELAIS_LOG_LEVEL="WARNING")
-        done = subprocess.run([sys.executable, "-m", "bot", "migrate"], cwd=ROOT, env=env, capture_output=True, text=True,
-                              timeout=120)
-        assert done.returncode == 0, f"the template database could not be migrated: {done.stderr[-2000:]}"
+        run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+        if run:
+            folder = Path(tempfile.gettempdir()) / f"relais-template-{run}"
+            folder.mkdir(exist_ok=True)
+        else:
+            folder = Path(tempfile.mkdtemp(prefix="relais-template-"))
+        with open(folder / ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not (folder / ".done").exists():
+                env = {k: v for k, v in os.environ.items() if not k.startswith("RELAIS_")}
+                env.update(RELAIS_DATA_DIR=str(folder), RELAIS_LOG_LEVEL="WARNING")
+                done = subprocess.run([sys.executable, "-m", "bot", "migrate"], cwd=ROOT, env=env, capture_output=True, text=True,
+                                      timeout=120)
+                assert done.returncode == 0, f"the template database could not be migrated: {done.stderr[-2000:]}"
+                (folder / ".done").touch()
         _TEMPLATE_DIR = folder
     return _TEMPLATE_DIR / "relais.sqlite3"
+
+
+PEERS = ("synapse", "mailman")  # started once per run: the tests that use one run in one worker (--dist loadgroup)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        peer = next((name for name in PEERS if name in item.fixturenames), None)
+        if peer is not None:
+            item.add_marker(pytest.mark.xdist_group(peer))
 
 
 def database_url(kind: str, tmp_path: Path) -> str:
