@@ -12,6 +12,7 @@ from bot import db
 from bot.adapters.console import ConsoleAdapter
 from bot.adapters.web import WebServer
 from bot.config import Settings
+from bot.core import platforms
 from bot.core.adapter import Adapter
 from bot.core.choices import ChoiceMemory
 from bot.core.commands import Registry
@@ -70,6 +71,7 @@ class App:
         self.services.howto = HowTo(self.registry, self.catalogs)
         self.dispatcher = Dispatcher(self.registry, self.services, self.catalogs, default_locale=core.default_locale)
         self.choices = ChoiceMemory(clock)
+        self.delivery.choices = self.choices  # a notification's numbers and keycaps answer its choices
         # SQLite has one service (a lock file says so); on PostgreSQL several share the work, and the jobs only one
         # may run (Telegram polling, the Matrix sync, the scheduler's tick) go by lease (bot/core/processes.py).
         sqlite = self.database_url.startswith("sqlite://")
@@ -113,24 +115,10 @@ class App:
         return Ways(telegram=username, email=f"relais@{self.settings.mail.domain}" if self.settings.mail.domain else "")
 
     def _channels(self, listen: bool) -> list[Adapter]:
-        """The platforms configured in the settings (without `listen`, mail is outbound only: `digest send`)."""
-        s = self.settings
-        channels: list[Adapter] = []
-        if s.telegram.token.get_secret_value():
-            from bot.adapters.telegram.adapter import TelegramAdapter
-
-            channels.append(TelegramAdapter(s.telegram, self.ports))
-        if s.matrix.homeserver:
-            from bot.adapters.matrix.adapter import MatrixAdapter
-
-            channels.append(MatrixAdapter(s.matrix, self.ports, secret=s.core.secret_key.get_secret_value()))
-        from mail.adapter import MailAdapter
-
-        mail = s.mail if listen else s.mail.model_copy(update={"listen": ""})
-        channels.append(MailAdapter(mail, self.ports, smtp_url=s.smtp.url.get_secret_value(), public_url=s.web.public_url,
-                                    secret=s.core.secret_key.get_secret_value(), web=self.web,
-                                    mailman=s.mailman if listen else None))
-        return channels
+        """The platforms of the registry their settings turn on (without `listen`, mail is outbound only: `digest send`)."""
+        build = platforms.Build(self.settings, self.ports, listen, self.web)
+        made = (p.adapter(build) for p in platforms.everything() if p.adapter is not None)
+        return [adapter for adapter in made if adapter is not None]
 
     def _workers(self) -> list:
         """The scheduler (weekly digests); claims keep two processes from doing a run twice."""

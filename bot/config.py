@@ -164,8 +164,22 @@ SECTIONS: dict[str, type[Section]] = {"core": CoreSettings, "telegram": Telegram
             "payments": PaymentsSettings}
 
 
+def all_sections() -> dict[str, type[Section]]:
+    """These sections and those a registered platform brings in its own folder (`Platform.settings`)."""
+    from bot.core import platforms
+
+    return {**SECTIONS, **{p.section: p.settings for p in platforms.everything() if p.section and p.settings is not None}}
+
+
 class Settings:
     """All sections, loaded once by the composition root; keyword overrides are for tests (`core={...}` style)."""
+
+    core: CoreSettings  # the sections the house reads itself; a platform reads its own with `section(name)`
+    mail: MailSettings
+    smtp: SmtpSettings
+    web: WebSettings
+    mailman: MailmanSettings
+    payments: PaymentsSettings
 
     def __init__(self, config_file: Path | None = None, sections: dict[str, dict] | None = None, **core: Any):
         toml: dict[str, Any] = {}
@@ -176,25 +190,24 @@ class Settings:
         Section._toml_file = Path(config_file) if config_file is not None else None
         Section._toml_tables = frozenset(k for k, v in toml.items() if isinstance(v, dict))
         try:
-            self.core = CoreSettings(**overrides.get("core", {}))
-            self.telegram = TelegramSettings(**overrides.get("telegram", {}))
-            self.matrix = MatrixSettings(**overrides.get("matrix", {}))
-            self.mail = MailSettings(**overrides.get("mail", {}))
-            self.smtp = SmtpSettings(**overrides.get("smtp", {}))
-            self.web = WebSettings(**overrides.get("web", {}))
-            self.mailman = MailmanSettings(**overrides.get("mailman", {}))
-            self.payments = PaymentsSettings(**overrides.get("payments", {}))
+            self._sections = {name: cls(**overrides.get(name, {})) for name, cls in all_sections().items()}
         finally:
             Section._toml_file = None
             Section._toml_tables = frozenset()
+        for name, section in self._sections.items():
+            setattr(self, name, section)
         self.toml = toml
+
+    def section(self, name: str) -> Any:
+        """A section by name (a platform's own: `settings.section("telegram")`)."""
+        return self._sections[name]
 
 
 def env_example() -> str:
     """The text of .env.example: every setting, one comment each, with its default."""
     lines = ["# Relais settings: copy to .env (never committed) or export them; a TOML file given with",
              "# `relais --config relais.toml` may hold the same keys in tables ([telegram] token = ...).", ""]
-    for name, cls in SECTIONS.items():
+    for name, cls in all_sections().items():
         lines.append(f"# --- {name} ---")
         prefix = cls.model_config["env_prefix"]
         for field_name, field in cls.model_fields.items():

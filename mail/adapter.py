@@ -13,6 +13,7 @@ from bot.core.adapter import Turn
 from bot.core.delivery import TemporaryFailure, Unreachable
 from bot.core.inbox import Event, Inbox
 from bot.core.pipeline import Pipeline
+from bot.core.plan import Plan
 from bot.core.ports import Ports
 from bot.core.replies import Picture, Reply
 from mail import tokens as tk
@@ -20,7 +21,7 @@ from mail.compose import Composer
 from mail.inbound import Gateway
 from mail.invites import addressed
 from mail.links import LinkPages
-from mail.outbound import OutgoingQueue
+from mail.outbound import OutgoingQueue, reply_actions
 from mail.reader import MailReader
 from mail.render import NATIVE, subject_for
 from mail.signing import DkimSigner
@@ -50,11 +51,11 @@ class MailAdapter:
                           else FileDrop(ports.data_dir / "mail-out", signer=signer))
         if isinstance(self.transport, FileDrop):  # mail kept as files: `forget me` takes a person's away
             ports.services.mydata.erasers.append(self.transport.forget)
-        self.reader = MailReader(self)
         self.store = MailStore(ports.clock)
         self.inbox = Inbox("mail", self.store, Pipeline(self, ports.dispatch, self.store, ports.choices, ports.topics), ports.clock,
                            ports.policy, concurrency=8)
-        self.queue = OutgoingQueue(self)
+        self.queue = OutgoingQueue(self.ready, self.transport, ports.choices, ports.services.email, settings.bounce_limit, ports.clock)
+        self.reader = MailReader(ports, self.ready, settings.bounce_limit, self.queue.wake, self.inbox.wake)
         self.gateway: Gateway | None = None
         self.web = web
         self.mailman = None
@@ -62,9 +63,9 @@ class MailAdapter:
         if mailman is not None and mailman.url:
             from mail.mailman import MailmanSync
 
-            self.mailman = MailmanSync(self, mailman)
+            self.mailman = MailmanSync(mailman, self.ready, self.transport, ports.services, ports.catalogs, ports.clock)
         if web is not None:
-            LinkPages(self).register(web)
+            LinkPages(ports, self.ready, self.public_url, self.inbox.wake).register(web)
         self._composer: Composer | None = None
         self._lock = asyncio.Lock()
         self._stop = asyncio.Event()
@@ -152,34 +153,38 @@ class MailAdapter:
     async def combine(self, results: list[tuple[str, Reply]], where: dict) -> Reply:
         return await self.reader.combine(results, where)
 
-    async def render(self, reply: Reply, where: dict) -> list[dict]:
+    async def render(self, reply: Reply, where: dict) -> Plan:
+        if "outbox" in where:  # a notification: one mail, composed when sent (its Message-ID from the outbox row)
+            return Plan([{"op": "notify", "outbox": where["outbox"], "account": where["account"], "reply": reply.to_dict()}])
         if not await self.ports.services.email.may_reply(where["to"], self.settings.replies_per_hour):
             log.warning("reply rate limit reached", extra={"mail_id": where.get("mail")})
             where["outcome"] = "commands, not answered (rate limit)"  # the mail was handled; its answer is not sent
-            return []
-        return self.reply_actions(await self.ports.services.files.with_bytes(reply), where)
-
-    @staticmethod
-    def reply_actions(reply: Reply, where: dict) -> list[dict]:
-        """A reply in the sender's thread, queued (once: its key) as outgoing mail."""
-        payload = {"reply": reply.to_dict(), "subject": where.get("subject", ""), "in_reply_to": where.get("in_reply_to", ""),
-                   "references": where.get("references", []), "locale": where.get("locale"), "account": where.get("account"),
-                   "name": where.get("name", "")}
-        return [{"op": "reply", "to": where["to"], "key": f"reply:{where['mail']}", "payload": payload}]
+            return Plan()
+        return Plan(reply_actions(await self.ports.services.files.with_bytes(reply), where))
 
     async def perform(self, action: dict) -> str | None:
+        if action["op"] == "notify":
+            message = await OutboxMessage.get(id=action["outbox"])
+            return await self._notify(await Account.get(id=action["account"]), Reply.from_dict(action["reply"]), message)
         await self.ports.services.email.queue(action["to"], "reply", action["key"], action["payload"])
         self.queue.wake()
         return None
 
-    async def deliver(self, account: Account, reply: Reply, message: OutboxMessage) -> list[str]:
-        """A notification to a confirmed address; the outbox row id makes the Message-ID, so a repeat is the same mail.
+    async def destination(self, account: Account | None, chat: str, message: OutboxMessage) -> dict:
+        """A confirmed address that still receives; mailing lists get the digest and the list announcements, not room
+        messages: nothing is posted to them."""
+        if account is None:
+            raise Unreachable(f"no room summary on a mailing list ({chat[:80]})")
+        if not await self.ports.services.email.receives(account.address):
+            raise Unreachable("bounced or unsubscribed address")
+        return {"outbox": message.id, "account": account.id}
+
+    async def _notify(self, account: Account, reply: Reply, message: OutboxMessage) -> str:
+        """A notification to an address; the outbox row id makes the Message-ID, so a repeat is the same mail.
         What the payload says beside the reply (bot/services/notify.py) gives its subject, the thread it belongs to
         (a project's notifications refer to one id) and the community's List-Id."""
         composer = await self.ready()
         email = self.ports.services.email
-        if not await email.receives(account.address):
-            raise Unreachable("bounced or unsubscribed address")
         person = await Person.get(id=account.person_id)
         choice_set = await self.ports.choices.store(reply.choices) if reply.choices else None
         payload = message.payload
@@ -209,11 +214,7 @@ class MailAdapter:
             raise TemporaryFailure(str(exc)) from None
         except TemporarySmtpError as exc:
             raise TemporaryFailure(str(exc)) from None
-        return [message_id]
-
-    async def post(self, chat: str, reply: Reply, message: OutboxMessage) -> list[str]:
-        """Mailing lists get the digest and the list announcements, not room messages: nothing is posted to them."""
-        raise Unreachable(f"no room summary on a mailing list ({chat[:80]})")
+        return message_id
 
 
 def _answering(payload: dict, account: Account) -> tuple[str, ...]:

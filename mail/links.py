@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from html import escape
 from urllib.parse import urlsplit
 
@@ -16,10 +17,12 @@ from bot.adapters.links.tokens import Act, LinkError
 from bot.adapters.web import WebServer
 from bot.core.i18n import N_, normalize_locale
 from bot.core.incoming import Incoming, Origin
+from bot.core.ports import Ports
 from bot.core.render import to_html
 from bot.core.replies import Choice, Reply
 from bot.services.pages import RUNNING
 from mail.link_words import Form, Page, accepted_language, describe, link_project, render_page
+from mail.outbound import Ready
 from models import Account, Community, LinkUse, Person, Project
 
 log = logging.getLogger("relais.web")
@@ -46,9 +49,11 @@ def _command(act: Act) -> str:
 class LinkPages:
     """Routes of the link endpoint; acting goes through the core like any message (origin LINK)."""
 
-    def __init__(self, mail):
-        self.mail = mail  # the MailAdapter: its composer signs and reads the links
-        self.ports = mail.ports
+    def __init__(self, ports: Ports, ready: Ready, public_url: str, wake_inbox: Callable[[], None]):
+        self.ports = ports
+        self.ready = ready  # the mail channel's composer signs and reads the links
+        self.public_url = public_url
+        self.wake_inbox = wake_inbox  # mail held for an address confirmed here is pending again
 
     def register(self, server: WebServer) -> None:
         # Pledge links: a visit counted once per person and campaign, then the campaign's own page.
@@ -63,11 +68,11 @@ class LinkPages:
             server.route("POST", path, self.older)
 
     async def _resolve(self, request: web.Request) -> tuple[dict, Account | None, object]:
-        composer = await self.mail.ready()
+        composer = await self.ready()
         token = request.match_info["token"]
         if request.path.startswith("/d/"):
             act = composer.tokens.web.read(token)
-            data = {"k": "cmd", "a": act.who, "c": _command(act), "community": act.community,
+            data: dict = {"k": "cmd", "a": act.who, "c": _command(act), "community": act.community,
                     "one_click": act.act in ("off", "alloff")}
         else:
             data = composer.read_link(token)
@@ -93,7 +98,7 @@ class LinkPages:
 
     async def _instead(self, t) -> str:
         """What to do instead of a link that does not act: write to Relais, or type the command in a chat."""
-        address = (await self.mail.ready()).address
+        address = (await self.ready()).address
         instead = t(N_("You can also write to Relais at {address} with what you wanted to do (for example "
                        "“follow <project>” or “help”), or type the command in a chat with Relais."), address="\x00")
         mailto = f'<a href="mailto:{escape(address)}">{escape(address)}</a>'
@@ -117,7 +122,7 @@ class LinkPages:
     async def older(self, request: web.Request) -> web.Response:
         """A digest link of before act links (its one token acted for the person on everything): said, never obeyed."""
         try:
-            (await self.mail.ready()).tokens.web.read_old_digest(request.match_info["token"])
+            (await self.ready()).tokens.web.read_old_digest(request.match_info["token"])
         except LinkError as exc:
             if not exc.expired:
                 return await self._invalid(request, exc)
@@ -149,7 +154,7 @@ class LinkPages:
     async def pledge(self, request: web.Request) -> web.Response:
         """A person's own pledge link (`pledge <project>` in a chat)."""
         token = request.match_info["token"]
-        tokens = (await self.mail.ready()).tokens.web
+        tokens = (await self.ready()).tokens.web
         try:
             act = tokens.read(token)
         except LinkError as exc:
@@ -189,13 +194,13 @@ class LinkPages:
     async def _form(self, url: str, label: str, primary: bool = True) -> Form:
         """A button posting to a link (a path of this site), with the page token bound to that link."""
         path = urlsplit(url).path
-        return Form(path, label, primary, (await self.mail.ready()).tokens.web.page(path.rsplit("/", 1)[-1]))
+        return Form(path, label, primary, (await self.ready()).tokens.web.page(path.rsplit("/", 1)[-1]))
 
     async def show(self, request: web.Request) -> web.Response:
         """GET: what the link would do and a button; link scanners that fetch it change nothing."""
         if request.path.startswith("/d/support."):
             try:
-                return await self._support(request, (await self.mail.ready()).tokens.web.read(request.match_info["token"]))
+                return await self._support(request, (await self.ready()).tokens.web.read(request.match_info["token"]))
             except LinkError as exc:
                 return await self._invalid(request, exc)
         opened = await self._open(request)
@@ -237,7 +242,7 @@ class LinkPages:
             project = await link_project(self.ports.services, words[1], account)
             community = await Community.get_or_none(id=project.community_id) if project is not None else None
             if project is not None and community is not None and community.pages and project.status in RUNNING:
-                raise web.HTTPFound(f"{self.mail.public_url}/c/{community.slug}/{project.slug}?lang={t.locale}",
+                raise web.HTTPFound(f"{self.public_url}/c/{community.slug}/{project.slug}?lang={t.locale}",
                                     headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
             title = project.title if project is not None else title
         reply = await self.ports.dispatch(Incoming(platform="email", address=account.address, text=command,
@@ -261,7 +266,7 @@ class LinkPages:
 
     async def _mails_page(self, t, account: Account, stopped: bool) -> Page:
         """After a one-click unsubscribe (or its undo): what happened, and a button that undoes it."""
-        composer = await self.mail.ready()
+        composer = await self.ready()
         if stopped:
             undo = composer.link("unsub", account.id, r=1)  # its own token: the resubscribe link is not in any mail
             text = [t(N_("Relais will not send notifications or digests to {address} any more."), address=account.address)]
@@ -279,7 +284,7 @@ class LinkPages:
         """Choices as buttons on a page, each a signed link of the choice memory (what a mail's choices are)."""
         if not choices:
             return []
-        composer = await self.mail.ready()
+        composer = await self.ready()
         set_id = await self.ports.choices.store(choices)
         return [await self._form(composer.link("pick", account.id, s=set_id, i=i), choice.label, primary=False)
                 for i, choice in enumerate(choices)]
@@ -310,8 +315,8 @@ class LinkPages:
         if isinstance(opened, web.Response):
             return opened
         data, account, t = opened
-        tokens = (await self.mail.ready()).tokens.web
-        if not await may_act(request, tokens, request.match_info["token"], origin_of(self.mail.public_url),
+        tokens = (await self.ready()).tokens.web
+        if not await may_act(request, tokens, request.match_info["token"], origin_of(self.public_url),
                               data.get("one_click", False)):
             return self._press_first(t, request)
         kind = data["k"]
@@ -321,7 +326,7 @@ class LinkPages:
                 done = await services.email.confirm(account.id, data.get("p"))
                 if done is None:
                     return await self._invalid(request, LinkError(expired=False))
-                self.mail.inbox.wake()  # mail held for this address is pending again
+                self.wake_inbox()  # mail held for this address is pending again
                 text = t(N_("Thank you: {address} is confirmed. Relais can now write to you there."), address=account.address)
                 return self._respond(t, Page(t(N_("Address confirmed")), [text]))
             if kind == "unsub" and data.get("r"):

@@ -5,23 +5,31 @@ from __future__ import annotations
 import asyncio
 import logging
 import smtplib
+from collections.abc import Callable
+from datetime import datetime
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
+from typing import TYPE_CHECKING
 from urllib.error import HTTPError
 from zoneinfo import ZoneInfo
 
 import mailmanclient
 
 from bot.adapters.web import split_listen
-from bot.core.i18n import N_
+from bot.config import MailmanSettings
+from bot.core.i18n import N_, Catalogs
 from bot.core.replies import Reply
 from bot.services.events_text import name as event_name
 from bot.services.events_text import when_text
 from bot.services.people import author_label
-from mail.smtp import PermanentSmtpError
+from mail.outbound import Ready
+from mail.smtp import FileDrop, PermanentSmtpError, SmtpPool
 from models import Community, Event, NewsItem, NextStep, Person
 from models.mail import ListDeparture, ListStatus, ListSubscription, MailingList
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 log = logging.getLogger("relais.mailman")
 MAX_ATTEMPTS = 5
@@ -30,12 +38,14 @@ MAX_ATTEMPTS = 5
 class MailmanSync:
     """Brings Mailman to the state the database asks for: lists, subscriptions, announcements; retries on failure."""
 
-    def __init__(self, mail, settings, interval: float = 2.0):
-        self.mail = mail  # the MailAdapter: composer, transport, services
-        self.services = mail.ports.services
-        self.catalogs = mail.ports.catalogs
-        self.clock = mail.ports.clock
-        self.settings = settings  # MailmanSettings
+    def __init__(self, settings: MailmanSettings, ready: Ready, transport: SmtpPool | FileDrop, services: Services,
+                 catalogs: Catalogs, clock: Callable[[], datetime], interval: float = 2.0):
+        self.settings = settings
+        self.ready = ready  # the composer: Relais' address, Message-IDs
+        self.transport = transport  # announcements go out through Relais' own SMTP unless Mailman takes LMTP
+        self.services = services  # lists, notifier, event notices
+        self.catalogs = catalogs
+        self.clock = clock
         self.interval = interval
         self._wake = asyncio.Event()
 
@@ -108,7 +118,7 @@ class MailmanSync:
 
     async def _create(self, mlist: MailingList) -> None:
         community = await Community.get(id=mlist.community_id)
-        composer = await self.mail.ready()
+        composer = await self.ready()
         try:
             list_id = await asyncio.to_thread(self._create_sync, mlist.address, community.name,
                                               f"{community.name} — Relais", composer.address)
@@ -212,7 +222,7 @@ class MailmanSync:
 
     async def _post(self, mlist: MailingList, tag: str, created, subject: str, text: str, author: str,
                     calendar: tuple[str, bytes] | None = None) -> None:
-        composer = await self.mail.ready()
+        composer = await self.ready()
         msg = EmailMessage(policy=policy.SMTP)
         msg["From"] = f"{author} via Relais <{composer.address}>" if author else composer.sender
         msg["To"] = mlist.address
@@ -227,7 +237,7 @@ class MailmanSync:
             await asyncio.to_thread(_lmtp_send, host, port, msg, composer.address, mlist.address)
         else:
             try:
-                await self.mail.transport.send(composer.address, [mlist.address], msg.as_bytes())
+                await self.transport.send(composer.address, [mlist.address], msg.as_bytes())
             except PermanentSmtpError as exc:  # the list address itself refused: retrying would not help, say it loudly
                 log.error("list post refused", extra={"list": mlist.address, "error": str(exc)[:200]})
         log.info("list post", extra={"list": mlist.address, "tag": tag})

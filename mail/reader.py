@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Callable
 from email import message_from_bytes
 
 from bot.core.adapter import Turn
@@ -12,11 +13,14 @@ from bot.core.errors import UserError
 from bot.core.i18n import normalize_locale
 from bot.core.inbox import Event, Held
 from bot.core.incoming import Incoming, Origin, Upload
+from bot.core.ports import Ports
 from bot.core.replies import Choice, Reply
 from bot.services.votes_count import read_ballot
 from mail import reading
 from mail import tokens as tk
 from mail.commands import Lines, command_lines, is_number, summary
+from mail.compose import Composer
+from mail.outbound import Ready, reply_actions
 from models import Account, Community, OutboxMessage, Person, VotePoll
 from models.mail import InboundMail, OutgoingMail
 
@@ -39,11 +43,15 @@ class MailReader:
     """What a stored mail means: a bounce, list traffic, a loop to ignore, a confirmation, mail to hold until its
     sender confirms, or command lines for the core (answered together in one reply: `combine`)."""
 
-    def __init__(self, mail):
-        self.mail = mail  # the MailAdapter: composer, settings, services, the core
-        self.ports = mail.ports
-        self.services = mail.ports.services
-        self.clock = mail.ports.clock
+    def __init__(self, ports: Ports, ready: Ready, bounce_limit: int, wake_queue: Callable[[], None],
+                 wake_inbox: Callable[[], None]):
+        self.ports = ports
+        self.services = ports.services
+        self.clock = ports.clock
+        self.ready = ready  # the composer: addresses, tokens, Message-IDs
+        self.bounce_limit = bounce_limit
+        self.wake_queue = wake_queue  # a confirmation was queued as outgoing mail
+        self.wake_inbox = wake_inbox  # mail held for a confirmed address is pending again
 
     async def translate(self, event: Event) -> Turn:
         row = event.obj if isinstance(event.obj, InboundMail) else await InboundMail.get(id=event.id)
@@ -59,12 +67,11 @@ class MailReader:
         return turn
 
     async def read(self, row: InboundMail, mail: reading.ReadMail) -> Turn:
-        composer = await self.mail.ready()
-        settings = self.mail.settings
+        composer = await self.ready()
         email = self.services.email
         row.sender = mail.sender  # stored with the outcome: held mail is released by sender
         if not row.mail_from or _is_report(row):
-            return Turn(None, outcome=await self._bounce(row, email, settings.bounce_limit, composer))
+            return Turn(None, outcome=await self._bounce(row, email, self.bounce_limit, composer))
         if composer.is_ours(mail.sender) or composer.address in mail.headers.get("x-loop", "").lower():
             return Turn(None, outcome="own mail")
         if mail.list_id:
@@ -88,7 +95,7 @@ class MailReader:
         account = await email.first_contact(mail.sender, mail.display_name, normalize_locale(mail.language, "") or None)
         if not account.confirmed:
             if await email.queue_confirmation(account, account.person, _answering(mail), held=True):
-                self.mail.queue.wake()
+                self.wake_queue()
             return Turn(None, outcome="held")
         choices = await self._choices(context, account) if context and not context.expired else None
         names = [mail.display_name, *re.split(r"[._-]", mail.sender.partition("@")[0])]
@@ -127,12 +134,12 @@ class MailReader:
             return first if topics[0][0] == "prompt" else text[:4000]
         if not await self.services.conversations.pending(account.person_id):
             return None
-        composer = await self.mail.ready()
+        composer = await self.ready()
         ours = any(ref.lower().startswith("<relais.") and ref.lower().endswith(f"@{composer.domain}>") for ref in refs)
         return first if ours or lines.unknown_only else None
 
     @staticmethod
-    async def _named(context: tk.AddressToken | None, account: Account, composer) -> str:
+    async def _named(context: tk.AddressToken | None, account: Account, composer: Composer) -> str:
         """The Message-ID of the notification whose reply address (OUTBOX) the mail was sent to, when it went to this
         person."""
         if context is None or context.kind != tk.OUTBOX or context.expired:
@@ -161,7 +168,7 @@ class MailReader:
         return summary(results, where.get("ignored", []), t, expired_context=where.get("expired", False))
 
     @staticmethod
-    def _token(row: InboundMail, composer, bounce: bool) -> tk.AddressToken | None:
+    def _token(row: InboundMail, composer: Composer, bounce: bool) -> tk.AddressToken | None:
         """The token of the address the mail was sent to: a bounce address (VERP) or a reply address (its context)."""
         for rcpt in row.rcpt_tos:
             token = composer.token_of(rcpt)
@@ -212,13 +219,13 @@ class MailReader:
         if context.expired:
             if (account is not None and not account.confirmed
                     and await email.queue_confirmation(account, account.person, _answering(mail))):
-                self.mail.queue.wake()
+                self.wake_queue()
             return Turn(None, outcome="confirmation expired")
         done = await email.confirm(context.ids[0], context.ids[1] if len(context.ids) > 1 else None)
         if done is None:
             return Turn(None, outcome="confirmation stale")
         account, newly = done
-        self.mail.inbox.wake()  # the mail held for this address is pending again
+        self.wake_inbox()  # the mail held for this address is pending again
         if not newly:
             return Turn(None, outcome="confirmation replayed")  # recorded, not answered again
         person = await Person.get(id=account.person_id)
@@ -226,9 +233,9 @@ class MailReader:
         reply = Reply().para(t("Thank you: {address} is confirmed. Relais can now write to you there.", address=account.address))
         reply.choice(t("What can I do?"), "help")
         where = {**self._where(row, mail, account), "locale": t.locale}
-        return Turn(None, before=self.mail.reply_actions(reply, where), outcome="confirmed")
+        return Turn(None, before=reply_actions(reply, where), outcome="confirmed")
 
-    async def _bounce(self, row: InboundMail, email, limit: int, composer) -> str:
+    async def _bounce(self, row: InboundMail, email, limit: int, composer: Composer) -> str:
         """A DSN counts against the account whose bounce address (VERP) it came back to, never against whoever
         it names: anybody can write a DSN naming alice@ to relais@."""
         try:

@@ -36,6 +36,10 @@ class OutboxMessage(Model):
     channel = fields.CharField(max_length=340, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
     sent_at = fields.DatetimeField(null=True)
+    # The platform calls of a notification of several (`{"to": account handle or chat, "steps": [...]}`), stored before
+    # the first is made, and how many are made: a retry or a restart carries on after the last one (bot/core/plan.py).
+    plan = fields.JSONField(null=True)
+    done = fields.IntField(default=0)
 
     class Meta:
         table = "outbox_message"

@@ -10,9 +10,6 @@ from tortoise.models import Model
 if TYPE_CHECKING:
     from tortoise.fields import ReverseRelation
 
-PLATFORMS = ("console", "telegram", "matrix", "email")
-
-
 class Person(Model):
     _no_comments = True  # see models/__init__.py
 

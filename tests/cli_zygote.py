@@ -23,8 +23,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WARM = ("bot.app", "bot.cli", "bot.backup_cli", "bot.report_cli", "bot.status_cli", "bot.agenda_cli", "bot.digest_cli",
-        "bot.forget_cli", "bot.adapters.console", "bot.services.report_chart", "matplotlib.pyplot", "openpyxl", "icalendar",
+WARM = ("bot.app", "bot.cli", "bot.cli.backup", "bot.cli.report", "bot.cli.status", "bot.cli.agenda", "bot.cli.digest",
+        "bot.cli.forget", "bot.adapters.console", "bot.services.report_chart", "matplotlib.pyplot", "openpyxl", "icalendar",
         "aerich", "asyncpg", "aiosqlite", "dateparser", "mail.signing")
 
 

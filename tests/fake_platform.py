@@ -8,18 +8,55 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import ClassVar
 
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from bot.config import Section
+from bot.core import platforms
 from bot.core.adapter import Turn
 from bot.core.choices import conversation
 from bot.core.inbox import Event
 from bot.core.incoming import Incoming, Origin
 from bot.core.numbers import is_number
+from bot.core.plan import Plan
 from bot.core.ports import Ports
 from bot.core.render import to_text
 from bot.core.replies import Block, Reply
 from models import Account, OutboxMessage
 
 PLATFORM = "fake"
+
+
+class FakeSettings(Section):
+    """The platform's settings section, in its own folder: RELAIS_FAKE_* or a [fake] table."""
+
+    model_config = SettingsConfigDict(env_prefix="RELAIS_FAKE_", env_file=".env", extra="ignore")
+    toml_table: ClassVar[str] = "fake"
+
+    enabled: bool = Field(False, description="Serve the fake platform (a real one turns on with its token or server).")
+
+
+def _adapter(build: platforms.Build) -> FakePlatform | None:
+    return FakePlatform(build.ports) if build.settings.section(PLATFORM).enabled else None
+
+
+# What a platform's package says about itself when imported (bot/adapters/telegram/__init__.py does the same).
+DESCRIPTION = platforms.Platform(PLATFORM, "Fake", "fake:<name>", section=PLATFORM, settings=FakeSettings, adapter=_adapter,
+                                 words=("faux",), order=40)
+
+
+@contextmanager
+def registered() -> Iterator[platforms.Platform]:
+    """The platform in the registry for a test (a package under bot/adapters/ registers for good when imported)."""
+    platforms.register(DESCRIPTION)
+    try:
+        yield DESCRIPTION
+    finally:
+        platforms.unregister(PLATFORM)
 
 
 class FakePlatform:
@@ -64,28 +101,29 @@ class FakePlatform:
                             message_id=p.get("id"), replying_to=(p["reply_to"],) if p.get("reply_to") else ())
         return Turn(incoming, {"key": event.key, "user": p["user"], "chat": chat})
 
-    async def render(self, reply: Reply, where: dict) -> list[dict]:
+    async def render(self, reply: Reply, where: dict) -> Plan:
+        if "outbox" in where:  # a notification; its ref (`n<outbox id>`) is what a reply to it names
+            return Plan([{"op": where["op"], "to": where["to"], "text": to_text(reply), "outbox": where["outbox"],
+                          "answers": where["answers"]}])
         set_id = await self.ports.choices.store(reply.choices) if reply.choices else None
         text = to_text(reply)
-        return [{"op": "show", "key": where["key"], "text": ("⚠️  " + text) if reply.error else text,
-                 "offer": {"where": conversation(PLATFORM, where["user"], where["chat"]), "set": set_id}}]
+        return Plan([{"op": "show", "key": where["key"], "text": ("⚠️  " + text) if reply.error else text,
+                 "offer": {"where": conversation(PLATFORM, where["user"], where["chat"]), "set": set_id}}])
 
     async def perform(self, action: dict) -> str | None:
+        if "outbox" in action:
+            self.sent.append({k: v for k, v in action.items() if k != "notice"})
+            return f"n{action['outbox']}"
         self.sent.append(action)
         waiter = self._waiters.pop(action["key"], None)
         if waiter is not None and not waiter.done():
             waiter.set_result(action["text"])
         return f"r{len(self.sent)}"
 
-    async def deliver(self, account: Account, reply: Reply, message: OutboxMessage) -> list[str]:
-        """A notification; its ref (`n<outbox id>`) is what a reply to it names. `answers`: the message it threads under."""
-        self.sent.append({"op": "notify", "to": account.address, "text": to_text(reply), "outbox": message.id,
-                          "answers": _answers(message)})
-        return [f"n{message.id}"]
-
-    async def post(self, chat: str, reply: Reply, message: OutboxMessage) -> list[str]:
-        self.sent.append({"op": "post", "to": chat, "text": to_text(reply), "outbox": message.id, "answers": _answers(message)})
-        return [f"n{message.id}"]
+    async def destination(self, account: Account | None, chat: str, message: OutboxMessage) -> dict:
+        """A person's account (`notify`) or a room (`post`); `answers`: the message it threads under."""
+        return {"op": "notify" if account is not None else "post", "to": account.address if account is not None else chat,
+                "outbox": message.id, "answers": _answers(message)}
 
 
 def _answers(message: OutboxMessage) -> str | None:

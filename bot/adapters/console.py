@@ -16,6 +16,7 @@ from bot.core.choices import conversation
 from bot.core.inbox import Event
 from bot.core.incoming import Incoming, Origin, Upload
 from bot.core.numbers import clean, is_number
+from bot.core.plan import Plan
 from bot.core.ports import Ports
 from bot.core.render import block_text, fallback
 from bot.core.replies import Attachment, Block, LinkButton, Picture, Reply
@@ -46,7 +47,7 @@ def render_text(reply: Reply, saved: dict[str, Path] | None = None) -> str:
 
 # `news my-project Tasting on Sunday --photo ~/tasting.jpg`, `document my-project --file plans.pdf`: the console's
 # way of sending a file with a command (a path on this machine, as its operator typed it).
-_FILE_OPTION = re.compile(r"\s+--(?:photo|file|fichier)\s+(\"[^\"]+\"|'[^']+'|\S+)")
+_FILE_OPTION = re.compile(r"(?:^|\s+)--(?:photo|file|fichier)\s+(\"[^\"]+\"|'[^']+'|\S+)")
 _FILE_LIMIT = 25 * 1024 * 1024  # read no further: the core says the limit of what it accepts
 
 
@@ -100,11 +101,26 @@ class ConsoleAdapter:
         return Incoming(platform=PLATFORM, address=address, text=text, display_name=address, chat=chat, locale=locale,
                         origin=origin, files=files)
 
-    async def render(self, reply: Reply, where: dict) -> list[dict]:
-        saved = await self.save_files(reply, where.get("to", ""))
-        return [{"op": "print", "to": where.get("to", ""), "text": render_text(reply, saved)}]
+    async def render(self, reply: Reply, where: dict) -> Plan:
+        """An answer printed; a notification kept in the account's (or the room's) inbox, its files saved for an account."""
+        if "outbox" not in where:
+            saved = await self.save_files(reply, where.get("to", ""))
+            return Plan([{"op": "print", "to": where.get("to", ""), "text": render_text(reply, saved)}])
+        to, person = where["to"], where["person"]
+        text = render_text(reply, await self.save_files(reply, to) if person else None)
+        step = {"op": "inbox", "to": to, "outbox": where["outbox"], "text": text, "person": person}
+        if person:  # its numbers answer its choices in the account's conversation
+            set_id = await self.ports.choices.store(reply.choices) if reply.choices else None
+            step["offer"] = {"where": conversation(PLATFORM, to), "set": set_id}
+        return Plan([step])
 
     async def perform(self, action: dict) -> str | None:
+        if action["op"] == "inbox":
+            # One row per outbox message: delivering twice after a crash changes nothing.
+            await ConsoleInbox.get_or_create(outbox_id=action["outbox"], defaults={"address": action["to"], "text": action["text"]})
+            if action["person"] and self.on_delivered:
+                self.on_delivered(action["to"])
+            return None
         print(action["text"], flush=True)
         return None
 
@@ -137,17 +153,9 @@ class ConsoleAdapter:
         folders = [self._folder(address) for platform, address in accounts if platform == PLATFORM]
         return sum(await asyncio.gather(*(asyncio.to_thread(_remove_tree, f) for f in folders))) if folders else 0
 
-    async def deliver(self, account: Account, reply: Reply, message: OutboxMessage) -> None:
-        # One row per outbox message: delivering twice after a crash changes nothing.
-        text = render_text(reply, await self.save_files(reply, account.address))
-        await ConsoleInbox.get_or_create(outbox_id=message.id, defaults={"address": account.address, "text": text})
-        await self.ports.choices.offer(conversation(PLATFORM, account.address), reply.choices)
-        if self.on_delivered:
-            self.on_delivered(account.address)
-
-    async def post(self, chat: str, reply: Reply, message: OutboxMessage) -> None:
-        """A message for a console room (`#name`): kept in the room's inbox."""
-        await ConsoleInbox.get_or_create(outbox_id=message.id, defaults={"address": chat, "text": render_text(reply)})
+    async def destination(self, account: Account | None, chat: str, message: OutboxMessage) -> dict:
+        """The account's inbox, or a console room's (`#name`)."""
+        return {"to": account.address if account is not None else chat, "person": account is not None, "outbox": message.id}
 
 
 class ConsoleChat:

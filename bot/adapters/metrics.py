@@ -81,7 +81,7 @@ class Metrics(Meter):
 
     async def read_queues(self) -> None:
         """The gauges read at each scrape: the queues (as `relais status` counts them) and this process' roles."""
-        from bot.status_cli import QUEUES, queues
+        from bot.cli.status import QUEUES, queues
 
         figures = await queues(await database_now())
         for name in QUEUES:

@@ -4,8 +4,9 @@ An adapter translates, renders and transports; it decides nothing. Its inbound e
 core's inbox before the platform is told they arrived; the core's pipeline then runs each one:
 `translate` (platform event → Incoming and where to answer), the core (parse once, check, run), `render`
 (Reply → the platform calls that show it, planned and stored before the first one is made), `perform`
-(one call at a time, so a restart sends what is left and never runs a command twice). Notifications reach
-people through `deliver` (a person's direct chat) and `post` (a group or room bound to a community).
+(one call at a time, so a restart sends what is left and never runs a command twice). Notifications go the same
+way from the outbox (bot/core/delivery.py): `destination` (a person's account, or a group or room bound to a
+community → where), `render`, then `perform`, the plan and its progress kept on the outbox row.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Protocol, runtime_checkable
 
 from bot.core.inbox import Event
 from bot.core.incoming import Incoming
+from bot.core.plan import Plan
 from bot.core.replies import Reply
 from models import Account, OutboxMessage
 
@@ -48,18 +50,16 @@ class Adapter(Protocol):
     async def translate(self, event: Event) -> Turn | None:
         """The Incoming for a stored event, or None when the core has nothing to do with it."""
 
-    async def render(self, reply: Reply, where: dict) -> list[dict]:
+    async def render(self, reply: Reply, where: dict) -> Plan:
         """The platform calls (JSON, stored before the first is made) that show `reply` at `where`."""
 
     async def perform(self, action: dict) -> str | None:
-        """Make one planned call; returns the id of the message it created, if any."""
+        """Make one planned call; returns the reference of the message it created (as `Incoming.replying_to` names
+        it when someone replies), if any. A notification's call (`action["notice"]`) raises delivery.Unreachable (try
+        the person's next account), delivery.TemporaryFailure (retry later) or delivery.Elsewhere where an answer's
+        is logged and skipped."""
 
-    async def deliver(self, account: Account, reply: Reply, message: OutboxMessage) -> list[str] | None:
-        """Send a notification to a person's account; safe to call twice for one message (a crash may repeat it).
-        Raises delivery.Unreachable (try the person's next account) or delivery.TemporaryFailure (retry later).
-        Returns the references of the messages sent, as `Incoming.replying_to` names them when someone replies;
-        `message.payload["reply_to"]` (platform, chat, ref) is a message the notification answers: thread under it
-        when it is in the chat sent to."""
-
-    async def post(self, chat: str, reply: Reply, message: OutboxMessage) -> list[str] | None:
-        """Send a notification to a group or room (`chat` is the platform's chat id); returns the messages' references."""
+    async def destination(self, account: Account | None, chat: str, message: OutboxMessage) -> dict:
+        """Where a notification goes, as `render` reads `where`: the account's direct chat, or (`account` None) the
+        group or room `chat` (the platform's chat id). `message.payload["reply_to"]` (platform, chat, ref) is a
+        message the notification answers: thread under it when it is in that chat. May raise as `perform` does."""

@@ -9,8 +9,9 @@ from typing import Callable, Protocol
 
 from tortoise.expressions import Q
 
-from bot.core.choices import conversation
+from bot.core.choices import ChoiceMemory, conversation
 from bot.core.metrics import NOTHING, Meter
+from bot.core.plan import Plan, perform
 from bot.core.render import for_platform
 from bot.core.replies import Reply, Topic
 from bot.core.topics import Topics
@@ -40,17 +41,21 @@ ELSEWHERE_WAIT = timedelta(seconds=3)
 
 
 class Channel(Protocol):
-    """The sending half of the adapter contract (bot/core/adapter.py)."""
+    """The sending half of the adapter contract (bot/core/adapter.py): a notification goes the way of an answer,
+    `destination` standing for the event's `where`."""
 
     platform: str
     native: tuple[type, ...]
 
-    async def deliver(self, account: Account, reply: Reply, message: OutboxMessage) -> list[str] | None:
-        """Send the reply; must be safe to call twice for the same message (a crash may repeat it). Returns the
-        references of the messages sent (a reply to one of them is a comment on what the reply speaks of)."""
+    async def destination(self, account: Account | None, chat: str, message: OutboxMessage) -> dict:
+        """Where the notification goes, as `render` reads it: the account's direct chat, or (`account` None) the
+        group or room `chat` (the platform's chat id)."""
 
-    async def post(self, chat: str, reply: Reply, message: OutboxMessage) -> list[str] | None:
-        """Send the reply to a group or room of the platform; returns the references of the messages sent."""
+    async def render(self, reply: Reply, where: dict) -> Plan:
+        """The calls that show the reply there."""
+
+    async def perform(self, action: dict) -> str | None:
+        """One call (`notice` set: its refusals raise Unreachable or TemporaryFailure); returns the message made."""
 
 
 class Delivery(WorkLoop):
@@ -60,6 +65,7 @@ class Delivery(WorkLoop):
                  max_backoff: float = 3600.0, lease: float = 120.0, concurrency: int = 64, topics: Topics | None = None):
         self.channels: dict[str, Channel] = {}
         self.topics = topics
+        self.choices: ChoiceMemory | None = None  # the conversations' choices a notification offers (numbers, keycaps)
         self._about: list[tuple[str, str, tuple[Topic, ...]]] = []  # (platform, ref or conversation, items) to record
         self.clock = clock
         self.interval = interval
@@ -129,7 +135,7 @@ class Delivery(WorkLoop):
         reply = Reply.from_dict(message.payload)
         try:
             async with self._limit:
-                refs = await channel.post(chat, for_platform(reply, channel.native), message)
+                refs = await self._send(channel, message, reply, None, chat)
         except Elsewhere:
             await self._leave(message)
             return
@@ -141,7 +147,7 @@ class Delivery(WorkLoop):
             return
         self.meter.delivered(platform)
         await OutboxMessage.filter(id=message.id).update(status=OutboxStatus.SENT, sent_at=self.clock(),
-                                                         channel=message.chat, claimed_until=None)
+                                                         channel=message.chat, claimed_until=None, **_planned(message))
         self._sent(platform, refs, reply)
 
     async def _deliver_person(self, messages: list[OutboxMessage]) -> None:
@@ -150,22 +156,47 @@ class Delivery(WorkLoop):
             for message in messages:  # one person's notifications keep their order
                 await self._deliver_one(message, accounts)
 
-    def _ordered(self, accounts: list[Account], via: str = "") -> list[Account]:
+    def _ordered(self, accounts: list[Account], via: str = "", begun: str = "") -> list[Account]:
         """The preferred account first, then the most recently seen; `via` (an answer to what the person wrote from an
-        account) goes back there first."""
+        account) goes back there first; `begun` (the account a notification is half sent to) before all."""
         usable = [a for a in accounts if a.reachable and a.platform in self.channels]
-        return sorted(usable, key=lambda a: (a.handle != via, not a.preferred, -(a.last_seen.timestamp() if a.last_seen else 0), a.id))
+        return sorted(usable, key=lambda a: (a.handle != begun, a.handle != via, not a.preferred,
+                                             -(a.last_seen.timestamp() if a.last_seen else 0), a.id))
+
+    async def _send(self, channel: Channel, message: OutboxMessage, reply: Reply, account: Account | None, chat: str) -> list[str]:
+        """The notification the way of an answer: rendered into the platform's calls, stored on the row before the
+        first when there are several, then made one at a time, the row counting them: a retry or a restart carries on
+        after the last one made (a plan begun for another account, or none: planned afresh)."""
+        target = account.handle if account is not None else str(message.chat)
+        stored = message.plan if isinstance(message.plan, dict) else {}
+        if stored.get("to") == target:
+            steps, first = stored["steps"], message.done
+        else:
+            where = await channel.destination(account, chat, message)
+            steps = [{**step, "notice": True} for step in (await channel.render(for_platform(reply, channel.native), where)).steps]
+            first = 0
+            if len(steps) > 1 or stored:
+                message.plan, message.done = {"to": target, "steps": steps}, 0
+                await OutboxMessage.filter(id=message.id).update(plan=message.plan, done=0)
+
+        async def done(following: int, ref: str | None) -> None:
+            if following < len(steps):
+                message.done = following
+                await OutboxMessage.filter(id=message.id).update(done=following)
+
+        return [ref for ref in await perform(channel.perform, steps, first, self.choices, done) if ref]
 
     async def _deliver_one(self, message: OutboxMessage, accounts: list[Account]) -> None:
         reply = Reply.from_dict(message.payload)
         error = "no reachable channel"
-        ordered = self._ordered(accounts, str(message.payload.get("via") or ""))
+        begun = message.plan.get("to", "") if isinstance(message.plan, dict) else ""
+        ordered = self._ordered(accounts, str(message.payload.get("via") or ""), begun)
         if not ordered:
             self.meter.delivery_failed("none")
         for account in ordered:
             channel = self.channels[account.platform]
             try:
-                refs = await channel.deliver(account, for_platform(reply, channel.native), message)
+                refs = await self._send(channel, message, reply, account, "")
             except Elsewhere:
                 await self._leave(message)
                 return
@@ -183,7 +214,7 @@ class Delivery(WorkLoop):
                 break
             self.meter.delivered(account.platform)
             await OutboxMessage.filter(id=message.id).update(status=OutboxStatus.SENT, sent_at=self.clock(),
-                                                             channel=account.handle, claimed_until=None)
+                                                             channel=account.handle, claimed_until=None, **_planned(message))
             self._sent(account.platform, refs, reply, conversation(account.platform, account.address))
             return
         await self._retry(message, error)
@@ -200,3 +231,8 @@ class Delivery(WorkLoop):
             log.error("outbox message parked", extra={"outbox_id": message.id, "attempts": attempts, "error": error[:200]})
         await OutboxMessage.filter(id=message.id).update(status=status, attempts=attempts, last_error=error,
                                                          next_attempt_at=self.clock() + timedelta(seconds=delay), claimed_until=None)
+
+
+def _planned(message: OutboxMessage) -> dict:
+    """A sent notification's stored calls let go (a notification of one call stores none)."""
+    return {"plan": None} if message.plan is not None else {}

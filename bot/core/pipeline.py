@@ -12,6 +12,7 @@ from bot.core.adapter import Adapter
 from bot.core.choices import ChoiceMemory
 from bot.core.inbox import Event, Store
 from bot.core.incoming import Incoming
+from bot.core.plan import perform
 from bot.core.render import for_platform
 from bot.core.replies import Reply
 from bot.core.topics import Topics
@@ -41,7 +42,7 @@ class Pipeline:
             sensitive = event.state.get("sensitive")
             actions = list(turn.before)
             if reply is not None:
-                actions += await self.adapter.render(for_platform(reply, self.adapter.native), turn.where)
+                actions += (await self.adapter.render(for_platform(reply, self.adapter.native), turn.where)).steps
             outcome = turn.where.pop("outcome", None) or turn.outcome  # the renderer may say what became of it
             if not actions:
                 return outcome or "silent"
@@ -54,17 +55,15 @@ class Pipeline:
             await self.store.save(event)  # before the first call: a restart sends what is left, runs nothing twice
         actions = state["actions"]
         about = tuple((str(k), int(i), int(p)) for k, i, p in state.get("about", ()))
-        for index in range(state["next"], len(actions)):
-            action = actions[index]
-            ref = await self.adapter.perform(action)
-            offer = action.get("offer")
-            if offer is not None:  # a number (or a keycap on this message) answers these choices from now on
-                await self.choices.offer_set(offer["where"], offer.get("set"), ref)
+
+        async def done(following: int, ref: str | None) -> None:
             if ref and about and self.topics is not None:
                 await self.topics.sent(self.adapter.platform, [ref], about)
-            if index + 1 < len(actions):
-                state["next"] = index + 1
+            if following < len(actions):
+                state["next"] = following
                 await self.store.save(event)
+
+        await perform(self.adapter.perform, actions, state["next"], self.choices, done)
         return state.get("outcome") or "answered"
 
     async def _run(self, event: Event, turn) -> Reply | None:

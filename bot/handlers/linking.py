@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from bot.core import platforms
 from bot.core.commands import Arg, command, fold
 from bot.core.context import Context
 from bot.core.errors import UsageError, UserError
@@ -15,9 +16,6 @@ from bot.services.people import find_timezone
 from models import Account
 
 SECTION = N_("You")
-PLATFORMS = ("telegram", "matrix", "email", "console")
-PLATFORM_WORDS = {"telegram": "telegram", "matrix": "matrix", "element": "matrix", "email": "email", "mail": "email",
-                  "courriel": "email", "console": "console"}
 DEFAULT_ZONE = ("default", "defaut", "community", "communaute", "reset", "aucun", "none")
 
 
@@ -59,10 +57,9 @@ async def unlink(ctx: Context, account: str) -> Reply:
                              "roles or settings."), handle=separated.handle))
 
 
-@command("channel", fr=("canal",), args=(Arg("platform", "choice", N_("platform"), required=False, choices=PLATFORMS,
-                                              accept=tuple(PLATFORM_WORDS)),),
-         help=N_("Choose where your notifications go: telegram, matrix, email or console; alone, say where they go."),
-         section=SECTION)
+@command("channel", fr=("canal",), args=(Arg("platform", "word", N_("platform"), required=False, max_length=64),),
+         help=N_("Choose where your notifications go: one of the platforms of your accounts (/channel email); alone, say "
+                 "where they go."), section=SECTION)
 async def channel(ctx: Context, platform: str | None) -> Reply:
     t = ctx.t
     linking = ctx.services.linking
@@ -74,7 +71,11 @@ async def channel(ctx: Context, platform: str | None) -> Reply:
         for other in others:
             reply.choice(other, f"channel {other}")
         return reply
-    chosen = await linking.choose(ctx.person, PLATFORM_WORDS[platform])
+    meant = platforms.by_word(platform)  # the platforms are those of the registry (bot/core/platforms.py)
+    if meant is None:
+        raise UsageError(N_("“{value}” is not one of: {options}."), value=platform,
+                         options=", ".join(p.name for p in platforms.linkable()))
+    chosen = await linking.choose(ctx.person, meant.name)
     reply = Reply().para(t(N_("From now on your notifications go to {account}."), account=chosen.handle))
     if current is not None and current.platform != chosen.platform:
         reply.choice(t(N_("Undo")), f"channel {current.platform}")

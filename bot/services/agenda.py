@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Callable, Iterable
 from zoneinfo import ZoneInfo
 
+from bot.core import platforms
 from bot.core.sql import fetch
 from bot.services import agenda_contrib
 from bot.services.loans import LateLoan, late_loans
@@ -228,6 +229,7 @@ class Agenda:
         cursors: dict[int, tuple[int, int]] = {}
         lists_since: dict[int, datetime | None] = {}
         rooms: set[int] = set()
+        on = platforms.room_platforms()  # bindings that are rooms (mail bindings are lists, counted apart)
         for chunk in _chunks(found, 500):
             marks = _in(chunk)
             done |= {(str(k), int(i), str(c)) for k, i, c in await fetch(
@@ -239,7 +241,7 @@ class Agenda:
                 cursors[cid] = (int(news), int(steps))
                 lists_since[cid] = _when(created)
             rooms |= {int(r[0]) for r in await fetch(f'SELECT DISTINCT "community_id" FROM "chat_binding" WHERE "community_id" '
-                                                     f'IN ({marks}) AND "platform" <> ?', [*chunk, "email"])}
+                                                     f'IN ({marks}) AND "platform" IN ({",".join("?" * len(on))})', [*chunk, *on])}
         for cid in found:
             cursor = cursors.get(cid)
             since_list = lists_since.get(cid)

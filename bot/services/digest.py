@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 
+from bot.core import platforms
 from bot.core.i18n import N_, Catalogs
 from bot.core.render import percent_of
 from bot.core.replies import Reply, bold, italic
@@ -317,10 +318,19 @@ class NewProjects:
 
 @dataclass
 class DueStep:
+    slug: str  # its project's: a line reads the same for every reader of a run (rendered once, see Section.item_template)
     title: str
     step: str
     due: date
     overdue: bool
+
+
+@dataclass
+class DueSteps:
+    """The steps section's data: its lines, each rendered once a run (a list, like the project sections)."""
+
+    lines: list[DueStep]
+    compact: bool = False  # a list section's lines show their photos unless compact: steps have none
 
 
 class StepsThisWeek:
@@ -337,12 +347,12 @@ class StepsThisWeek:
         if today is None:
             return None
         horizon = today + timedelta(days=7)
-        lines = [DueStep(line.title, line.step, line.due, line.overdue) for i in state.order if i in r.follows
+        lines = [DueStep(line.slug, line.title, line.step, line.due, line.overdue) for i in state.order if i in r.follows
                  for line in (state.lines[i],) if line.step and line.due and line.due <= horizon]
         if not lines:
             return None
         lines.sort(key=lambda s: (not s.overdue, s.due, s.title))
-        return Section(self.key, N_("Next steps this week"), False, lines, "steps",
+        return Section(self.key, N_("Next steps this week"), False, DueSteps(lines), "steps", "step_line",
                        highlights=n("{count} next step due this week", "{count} next steps due this week",
                                     sum(not s.overdue for s in lines)))
 
@@ -727,7 +737,7 @@ class Digests:
                               chat=f"{b.platform}:{b.chat_id}" + (f"/{b.thread}" if b.thread else ""),
                               community_id=week.community.id, kind="digest_room",
                               payload=reply.to_dict(), next_attempt_at=self.clock())
-                for b in await ChatBinding.filter(community_id=week.community.id).exclude(platform="email")]
+                for b in await ChatBinding.filter(community_id=week.community.id, platform__in=platforms.room_platforms())]
         if rows:
             await OutboxMessage.bulk_create(rows, ignore_conflicts=True)
         return len(rows)

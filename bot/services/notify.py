@@ -9,6 +9,7 @@ from typing import Callable
 
 from tortoise import connections
 
+from bot.core import platforms
 from bot.core.i18n import N_, Catalogs, Translator, normalize_locale
 from bot.core.replies import About, Reply, Topic, bold
 from bot.core.sql import execute_many, fetch, load
@@ -104,7 +105,7 @@ class Notifier:
         rows = [OutboxMessage(key=f"announce:{tag}:{b.platform}:{b.chat_id}", person_id=None,
                               chat=f"{b.platform}:{b.chat_id}" + (f"/{b.thread}" if b.thread else ""),
                               community_id=community_id, kind="announcement", payload=reply.to_dict(), next_attempt_at=self.clock())
-                for b in await ChatBinding.filter(community_id=community_id).exclude(platform="email")
+                for b in await ChatBinding.filter(community_id=community_id, platform__in=platforms.room_platforms())
                 if f"{b.platform}:{b.chat_id}" != exclude]
         if rows:
             await OutboxMessage.bulk_create(rows, ignore_conflicts=True)

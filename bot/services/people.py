@@ -11,17 +11,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from bot.core import platforms
 from bot.core.commands import fold
 from bot.core.errors import Ambiguous, UserError
 from bot.core.i18n import N_
 from bot.core.sql import load, one
 from bot.services.cache import TTLCache
 from models import Account, ChatBinding, Community, Membership, Person, Role
-from models.people import PLATFORMS
 
 _SEEN_EVERY = timedelta(minutes=10)
-# How each kind of account address is written canonically (mail addresses are compared lower-cased).
-CANONICAL = {"email": str.lower}
 
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
@@ -70,12 +68,12 @@ def find_timezone(name: str) -> str:
 
 
 def parse_handle(text: str) -> tuple[str, str]:
-    """`telegram:42` → ("telegram", "42"); raises UserError on anything else."""
-    platform, sep, address = text.partition(":")
-    if not sep or platform.lower() not in PLATFORMS or not address:
-        raise UserError(N_("“{text}” is not an account; write it as telegram:<id>, matrix:<mxid>, email:<address> or console:<name>."), text=text)
-    platform = platform.lower()
-    return platform, CANONICAL.get(platform, str)(address)
+    """`telegram:42` → ("telegram", "42"), the address as its platform stores it; raises UserError on anything else."""
+    name, sep, address = text.partition(":")
+    platform = platforms.get(name) if sep and address else None
+    if platform is None:
+        raise UserError(N_("“{text}” is not an account; write it as {forms}."), text=text, forms=platforms.address_forms())
+    return platform.name, platform.canonical(address)
 
 
 class People:

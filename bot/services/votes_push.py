@@ -10,6 +10,7 @@ from datetime import datetime, time
 from typing import TYPE_CHECKING, Callable
 from zoneinfo import ZoneInfo
 
+from bot.core import platforms
 from bot.core.i18n import N_, Catalogs, Translator
 from bot.core.replies import Reply
 from bot.services.calendar import local_instant
@@ -68,7 +69,7 @@ class VoteNotices:
                                              poll_reply(t, poll, community.slug, community.name, tz, in_group=True), exclude=shown_in)
         members = await self.votes.electors(poll)
         if not in_private(poll):
-            room_platforms = set(await ChatBinding.filter(community_id=community.id).exclude(platform="email")
+            room_platforms = set(await ChatBinding.filter(community_id=community.id, platform__in=platforms.room_platforms())
                                  .values_list("platform", flat=True))
             in_rooms = set(await Account.filter(person_id__in=[m.id for m in members], platform__in=list(room_platforms))
                            .values_list("person_id", flat=True)) if room_platforms else set()

@@ -285,7 +285,9 @@ async def test_a_blocked_user_falls_back_to_the_next_channel(relais, emu):
 
     await emu.block(ana)
     with pytest.raises(Unreachable, match="bot was blocked by the user"):
-        await relais.adapter.deliver(account, Reply().para("hi"), OutboxMessage(id=0))
+        where = await relais.adapter.destination(account, "", OutboxMessage(id=0, payload={}))
+        [step] = (await relais.adapter.render(Reply().para("hi"), where)).steps
+        await relais.adapter.perform({**step, "notice": True})
     await _post_news(relais, "Brewing day on Saturday")
     [note] = await eventually(lambda: ConsoleInbox.filter(address="ana-lopez"))
     assert "Brewing day on Saturday" in note.text
@@ -360,7 +362,7 @@ async def test_killed_mid_batch_then_restarted_loses_nothing_and_handles_nothing
     relais = _run_relais(tmp_path, telegram_emulator.base_url)
     try:
         for user in users:
-            await emu.wait_for_sent(user["id"], 1, timeout=15)
+            await emu.wait_for_sent(user["id"], 1, timeout=60)
         await emu.inject_429("sendMessage", count=10_000, retry_after=60)  # Telegram holds every answer back
         script = ["/follow dombes-brasserie", "/unfollow dombes-brasserie", "/follow dombes-brasserie", "/following"]
         for line in script:
@@ -382,7 +384,7 @@ async def test_killed_mid_batch_then_restarted_loses_nothing_and_handles_nothing
     relais = _run_relais(tmp_path, telegram_emulator.base_url)
     try:
         for user in users:
-            await emu.wait_for_sent(user["id"], 5, timeout=15)
+            await emu.wait_for_sent(user["id"], 5, timeout=60)
         await asyncio.sleep(0.5)
     finally:
         relais.send_signal(signal.SIGTERM)

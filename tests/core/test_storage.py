@@ -7,6 +7,7 @@ from tortoise.exceptions import IntegrityError
 
 from bot import db
 from bot.core.delivery import TemporaryFailure, Unreachable
+from bot.core.plan import Plan
 from bot.core.replies import Block, Reply
 from models import Account, ConsoleInbox, Follow, NewsItem, OutboxMessage, OutboxStatus, Person, Project
 from tests.conftest import Dialog
@@ -60,7 +61,7 @@ async def test_a_send_repeated_after_a_crash_is_not_delivered_twice(any_app, clo
     claimed = await any_app.delivery._claim()
     ana = await Account.get(address="ana")
     message = next(m for m in claimed if m.person_id == ana.person_id)
-    await any_app.console.deliver(ana, Reply.from_dict(message.payload), message)  # sent, then the crash
+    await any_app.delivery._send(any_app.console, message, Reply.from_dict(message.payload), ana, "")  # sent, then the crash
     assert await any_app.delivery.drain() == 0  # still leased
     clock.now += timedelta(minutes=5)
     assert await any_app.delivery.drain() == 2
@@ -77,10 +78,17 @@ class Flaky:
         self.failures = failures
         self.delivered: list[tuple[str, int]] = []
 
-    async def deliver(self, account, reply, message):
+    async def destination(self, account, chat, message):
+        return {"to": account.address, "outbox": message.id}
+
+    async def render(self, reply, where):
+        return Plan([{"op": "send", **where}])
+
+    async def perform(self, action):
         if self.failures:
             raise self.failures.pop(0)
-        self.delivered.append((account.address, message.id))
+        self.delivered.append((action["to"], action["outbox"]))
+        return None
 
 
 async def test_failed_sends_are_retried_with_backoff_never_dropped(any_app, clock):

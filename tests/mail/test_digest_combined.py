@@ -11,7 +11,7 @@ from datetime import timedelta
 import aiohttp
 
 from bot.adapters.console import ConsoleChat
-from bot.digest_cli import preview
+from bot.cli.digest import preview
 from bot.services import demo
 from bot.services.calendar import week_key
 from bot.services.digest_run import DigestRunner

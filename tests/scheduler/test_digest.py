@@ -297,7 +297,7 @@ async def test_preview_says_who_gets_no_digest_and_shows_it_only_with_force(mail
     """`digest preview` of an unsubscribed person, or one who never asked, says so; --force shows what they would get."""
     from types import SimpleNamespace
 
-    from bot.digest_cli import preview
+    from bot.cli.digest import preview
 
     with time_machine.travel(MONDAY - timedelta(days=30), tick=False):
         paris = await community("paris")

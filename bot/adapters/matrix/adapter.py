@@ -37,6 +37,7 @@ from bot.core.i18n import N_
 from bot.core.inbox import Event
 from bot.core.incoming import Incoming, Origin
 from bot.core.numbers import is_number
+from bot.core.plan import Plan
 from bot.core.ports import Ports
 from bot.core.replies import Attachment, Reply
 from bot.services.encryption import encrypted_chats
@@ -73,7 +74,6 @@ class MatrixAdapter:
         self.access_token = settings.access_token.get_secret_value()
         self.invite_allow = {part.strip() for part in settings.invite_allow.split(",") if part.strip()}
         self.timeline_limit = timeline_limit
-        self.sync_timeout_ms = sync_timeout_ms
         # Rate limits and timeouts are handled by Outbound (nio would retry a 429 forever, holding the caller). With
         # encryption, nio keeps its keys in a store under the data directory (crypto.py).
         self.client = AsyncClient(self.homeserver, self.user_id, store_path=str(store_path(ports.data_dir)) if settings.encryption else "",
@@ -86,11 +86,13 @@ class MatrixAdapter:
         self.polls = NativePolls(self.client, self.outbound)
         self.pictures = Pictures(ports.services.files, self.crypto, self.outbound)
         self.inbox = ports.inbox(self)
-        self.syncer = Syncer(self)
         self.names: list[str] = []
         self.joined: set[str] = set()  # rooms joined during this run: an invitation seen again is not answered twice
         self.connected = False
         self.ready = asyncio.Event()  # set once the first sync batch is persisted (tests wait on it)
+        self.syncer = Syncer(self.client, self.user_id, inbox=self.inbox, outbound=self.outbound, crypto=self.crypto,
+                             polls=self.polls, direct=self.direct, topics=ports.topics, names=lambda: self.names,
+                             relogin=self.relogin, ready=self.ready, timeout_ms=sync_timeout_ms)
         self._main: asyncio.Task | None = None
         self._sweeper: asyncio.Task | None = None
         self._stopping = asyncio.Event()
@@ -386,24 +388,26 @@ class MatrixAdapter:
 
     # -- render and perform -------------------------------------------------------------------------------
 
-    async def render(self, reply: Reply, where: dict) -> list[dict]:
+    async def render(self, reply: Reply, where: dict) -> Plan:
         room = where["room"]
         if where.get("vote"):
-            return self._voted(reply, where)
+            return Plan(self._voted(reply, where))
         # A poll of a community room is a native poll: the notice keeps the rest, without the choices that vote.
-        text, polls = split(reply, direct=await self.direct.partner(room) is not None)
-        set_id = await self.ports.choices.store(text.choices) if text.choices else None
-        actions = []
+        text, polls = split(reply, direct=where.get("direct") or await self.direct.partner(room) is not None)
+        set_id = await self.ports.choices.store(text.choices) if text.choices and where.get("user") else None
+        actions: list[dict] = []
         if has_text(text):
             content = to_content(text, in_reply_to=where.get("reply_to"), thread_root=where.get("thread"),
                                  mention=where.get("mention"))
-            actions.append({"op": "send", "room": room, "content": content, "txn": txn_id("reply", where["txn"]),
-                            "offer": {"where": where_of(room, where["user"]), "set": set_id}})
+            action = {"op": "send", "room": room, "content": content, "txn": txn_id("reply", where["txn"])}
+            if where.get("user"):  # a room's notice offers nobody in particular its numbers
+                action["offer"] = {"where": where_of(room, where["user"]), "set": set_id}
+            actions.append(action)
         actions += [self.polls.start(room, poll, txn_id("poll", where["txn"], str(n)), where.get("thread"))
                     for n, poll in enumerate(polls)]
         actions += await self.polls.ends(reply, room)
         actions += self._files(reply, room, where["txn"])
-        return actions
+        return Plan(actions)
 
     @staticmethod
     def _voted(reply: Reply, where: dict) -> list[dict]:
@@ -421,24 +425,29 @@ class MatrixAdapter:
                 for n, item in enumerate(reply.elements(Attachment))] + picture_actions(reply, room, key)
 
     async def perform(self, action: dict) -> str | None:
-        op, room = action["op"], action["room"]
+        if action.get("notice"):
+            return await self._notice(action)
         try:
-            if op == "leave":
-                await self.leave(room, action.get("reason", ""))
-                return None
-            if op in ("file", "picture"):
-                return await self._send_file(action)
-            if op == "poll":
-                return await self.polls.send_start(action)
-            if op == "poll_end":
-                return await self.polls.send_end(action)
-            if op == "receipt":
-                await self.polls.receipt(room, action["event"])
-                return None
-            return await self.outbound.send(room, action["content"], action["txn"]) or None
+            return await self._call(action)
         except SendRefused as exc:  # Relais is no longer in that room: nobody left to answer
-            log.warning("matrix call refused", extra={"op": op, "room_id": room, "error": exc.errcode})
+            log.warning("matrix call refused", extra={"op": action["op"], "room_id": action["room"], "error": exc.errcode})
             return None
+
+    async def _call(self, action: dict) -> str | None:
+        op, room = action["op"], action["room"]
+        if op == "leave":
+            await self.leave(room, action.get("reason", ""))
+            return None
+        if op in ("file", "picture"):
+            return await self._send_file(action)
+        if op == "poll":
+            return await self.polls.send_start(action)
+        if op == "poll_end":
+            return await self.polls.send_end(action)
+        if op == "receipt":
+            await self.polls.receipt(room, action["event"])
+            return None
+        return await self.outbound.send(room, action["content"], action["txn"]) or None
 
     async def _send_file(self, action: dict) -> str | None:
         if action["op"] == "picture":  # a picture of the file store: uploaded once, its mxc:// reused
@@ -463,31 +472,34 @@ class MatrixAdapter:
 
     # -- notifications ------------------------------------------------------------------------------------
 
-    async def deliver(self, account: Account, reply: Reply, message: OutboxMessage) -> list[str]:
-        """A notification in the person's direct chat with Relais (opened if needed)."""
-        if not account.address.startswith("@") or ":" not in account.address:
-            raise Unreachable(f"not a Matrix user id: {account.address[:80]}")
+    def _serving(self) -> None:
         if self.elsewhere:
             raise Elsewhere("Matrix is served by the process holding its keys")
         if not self.connected:
             raise TemporaryFailure("Matrix is not connected yet")
-        room_id = await self.direct.with_user(account.address)
-        try:
-            return await self._notify(room_id, account.address, reply, message)
-        except SendRefused as exc:
-            # Relais was removed from that chat: forget it, the next try opens a new one.
-            await self.direct.forget(room_id)
-            raise TemporaryFailure(f"direct chat lost: {exc.errcode}") from exc
 
-    async def post(self, chat: str, reply: Reply, message: OutboxMessage) -> list[str]:
-        """A message for a room bound to a community (the weekly summary)."""
-        if self.elsewhere:
-            raise Elsewhere("Matrix is served by the process holding its keys")
-        if not self.connected:
-            raise TemporaryFailure("Matrix is not connected yet")
+    async def destination(self, account: Account | None, chat: str, message: OutboxMessage) -> dict:
+        """A person's direct chat with Relais (opened if needed), or a room bound to a community (the weekly summary).
+        The transaction ids come from the outbox id: a call repeated after a crash is not posted twice."""
+        if account is not None and (not account.address.startswith("@") or ":" not in account.address):
+            raise Unreachable(f"not a Matrix user id: {account.address[:80]}")
+        self._serving()
+        user = account.address if account is not None else None
+        room_id = await self.direct.with_user(user) if user is not None else chat
+        answered, root = await self._threading(room_id, user, message)
+        return {"room": room_id, "user": user, "direct": user is not None, "reply_to": answered, "thread": root,
+                "txn": f"outbox-{message.id}"}
+
+    async def _notice(self, action: dict) -> str | None:
+        """A notification's call: a failure is retried later."""
+        self._serving()
         try:
-            return await self._notify(chat, None, reply, message)
+            return await self._call(action)
         except SendRefused as exc:
+            if await self.direct.partner(action["room"]) is not None:  # removed from the chat: the next try opens a new one
+                await self.direct.forget(action["room"])
+            raise TemporaryFailure(f"not in the room: {exc.errcode}") from exc
+        except SendFailed as exc:
             raise TemporaryFailure(str(exc)) from exc
 
     async def _threading(self, room_id: str, user: str | None, message: OutboxMessage) -> tuple[str | None, str | None]:
@@ -504,25 +516,3 @@ class MatrixAdapter:
         resp = await self.client.room_get_event(room_id, ref)
         rel = (getattr(getattr(resp, "event", None), "source", None) or {}).get("content", {}).get("m.relates_to") or {}
         return ref, rel.get("event_id") if rel.get("rel_type") == "m.thread" else None
-
-    async def _notify(self, room_id: str, user: str | None, reply: Reply, message: OutboxMessage) -> list[str]:
-        # The transaction ids come from the outbox id: a delivery repeated after a crash is not posted twice.
-        key = f"outbox-{message.id}"
-        text, polls = split(reply, direct=user is not None or await self.direct.partner(room_id) is not None)
-        event_id = ""
-        try:
-            if has_text(text) or not polls:
-                answered, root = await self._threading(room_id, user, message)
-                content = to_content(text, in_reply_to=answered, thread_root=root)
-                event_id = await self.outbound.send(room_id, content, f"relais-outbox-{message.id}")
-            for n, poll in enumerate(polls):
-                await self.polls.send_start(self.polls.start(room_id, poll, txn_id("poll", key, str(n))))
-            for action in await self.polls.ends(reply, room_id):
-                await self.polls.send_end(action)
-            for action in self._files(reply, room_id, key):
-                await self._send_file(action)
-        except SendFailed as exc:
-            raise TemporaryFailure(str(exc)) from exc
-        if user is not None:
-            await self.ports.choices.offer(where_of(room_id, user), text.choices, ref=event_id or None)
-        return [event_id] if event_id else []

@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import TYPE_CHECKING
 
-from nio import MessageDirection, RoomMessagesResponse, SyncResponse
+from nio import AsyncClient, MessageDirection, RoomMessagesResponse, SyncResponse
 
 from bot.adapters.matrix.events import (
     PLATFORM,
@@ -21,9 +24,16 @@ from bot.adapters.matrix.events import (
 )
 from bot.adapters.matrix.polls import POLL_START
 from bot.core import parser
-from bot.core.inbox import Event
+from bot.core.inbox import Event, Inbox
 from bot.core.numbers import is_number
+from bot.core.topics import Topics
 from models import AdapterState
+
+if TYPE_CHECKING:
+    from bot.adapters.matrix.crypto import Crypto
+    from bot.adapters.matrix.native_polls import NativePolls
+    from bot.adapters.matrix.outbound import Outbound
+    from bot.adapters.matrix.rooms import DirectRooms
 
 log = logging.getLogger("relais.matrix")
 
@@ -43,8 +53,17 @@ def _stripped(events) -> list[dict]:
 
 
 class Syncer:
-    def __init__(self, adapter):
-        self.adapter = adapter
+    """Syncs into the inbox: what the Matrix adapter's parts tell it (who Relais is, its rooms, polls and keys)."""
+
+    def __init__(self, client: AsyncClient, user_id: str, *, inbox: Inbox, outbound: Outbound, crypto: Crypto,
+                 polls: NativePolls, direct: DirectRooms, topics: Topics | None, names: Callable[[], list[str]],
+                 relogin: Callable[[], Awaitable[bool]], ready: asyncio.Event, timeout_ms: int):
+        self.client, self.user_id, self.inbox, self.outbound = client, user_id, inbox, outbound
+        self.crypto, self.polls, self.direct, self.topics = crypto, polls, direct, topics
+        self.names = names  # the names a message mentions Relais by (known once connected)
+        self.relogin = relogin  # a revoked token: log in again (False when it cannot)
+        self.ready = ready  # set once the first batch is persisted
+        self.timeout_ms = timeout_ms
         self.filter_id: str | None = None
         self.since: str | None = None
         self.gaps = 0  # limited timelines filled from /messages (logged; tests read it)
@@ -52,26 +71,25 @@ class Syncer:
     async def load(self) -> str | None:
         row = await AdapterState.get_or_none(key=SINCE_KEY)
         saved = json.loads(row.value) if row else {}
-        return saved.get("token") if saved.get("user_id") == self.adapter.user_id else None
+        return saved.get("token") if saved.get("user_id") == self.user_id else None
 
     async def run(self) -> None:
-        adapter = self.adapter
         self.since = await self.load()
         delay = 1.0
         while True:
             try:
                 # The first sync of a run returns at once (what came while Relais was away, or on the very first
                 # start only the starting point and pending invitations); later ones wait for news.
-                resp = await adapter.client.sync(timeout=adapter.sync_timeout_ms if adapter.ready.is_set() else 0,
-                                                 sync_filter=self.filter_id, since=self.since)
+                resp = await self.client.sync(timeout=self.timeout_ms if self.ready.is_set() else 0,
+                                              sync_filter=self.filter_id, since=self.since)
                 if not isinstance(resp, SyncResponse):
                     await self._sync_error(resp)
                     continue
                 await self.persist(await self.jobs(resp), resp.next_batch)
                 self.since = resp.next_batch
-                adapter.crypto.note_requests(resp.to_device_events)
-                await adapter.crypto.after_sync()  # keys to upload, query, claim, send (encrypted rooms)
-                adapter.ready.set()
+                self.crypto.note_requests(resp.to_device_events)
+                await self.crypto.after_sync()  # keys to upload, query, claim, send (encrypted rooms)
+                self.ready.set()
                 delay = 1.0
             except asyncio.CancelledError:
                 raise
@@ -82,7 +100,7 @@ class Syncer:
 
     async def _sync_error(self, resp) -> None:
         code = getattr(resp, "status_code", None)
-        if code == "M_UNKNOWN_TOKEN" and await self.adapter.relogin():
+        if code == "M_UNKNOWN_TOKEN" and await self.relogin():
             return
         retry_ms = getattr(resp, "retry_after_ms", None) or 0
         log.warning("matrix sync refused", extra={"error": str(code), "retry_after_ms": retry_ms})
@@ -90,17 +108,17 @@ class Syncer:
 
     async def jobs(self, resp: SyncResponse) -> list[Event]:
         """The work in one sync response, gaps filled; on the very first sync only the invitations."""
-        me = self.adapter.user_id
+        me = self.user_id
         jobs = [job for room_id, info in resp.rooms.invite.items()
                 if (job := invite_job(room_id, _stripped(info.invite_state), me, resp.next_batch))]
         if self.since is None:
             return jobs  # history from before Relais' first start is not for it
         for room_id, info in resp.rooms.join.items():
-            room = self.adapter.client.rooms.get(room_id)
+            room = self.client.rooms.get(room_id)
             for event in await self.timeline(room_id, info.timeline):
                 if event.get("sender") == me and event.get("type") == POLL_START and \
                         (event.get("unsigned") or {}).get("transaction_id"):  # our poll start, before any answer to it
-                    await self.adapter.polls.bind(event["unsigned"]["transaction_id"], event["event_id"])
+                    await self.polls.bind(event["unsigned"]["transaction_id"], event["event_id"])
                 name = room.user_name(event.get("sender", "")) if room else None
                 job = job_from_event(room_id, event, me, name or "")
                 if job and await self.wanted(job):
@@ -113,7 +131,7 @@ class Syncer:
         if kind == "message":
             return await self.for_relais(job)
         if kind == "poll_response":
-            return await self.adapter.polls.known(job.payload["target"])
+            return await self.polls.known(job.payload["target"])
         return True
 
     async def for_relais(self, job: Event) -> bool:
@@ -121,19 +139,19 @@ class Syncer:
         neither stored nor queued. The core's own parser says what is a command line."""
         d = job.payload
         body = strip_reply_fallback(d["body"]) if d.get("reply") else d["body"]
-        text, addressed = strip_mention(body, self.adapter.names, d.get("mentioned", False))
+        text, addressed = strip_mention(body, self.names(), d.get("mentioned", False))
         line = parser.split_line(text)
         if addressed or is_number(text) or (line is not None and line.prefixed):
             return True
-        if await self.adapter.direct.partner(d["room_id"]) == d["sender"]:
+        if await self.direct.partner(d["room_id"]) == d["sender"]:
             return True
         refs = replying_to(d)  # a reply to a message of Relais about something: a comment on it
-        topics = self.adapter.ports.topics
+        topics = self.topics
         return bool(refs) and topics is not None and bool(await topics.of_message(PLATFORM, refs))
 
     async def timeline(self, room_id: str, timeline) -> list[dict]:
         """The room's new events: after Relais' own join when it is in the batch, the gap fetched when `limited`."""
-        me = self.adapter.user_id
+        me = self.user_id
         events, joined = after_own_join(_sources(timeline.events), me)
         if joined or not timeline.limited or not timeline.prev_batch:
             return events
@@ -144,11 +162,11 @@ class Syncer:
 
     async def gap(self, room_id: str, start: str) -> list[dict]:
         """Events between the previous sync and this batch, read back from /messages up to Relais' join."""
-        client, me, older = self.adapter.client, self.adapter.user_id, []
+        client, me, older = self.client, self.user_id, []
         for _ in range(GAP_PAGES):
-            resp = await self.adapter.outbound.call(lambda start=start: client.room_messages(
-                room_id, start=start, end=self.since, direction=MessageDirection.back, limit=GAP_PAGE,
-                message_filter=gap_filter()), "messages", room_id)
+            resp = await self.outbound.call(partial(client.room_messages, room_id, start=start, end=self.since,
+                                                    direction=MessageDirection.back, limit=GAP_PAGE,
+                                                    message_filter=gap_filter()), "messages", room_id)
             if not isinstance(resp, RoomMessagesResponse):
                 raise RuntimeError(f"cannot read the gap of {room_id}")
             chunk = _sources(resp.chunk)
@@ -161,11 +179,11 @@ class Syncer:
 
     async def persist(self, jobs: list[Event], token: str) -> None:
         """The batch's events and the new token in one transaction (the inbox then handles the new ones)."""
-        value = json.dumps({"user_id": self.adapter.user_id, "token": token})
+        value = json.dumps({"user_id": self.user_id, "token": token})
 
         async def save_token(conn) -> None:
             updated = await AdapterState.filter(key=SINCE_KEY).using_db(conn).update(value=value)
             if not updated:
                 await AdapterState.create(key=SINCE_KEY, value=value, using_db=conn)
 
-        await self.adapter.inbox.accept(jobs, also=save_token)
+        await self.inbox.accept(jobs, also=save_token)

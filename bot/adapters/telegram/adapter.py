@@ -62,6 +62,7 @@ from bot.core.i18n import N_, normalize_locale
 from bot.core.inbox import Event
 from bot.core.incoming import Incoming, Origin, Upload
 from bot.core.numbers import read_number
+from bot.core.plan import Plan
 from bot.core.ports import Ports
 from bot.core.replies import Reply
 from models import Account, AdapterState, ChatBinding, OutboxMessage
@@ -352,7 +353,7 @@ class TelegramAdapter:
             await people.join(account.person, binding.community)
             log.info("telegram member joined", extra={"chat_id": chat["id"], "community": binding.community.slug})
 
-    async def render(self, reply: Reply, where: dict) -> list[dict]:
+    async def render(self, reply: Reply, where: dict) -> Plan:
         group = bool(where.get("group"))
         actions: list[dict] = []
         edit = where.get("edit")
@@ -363,7 +364,11 @@ class TelegramAdapter:
                                 "markup": edit.get("markup")})
         if where.get("callback"):
             actions.append({"op": "answer", "id": where["callback"], "text": toast(reply)})
-        return actions + await self.messages(reply, where["chat"], group, where.get("reply_to"), where.get("thread"))
+        sends = await self.messages(reply, where["chat"], group, where.get("reply_to"), where.get("thread"))
+        first = next((step for step in sends if step["op"] != "stop"), None)
+        if where.get("answering") and first is not None and first["op"] in ("send", "poll"):
+            first["reply_to"] = where["answering"]  # a notification's answer, under the message it answers
+        return Plan(actions + sends)
 
     async def messages(self, reply: Reply, chat: int, group: bool, reply_to: int | None = None,
                        thread: int | None = None) -> list[dict]:
@@ -381,8 +386,11 @@ class TelegramAdapter:
         return polls.plan(reply, chat, username=username, group=group, keyboard=keyboard, reply_to=reply_to, thread=thread)
 
     async def perform(self, action: dict) -> str | None:
-        """One planned call; refusals that retrying cannot fix are logged and skipped (the rest goes on)."""
+        """One planned call; refusals that retrying cannot fix are logged and skipped (the rest goes on), except a
+        notification's: they say whether to try the person's next account or later."""
         op, chat = action["op"], action.get("chat")
+        if action.get("notice"):
+            return await self._outbox_call(action, int(action["chat"]))
         try:
             action, result = await self._with_file(action, lambda a: self.sender.call(self._method(a), chat, kind=_kind(op)))
         except (TelegramForbiddenError, TelegramBadRequest) as exc:
@@ -446,45 +454,22 @@ class TelegramAdapter:
 
     # -- notifications ------------------------------------------------------------------------------------
 
-    async def deliver(self, account: Account, reply: Reply, message: OutboxMessage) -> list[str]:
-        """A notification in the person's private chat with the bot (they must have pressed Start)."""
-        return await self._send(int(account.address), reply, message, group=False)
-
-    async def post(self, chat: str, reply: Reply, message: OutboxMessage) -> list[str]:
-        """A message for a group bound to a community (`chat` or `chat/topic`); a group that is gone is retried later."""
-        chat_id, _, thread = chat.partition("/")
-        try:
-            return await self._send(int(chat_id), reply, message, group=True, thread=int(thread) if thread else None)
-        except Unreachable as exc:
-            raise TemporaryFailure(str(exc)) from exc
-
-    async def _send(self, chat_id: int, reply: Reply, message: OutboxMessage, group: bool, thread: int | None = None) -> list[str]:
+    async def destination(self, account: Account | None, chat: str, message: OutboxMessage) -> dict:
+        """A person's private chat with the bot (they must have pressed Start), or a group bound to a community
+        (`chat` or `chat/topic`; a group that is gone is retried later)."""
         if not await self.wait_ready(10.0):
             raise TemporaryFailure("Telegram is not connected yet")
-        # A stopped poll's row is marked closed, so a retry does not list it again: stops stay out of the count below.
-        for action in await poll_rows.closing(reply, chat_id):
-            await self._outbox_call(action, chat_id)
-        actions = await self._sends(reply, chat_id, group, thread=thread)
-        threaded = _replying(message, chat_id)
-        if threaded and actions and actions[0]["op"] in ("send", "poll"):  # an answer, under the message it answers
-            actions[0]["reply_to"] = threaded
-        # Telegram has no idempotency key; a long notification remembers its parts so a retry sends only the rest.
-        progress = f"telegram:outbox:{message.id}"
-        done = 0
-        if len(actions) > 1:
-            state = await AdapterState.get_or_none(key=progress)
-            done = int(state.value) if state else 0
-        refs = []
-        for number, action in enumerate(actions[done:], done + 1):
-            refs.append(await self._outbox_call(action, chat_id))
-            if len(actions) > 1 and number < len(actions):
-                await AdapterState.update_or_create(key=progress, defaults={"value": str(number)})
-        if len(actions) > 1:
-            await AdapterState.filter(key=progress).delete()
-        return [ref for ref in refs if ref]
+        if account is not None:
+            chat_id, thread = int(account.address), None
+        else:
+            group, _, topic = chat.partition("/")
+            chat_id, thread = int(group), int(topic) if topic else None
+        return {"chat": chat_id, "group": account is None, "thread": thread, "answering": _replying(message, chat_id)}
 
     async def _outbox_call(self, action: dict, chat_id: int) -> str | None:
         """One call of a notification; its failures say whether to try the person's next account or later."""
+        if not self._ready.is_set() and not await self.wait_ready(10.0):  # a plan resumed at start
+            raise TemporaryFailure("Telegram is not connected yet")
         sender = self.sender
         held = sender.held_for(chat_id)
         if held:  # Telegram asked to wait: the outbox tries again later, other people's notifications go on

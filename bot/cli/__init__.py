@@ -1,4 +1,4 @@
-"""The `relais` command line: run, console, migrate, community, demo, digest, sheet, agenda."""
+"""The `relais` command line (its parser and `main`): run, console, migrate, community, demo; the other commands in this package."""
 
 from __future__ import annotations
 
@@ -78,16 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
     asend.add_argument("--community", default=None)
     ri = sub.add_parser("reindex", help="rebuild the search index from the stored items (of one community, or of all)")
     ri.add_argument("--community", default=None)
-    from bot import forget_cli, report_cli
+    from bot.cli import backup, forget, report, status  # each declares its own subcommands; none imports the app
 
-    forget_cli.add_parser(sub)
-    report_cli.add_parser(sub)
-    from bot import status_cli
-
-    status_cli.add_parser(sub)
-    from bot import backup_cli
-
-    backup_cli.add_parser(sub)
+    for module in (forget, report, status, backup):
+        module.add_parser(sub)
     return p
 
 
@@ -148,9 +142,9 @@ async def _dispatch(args, settings: Settings, interactive: bool) -> int:
         finally:
             await db.close()
     if args.cmd in ("backup", "restore"):  # before the start: a backup copies the database as it is, unmigrated
-        from bot import backup_cli
+        from bot.cli import backup
 
-        return await backup_cli.run(app, args)
+        return await backup.run(app, args)
     await app.start()
     try:
         if args.cmd == "run":
@@ -162,29 +156,29 @@ async def _dispatch(args, settings: Settings, interactive: bool) -> int:
         if args.cmd == "community":
             return await _community(app, args)
         if args.cmd == "digest":
-            from bot.digest_cli import preview, send
+            from bot.cli.digest import preview, send
 
             return await (preview(app, args) if args.action == "preview" else send(app, args))
         if args.cmd in ("sheet", "agenda"):
-            from bot import agenda_cli
+            from bot.cli import agenda
 
-            return await (agenda_cli.sheet(app, args) if args.cmd == "sheet" else agenda_cli.send(app, args))
+            return await (agenda.sheet(app, args) if args.cmd == "sheet" else agenda.send(app, args))
         if args.cmd == "failed":
             return await _failed(app, args)
         if args.cmd == "reindex":
             return await _reindex(app, args)
         if args.cmd == "forget":
-            from bot import forget_cli
+            from bot.cli import forget
 
-            return await forget_cli.run(app, args)
+            return await forget.run(app, args)
         if args.cmd == "report":
-            from bot import report_cli
+            from bot.cli import report
 
-            return await report_cli.run(app, args)
+            return await report.run(app, args)
         if args.cmd == "status":
-            from bot import status_cli
+            from bot.cli import status
 
-            return await status_cli.run(app, args)
+            return await status.run(app, args)
         if args.cmd == "outbox":
             from tortoise.functions import Count
 

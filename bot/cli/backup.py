@@ -429,6 +429,10 @@ def _set_aside(target: Path, paths: list[Path]) -> str:
     for path in paths:
         if path.exists():
             moved = path.with_name(f"{path.name}.before-restore-{stamp}")
+            n = 1
+            while moved.exists():  # two restores in one second: the first one set aside stays
+                n += 1
+                moved = path.with_name(f"{path.name}.before-restore-{stamp}-{n}")
             os.replace(path, moved)
             first = first or str(moved)
     return first
