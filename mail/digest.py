@@ -6,7 +6,7 @@ import re
 import secrets
 from abc import ABC, abstractmethod
 from binascii import b2a_base64
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
 from email.header import Header
 from email.utils import format_datetime, formataddr
@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 
 from babel.lists import format_list
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from bot.adapters.links.tokens import ReaderSigner
 from bot.core.i18n import N_, Catalogs
@@ -131,6 +131,7 @@ class DigestRenderer:
         # Strings every reader of a language shares in a week (subject, dates, the opening sentence): made once.
         self._words: dict[tuple, str] = {}
         self._images: dict[str, Image] = {}  # a thumbnail's part, by Content-ID
+        self._frame_cache: dict[tuple, tuple[list[str], list[str]] | None] = {}  # see _frames
 
     def _shared(self, key: tuple, make: Callable[[], str]) -> str:
         text = self._words.get(key)
@@ -201,7 +202,7 @@ class DigestRenderer:
         """The thumbnails the digest's HTML shows (full entries only: the short ones say how many photos), each once;
         each encoded once a run."""
         photos = {photo.cid: photo for section in digest.sections if section.item_template and not section.data.compact
-                  for line in section.data.lines if line.news for news in line.news for photo in news.photos}
+                  for line in section.data.lines if getattr(line, "news", None) for news in line.news for photo in news.photos}
         out = []
         for cid, photo in photos.items():
             image = self._images.get(cid)
@@ -220,13 +221,51 @@ class DigestRenderer:
         return _tidy(template.render(section=section, data=section.data, t=t, tn=t.n, links=_SHARED, items=_SLOT))
 
     def render(self, digest: Digest, links: Links) -> tuple[str, str, str]:
-        """(subject, text, html) of one digest."""
+        """(subject, text, html) of one digest: its frame (header, greeting, footer) rendered once for all the readers
+        whose frame reads the same but for their name, its sections each as _section makes them, then the reader's
+        name and links put in."""
         t = self.catalogs.get(digest.recipient.locale)
         subject = self.subject(digest)
         dates = self._dates(t, digest)
+        highlights, hint = self._highlights(t, digest), self._reply_hint(t, digest)
+        name = digest.recipient.name
+        if _NAME_SAFE.fullmatch(name):
+            frames = self._frames(digest, t, subject, dates, highlights, hint)
+            if frames is not None:
+                text_pieces, html_pieces = frames
+                texts = [self._section("text", t, digest, sec, links) for sec in digest.sections]
+                htmls = [self._section("html", t, digest, sec, links) for sec in digest.sections]
+                text = [text_pieces[0].replace(_NAME, name)]
+                for part, piece in zip(texts, text_pieces[1:]):
+                    text += [part.strip("\n"), piece.replace(_NAME, name)]
+                html = [html_pieces[0].replace(_NAME, str(escape(name)))]
+                for part, piece in zip(htmls, html_pieces[1:]):
+                    html += [part, piece.replace(_NAME, str(escape(name)))]
+                return subject, links.fill("".join(text)), links.fill("".join(html))
+        return self._render(digest, links, t, subject, dates, highlights, hint)
+
+    def _frames(self, digest: Digest, t, subject: str, dates: str, highlights: str, hint: str) -> tuple[list[str], list[str]] | None:
+        """The frame's text (tidied) and HTML cut where the sections go, with a mark where the reader's name goes and
+        placeholders for the links; made once per edition, language and what the frame says (None: not cut cleanly)."""
+        key = (digest.edition, t.locale, digest.community_name, digest.page, subject, dates, highlights, hint,
+               tuple(sec.key for sec in digest.sections))
+        frames = self._frame_cache.get(key)
+        if frames is None:
+            if len(self._frame_cache) > 256:
+                self._frame_cache.clear()
+            context = {"digest": replace(digest, recipient=replace(digest.recipient, name=_NAME)), "t": t, "tn": t.n,
+                       "links": _SHARED, "subject": subject, "dates": dates, "highlights": highlights, "reply_hint": hint,
+                       "rule": max(len(digest.community_name), len(dates))}
+            text = _tidy(self.frame["text"].render(section=lambda sec: _SLOT, **context)).split(_SLOT)
+            html = self.frame["html"].render(section=lambda sec: Markup(_SLOT), **context).split(_SLOT)
+            frames = self._frame_cache[key] = (text, html) if len(text) == len(html) == len(digest.sections) + 1 else None
+        return frames
+
+    def _render(self, digest: Digest, links: Links, t, subject: str, dates: str, highlights: str,
+                hint: str) -> tuple[str, str, str]:
+        """The whole mail through its templates (a name the frame's cut cannot carry as is)."""
         context = {"digest": digest, "t": t, "tn": t.n, "links": links, "subject": subject, "dates": dates,
-                   "highlights": self._highlights(t, digest), "reply_hint": self._reply_hint(t, digest),
-                   "rule": max(len(digest.community_name), len(dates))}
+                   "highlights": highlights, "reply_hint": hint, "rule": max(len(digest.community_name), len(dates))}
         sections: list[str] = []
 
         def text_section(sec) -> str:
@@ -242,6 +281,10 @@ class DigestRenderer:
 
 
 _SLOT = "\x01"  # where a big part goes in a small text while the small text is tidied
+_NAME = "\x02"  # where the reader's name goes in a frame rendered for all the readers of a language
+# A name the shared frame carries as is: no line break or control character for the text's tidying to act on, no edge
+# spaces (a name typed in a chat may hold any of them: that mail is rendered whole).
+_NAME_SAFE = re.compile(r"[^\x00-\x1f\x7f\s](?:[^\x00-\x1f\x7f]*[^\x00-\x1f\x7f\s])?")
 
 
 def _tidy(text: str) -> str:
@@ -284,7 +327,11 @@ def _header(value: str) -> str:
 def _base64(data: bytes) -> bytes:
     """`data` in base64 lines of 76 characters (57 bytes each), CRLF-ended: a twentieth of the time of quoted-printable
     on a 100 KB digest, 7-bit and unchanged by relays (DKIM stays valid); declared UTF-8, spam filters read it as text."""
-    return b"".join([b2a_base64(data[i:i + 57]) for i in range(0, len(data), 57)]).replace(b"\n", b"\r\n")
+    if not data:
+        return b""
+    # Encoded in one call, then cut into lines: a third less time than a call per line.
+    encoded = b2a_base64(data, newline=False)
+    return b"\r\n".join([encoded[i:i + 76] for i in range(0, len(encoded), 76)]) + b"\r\n"
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from bot.core.replies import Attachment, Reply, bold
 from bot.services.budget import report_row as budget_row
 from bot.services.pledges import money
 from bot.services.report import BENCHMARK, Report
+from bot.services.report_chart import ACTION_LABELS
 
 
 def summary(t: Translator, report: Report) -> str:
@@ -69,10 +70,49 @@ def lines(t: Translator, report: Report) -> list[tuple]:
     return rows
 
 
+def chart_words(t: Translator, report: Report) -> list[tuple]:
+    """What the chart shows, said in words: how to read it, how many weeks reached the benchmark, what members did in all."""
+    lively = sum(w.participation >= BENCHMARK[0] for w in report.weeks)
+    rows: list[tuple] = [(t(N_("Members who took part, week by week: ")),
+                          t(N_("each bar is a week's share of the members, blue from 10 % up, grey below; the green band is "
+                               "the 10–20 % of a lively community.")) + " "
+                          + t.n("{count} week of {weeks} reached it or went above.",
+                                "{count} weeks of {weeks} reached it or went above.", lively, weeks=len(report.weeks)))]
+    done = [t(N_("{label} {count}"), label=t(ACTION_LABELS[k]), count=sum(w.actions.get(k, 0) for w in report.weeks))
+            for k in ACTION_LABELS if any(w.actions.get(k) for w in report.weeks)]
+    rows.append((t(N_("What members did, in all: ")), (", ".join(done) if done else t(N_("Nothing yet"))) + "."))
+    rows.append((t(N_("Taking part: ")), t(N_("following a project, voting, answering a prompt, posting news or a next step, "
+                                              "opening a pledge link, promising, answering a meeting, proposing or supporting an "
+                                              "idea, offering help on a need; each member counts once a week."))))
+    return rows
+
+
+def week_lines(t: Translator, report: Report) -> list[tuple]:
+    """The chart's figures, week by week, in words: who took part (of how many, against the benchmark), what they did,
+    and the week's digests; a reader who does not see the picture (or whose mail program hides it) reads the same."""
+    rows: list[tuple] = []
+    for w in report.weeks:
+        said = [t.n("{count} of {members} members took part ({percent}), {verdict}",
+                    "{count} of {members} members took part ({percent}), {verdict}", w.active, members=w.members,
+                    percent=t(N_("{percent}%"), percent=round(w.participation)),
+                    verdict=t(N_("below the benchmark")) if w.participation < BENCHMARK[0] else
+                    t(N_("within the benchmark")) if w.participation <= BENCHMARK[1] else t(N_("above the benchmark")))]
+        did = [t(N_("{label} {count}"), label=t(ACTION_LABELS[k]), count=w.actions[k]) for k in ACTION_LABELS if w.actions.get(k)]
+        if did:
+            said.append(", ".join(did))
+        if w.digests:
+            said.append(t(N_("digests: {sent} sent, {opened} opened"), sent=w.digests, opened=w.opened))
+        rows.append((bold(t(N_("Week of {day}: "), day=t.date(w.start, "d MMMM"))), t(N_("; ")).join(said) + "."))
+    return rows
+
+
 def report_reply(t: Translator, report: Report, png: bytes, weeks: int) -> Reply:
+    """The report: its figures, the chart, and the chart's figures in words (the mail reads whole without the picture)."""
     reply = Reply().para("📈 ", t(N_("The last {weeks} weeks of {community}"), weeks=weeks, community=report.community))
     reply.items(lines(t, report))
-    return reply.add(Attachment("report.png", "image/png", png, t(N_("Participation and activity, week by week"))))
+    reply.add(Attachment("report.png", "image/png", png, t(N_("Participation and activity, week by week"))))
+    reply.items(chart_words(t, report))
+    return reply.items(week_lines(t, report), title=t(N_("Week by week")))
 
 
 def report_html(t: Translator, report: Report, pngs: list[bytes], weeks: int) -> str:

@@ -1,5 +1,5 @@
 """The impact report by mail: a facilitator writes `bilan`; the answer shows the chart inside the HTML (a related
-image the <img> names by its Content-ID), not as a file to open."""
+image the <img> names by its Content-ID), not as a file to open, with what it shows said in words."""
 
 from __future__ import annotations
 
@@ -24,3 +24,5 @@ async def test_the_report_mail_shows_the_chart_inline(relais: Relais):
     assert not [p for p in message.iter_attachments() if p.get_content_type() == "image/png"]  # not a file to open
     text = message.get_body(("plain",)).get_content()
     assert "Participation : " in text.replace("\u202f", " ")
+    # The chart's figures in words beside it, week by week: the mail reads whole where the picture is not shown.
+    assert text.count("Semaine du ") == 4 and re.search(r"[0-9]+ membres? sur [0-9]+ (a|ont) participé", text)
