@@ -179,12 +179,14 @@ def main() -> None:
         for _ in range(args.runs):
             command = [sys.executable, __file__, "--one", emulator.base_url, "--news", str(args.news), "--followers",
                        str(args.followers), "--telegram-news", str(args.telegram_news)]
+            began = time.perf_counter()
             out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-            runs.append(json.loads(out.strip().splitlines()[-1]))
+            runs.append(json.loads(out.strip().splitlines()[-1]) | {"run_s": time.perf_counter() - began})
     finally:
         stop_emulator(emulator)
     last = runs[-1]
-    print(f"(A) {args.news} news with a 3 MB photo each, {args.followers} followers, {args.runs} runs")
+    print(f"(A) {args.news} news with a 3 MB photo each, {args.followers} followers, {args.runs} runs "
+          f"(a run, start to end: {spread(runs, 'run_s', ' s', 0)})")
     print(f"    posting (store, clean, thumbnail, notify): {spread(runs, 'post_s', ' s')}; "
           f"per news {statistics.median(r['post_s'] for r in runs) / args.news * 1000:.0f} ms (median)")
     print(f"    photos stored {last['stored']}, thumbnails {last['thumbs']}, images decoded {last['cleaned']} "

@@ -1,5 +1,6 @@
 """A project's documents through the core: a referent adds one with a file (or sends it after being asked), members
-list and fetch them, referents remove them (confirmed, with an Undo) and make them public; a person's files in
+list and fetch them, referents remove them (confirmed, with an Undo) and make them public; a file sent alone answers
+the question waiting or is told how to post it; a person's files in
 `mydata`, erased by `forget me` (the news photos only when asked); removed documents and unused files pruned daily."""
 
 from __future__ import annotations
@@ -70,6 +71,18 @@ async def test_refused_documents_say_why_and_store_nothing(app, tmp_path):
         ("je l'envoie demain", fr("Aucun fichier n'est venu avec votre message")),
     )
     assert await StoredFile.all().count() == 0 and await ProjectFile.all().count() == 0
+
+
+async def test_a_file_sent_alone_answers_the_question_waiting_or_is_told_how_to_post_it(app, tmp_path):
+    camille = Dialog(app, "camille")
+    (tmp_path / "plans.pdf").write_bytes(PDF)
+    (tmp_path / "cuves.jpg").write_bytes(photo())
+    await camille.check(
+        (f"--photo {tmp_path / 'cuves.jpg'}", fr("Une photo sans commande : envoyez-la avec « /nouvelle <projet> <texte> » en légende")),
+        ("document dombes-brasserie Plans de la cave", fr("Quel fichier ajoutez-vous à Brasserie de la Dombes ?")),
+        (f"--file {tmp_path / 'plans.pdf'}", [fr("Document 1 de Brasserie de la Dombes : "), "Plans de la cave"]),
+    )
+    assert await StoredFile.all().count() == 1 and not await ProjectFile.filter(news_id__isnull=False).exists()
 
 
 async def test_mydata_lists_a_persons_files_and_forget_me_erases_their_documents_not_their_news_photos(app, tmp_path):

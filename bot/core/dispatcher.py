@@ -29,6 +29,8 @@ log = logging.getLogger("relais.core")
 REPLY = "reply"  # a reply to a message of Relais: a comment on what it spoke of (or the answer it asked for)
 FREE_TEXT = "free text"  # words that are neither a command nor an answer, in a direct chat or addressed to Relais
 MISTYPED = 0.75  # how close a first word must be to a command's name for a short line to be a mistyped command
+FILES_ALONE = N_("A photo without a command: send it with “/news <project> <text>” as its caption (or “/document <project>” "
+                 "for a project's documents).")
 
 
 class Dispatcher:
@@ -50,7 +52,8 @@ class Dispatcher:
         line = parser.split_line(incoming.text)
         chosen = incoming.origin in (Origin.BUTTON, Origin.LINK)  # a choice picked (a number, a button) is its command
         replying = bool(incoming.replying_to) and line is not None and not line.prefixed and not chosen and REPLY in self.registry.answers
-        if line is None or not (line.prefixed or incoming.direct or incoming.addressed or replying):
+        alone = line is None and bool(incoming.files) and (incoming.direct or incoming.addressed)  # files with no words
+        if (line is None and not alone) or (line is not None and not (line.prefixed or incoming.direct or incoming.addressed or replying)):
             return None
         t = self.catalogs.get(incoming.locale or self.default_locale)
         cmd = None
@@ -58,6 +61,11 @@ class Dispatcher:
         try:
             ctx = await self._context(incoming)
             t = ctx.t
+            if line is None:  # files alone answer the question waiting (the file `document` asked for), or are explained
+                pending = await self._pending(ctx)
+                if pending is not None:
+                    return await self._answer_pending(ctx, pending, "")
+                return Reply().para(t(FILES_ALONE))
             if replying:
                 topics = await self.services.topics.of_message(incoming.platform, incoming.replying_to)
                 if topics:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import io
+import sys
 import warnings
 import zipfile
 from dataclasses import dataclass
@@ -91,9 +94,27 @@ class Cleaned:
     thumb: bytes
 
 
+def large_buffers_returned(threshold: int = MB) -> bool:
+    """Have glibc's malloc give each buffer of `threshold` bytes or more its own mapping, returned to the system when
+    freed. By default the threshold rises to the largest buffer freed so far: once a decoded photo (a dozen MB) was
+    freed, the next ones are carved from the heap, which then fragments and keeps growing (tens of MB over a few
+    photos, in every process that posts them). Returns whether it was set (elsewhere than glibc nothing is done)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return bool(libc.mallopt(M_MMAP_THRESHOLD, threshold))
+    except (OSError, AttributeError):  # another C library (musl): its own allocator already returns large buffers
+        return False
+
+
+M_MMAP_THRESHOLD = -3  # glibc's malloc.h
+
+
 def clean_image(data: bytes, mime: str) -> Cleaned:
     """Decode, turn upright (the EXIF orientation), shrink to FULL_SIDE, and encode again with no metadata at all;
-    blocking: run it in a thread."""
+    blocking: run it in a thread. At most two decoded copies live at once (the decoded image and its shrunk
+    one): the turn made in place, the thumbnail made from the shrunk image, no conversion to the mode it has."""
     from PIL import Image, ImageOps
 
     with warnings.catch_warnings():
@@ -102,23 +123,48 @@ def clean_image(data: bytes, mime: str) -> Cleaned:
             with Image.open(io.BytesIO(data)) as image:
                 if image.width * image.height > MAX_PIXELS:
                     raise UserError(N_("This image is too large: at most {pixels} million pixels."), pixels=MAX_PIXELS // 1_000_000)
+                if mime == "image/jpeg":
+                    image.draft("RGB", (FULL_SIDE, FULL_SIDE))  # a large JPEG decoded at the scale it is shown (1/2, 1/4)
                 image.load()
-                upright = ImageOps.exif_transpose(image)
+                ImageOps.exif_transpose(image, in_place=True)  # no copy of the full size
         except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise UserError(N_("This image cannot be read.")) from exc
-    upright.thumbnail((FULL_SIDE, FULL_SIDE))
+    full = _shrunk(image, FULL_SIDE)
+    del image  # the decoded size gone before encoding
     out = io.BytesIO()
     if mime == "image/jpeg":
-        upright.convert("RGB").save(out, "JPEG", quality=85, optimize=True)
+        _rgb(full).save(out, "JPEG", quality=85, optimize=True)
     elif mime == "image/png":
-        upright.save(out, "PNG", optimize=False)
+        full.save(out, "PNG", optimize=False)
     elif mime == "image/webp":
-        upright.save(out, "WEBP", quality=85)
+        full.save(out, "WEBP", quality=85)
     else:  # a GIF: its first frame (an animation is not a photo)
-        upright.save(out, "GIF")
-    full = out.getvalue()
-    thumb = upright.copy()
-    thumb.thumbnail((THUMB_SIDE, THUMB_SIDE))
+        full.save(out, "GIF")
+    stored = out.getvalue()
+    del out
     small = io.BytesIO()
-    thumb.convert("RGB").save(small, "JPEG", quality=80)
-    return Cleaned(full, mime, upright.width, upright.height, small.getvalue())
+    _rgb(_shrunk(full, THUMB_SIDE)).save(small, "JPEG", quality=80)
+    return Cleaned(stored, mime, full.width, full.height, small.getvalue())
+
+
+def fitted(width: int, height: int, side: int) -> tuple[int, int]:
+    """The size of an image within side × side, aspect kept (its own when it fits)."""
+    if width <= side and height <= side:
+        return width, height
+    scale = min(side / width, side / height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def thumb_size(width: int, height: int) -> tuple[int, int]:
+    """The size of a stored image's thumbnail (made by `clean_image`), from the image's."""
+    return fitted(width, height, THUMB_SIDE)
+
+
+def _shrunk(image, side: int):
+    """The image within side × side (itself when it fits): a new image, the given one left as it is."""
+    size = fitted(image.width, image.height, side)
+    return image if size == image.size else image.resize(size, reducing_gap=3.0)
+
+
+def _rgb(image):
+    return image if image.mode == "RGB" else image.convert("RGB")

@@ -17,7 +17,16 @@ from bot.core.errors import UserError
 from bot.core.i18n import N_
 from bot.core.incoming import Upload
 from bot.core.replies import Attachment, Picture, Reply
-from bot.services.file_kinds import DOCUMENT_MAX, DOCUMENTS, IMAGES, PHOTO_MAX, PHOTOS_PER_NEWS, accepted, clean_image
+from bot.services.file_kinds import (
+    DOCUMENT_MAX,
+    DOCUMENTS,
+    IMAGES,
+    PHOTO_MAX,
+    PHOTOS_PER_NEWS,
+    accepted,
+    clean_image,
+    large_buffers_returned,
+)
 from bot.services.file_links import FileLinks
 from bot.services.file_store import FileStore
 from models import FileUpload, ProjectFile, StoredFile
@@ -52,6 +61,7 @@ class Files:
         # Images are decoded one at a time, on one thread: a burst of photos does not hold several decoded at once,
         # nor leave freed memory in one malloc arena per worker thread (peak memory stays flat).
         self._images = ThreadPoolExecutor(1, thread_name_prefix="images")
+        large_buffers_returned()  # photos' decoded buffers go back to the system once freed (see there)
 
     def _store(self) -> FileStore:
         if self.store is None:

@@ -1,6 +1,7 @@
 """News photos on Matrix against a real Synapse: a referent's m.image with the command as its caption posts the news
 with the photo (downloaded from the media repository, decrypted in an encrypted chat), and followers get an m.image
-uploaded once, the same mxc:// (or the same encrypted upload) in every direct chat."""
+uploaded once, the same mxc:// (or the same encrypted upload) in every direct chat, with its thumbnail (uploaded once
+too), its size and dimensions."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import io
 
 from nio import DownloadResponse, UploadResponse
 from nio.crypto import decrypt_attachment
+from PIL import Image
 
 from bot.core.incoming import Incoming, Upload
 from models import Community, FileUpload, Follow, NewsItem, Project, ProjectFile, Role, StoredFile
@@ -64,11 +66,17 @@ async def test_followers_get_one_upload_and_a_referents_captioned_image_posts_ne
                for member, room in zip((ana, bea), rooms)]
         assert all("Premier brassin" in body(e) for m, r in zip((ana, bea), rooms) for e in m.notices(r, relais.user_id)[-1:])
         urls = {e["content"]["url"] for e in got}
-        assert len(urls) == 1 and relais.adapter.pictures.uploads == 1, "uploaded once, the same mxc:// for everyone"
+        assert len(urls) == 1 and relais.adapter.pictures.uploads == 2, "the photo and its thumbnail uploaded once, reused"
         content = got[0]["content"]
-        assert content["filename"] == "brassin.jpg" and content["info"]["mimetype"] == "image/jpeg" and content["info"]["w"] > 0
         row = await StoredFile.get()
-        assert (await FileUpload.get(file_id=row.id, platform="matrix")).remote_id in urls
+        info = content["info"]
+        assert content["filename"] == "brassin.jpg" and (info["mimetype"], info["size"], info["w"], info["h"]) == (
+            "image/jpeg", row.size, row.width, row.height)
+        assert len({e["content"]["info"]["thumbnail_url"] for e in got}) == 1
+        thumb = await relais.app.services.files.read(row.thumb_sha256)
+        assert await download(ana, info["thumbnail_url"]) == thumb
+        assert info["thumbnail_info"] == {"mimetype": "image/jpeg", "size": len(thumb), **dict(zip("wh", Image.open(io.BytesIO(thumb)).size))}
+        assert (await FileUpload.get(file_id=row.id, platform="matrix", variant="full")).remote_id in urls
         held = await download(ana, urls.pop())
         assert held == await relais.app.services.files.read(row.sha256) and gps_of(held) == {}
 
@@ -115,7 +123,8 @@ async def test_in_encrypted_chats_the_photo_is_read_decrypted_and_sent_as_one_en
                                                                 if e["content"].get("msgtype") == "m.image"], what="the photo, decrypted")
             got.append(found[0]["content"])
         assert all("url" not in c for c in got) and len({c["file"]["url"] for c in got}) == 1
-        assert relais.adapter.pictures.uploads == 1, "one encrypted upload; its keys travel in each encrypted event"
+        assert len({c["info"]["thumbnail_file"]["url"] for c in got}) == 1 and all("thumbnail_url" not in c["info"] for c in got)
+        assert relais.adapter.pictures.uploads == 2, "one encrypted upload of the photo, one of its thumbnail; keys in each event"
         sealed = got[1]["file"]
         plain = decrypt_attachment(await download(bea, sealed["url"]), sealed["key"]["k"], sealed["hashes"]["sha256"], sealed["iv"])
         assert plain == stored

@@ -1,5 +1,6 @@
 """News photos in Telegram: each follower gets the photo through sendPhoto after the news text; Telegram has the
-bytes once, every later send names its file_id, and what it holds is the cleaned image (no EXIF)."""
+bytes once, every later send names its file_id, and what it holds is the cleaned image (no EXIF). A file sent alone
+answers the question waiting for it, or is told how to post it."""
 
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ async def test_an_album_captioned_with_the_command_posts_news_with_its_photos(re
     rosa = await referent(relais, emu)
     shots = [(f"IMG_{n}.jpg", photo(colour=(40 * n, 90, 120))) for n in range(3)]
     await emu.send_files(rosa, shots, caption="/news dombes-brasserie Three tanks")
-    [answer] = (await emu.wait_for_sent(rosa["id"], 2, timeout=15))[1:]
+    [answer] = (await emu.wait_for_sent(rosa["id"], 2, timeout=60))[1:]
     assert "News posted to Brasserie de la Dombes." in answer["text"] and "With 3 photos." in answer["text"], answer["text"]
     item = await NewsItem.get(text="Three tanks")
     uses = await ProjectFile.filter(news_id=item.id).order_by("position").prefetch_related("file")
@@ -52,9 +53,21 @@ async def test_a_document_or_five_photos_are_refused_and_nothing_is_posted(relai
     rosa = await referent(relais, emu)
     await emu.send_files(rosa, [("plan.pdf", b"%PDF-1.4 a plan")], caption="/news dombes-brasserie The plan", kind="document",
                          mime_type="application/pdf")
-    [refused] = (await emu.wait_for_sent(rosa["id"], 2, timeout=15))[1:]
+    [refused] = (await emu.wait_for_sent(rosa["id"], 2, timeout=60))[1:]
     assert "⚠️" in refused["text"] and "plan.pdf" in refused["text"], refused["text"]
     await emu.send_files(rosa, [(f"{n}.jpg", photo(colour=(n, n, n))) for n in range(5)], caption="/news dombes-brasserie Five")
-    [refused] = (await emu.wait_for_sent(rosa["id"], 3, timeout=15))[2:]
+    [refused] = (await emu.wait_for_sent(rosa["id"], 3, timeout=60))[2:]
     assert "At most 4 photos" in refused["text"], refused["text"]
     assert not await NewsItem.filter(text__in=("The plan", "Five")).exists() and not await StoredFile.exists()
+
+
+async def test_a_file_sent_alone_answers_the_question_waiting_or_says_how_to_post_it(relais, emu):
+    rosa = await referent(relais, emu)
+    await emu.send_files(rosa, [("tanks.jpg", photo())])  # no caption, no question waiting
+    [hint] = (await emu.wait_for_sent(rosa["id"], 2, timeout=60))[1:]
+    assert "A photo without a command: send it with “/news" in hint["text"], hint["text"]
+    await said(emu, rosa, "/document dombes-brasserie Cellar plans")  # the question: which file?
+    await emu.send_files(rosa, [("plans.pdf", b"%PDF-1.4 the cellar")], kind="document", mime_type="application/pdf")
+    [added] = (await emu.wait_for_sent(rosa["id"], 4, timeout=60))[3:]
+    assert "Document 1 of Brasserie de la Dombes: " in added["text"] and "Cellar plans" in added["text"], added["text"]
+    assert (await ProjectFile.get()).title == "Cellar plans"  # the photo alone was stored nowhere

@@ -15,12 +15,14 @@ from bot.adapters.matrix.events import PLATFORM, txn_id
 from bot.adapters.matrix.outbound import Outbound, SendFailed
 from bot.core.incoming import Upload
 from bot.core.replies import Picture, Reply
+from bot.services.file_kinds import thumb_size
 from bot.services.files import Files
 from models import StoredFile
 
 log = logging.getLogger("relais.matrix")
 
 PLAIN, SEALED = "full", "e2ee"  # a file's upload in clear, and its encrypted upload (its keys travel in the event)
+THUMB = {PLAIN: "thumb", SEALED: "thumbenc"}  # its thumbnail's uploads, remembered with the file's
 
 
 def picture_actions(reply: Reply, room: str, key: str) -> list[dict]:
@@ -29,11 +31,19 @@ def picture_actions(reply: Reply, room: str, key: str) -> list[dict]:
              "txn": txn_id("picture", key, str(n))} for n, p in enumerate(reply.elements(Picture))]
 
 
-def image_content(action: dict, row: StoredFile | None, url: str = "", sealed: dict | None = None) -> dict:
-    """An m.image event: `url` its mxc:// URI in clear, or `sealed` the encrypted file's URI and keys."""
+def image_content(action: dict, row: StoredFile | None, url: str = "", sealed: dict | None = None, thumb: dict | None = None) -> dict:
+    """An m.image event: `url` its mxc:// URI in clear, or `sealed` the encrypted file's URI and keys; `thumb` its
+    thumbnail's upload as remembered (`url` or `file`, and its `size`), shown by clients before the full size."""
     info: dict = {"mimetype": action["mime"]}
     if row is not None:
         info.update(size=row.size, w=row.width, h=row.height)
+        if thumb:
+            w, h = thumb_size(row.width, row.height)
+            info["thumbnail_info"] = {"mimetype": "image/jpeg", "size": thumb["size"], "w": w, "h": h}
+            if "file" in thumb:
+                info["thumbnail_file"] = thumb["file"]
+            else:
+                info["thumbnail_url"] = thumb["url"]
     content = {"msgtype": "m.image", "body": action.get("caption") or action["filename"], "filename": action["filename"],
                "info": info}
     if sealed is not None:
@@ -58,13 +68,19 @@ class Pictures:
         room = action["room"]
         await self.crypto.ensure_room(room)
         sealed = self.crypto.encrypted(room)
-        remote = await self._remote(action, SEALED if sealed else PLAIN)
+        variant = SEALED if sealed else PLAIN
+        remote = await self._remote(action["file"], action["file"], action["mime"], action["filename"], variant)
         row = await StoredFile.get_or_none(sha256=action["file"])
-        content = image_content(action, row, sealed=json.loads(remote)) if sealed else image_content(action, row, url=remote)
+        thumb = None
+        if row is not None and row.thumb_sha256:  # uploaded once too, remembered with the file (its size with it)
+            thumb = json.loads(await self._remote(action["file"], row.thumb_sha256, "image/jpeg", "thumbnail.jpg", THUMB[variant]))
+        content = (image_content(action, row, sealed=json.loads(remote), thumb=thumb) if sealed
+                   else image_content(action, row, url=remote, thumb=thumb))
         return await self.outbound.send(room, content, action["txn"]) or None
 
-    async def _remote(self, action: dict, variant: str) -> str:
-        key = action["file"]
+    async def _remote(self, key: str, source: str, mime: str, filename: str, variant: str) -> str:
+        """The upload of the file `key`'s bytes (`source`: its own, or its thumbnail's) for the variant, made once:
+        an mxc:// URI, or (encrypted) its URI and keys as JSON; a thumbnail's as JSON with its size."""
         remote = await self.files.remote_id(key, PLATFORM, variant)
         if remote:
             return remote
@@ -72,14 +88,17 @@ class Pictures:
         async with lock:
             remote = await self.files.remote_id(key, PLATFORM, variant)
             if not remote:
-                data = await self.files.read(key)
-                uri, keys = await self.crypto.upload(data, action["mime"], action["filename"], variant == SEALED)
+                data = await self.files.read(source)
+                encrypt = variant in (SEALED, THUMB[SEALED])
+                uri, keys = await self.crypto.upload(data, mime, filename, encrypt)
                 self.uploads += 1
+                sealed = None
                 if keys is not None:
-                    remote = json.dumps({"url": uri, "key": keys["key"], "iv": keys["iv"], "hashes": keys["hashes"],
-                                         "v": keys.get("v", "v2")}, separators=(",", ":"))
+                    sealed = {"url": uri, "key": keys["key"], "iv": keys["iv"], "hashes": keys["hashes"], "v": keys.get("v", "v2")}
+                if variant in THUMB.values():
+                    remote = json.dumps({"size": len(data), **({"file": sealed} if sealed else {"url": uri})}, separators=(",", ":"))
                 else:
-                    remote = uri
+                    remote = json.dumps(sealed, separators=(",", ":")) if sealed else uri
                 await self.files.remember(key, PLATFORM, remote, variant)
         self._uploading.pop((key, variant), None)
         return remote

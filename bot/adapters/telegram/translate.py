@@ -30,8 +30,10 @@ def thread_of(message: dict) -> int | None:
 def message_incoming(message: dict, me: dict) -> Incoming | None:
     """The Incoming for a text message, or None when it is not for Relais (chatter, `/cmd@otherbot`)."""
     caption = not message.get("text")  # a photo's or a document's caption is its line (`/nouvelle projet texte`)
-    text, user = message.get("caption" if caption else "text"), message.get("from")
-    if not text or not user or user.get("is_bot"):
+    text, user = message.get("caption" if caption else "text") or "", message.get("from")
+    # Files with no words (what a question asked for); of an album, only the message its others were joined to.
+    alone = not text and bool(message.get("photo") or message.get("document")) and (not message.get("media_group_id") or ALBUM in message)
+    if not (text or alone) or not user or user.get("is_bot"):
         return None
     username = (me.get("username") or "").lower()
     group = message["chat"]["type"] != "private"
@@ -60,7 +62,7 @@ def message_incoming(message: dict, me: dict) -> Incoming | None:
         line = split_line(text)
         if line is None or not line.prefixed:
             return None  # group chatter is none of Relais' business (and is not stored)
-    if not text:
+    if not text and not alone:
         return None
     return Incoming(platform=PLATFORM, address=str(user["id"]), text=text, display_name=display_name(user),
                     chat=str(message["chat"]["id"]) if group else None, locale=user.get("language_code"),
@@ -112,14 +114,15 @@ def file_refs(message: dict) -> list[dict]:
 
 def albums(updates: list[dict]) -> list[dict]:
     """An album comes as one message per file sharing a `media_group_id`, its caption on one of them: that message
-    gets the others' files (the rest are no line for Relais). Telegram sends an album's messages together."""
+    (or its first, an album sent alone) gets the others' files; the others are no message for Relais. Telegram sends
+    an album's messages together."""
     groups: dict[str, list[dict]] = {}
     for update in updates:
         message = update.get("message") or {}
         if message.get("media_group_id"):
             groups.setdefault(str(message["media_group_id"]), []).append(message)
     for messages in groups.values():
-        captioned = next((m for m in messages if m.get("caption")), None)
-        if captioned is not None and len(messages) > 1:
+        captioned = next((m for m in messages if m.get("caption")), messages[0])  # no caption: the first
+        if len(messages) > 1:
             captioned[ALBUM] = [ref for m in messages if m is not captioned for ref in file_refs(m)]
     return updates
