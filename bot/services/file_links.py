@@ -3,36 +3,15 @@ expiring ones (one act, `file`, on one file) for everything else."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Protocol
-
 from bot.services.pages import RUNNING
+from bot.services.signed_links import SignedLinks
 from models import Community, Project
 
 
-class Signs(Protocol):
-    """The web endpoint's token service (bot/adapters/links/tokens.py), as the composition root hands it over."""
-
-    def sign(self, act: str, who: int, community: str = "", obj: str = "", option: int = 0,
-             until: datetime | None = None) -> str: ...
-
-
-class FileLinks:
+class FileLinks(SignedLinks):
     """`<public url>/c/<community>/<project>/files/<n>` for a file the public pages show (a document its referent made
     public, a news item's photo, in a running project of a community whose pages are on); otherwise
     `<public url>/f/<token>`, signed by the web endpoint's token service for that one file. No web endpoint: no link."""
-
-    def __init__(self) -> None:
-        self.public_url = ""
-        self.tokens: Signs | None = None
-
-    def configure(self, public_url: str, tokens: Signs) -> None:
-        self.public_url = public_url.rstrip("/")
-        self.tokens = tokens
-
-    @property
-    def ready(self) -> bool:
-        return self.tokens is not None and bool(self.public_url)
 
     @staticmethod
     def public(community: Community, project: Project, shown: bool) -> bool:

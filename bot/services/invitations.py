@@ -13,27 +13,15 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
 from bot.core.sql import fetch
-from bot.services.pledges import Signs
+from bot.services.signed_links import SignedLinks
 from models import Community, Invitation, Person, Project
 
 ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud and typed again
 CODE = 8
 
 
-class InvitationLinks:
+class InvitationLinks(SignedLinks):
     """`<public url>/i/<token>`, signed by the web endpoint's token service for the inviter and their invitation."""
-
-    def __init__(self) -> None:
-        self.public_url = ""
-        self.tokens: Signs | None = None
-
-    def configure(self, public_url: str, tokens: Signs) -> None:
-        self.public_url = public_url.rstrip("/")
-        self.tokens = tokens
-
-    @property
-    def ready(self) -> bool:
-        return self.tokens is not None and bool(self.public_url)
 
     def url(self, invitation: Invitation, community_slug: str) -> str:
         assert self.tokens is not None

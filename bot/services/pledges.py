@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Callable, Protocol
+from typing import Callable
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -24,6 +24,7 @@ from bot.core.replies import LinkButton, Progress, Reply, bold
 from bot.core.sql import execute, fetch
 from bot.services.notify import Notifier, answerable
 from bot.services.projects import Projects
+from bot.services.signed_links import SignedLinks
 from models import Campaign, CampaignKind, Community, Follow, Person, Project, ProjectStatus, Promise
 
 log = logging.getLogger("relais.pledges")
@@ -117,33 +118,14 @@ class Standing:
     visits: int  # people who opened their link: a visit, never support
 
 
-class Signs(Protocol):
-    """The web endpoint's token service (bot/adapters/links/tokens.py), as the composition root hands it over."""
-
-    def sign(self, act: str, who: int, community: str = "", obj: str = "", option: int = 0,
-             until: datetime | None = None) -> str: ...
-
-
-class PledgeLinks:
+class PledgeLinks(SignedLinks):
     """Personal pledge links: `<public url>/p/<token>`, signed by the web endpoint's token service for one person and
     one campaign; the endpoint counts a visit and redirects to the campaign's stored address only (never to an
     address read from the link)."""
 
-    def __init__(self) -> None:
-        self.public_url = ""
-        self._tokens: Signs | None = None
-
-    def configure(self, public_url: str, tokens: Signs) -> None:
-        self.public_url = public_url.rstrip("/")
-        self._tokens = tokens
-
-    @property
-    def ready(self) -> bool:
-        return self._tokens is not None and bool(self.public_url)
-
     def url(self, campaign_id: int, person_id: int) -> str:
-        assert self._tokens is not None
-        return f"{self.public_url}/p/{self._tokens.sign('pledge', person_id, obj=str(campaign_id))}"
+        assert self.tokens is not None
+        return f"{self.public_url}/p/{self.tokens.sign('pledge', person_id, obj=str(campaign_id))}"
 
 
 class Pledges:
