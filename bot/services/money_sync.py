@@ -70,28 +70,41 @@ class Gateway(Protocol):
     def open(self) -> AbstractAsyncContextManager[Callable[[str, str], Awaitable[Reading]]]: ...
 
 
-def read_ref(platform: str, text: str) -> str:
-    """A form or an account as people copy it: its page's address or its short name. HelloAsso:
-    `https://www.helloasso.com/associations/<org>/collectes/<form>` or `<org>/CrowdFunding/<form>`; Open Collective:
-    `https://opencollective.com/<slug>` (a project's page too) or `<slug>`."""
-    raw = text.strip()
-    path = urlsplit(raw).path if "://" in raw else raw
-    parts = [p for p in path.split("/") if p]
-    if platform == "helloasso":
-        if len(parts) >= 4 and parts[0] == "associations" and parts[2] in FORM_TYPES:
-            parts = [parts[1], FORM_TYPES[parts[2]], parts[3]]
-        if "://" in raw and not (urlsplit(raw).hostname or "").endswith("helloasso.com"):
-            parts = []
-        if len(parts) == 3 and parts[1] in FORM_TYPES.values() and all(_SLUG.fullmatch(p) for p in (parts[0], parts[2])):
-            return "/".join(parts)
-        raise UserError(N_("“{value}” is not a HelloAsso form: give its page's address "
-                           "(https://www.helloasso.com/associations/<association>/collectes/<form>)."), value=raw[:80])
-    if "://" in raw and not (urlsplit(raw).hostname or "").endswith("opencollective.com"):
-        parts = []
+def _path(raw: str, host: str) -> list[str]:
+    """The parts of a page's path (nothing when the address is another site's), or of a short name."""
+    if "://" not in raw:
+        return [p for p in raw.split("/") if p]
+    url = urlsplit(raw)
+    return [p for p in url.path.split("/") if p] if (url.hostname or "").endswith(host) else []
+
+
+def _helloasso_ref(raw: str) -> str:
+    """`https://www.helloasso.com/associations/<org>/collectes/<form>` or `<org>/CrowdFunding/<form>`."""
+    parts = _path(raw, "helloasso.com")
+    if len(parts) >= 4 and parts[0] == "associations" and parts[2] in FORM_TYPES:
+        parts = [parts[1], FORM_TYPES[parts[2]], parts[3]]
+    if len(parts) == 3 and parts[1] in FORM_TYPES.values() and all(_SLUG.fullmatch(p) for p in (parts[0], parts[2])):
+        return "/".join(parts)
+    raise UserError(N_("“{value}” is not a HelloAsso form: give its page's address "
+                       "(https://www.helloasso.com/associations/<association>/collectes/<form>)."), value=raw[:80])
+
+
+def _opencollective_ref(raw: str) -> str:
+    """`https://opencollective.com/<slug>` (a project's or an event's page too) or `<slug>`."""
+    parts = _path(raw, "opencollective.com")
     if parts and _SLUG.fullmatch(parts[-1]) and len(parts) in (1, 3) and (len(parts) == 1 or parts[1] in ("projects", "events")):
         return parts[-1]
     raise UserError(N_("“{value}” is not an Open Collective page: give its address (https://opencollective.com/<name>)."),
                     value=raw[:80])
+
+
+# How each payment platform's forms or accounts are written, as people copy them.
+REF_READERS: dict[str, Callable[[str], str]] = {"helloasso": _helloasso_ref, "opencollective": _opencollective_ref}
+
+
+def read_ref(platform: str, text: str) -> str:
+    """A form or an account of `platform` as people copy it: its page's address or its short name."""
+    return REF_READERS[platform](text.strip())
 
 
 @dataclass
