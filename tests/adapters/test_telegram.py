@@ -265,8 +265,7 @@ async def test_notifications_keep_the_overall_rate(tmp_path, emu, telegram_emula
         await _post_news(running, "Brewing day on Saturday")
         news = [(await emu.wait_for_sent(user["id"], 3, timeout=10))[2] for user in users]
         assert all("Brewing day on Saturday" in n["text"] for n in news)
-        span = max(n["sent_at"] for n in news) - min(n["sent_at"] for n in news)
-        assert span >= 59 / 30 - 0.1, "60 notifications at most at Telegram's 30 a second (how fast is bench/scale.py's)"
+        # The emulator enforces 30 a second and counts every call over it: none may be refused (speed: bench/scale.py).
         assert (await emu.stats())["too_many_requests"] == 0
     finally:
         await running.stop()
