@@ -4,6 +4,7 @@ a target that is not empty refused unless --force; damaged or foreign archives r
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import io
 import json
@@ -47,8 +48,9 @@ def stop(service: subprocess.Popen) -> None:
 
 def wait_delivered(count_pending, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
-    while count_pending() and time.monotonic() < deadline:
+    while (left := count_pending()) and time.monotonic() < deadline:
         time.sleep(0.1)
+    assert not left, f"{left} notifications still undelivered after {timeout} s"
     assert not count_pending(), "the service did not deliver the outbox"
 
 
@@ -268,8 +270,9 @@ async def test_a_running_postgresql_instance_backed_up_with_pg_dump_and_restored
                     await conn.close()
 
             deadline = time.monotonic() + 30
-            while await pending() and time.monotonic() < deadline:
-                time.sleep(0.1)
+            while (left := await pending()) and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
+            assert not left, f"{left} notifications still undelivered after 30 s"
             archive = tmp_path / "pg.tar.gz"
             made = relais(src, "backup", "--out", str(archive), RELAIS_DATABASE_URL=src_url)
             assert made.returncode == 0, made.stderr
