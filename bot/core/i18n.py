@@ -5,12 +5,14 @@ from __future__ import annotations
 import io
 import re
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
 LOCALES = ("fr", "en")
@@ -86,11 +88,17 @@ class Translator:
 
     def __call__(self, message: str, **params) -> str:
         text = self._text(self._t.gettext(message))
-        return text.format(**params) if params else text
+        return text.format(**self._numbers(params)) if params else text
 
     def n(self, singular: str, plural: str, count: int, **params) -> str:
         text = self._text(self._t.ngettext(singular, plural, count))
-        return text.format(count=count, **params)
+        return text.format(count=count, **self._numbers(params))
+
+    def _numbers(self, params: dict) -> dict:
+        """Decimal numbers written the language's way (21,5 in French, 21.5 in English); the rest as it is."""
+        if not any(isinstance(v, float | Decimal) for v in params.values()):
+            return params
+        return {k: format_decimal(v, locale=self._babel_locale) if isinstance(v, float | Decimal) else v for k, v in params.items()}
 
     def date(self, value: date, fmt: str = "full") -> str:
         key = (value, fmt)

@@ -75,7 +75,7 @@ def accepted(data: bytes, name: str, limit: int, kinds: dict[str, str]) -> str:
     """The sniffed type of an upload within its limit, or a UserError that says the limit and the types accepted."""
     if len(data) > limit:
         raise UserError(N_("“{name}” is too large: {size} MB, at most {limit} MB."), name=name[:80],
-                        size=f"{len(data) / MB:.1f}", limit=limit // MB)
+                        size=round(len(data) / MB, 1), limit=limit // MB)
     mime = sniff(data)
     if mime not in kinds:
         raise UserError(N_("“{name}” is not a file I accept. Accepted: {kinds}."), name=name[:80],

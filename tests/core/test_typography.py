@@ -97,3 +97,9 @@ def test_no_template_puts_its_own_colon_after_a_value():
                     if re.search(r"\}\}\s?[:?!](\s|$)", line):  # (`;` ends CSS declarations)
                         wrong.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()[:100]}")
     assert not wrong, "\n".join(wrong)
+
+
+def test_a_decimal_number_is_written_the_languages_way():
+    message = "“{name}” is too large: {size} MB, at most {limit} MB."
+    assert Catalogs().get("fr")(message, name="plan.pdf", size=21.5, limit=20) == "« plan.pdf » est trop volumineux\u202f: 21,5 Mo, 20 Mo au plus."
+    assert Catalogs().get("en")(message, name="plan.pdf", size=21.5, limit=20) == "“plan.pdf” is too large: 21.5 MB, at most 20 MB."
