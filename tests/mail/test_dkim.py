@@ -20,7 +20,7 @@ from bot.services.calendar import week_key
 from mail.signing import DkimKeyError
 from models import Community, Follow, Project, Role
 from tests.mail.conftest import DOMAIN, Relais, mail_settings, serve, shutdown
-from tests.mail.test_outbound import follower, news
+from tests.mail.test_outbound import follower, news, written_eml
 
 RSA = pytest.importorskip("Crypto.PublicKey.RSA", reason="pycryptodome (installed with matrix-nio) makes the test key")
 SELECTOR = "relais2026"
@@ -121,14 +121,7 @@ async def test_without_an_smtp_server_the_eml_files_are_signed(tmp_path, clock, 
         await follower(relais, "Ana", "ana@example.org")
         await news(relais)
         await relais.settle()
-        files: list[Path] = []
-        for _ in range(100):
-            files = list((tmp_path / "mail-out").glob("*.eml"))
-            if files:
-                break
-            await asyncio.sleep(0.02)
-        [eml] = files
-        data = eml.read_bytes()
+        data = await written_eml(tmp_path / "mail-out")
         assert data.startswith(b"DKIM-Signature: ") and key.verify(data)
         assert key.verify(data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))  # as it reads once sent over SMTP
     finally:

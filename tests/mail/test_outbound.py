@@ -17,6 +17,16 @@ async def news(relais: Relais, text: str = "La cuve est arrivée !") -> None:
     assert "abonné" in answer, answer
 
 
+async def written_eml(folder, timeout: float = 30.0) -> bytes:
+    """The one mail written to `folder` (no SMTP server), once it is there."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not (files := list(folder.glob("*.eml"))):
+        assert asyncio.get_running_loop().time() < deadline, f"no mail written to {folder} within {timeout} s"
+        await asyncio.sleep(0.02)
+    [eml] = files
+    return eml.read_bytes()
+
+
 async def follower(relais: Relais, name: str, address: str, console: bool = False):
     person = await relais.person_with_email(name, address, console=console)
     await Follow.create(person=person, project=await Project.get(slug="dombes-brasserie"))
@@ -137,13 +147,7 @@ async def test_without_an_smtp_server_mail_is_written_as_eml_files(tmp_path, clo
         await follower(relais, "Ana", "ana@example.org")
         await news(relais)
         await relais.settle()
-        for _ in range(100):
-            files = list((tmp_path / "mail-out").glob("*.eml"))
-            if files:
-                break
-            await asyncio.sleep(0.02)
-        [eml] = files
-        data = eml.read_bytes()
+        data = await written_eml(tmp_path / "mail-out")
         assert b"To: Ana <ana@example.org>" in data and b"List-Unsubscribe-Post: List-Unsubscribe=One-Click" in data
         assert sink.messages == []
     finally:
