@@ -184,7 +184,9 @@ class Delivery(WorkLoop):
                 message.done = following
                 await OutboxMessage.filter(id=message.id).update(done=following)
 
-        return [ref for ref in await perform(channel.perform, steps, first, self.choices, done) if ref]
+        # Taken over from a process that stopped holding it, or tried before: its next call may have been made.
+        again = message.status == OutboxStatus.SENDING or message.attempts > 0
+        return [ref for ref in await perform(channel.perform, steps, first, self.choices, done, again) if ref]
 
     async def _deliver_one(self, message: OutboxMessage, accounts: list[Account]) -> None:
         reply = Reply.from_dict(message.payload)

@@ -32,7 +32,8 @@ class Pipeline:
 
     async def __call__(self, event: Event) -> str:
         state = event.state
-        if "actions" not in state:
+        again = "actions" in state  # planned by an earlier try: its next call may have been made before it stopped
+        if not again:
             turn = await self.adapter.translate(event)
             if turn is None:
                 return "ignored"
@@ -63,7 +64,7 @@ class Pipeline:
                 state["next"] = following
                 await self.store.save(event)
 
-        await perform(self.adapter.perform, actions, state["next"], self.choices, done)
+        await perform(self.adapter.perform, actions, state["next"], self.choices, done, again)
         return state.get("outcome") or "answered"
 
     async def _run(self, event: Event, turn) -> Reply | None:

@@ -25,6 +25,8 @@ class Step(TypedDict, total=False):
     offer: NotRequired[Offer]  # read by the core once the call has made its message
     notice: NotRequired[bool]  # set by delivery: a notification's call, whose refusals raise Unreachable or
     # TemporaryFailure (try the next account, or later) instead of being logged and skipped as an answer's are
+    again: NotRequired[bool]  # set by `perform` on the first call of a plan taken up again: a run that stopped (or
+    # failed) before recording it may have made it; an adapter that can tell (Matrix looks for the event) skips it
 
 
 @dataclass
@@ -47,12 +49,15 @@ class Plan:
 
 
 async def perform(call: Callable[[Any], Awaitable[str | None]], steps: list[Any], first: int, choices: ChoiceMemory | None,
-                  done: Callable[[int, str | None], Awaitable[None]]) -> list[str | None]:
+                  done: Callable[[int, str | None], Awaitable[None]], again: bool = False) -> list[str | None]:
     """Make the calls from `first` on; after each, the choices it offers are recorded and `done(next index, its
-    message)` stores the progress. Returns the messages made (None for a call that made none)."""
+    message)` stores the progress. Returns the messages made (None for a call that made none). `again`: the plan is
+    taken up after a stop or a failure, so its first call may have been made (the step says so to the adapter)."""
     refs: list[str | None] = []
     for index in range(first, len(steps)):
         step = steps[index]
+        if again and index == first:
+            step = {**step, "again": True}  # the stored step is left as it was
         ref = await call(step)
         offer = step.get("offer")
         if offer is not None and choices is not None:  # a number (or a keycap on this message) answers them now

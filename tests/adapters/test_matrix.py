@@ -11,7 +11,7 @@ from nio import RoomPutStateResponse
 from bot.adapters.console import ConsoleChat
 from models import AdapterState, Community, Follow, InboundEvent, InboundStatus, Project, Role
 from models.matrix import MatrixDirect
-from tests.adapters.matrix_helpers import Member, Relais, body
+from tests.adapters.matrix_helpers import Member, Relais, body, until
 from tests.conftest import database_url
 
 
@@ -168,6 +168,38 @@ async def test_restart_resumes_from_the_sync_token_without_replay(synapse, peopl
         third = await ana.say(room, "!moi")
         await ana.reply_to(room, third, relais.user_id)
         assert len(ana.replies(room, second, relais.user_id)) == 1
+
+
+async def test_an_answer_sent_but_not_recorded_is_found_by_a_new_device_and_not_sent_again(people, relais_on):
+    """The homeserver deduplicates a repeated transaction id only for the device that sent it: a process taking
+    over on a new device (keys not copied) looks for its own event before sending the call again."""
+    ana = await people("ana")
+    async with await relais_on(invite_allow=ana.user_id) as relais:
+        room = await room_with_relais(ana, relais)
+        real = relais.adapter.perform
+
+        async def sent_then_lost(action: dict):
+            await real(action)
+            raise ConnectionError("stopped after the send, before recording it")
+        relais.adapter.perform = sent_then_lost
+        asked = await ana.say(room, "!moi")
+        await ana.reply_to(room, asked, relais.user_id)
+
+        async def failed_once() -> bool:
+            event = await InboundEvent.get_or_none(platform="matrix", key=f"matrix:{asked}")
+            return event is not None and event.status == InboundStatus.PENDING and event.attempts >= 1 and bool(event.last_error)
+        await until(failed_once, "the answer's failure recorded")
+        device = relais.adapter.client.device_id
+        await relais.stop()
+        await AdapterState.filter(key="matrix:session").delete()  # its session lost: the next start is a new device
+
+        await relais.start()
+        assert relais.adapter.client.device_id != device
+        await until(lambda: InboundEvent.filter(platform="matrix", status=InboundStatus.DONE,
+                                                key=f"matrix:{asked}").exists(), "the answer taken up again")
+        await ana.sync(500)
+        assert len(ana.replies(room, asked, relais.user_id)) == 1
+        assert relais.adapter.outbound.found == 1
 
 
 async def test_limited_sync_gap_is_fetched_so_no_command_is_missed(people, relais_on):

@@ -7,7 +7,7 @@ from tortoise.exceptions import IntegrityError
 
 from bot import db
 from bot.core.delivery import TemporaryFailure, Unreachable
-from bot.core.plan import Plan
+from bot.core.plan import Plan, perform
 from bot.core.replies import Block, Reply
 from models import Account, ConsoleInbox, Follow, NewsItem, OutboxMessage, OutboxStatus, Person, Project
 from tests.conftest import Dialog
@@ -77,6 +77,7 @@ class Flaky:
     def __init__(self, failures: list[Exception]):
         self.failures = failures
         self.delivered: list[tuple[str, int]] = []
+        self.again: list[bool] = []  # each try: whether it was told its call may have been made already
 
     async def destination(self, account, chat, message):
         return {"to": account.address, "outbox": message.id}
@@ -85,6 +86,7 @@ class Flaky:
         return Plan([{"op": "send", **where}])
 
     async def perform(self, action):
+        self.again.append(bool(action.get("again")))
         if self.failures:
             raise self.failures.pop(0)
         self.delivered.append((action["to"], action["outbox"]))
@@ -111,6 +113,25 @@ async def test_failed_sends_are_retried_with_backoff_never_dropped(any_app, cloc
     row = await OutboxMessage.get(person=ana)
     assert row.status == OutboxStatus.SENT and row.channel == "telegram:1001"
     assert channel.delivered == [("1001", row.id)]
+    assert channel.again == [False, True, True]  # a failed try may have gone through: the channel is told so
+
+
+async def test_a_plan_taken_up_again_says_so_on_its_first_call_only():
+    calls: list[dict] = []
+
+    async def call(step):
+        calls.append(step)
+        return None
+
+    async def done(following, ref):
+        return None
+    steps = [{"op": "a"}, {"op": "b"}, {"op": "c"}]
+    await perform(call, steps, 1, None, done, again=True)
+    assert [(c["op"], c.get("again", False)) for c in calls] == [("b", True), ("c", False)]
+    assert steps[1] == {"op": "b"}  # the stored plan is not changed
+    calls.clear()
+    await perform(call, steps, 0, None, done)
+    assert [c.get("again", False) for c in calls] == [False, False, False]
 
 
 async def test_an_unreachable_account_falls_back_to_the_next_channel(any_app):

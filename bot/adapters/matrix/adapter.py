@@ -425,6 +425,8 @@ class MatrixAdapter:
                 for n, item in enumerate(reply.elements(Attachment))] + picture_actions(reply, room, key)
 
     async def perform(self, action: dict) -> str | None:
+        if action.get("again") and action.get("txn"):
+            self.outbound.may_be_sent(action["txn"])  # looked for among Relais' latest events before it is sent
         if action.get("notice"):
             return await self._notice(action)
         try:

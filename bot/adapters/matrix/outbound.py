@@ -9,13 +9,17 @@ from functools import partial
 from typing import Awaitable, Callable
 
 from aiohttp import ClientError
-from nio import AsyncClient, ErrorResponse, RoomSendResponse
+from nio import AsyncClient, ErrorResponse, MessageDirection, RoomMessagesResponse, RoomSendResponse
 
 log = logging.getLogger("relais.matrix")
 
 RETRIES = 4  # tries of a send that fails for another reason than the rate limit (network, 5xx)
 # M_UNKNOWN_TOKEN is not among them: the sync loop logs in again and the retries then go through.
 REFUSED = ("M_FORBIDDEN", "M_NOT_FOUND", "M_INVALID_PARAM", "M_BAD_JSON", "M_TOO_LARGE")
+# Every event Relais sends carries its transaction id in its content: the homeserver deduplicates a repeated send only
+# for the device that made it, so a process that took over on a new device finds the event by this key instead.
+MARKER = "org.relais.txn"
+LOOK_BACK = 50  # Relais' own latest events of a room looked through for a send that may have been made already
 
 
 class SendRefused(Exception):
@@ -50,6 +54,29 @@ class Outbound:
         self._resume_at = 0.0
         self._queues: dict[str, deque] = {}
         self._workers: set[asyncio.Task] = set()
+        self._maybe_sent: set[str] = set()  # transaction ids a stopped process may have sent before recording it
+        self.found = 0  # sends found already made, not repeated (logged; tests read it)
+
+    def may_be_sent(self, txn: str) -> None:
+        """The next send of this transaction id repeats a call a previous run may have made: looked for first."""
+        self._maybe_sent.add(txn)
+
+    async def sent_before(self, room_id: str, txn: str) -> str | None:
+        """The event Relais sent with this transaction id among its latest in the room, if any (an encrypted one is
+        read when this device holds its room key: a copy of the keys restored, or the same device)."""
+        me = self.client.user_id
+        resp = await self.call(partial(self.client.room_messages, room_id, direction=MessageDirection.back,
+                                       limit=LOOK_BACK, message_filter={"senders": [me]}), "messages", room_id)
+        if not isinstance(resp, RoomMessagesResponse):
+            return None
+        for event in resp.chunk:
+            source = getattr(event, "source", None) or {}
+            if source.get("sender") != me:
+                continue
+            content = source.get("content") or {}
+            if (source.get("unsigned") or {}).get("transaction_id") == txn or content.get(MARKER) == txn:
+                return source.get("event_id") or None
+        return None
 
     async def call(self, request: Callable[[], Awaitable], what: str, room_id: str = ""):
         """One homeserver request: waits out rate limits as often as they come, retries other failures a few times."""
@@ -84,6 +111,14 @@ class Outbound:
 
     async def send(self, room_id: str, content: dict, txn: str, event_type: str = "m.room.message") -> str:
         """Queue an event for the room and return its event id once sent; the room's events keep their order."""
+        if txn in self._maybe_sent:
+            self._maybe_sent.discard(txn)
+            found = await self.sent_before(room_id, txn)
+            if found:
+                self.found += 1
+                log.info("matrix send found already made", extra={"room_id": room_id, "event_id": found})
+                return found
+        content = {**content, MARKER: txn}
         future = asyncio.get_running_loop().create_future()
         queue = self._queues.get(room_id)
         if queue is None:
