@@ -146,6 +146,33 @@ async def test_a_referent_posts_news_with_a_photo_on_the_console_and_followers_g
         assert saved.read_bytes() == await app.services.files.read(use.file.sha256) and gps_of(saved.read_bytes()) == {}
 
 
+async def test_a_photo_sent_after_the_news_joins_it_reaches_its_followers_and_goes_with_its_undo(app, tmp_path):
+    camille = Dialog(app, "camille")
+    answer = await camille.say("nouvelle dombes-brasserie Cuve neuve livrée")
+    assert fr("Une photo avec ? Envoyez-la dans votre prochain message (4 au plus)") in answer
+    item = await NewsItem.get(text="Cuve neuve livrée")
+    [note] = await notes(app, "ana")
+    assert "Cuve neuve livrée" in note and "📎" not in note
+    answer = await camille.say("suivis")  # words are read as usual: the question still waits for the photo
+    assert answer.startswith(fr("Vous suivez :")), answer
+    assert not await ProjectFile.filter(news_id=item.id).exists()
+
+    path = tmp_path / "cuve.jpg"
+    path.write_bytes(photo())
+    answer = await camille.say(f"--photo {path}")
+    assert "1 photo ajoutée à la nouvelle de Brasserie de la Dombes." in answer and "2 abonné·es prévenu·es." in answer, answer
+    [use] = await ProjectFile.filter(news_id=item.id).prefetch_related("file")
+    assert use.position == 0 and gps_of(await app.services.files.read(use.file.sha256)) == {}
+    [note] = await notes(app, "ana")
+    assert "photos de la nouvelle de" in note and "Cuve neuve livrée" in note and "📎 cuve.jpg" in note, note
+    answer = await camille.say(f"--photo {path}")  # the question is answered: a photo alone is explained again
+    assert fr("Une photo sans commande : envoyez-la avec « /nouvelle <projet> <texte> » en légende") in answer, answer
+    assert await ProjectFile.filter(news_id=item.id).count() == 1
+
+    answer = await camille.say(f"nouvelle supprimer dombes-brasserie {item.id}")  # the news' undo takes its photos back
+    assert not await NewsItem.filter(id=item.id).exists() and not await ProjectFile.filter(news_id=item.id).exists()
+
+
 async def test_refused_files_lose_nothing_and_say_why(app, tmp_path):
     camille = Dialog(app, "camille")
     notes_txt = tmp_path / "notes.jpg"

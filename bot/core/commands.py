@@ -77,6 +77,11 @@ class Command:
         return " ".join(parts)
 
 
+# In a question's data: only a message with files answers it (« a photo? »); any other is read as usual, the question
+# still waiting.
+FILES_ONLY = "files_only"
+
+
 @dataclass
 class Answer:
     """A handler of the answer to a Question: `fn(ctx, text, data) -> Reply`."""

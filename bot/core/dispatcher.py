@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bot.core import parser
-from bot.core.commands import Arg, Command, Registry, fold
+from bot.core.commands import FILES_ONLY, Arg, Command, Registry, fold
 from bot.core.context import Context
 from bot.core.errors import Ambiguous, UsageError, UserError
 from bot.core.i18n import N_, Catalogs, Translator, normalize_locale
@@ -76,7 +76,7 @@ class Dispatcher:
             cancels = found is not None and found.name == "cancel" and used == len(line.words)  # drops the question instead
             if not line.prefixed and not chosen and not cancels:
                 pending = await self._pending(ctx)
-                if pending is not None:
+                if pending is not None and (incoming.files or not pending.data.get(FILES_ONLY)):
                     return await self._answer_pending(ctx, pending, line.raw)
             cmd = found
             if cmd is None:

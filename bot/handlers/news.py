@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.core.commands import Arg, answers, command
+from bot.core.commands import FILES_ONLY, Arg, answers, command
 from bot.core.context import Context
 from bot.core.dates import take_date
 from bot.core.errors import UsageError, UserError
 from bot.core.i18n import N_
 from bot.core.numbers import read_number
 from bot.core.replies import Question, Reply, bold
+from bot.services.file_kinds import PHOTOS_PER_NEWS
 from models import Project, Role
 
 SECTION = N_("Referents")
@@ -27,8 +28,28 @@ async def news(ctx: Context, project: Project, text: str) -> Reply:
     reply = Reply().para(t(N_("News posted to {project}."), project=project.title), " ",
                          t.n("{count} follower notified.", "{count} followers notified.", count))
     if photos:
-        reply.para(t.n("With {count} photo.", "With {count} photos.", len(photos)))
+        reply.para(ctx.t.n("With {count} photo.", "With {count} photos.", len(photos)))
+    else:  # a photo may follow: the next message with files (and only such) adds it
+        reply.add(Question(t(N_("A photo with it? Send it in your next message (up to {count}): it joins this news and goes "
+                                "to its followers."), count=PHOTOS_PER_NEWS),
+                           "news photos", {"project": project.id, "news": item.id, FILES_ONLY: True},
+                           hint=t(N_("Anything else you write is read as usual.")), days=1))
     return reply.choice(t(N_("Undo")), f"news delete {project.slug} {item.id}")
+
+
+@answers("news photos")
+async def news_photos(ctx: Context, text: str, data: dict) -> Reply:
+    """The photos sent after `news`: added to the item, sent to its followers."""
+    t = ctx.t
+    project = await ctx.services.projects.by_id(data["project"])
+    if (ctx.role is None or ctx.role < Role.FACILITATOR) and not await ctx.services.projects.is_referent(project, ctx.person):
+        raise UserError(N_("Only the referents of {project} and the facilitators can do that."), project=project.title)
+    photos = await ctx.services.files.photos(ctx.incoming.files)
+    count = await ctx.services.projects.add_news_photos(project, ctx.person, int(data["news"]), photos, ctx.need_community())
+    return (Reply().para(ctx.t.n("{count} photo added to the news of {project}.", "{count} photos added to the news of {project}.",
+                                 len(photos), project=project.title), " ",
+                         ctx.t.n("{count} follower notified.", "{count} followers notified.", count))
+            .choice(t(N_("Undo the news")), f"news delete {project.slug} {data['news']}"))
 
 
 NUMBER = Arg("number", "word", N_("number"), max_length=12)

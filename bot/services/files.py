@@ -119,10 +119,11 @@ class Files:
         return [(await self.add(u, photo=True), u.filename) for u in uploads]
 
     async def attach_news(self, project_id: int, news_id: int, person_id: int | None, photos: list[tuple[StoredFile, str]],
-                          connection=None) -> list[ProjectFile]:
-        """The photos as the news item's, in order; returns their rows (their ids make their links)."""
+                          connection=None, start: int = 0) -> list[ProjectFile]:
+        """The photos as the news item's, in order after the `start` it has; returns all its rows (their ids make their
+        links)."""
         await ProjectFile.bulk_create([ProjectFile(project_id=project_id, news_id=news_id, file_id=row.id, person_id=person_id,
-                                                   filename=file_name(name, row), position=n, created_at=self.clock())
+                                                   filename=file_name(name, row), position=start + n, created_at=self.clock())
                                        for n, (row, name) in enumerate(photos)], using_db=connection)
         return await ProjectFile.filter(news_id=news_id).using_db(connection).order_by("position")
 

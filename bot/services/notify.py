@@ -117,12 +117,15 @@ class Notifier:
             self.on_outbox()
 
     @staticmethod
-    def news_reply(project: Project, text: str, author: str, item_id: int | None = None, pictures: list | None = None) -> Notice:
+    def news_reply(project: Project, text: str, author: str, item_id: int | None = None, pictures: list | None = None,
+                   added: bool = False) -> Notice:
+        """`added`: the photos sent after their news, under its text shortened."""
         def headline(t: Translator) -> str:
-            return t(N_("news from {author}"), author=author)
+            return t(N_("photos of the news from {author}"), author=author) if added else t(N_("news from {author}"), author=author)
 
         def build(t: Translator) -> Reply:
-            reply = Reply().para("📰 ", bold(project.title), " — ", headline(t)).para(text)
+            shown = text if not added or len(text) <= 160 else text[:159].rstrip() + "…"
+            reply = Reply().para("📰 ", bold(project.title), " — ", headline(t)).para(shown)
             for picture in pictures or ():  # photos by their hash: each platform sends the stored file its own way
                 reply.add(picture)
             return (reply

@@ -18,9 +18,10 @@ from bot.core.replies import Choice
 from bot.core.sql import fetch, load, one
 from bot.services import search_index
 from bot.services.cache import TTLCache
+from bot.services.file_kinds import PHOTOS_PER_NEWS
 from bot.services.files import Files
 from bot.services.notify import Notifier
-from models import Community, Follow, NewsItem, NextStep, OutboxMessage, OutboxStatus, Person, Project, ProjectStatus
+from models import Community, Follow, NewsItem, NextStep, OutboxMessage, OutboxStatus, Person, Project, ProjectFile, ProjectStatus
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 
@@ -229,6 +230,29 @@ class Projects:
         self.latest_cache.discard(project.id)
         self.notifier.wake()
         return item, count
+
+    async def add_news_photos(self, project: Project, author: Person, news_id: int, photos: list, community: Community) -> int:
+        """Photos sent after their news (the answer to « a photo? »): the item's, and to its followers as a follow-up
+        with the same undo (`news delete` takes them back too). Returns how many followers are notified."""
+        if self.files is None:
+            raise UserError(N_("Photos are not kept on this Relais."))
+        async with in_transaction() as conn:
+            item = await NewsItem.filter(id=news_id, project_id=project.id).using_db(conn).first()
+            if item is None:
+                raise UserError(N_("No such news in {project}."), project=project.title)
+            had = await ProjectFile.filter(news_id=news_id).using_db(conn).count()
+            if had + len(photos) > PHOTOS_PER_NEWS:
+                raise UserError(N_("At most {count} photos with one news item."), count=PHOTOS_PER_NEWS)
+            uses = (await self.files.attach_news(project.id, news_id, author.id, photos, conn, start=had))[had:]
+            pictures = self.files.pictures(photos, urls=[self.files.links.url(u.id, community, project, True) for u in uses])
+            people = await self.notifier.followers(project, exclude=author)
+            count = await self.notifier.enqueue(people, f"news:{news_id}:photos{had}", "news",
+                                                self.notifier.news_reply(project, item.text, author.display_name, news_id,
+                                                                         pictures, added=True),
+                                                community.id, connection=conn, default_locale=community.locale)
+        self.latest_cache.discard(project.id)
+        self.notifier.wake()
+        return count
 
     async def delete_news(self, project: Project, news_id: int) -> int:
         """Take back a news item and its notifications not sent yet; returns how many were sent already."""

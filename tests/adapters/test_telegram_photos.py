@@ -71,3 +71,21 @@ async def test_a_file_sent_alone_answers_the_question_waiting_or_says_how_to_pos
     [added] = (await emu.wait_for_sent(rosa["id"], 4, timeout=60))[3:]
     assert "Document 1 of Brasserie de la Dombes: " in added["text"] and "Cellar plans" in added["text"], added["text"]
     assert (await ProjectFile.get()).title == "Cellar plans"  # the photo alone was stored nowhere
+
+
+async def test_a_photo_sent_after_the_news_joins_it_and_reaches_each_follower_by_file_id(relais, emu):
+    rosa = await referent(relais, emu)
+    ana = await started(emu, first_name="Ana", language_code="en")
+    await said(emu, ana, "/follow dombes-brasserie")
+    [posted] = await said(emu, rosa, "/news dombes-brasserie The new tank is in")
+    assert "A photo with it? Send it in your next message (up to 4)" in posted["text"], posted["text"]
+    news = await emu.wait_for_sent(ana["id"], 3, timeout=10)
+    assert "The new tank is in" in news[2]["text"]
+    await emu.send_files(rosa, [("tank.jpg", photo())])
+    [added] = (await emu.wait_for_sent(rosa["id"], 3, timeout=60))[2:]
+    assert "1 photo added to the news of Brasserie de la Dombes. 3 followers notified." in added["text"], added["text"]
+    text, picture = (await emu.wait_for_sent(ana["id"], 5, timeout=10))[3:5]
+    assert "photos of the news from" in text["text"] and "The new tank is in" in text["text"], text["text"]
+    assert picture["method"] == "sendPhoto"
+    item = await NewsItem.get(text="The new tank is in")
+    assert await ProjectFile.filter(news_id=item.id).count() == 1

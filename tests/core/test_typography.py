@@ -23,6 +23,7 @@ NOT_A_PLURAL = {
     "A poll needs at least {count} options, each in quotes.",  # at least 2
     "A poll takes {count} options at most.",  # a limit, far above 1
     "At most {count} photos with one news item.",  # a limit, far above 1
+    "A photo with it? Send it in your next message (up to {count}): it joins this news and goes to its followers.",  # a limit (4)
     "{label} {count}",  # a chart's label and its figure
     "Repayment schedule of {project}: {amount} a month from {first} to {last}; instalments: {count}.",  # a figure after a colon
     "Your approval of request {number} is counted: {count} of {needed}.",
