@@ -13,16 +13,16 @@ from bot.adapters.console import ConsoleAdapter
 from bot.adapters.web import WebServer
 from bot.config import Settings
 from bot.core import platforms
-from bot.core.adapter import Adapter
 from bot.core.choices import ChoiceMemory
 from bot.core.commands import Registry
-from bot.core.delivery import Delivery
-from bot.core.dispatcher import Dispatcher
 from bot.core.i18n import Catalogs
 from bot.core.metrics import NOTHING, Meter
-from bot.core.ports import Ports
-from bot.core.processes import Processes, ServiceLock
 from bot.handlers import MODULES
+from bot.runtime.adapter import Adapter
+from bot.runtime.delivery import Delivery
+from bot.runtime.dispatcher import Dispatcher
+from bot.runtime.ports import Ports
+from bot.runtime.processes import Processes, ServiceLock
 from bot.services import Services, utcnow
 from bot.services.file_store import open_store
 from bot.services.howto import HowTo
@@ -73,7 +73,7 @@ class App:
         self.choices = ChoiceMemory(clock)
         self.delivery.choices = self.choices  # a notification's numbers and keycaps answer its choices
         # SQLite has one service (a lock file says so); on PostgreSQL several share the work, and the jobs only one
-        # may run (Telegram polling, the Matrix sync, the scheduler's tick) go by lease (bot/core/processes.py).
+        # may run (Telegram polling, the Matrix sync, the scheduler's tick) go by lease (bot/runtime/processes.py).
         sqlite = self.database_url.startswith("sqlite://")
         self.processes = Processes(core.failover_s, alone=sqlite)
         self.ports = Ports(dispatch=self.dispatcher.handle, choices=self.choices, services=self.services,

@@ -9,13 +9,13 @@ import logging
 
 from bot.adapters.web import WebServer
 from bot.config import MailmanSettings, MailSettings
-from bot.core.adapter import Turn
-from bot.core.delivery import TemporaryFailure, Unreachable
-from bot.core.inbox import Event, Inbox
-from bot.core.pipeline import Pipeline
+from bot.core.errors import TemporaryFailure, Unreachable
 from bot.core.plan import Plan
-from bot.core.ports import Ports
 from bot.core.replies import Picture, Reply
+from bot.runtime.adapter import Turn
+from bot.runtime.inbox import Event, Inbox
+from bot.runtime.pipeline import Pipeline
+from bot.runtime.ports import Ports
 from mail import tokens as tk
 from mail.compose import Composer
 from mail.inbound import Gateway

@@ -9,7 +9,7 @@ from typing import Callable, cast
 
 from markupsafe import Markup, escape
 
-from bot.core.delivery import TemporaryFailure, Unreachable
+from bot.core.errors import TemporaryFailure, Unreachable
 from bot.core.i18n import N_
 from bot.services.digest import Digest, Recipient, week_days
 from bot.services.digest_combined import Combined

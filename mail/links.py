@@ -17,9 +17,9 @@ from bot.adapters.links.tokens import Act, LinkError
 from bot.adapters.web import WebServer
 from bot.core.i18n import N_, normalize_locale
 from bot.core.incoming import Incoming, Origin
-from bot.core.ports import Ports
 from bot.core.render import to_html
 from bot.core.replies import Choice, Reply
+from bot.runtime.ports import Ports
 from bot.services.pages import RUNNING
 from mail.link_words import Form, Page, accepted_language, describe, link_project, render_page
 from mail.outbound import Ready

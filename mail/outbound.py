@@ -14,7 +14,7 @@ from tortoise.expressions import Q
 
 from bot.core.choices import ChoiceMemory
 from bot.core.replies import Reply
-from bot.core.workloop import WorkLoop, claim
+from bot.runtime.workloop import WorkLoop, claim
 from mail.compose import Composer
 from mail.render import reply_subject, subject_for
 from mail.smtp import FileDrop, PermanentSmtpError, SmtpPool

@@ -8,13 +8,13 @@ import re
 from collections.abc import Callable
 from email import message_from_bytes
 
-from bot.core.adapter import Turn
 from bot.core.errors import UserError
 from bot.core.i18n import normalize_locale
-from bot.core.inbox import Event, Held
 from bot.core.incoming import Incoming, Origin, Upload
-from bot.core.ports import Ports
 from bot.core.replies import Choice, Reply
+from bot.runtime.adapter import Turn
+from bot.runtime.inbox import Event, Held
+from bot.runtime.ports import Ports
 from bot.services.votes_count import read_ballot
 from mail import reading
 from mail import tokens as tk

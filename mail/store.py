@@ -10,8 +10,8 @@ from typing import Callable
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from bot.core.inbox import Event
 from bot.core.sql import fetch
+from bot.runtime.inbox import Event
 from models.mail import InboundMail, MailStatus
 
 

@@ -6,7 +6,7 @@ from tortoise.models import Model
 
 class RelaisProcess(Model):
     """A running service: `seen_at` is its heartbeat; a row not seen for the lease time is a process that died
-    (its claims on the inbox are then given back, see bot/core/processes.py)."""
+    (its claims on the inbox are then given back, see bot/runtime/processes.py)."""
 
     _no_comments = True  # see models/__init__.py
 

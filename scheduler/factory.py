@@ -23,7 +23,7 @@ class Scheduler:
         self.make_jobs = make_jobs  # built at start: the digest job's mailer needs the database
         self.clock = clock
         self.every = every
-        self.role = role  # with several processes, only the holder of the "scheduler" role ticks (bot/core/processes.py)
+        self.role = role  # with several processes, only the holder of the "scheduler" role ticks (bot/runtime/processes.py)
         self.jobs: list = []
         self.aps: AsyncIOScheduler | None = None
         self._task: asyncio.Task | None = None

@@ -1,4 +1,4 @@
-"""A small platform written only through the adapter contract (bot/core/adapter.py), for the tests.
+"""A small platform written only through the adapter contract (bot/runtime/adapter.py), for the tests.
 
 It is what a new platform (XMPP, Mastodon…) writes: translate, render, transport. Its events go through the
 core's inbox and pipeline like Telegram's and Matrix's; its transport is a list of what it "sent".
@@ -17,15 +17,15 @@ from pydantic_settings import SettingsConfigDict
 
 from bot.config import Section
 from bot.core import platforms
-from bot.core.adapter import Turn
 from bot.core.choices import conversation
-from bot.core.inbox import Event
 from bot.core.incoming import Incoming, Origin
 from bot.core.numbers import is_number
 from bot.core.plan import Plan
-from bot.core.ports import Ports
 from bot.core.render import to_text
 from bot.core.replies import Block, Reply
+from bot.runtime.adapter import Turn
+from bot.runtime.inbox import Event
+from bot.runtime.ports import Ports
 from models import Account, OutboxMessage
 
 PLATFORM = "fake"

@@ -11,15 +11,15 @@ import re
 from pathlib import Path
 from typing import TextIO
 
-from bot.core.adapter import Turn
 from bot.core.choices import conversation
-from bot.core.inbox import Event
 from bot.core.incoming import Incoming, Origin, Upload
 from bot.core.numbers import clean, is_number
 from bot.core.plan import Plan
-from bot.core.ports import Ports
 from bot.core.render import block_text, fallback
 from bot.core.replies import Attachment, Block, LinkButton, Picture, Reply
+from bot.runtime.adapter import Turn
+from bot.runtime.inbox import Event
+from bot.runtime.ports import Ports
 from bot.services import channel_data
 from models import Account, ConsoleInbox, OutboxMessage
 

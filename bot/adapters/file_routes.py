@@ -14,7 +14,7 @@ from aiohttp import web
 from bot.adapters.links.tokens import LinkError
 from bot.adapters.web import WebServer
 from bot.core.i18n import N_
-from bot.core.ports import Ports
+from bot.runtime.ports import Ports
 from bot.services.file_kinds import IMAGES
 from mail.link_words import Page, accepted_language, render_page
 from models import ProjectFile

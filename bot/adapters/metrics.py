@@ -18,7 +18,7 @@ from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_late
 
 from bot.adapters.web import WebServer
 from bot.core.metrics import Meter
-from bot.core.processes import Processes, database_now
+from bot.runtime.processes import Processes, database_now
 
 log = logging.getLogger("relais.metrics")
 PATH = "/metrics"
@@ -81,7 +81,7 @@ class Metrics(Meter):
 
     async def read_queues(self) -> None:
         """The gauges read at each scrape: the queues (as `relais status` counts them) and this process' roles."""
-        from bot.cli.status import QUEUES, queues
+        from bot.runtime.queues import QUEUES, queues
 
         figures = await queues(await database_now())
         for name in QUEUES:

@@ -21,7 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from bot.adapters.web import WebServer
 from bot.core.i18n import normalize_locale
 from bot.core.numbers import clean
-from bot.core.ports import Ports
+from bot.runtime.ports import Ports
 from bot.services import events_text
 from bot.services.ical import Organizer, calendar
 from bot.services.pages import NEWS_SHOWN, CommunityView, PublicPages

@@ -16,7 +16,7 @@ from bot.adapters.links.tokens import LinkError
 from bot.adapters.pages import Ways
 from bot.adapters.web import WebServer
 from bot.core.i18n import normalize_locale
-from bot.core.ports import Ports
+from bot.runtime.ports import Ports
 from bot.services.pages import public_name
 from mail.link_words import accepted_language
 from models import ChatBinding, Community, Person, Project

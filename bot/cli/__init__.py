@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     from bot.adapters.web import ListenError
     from bot.app import NotMigrated
     from bot.config import Settings
-    from bot.core.processes import AlreadyRunning
+    from bot.runtime.processes import AlreadyRunning
     from mail.signing import DkimKeyError
     from models.communities import ROLE_WORDS
 

@@ -345,7 +345,7 @@ def _sqlite_restore(target: Path, database: bytes, manifest: dict, data_dir: Pat
     import sqlite3
     import tempfile
 
-    from bot.core.processes import AlreadyRunning, ServiceLock
+    from bot.runtime.processes import AlreadyRunning, ServiceLock
 
     target.parent.mkdir(parents=True, exist_ok=True)
     lock = ServiceLock(Path(f"{target}.lock"))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-QUEUES = ("inbox", "outbox", "inbound mail", "outgoing mail", "digest deliveries")
+from bot.runtime.queues import QUEUES, queues
+from bot.runtime.queues import iso as _iso
 
 
 def add_parser(sub) -> None:
@@ -15,7 +16,7 @@ def add_parser(sub) -> None:
 
 async def gather(failover: float) -> dict:
     """What `relais status` shows, as data (the times are the database's)."""
-    from bot.core.processes import database_now
+    from bot.runtime.processes import database_now
     from models import ProcessRole, RelaisProcess
 
     now = await database_now()
@@ -33,30 +34,6 @@ async def gather(failover: float) -> dict:
                    "expires_at": _iso(r.expires_at), "expired": r.expires_at < now} for r in roles],
         "queues": await queues(now),
     }
-
-
-async def queues(now: datetime) -> dict[str, dict]:
-    """Each queue of QUEUES: its items waiting, the oldest of them (and its age at `now`), its parked items (failed
-    for good, for an operator to look at). `relais status` shows them; the metrics endpoint serves them."""
-    from models import DeliveryStatus, DigestDelivery, InboundEvent, InboundMail, InboundStatus, OutboxMessage, OutboxStatus, OutgoingMail
-    from models.mail import MailStatus
-
-    figures = {}
-    for name, model, waiting, parked, since in (
-            ("inbox", InboundEvent, {"status": InboundStatus.PENDING}, {"status": InboundStatus.FAILED}, "created_at"),
-            ("outbox", OutboxMessage, {"status__in": [OutboxStatus.PENDING, OutboxStatus.SENDING]}, {"status": OutboxStatus.FAILED},
-             "created_at"),
-            ("inbound mail", InboundMail, {"status__in": [MailStatus.PENDING, MailStatus.WORKING]}, {"status": MailStatus.FAILED},
-             "received_at"),
-            ("outgoing mail", OutgoingMail, {"status__in": [MailStatus.PENDING, MailStatus.WORKING]}, {"status": MailStatus.FAILED},
-             "created_at"),
-            ("digest deliveries", DigestDelivery, {"status": DeliveryStatus.CLAIMED}, {"status": DeliveryStatus.FAILED}, "updated_at")):
-        oldest: datetime | None = await model.filter(**waiting).order_by(since).first().values_list(since, flat=True)  # type: ignore[assignment]
-        figures[name] = {"waiting": await model.filter(**waiting).count(), "oldest": _iso(oldest),
-                         "oldest_age_s": _age(now, oldest), "parked": await model.filter(**parked).count()}
-    # Mail from an address not confirmed yet waits for its person, not for Relais: counted apart.
-    figures["inbound mail"]["held"] = await InboundMail.filter(status=MailStatus.HELD).count()
-    return figures
 
 
 def text(status: dict) -> str:
@@ -88,14 +65,6 @@ async def run(app, args) -> int:
     status = await gather(app.settings.core.failover_s)
     print(json.dumps(status, indent=2) if args.json else text(status))
     return 0
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
-
-
-def _age(now: datetime, moment: datetime | None) -> float | None:
-    return round((now - moment).total_seconds(), 1) if moment is not None else None
 
 
 def _ago(now: datetime, iso: str) -> str:

@@ -1,1 +1,2 @@
-"""The platform-neutral core: incoming messages, replies, commands, parsing and dispatch."""
+"""The vocabulary of Relais, below everything else: incoming messages, replies and their rendering, commands and their
+parser, dates, numbers, choices, conversations, plans, errors and the platform registry."""

@@ -1,4 +1,5 @@
-"""Errors meant for the person: a message id with parameters, translated when shown."""
+"""Errors meant for the person (a message id with parameters, translated when shown), and what a channel's send can
+raise instead of delivering (the delivery and the adapters speak of them both)."""
 
 from __future__ import annotations
 
@@ -30,3 +31,19 @@ class Ambiguous(UserError):
     def __init__(self, message: str, options: list[tuple[str, str]], **params):
         super().__init__(message, **params)
         self.options = options
+
+
+# -- a channel's send ----------------------------------------------------------------------------------------------
+
+
+class Unreachable(Exception):
+    """The account cannot receive anything (blocked the bot, address gone): try the next one."""
+
+
+class TemporaryFailure(Exception):
+    """Try again later (rate limit, network, server error)."""
+
+
+class Elsewhere(Exception):
+    """Another process serves this channel now (Matrix with encryption: one process holds the keys): the message waits
+    for it, no attempt counted."""

@@ -25,7 +25,7 @@ class Build:
     core's ports, whether the service listens (without it, a client: mail is outbound only), the web endpoint if any."""
 
     settings: Any  # bot.config.Settings (not imported: the settings import the registry)
-    ports: Any  # bot.core.ports.Ports
+    ports: Any  # bot.runtime.ports.Ports
     listen: bool = True
     web: Any = None  # bot.adapters.web.WebServer | None
 

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 from tortoise.expressions import Q
 
 from bot.core.commands import Arg, command
-from bot.core.context import Context
 from bot.core.errors import UsageError, UserError
 from bot.core.i18n import N_
 from bot.core.replies import Reply
 from bot.handlers.agenda import SECTION
+from bot.runtime.context import Context
 from bot.services.prompt_reading import read_date
 from models import Membership, Person, Role
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from bot.core.commands import Arg, command
-from bot.core.context import Context
 from bot.core.errors import UserError
 from bot.core.i18n import N_
 from bot.core.replies import Reply, bold
 from bot.handlers.invitations import join_invited
+from bot.runtime.context import Context
 from models import Community
 
 SECTION = N_("You")

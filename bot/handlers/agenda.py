@@ -8,13 +8,13 @@ from datetime import time
 from zoneinfo import ZoneInfo
 
 from bot.core.commands import Arg, answers, command, fold
-from bot.core.context import Context
 from bot.core.errors import UsageError, UserError
 from bot.core.i18n import N_
 from bot.core.numbers import read_number
 from bot.core.replies import Reply, bold
 from bot.handlers.digest import DAY_NAMES, SWITCH, SWITCH_WORDS
 from bot.handlers.membership import add_requests
+from bot.runtime.context import Context
 from bot.services.agenda_text import agenda_reply
 from bot.services.calendar import WEEKDAYS, next_due
 from bot.services.prompt_reading import read, read_date, yes_no

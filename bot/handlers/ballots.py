@@ -8,12 +8,12 @@ so far wait in memory under the voter's key (bot/services/ballot_drafts.py), and
 from __future__ import annotations
 
 from bot.core.commands import Arg, command, fold
-from bot.core.context import Context
 from bot.core.errors import UserError
 from bot.core.i18n import N_
 from bot.core.numbers import read_number
 from bot.core.replies import Reply, bold
 from bot.handlers.votes import POLL, SECTION, vote
+from bot.runtime.context import Context
 from bot.services.votes_text import OPEN_KINDS, labels, poll_reply, ref
 from models import PollKind, Role, VotePoll
 

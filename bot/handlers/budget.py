@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from bot.core.commands import Arg, command
-from bot.core.context import Context
 from bot.core.errors import UsageError, UserError
 from bot.core.i18n import N_
 from bot.core.numbers import read_number
 from bot.core.replies import Reply
 from bot.handlers.money import split_amount
+from bot.runtime.context import Context
 from bot.services.budget import MAX_APPROVALS, budget_reply
 from bot.services.pledges import money, read_amount
 from models import Community, Project, Role

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from bot.core.choices import conversation
 from bot.core.commands import Arg, answers, command
-from bot.core.context import Context
 from bot.core.conversation import ANSWER_HINT
 from bot.core.errors import UsageError, UserError
 from bot.core.i18n import N_
 from bot.core.replies import Question, Reply, Topic
+from bot.runtime.context import Context
 from bot.services.comment_notices import quoted
 from bot.services.comments import Blocked, Item, _topic_of
 from models import Account, Comment, CommentKind, Community, Person, Project, Role

@@ -7,10 +7,10 @@ from datetime import time
 from zoneinfo import ZoneInfo
 
 from bot.core.commands import Arg, command, fold
-from bot.core.context import Context
 from bot.core.errors import UsageError, UserError
 from bot.core.i18n import N_
 from bot.core.replies import Reply, bold
+from bot.runtime.context import Context
 from bot.services.calendar import WEEKDAYS, next_due
 from models import Account, Community, Role
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from bot.core.commands import Arg, command
-from bot.core.context import Context
 from bot.core.i18n import N_
 from bot.core.replies import Reply
 from bot.handlers.digest import SECTION, SWITCH, SWITCH_WORDS
+from bot.runtime.context import Context
 from models import Membership
 
 

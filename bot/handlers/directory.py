@@ -4,10 +4,10 @@ with their place and cause, and how to join them."""
 from __future__ import annotations
 
 from bot.core.commands import Arg, command
-from bot.core.context import Context
 from bot.core.i18n import N_
 from bot.core.replies import Reply, bold, italic
 from bot.handlers.digest import SWITCH, SWITCH_WORDS
+from bot.runtime.context import Context
 from models import Role
 
 SECTION = N_("Your community")

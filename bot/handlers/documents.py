@@ -6,12 +6,12 @@ from __future__ import annotations
 from babel.numbers import format_decimal
 
 from bot.core.commands import Arg, answers, command
-from bot.core.context import Context
 from bot.core.conversation import ANSWER_HINT
 from bot.core.errors import UsageError, UserError
 from bot.core.i18n import N_
 from bot.core.numbers import read_number
 from bot.core.replies import Attachment, Question, Reply, bold, link
+from bot.runtime.context import Context
 from bot.services.documents import Document
 from bot.services.file_kinds import DOCUMENT_MAX, DOCUMENTS, MB
 from models import Project, Role

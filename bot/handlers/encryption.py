@@ -4,10 +4,10 @@ encrypted (on by default, like Element's)."""
 from __future__ import annotations
 
 from bot.core.commands import Arg, command
-from bot.core.context import Context
 from bot.core.i18n import N_
 from bot.core.replies import Reply
 from bot.handlers.digest import SWITCH, SWITCH_WORDS
+from bot.runtime.context import Context
 from bot.services.encryption import set_encrypted_chats
 from models import Role
 

@@ -7,7 +7,6 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from bot.core.commands import Arg, command, fold
-from bot.core.context import Context
 from bot.core.errors import UsageError, UserError
 from bot.core.i18n import N_, Translator
 from bot.core.numbers import read_number
@@ -15,6 +14,7 @@ from bot.core.parser import tokens
 from bot.core.replies import Choice, Reply, bold
 from bot.handlers.meetings import PLACE_WORDS, split_place
 from bot.handlers.votes import read_when
+from bot.runtime.context import Context
 from bot.services import events_text as text
 from models import Event, EventKind, Project, Role, Rsvp
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from bot.core.commands import Arg, answers, command, fold
-from bot.core.context import Context
 from bot.core.conversation import ANSWER_HINT
 from bot.core.errors import Ambiguous, UserError
 from bot.core.i18n import N_
 from bot.core.replies import Choice, Question, Reply
+from bot.runtime.context import Context
 from models import Account, ChatBinding, Community, Person, Project, Role
 from models.communities import ROLE_WORDS
 from models.projects import STATUS_WORDS

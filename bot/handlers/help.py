@@ -5,12 +5,12 @@ from __future__ import annotations
 import difflib
 
 from bot.core.commands import Arg, command, fold
-from bot.core.context import Context
 from bot.core.errors import UserError
 from bot.core.i18n import N_
 from bot.core.replies import Reply, code
 from bot.handlers.invitations import join_invited
 from bot.handlers.projects import follow
+from bot.runtime.context import Context
 
 SECTION = N_("General")
 

@@ -4,13 +4,13 @@ by the others and taken up (or not) by the facilitators."""
 from __future__ import annotations
 
 from bot.core.commands import Arg, answers, command, fold
-from bot.core.context import Context
 from bot.core.conversation import ANSWER_HINT
 from bot.core.errors import UsageError, UserError
 from bot.core.i18n import N_
 from bot.core.numbers import read_number
 from bot.core.parser import tokens
 from bot.core.replies import Question, Reply, bold, italic
+from bot.runtime.context import Context
 from bot.services.idea_notices import about, idea_label
 from bot.services.numbering import number_of
 from bot.services.people import FORMER_MEMBER

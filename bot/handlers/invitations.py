@@ -4,11 +4,11 @@ it, and who brought how many followers or backers to a project."""
 from __future__ import annotations
 
 from bot.core.commands import Arg, command
-from bot.core.context import Context
 from bot.core.errors import UserError
 from bot.core.i18n import N_
 from bot.core.replies import LinkButton, Reply, bold, code
 from bot.handlers.ideas import SECTION
+from bot.runtime.context import Context
 from models import Community, Person, Project, Role
 
 

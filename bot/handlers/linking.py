@@ -6,11 +6,11 @@ from zoneinfo import ZoneInfo
 
 from bot.core import platforms
 from bot.core.commands import Arg, command, fold
-from bot.core.context import Context
 from bot.core.errors import UsageError, UserError
 from bot.core.i18n import N_
 from bot.core.replies import Reply, bold
 from bot.core.replies import code as mono
+from bot.runtime.context import Context
 from bot.services.linking import normalize_code
 from bot.services.people import find_timezone
 from models import Account

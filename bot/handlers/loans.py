@@ -7,13 +7,13 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot.core.commands import Arg, command, fold
-from bot.core.context import Context
 from bot.core.date_words import PAST
 from bot.core.dates import read_date
 from bot.core.errors import UsageError, UserError
 from bot.core.i18n import N_
 from bot.core.numbers import read_number
 from bot.core.replies import Reply
+from bot.runtime.context import Context
 from bot.services.loans import MAX_INSTALMENTS, due_on, schedule_line
 from bot.services.pledges import money, read_amount
 from models import Project, Role

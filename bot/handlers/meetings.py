@@ -8,7 +8,6 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from bot.core.commands import Arg, answers, command, fold
-from bot.core.context import Context
 from bot.core.conversation import ANSWER_HINT
 from bot.core.dates import find_date
 from bot.core.errors import UsageError, UserError
@@ -17,6 +16,7 @@ from bot.core.numbers import read_number
 from bot.core.parser import tokens
 from bot.core.replies import Question, Reply, bold
 from bot.handlers.votes import UNTIL, _created, create_date_poll, date_options, read_when
+from bot.runtime.context import Context
 from bot.services.events_text import when_text
 from models import Event, EventKind, Role
 

@@ -7,12 +7,12 @@ import re
 from zoneinfo import ZoneInfo
 
 from bot.core.commands import Arg, command
-from bot.core.context import Context
 from bot.core.dates import read_date
 from bot.core.errors import UsageError, UserError
 from bot.core.i18n import N_
 from bot.core.replies import Reply, bold, italic
 from bot.handlers.digest import SWITCH, SWITCH_WORDS
+from bot.runtime.context import Context
 from bot.services.votes_text import labels, ref
 from models import Community, Role, VotePoll
 

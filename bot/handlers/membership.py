@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.core.commands import Arg, command
-from bot.core.context import Context
 from bot.core.errors import UserError
 from bot.core.i18n import N_, Translator
 from bot.core.replies import Reply, bold
 from bot.handlers.digest import SWITCH, SWITCH_WORDS
+from bot.runtime.context import Context
 from models import Account, Community, Person, Role
 
 SECTION = N_("Your community")

@@ -4,11 +4,11 @@ message, blocking a person's messages."""
 from __future__ import annotations
 
 from bot.core.commands import Arg, command
-from bot.core.context import Context
 from bot.core.errors import UserError
 from bot.core.i18n import N_
 from bot.core.replies import Reply, bold, italic
 from bot.handlers.comments import NUMBER, SECTION, _author_name, _handled
+from bot.runtime.context import Context
 from bot.services.comment_notices import quoted
 from models import Account, Comment, Consent, Person, Project, Role
 

@@ -6,12 +6,12 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot.core.commands import Arg, command, fold
-from bot.core.context import Context
 from bot.core.date_words import PAST
 from bot.core.dates import Found, find_date
 from bot.core.errors import UsageError, UserError
 from bot.core.i18n import N_
 from bot.core.replies import Reply
+from bot.runtime.context import Context
 from bot.services.expenses import balance, money_lines
 from bot.services.loans import schedule_line
 from bot.services.money_sync import PLATFORM_WORDS, PLATFORMS, read_ref

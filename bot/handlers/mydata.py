@@ -7,11 +7,11 @@ import secrets
 from datetime import datetime
 
 from bot.core.commands import Arg, answers, command
-from bot.core.context import Context
 from bot.core.conversation import ANSWER_HINT
 from bot.core.errors import UserError
 from bot.core.i18n import N_
 from bot.core.replies import Attachment, Question, Reply, bold
+from bot.runtime.context import Context
 from bot.services.prompt_reading import yes_no
 from models import Role
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from bot.core.commands import Arg, command, fold
-from bot.core.context import Context
 from bot.core.dates import find_date
 from bot.core.errors import UserError
 from bot.core.i18n import N_
 from bot.core.replies import Reply, bold, italic
 from bot.handlers.comments import help_out, leave
 from bot.handlers.ideas import SECTION
+from bot.runtime.context import Context
 from bot.services.comments import Item
 from bot.services.need_notices import with_due
 from bot.services.numbering import number_of

@@ -5,12 +5,12 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from bot.core.commands import FILES_ONLY, Arg, answers, command
-from bot.core.context import Context
 from bot.core.dates import take_date
 from bot.core.errors import UsageError, UserError
 from bot.core.i18n import N_
 from bot.core.numbers import read_number
 from bot.core.replies import Question, Reply, bold
+from bot.runtime.context import Context
 from bot.services.file_kinds import PHOTOS_PER_NEWS
 from models import Project, Role
 

@@ -6,7 +6,6 @@ import re
 from zoneinfo import ZoneInfo
 
 from bot.core.commands import Arg, command, fold
-from bot.core.context import Context
 from bot.core.dates import read_date
 from bot.core.errors import UsageError, UserError
 from bot.core.i18n import N_, Translator
@@ -15,6 +14,7 @@ from bot.core.parser import tokens
 from bot.core.replies import Reply
 from bot.handlers.money import campaign_money
 from bot.handlers.votes import UNTIL
+from bot.runtime.context import Context
 from bot.services.pledges import JUMP, MILESTONES, campaign_reply, money, read_amount
 from models import Campaign, CampaignKind, Project, Role
 from models.pledges import KIND_WORDS

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from bot.core.commands import Arg, command
-from bot.core.context import Context
 from bot.core.i18n import N_
 from bot.core.replies import About, Reply, bold, italic
 from bot.handlers.moderation import open_list
+from bot.runtime.context import Context
 from models import Project, Role
 
 SECTION = N_("Projects")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 
 from bot.core.commands import Arg, command
-from bot.core.context import Context
 from bot.core.errors import UsageError
 from bot.core.i18n import N_
 from bot.core.numbers import read_number
 from bot.core.replies import Reply
+from bot.runtime.context import Context
 from bot.services.report_chart import chart
 from bot.services.report_text import report_reply
 from models import Role

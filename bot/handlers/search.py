@@ -6,10 +6,10 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from bot.core.commands import Arg, command
-from bot.core.context import Context
 from bot.core.errors import UsageError
 from bot.core.i18n import N_, Translator
 from bot.core.replies import Reply, bold, italic, link
+from bot.runtime.context import Context
 from bot.services.search import NothingToSearch
 from bot.services.search_text import excerpt
 from models import Role

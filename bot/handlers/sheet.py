@@ -6,10 +6,10 @@ import asyncio
 from zoneinfo import ZoneInfo
 
 from bot.core.commands import command
-from bot.core.context import Context
 from bot.core.i18n import N_
 from bot.core.replies import Reply
 from bot.handlers.agenda import SECTION
+from bot.runtime.context import Context
 from bot.services.agenda_text import sheet_file, sheet_reply
 from bot.services.sheet_xlsx import sheet_xlsx_file
 from models import Role

@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 
 from bot.core.commands import answers
-from bot.core.context import Context
 from bot.core.i18n import N_
 from bot.core.replies import Reply, code
+from bot.runtime.context import Context
 from bot.services.comment_notices import quoted
 from bot.services.howto import asks_how, named_projects
 

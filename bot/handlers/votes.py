@@ -6,13 +6,13 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from bot.core.commands import Arg, command, fold
-from bot.core.context import Context
 from bot.core.dates import read_when as read_day_and_time
 from bot.core.errors import UsageError, UserError
 from bot.core.i18n import N_
 from bot.core.parser import tokens
 from bot.core.replies import Reply, bold
 from bot.handlers.member_polls import add_reasons, may_open_poll
+from bot.runtime.context import Context
 from bot.services.calendar import local_instant
 from bot.services.member_polls import split_reason
 from bot.services.votes import read_ballot

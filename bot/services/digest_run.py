@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Awaitable, Callable, Protocol
 from zoneinfo import ZoneInfo
 
-from bot.core.delivery import TemporaryFailure, Unreachable
+from bot.core.errors import TemporaryFailure, Unreachable
 from bot.core.metrics import NOTHING, Meter
 from bot.core.sql import fetch
 from bot.services import digest as d

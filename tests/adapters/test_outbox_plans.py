@@ -5,7 +5,7 @@ the photo's call alone, against the Telegram emulator and a real Synapse."""
 from __future__ import annotations
 
 from bot.adapters.matrix.render import choice_marker
-from bot.core.delivery import TemporaryFailure
+from bot.core.errors import TemporaryFailure
 from bot.core.incoming import Incoming, Upload
 from models import Community, OutboxMessage, OutboxStatus
 from tests.adapters.matrix_helpers import body, until

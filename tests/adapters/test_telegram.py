@@ -18,7 +18,7 @@ import pytest
 
 from bot.app import App
 from bot.config import Settings
-from bot.core.delivery import Unreachable
+from bot.core.errors import Unreachable
 from bot.core.incoming import Incoming
 from bot.core.replies import Reply
 from bot.services import demo

@@ -8,8 +8,8 @@ from dataclasses import replace
 import pytest
 
 from bot.adapters.telegram import polls
-from bot.core.inbox import Event
 from bot.core.replies import Attachment, Choice, LinkButton, Poll, Reply
+from bot.runtime.inbox import Event
 from models import Account, Ballot, InboundEvent, InboundStatus, NativePoll, Role, VotePoll
 from tests.adapters.test_telegram import TOKEN, buttons, eventually, said, serve, started
 from tests.peers.telegram_client import TelegramEmulator

@@ -45,7 +45,7 @@ async def test_a_nul_reaches_the_core_cleaned_and_a_refused_event_is_parked_alon
         assert "\x00" not in str(stored)
         # A batch whose second event the database (or its JSON encoding) refuses: the other two are handled, the bad
         # one parked with its error, and the cursor stored with the batch moves on.
-        from bot.core.inbox import Event
+        from bot.runtime.inbox import Event
 
         async def cursor(conn) -> None:
             await AdapterState.update_or_create(key="fake:cursor", defaults={"value": "42"}, using_db=conn)

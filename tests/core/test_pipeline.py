@@ -8,10 +8,10 @@ from datetime import datetime, timezone
 import pytest
 
 from bot.core.choices import ChoiceMemory
-from bot.core.inbox import Event, Inbox, Policy
-from bot.core.inbox_store import EventStore
 from bot.core.render import fallback, to_html, to_text
 from bot.core.replies import Attachment, Block, Choice, LinkButton, Poll, Progress, Question, Reply, bold
+from bot.runtime.inbox import Event, Inbox, Policy
+from bot.runtime.inbox_store import EventStore
 from bot.services.failures import Failures
 from models import InboundEvent, InboundStatus, OutboxMessage, OutboxStatus, Person
 from models.mail import InboundMail, MailStatus, OutgoingMail

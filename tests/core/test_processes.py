@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.core.processes import AlreadyRunning, Processes, Role, ServiceLock
+from bot.runtime.processes import AlreadyRunning, Processes, Role, ServiceLock
 from models import InboundEvent, InboundStatus, ProcessRole, RelaisProcess
 from scheduler.factory import Scheduler
 from tests.conftest import make_app

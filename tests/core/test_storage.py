@@ -6,7 +6,7 @@ import pytest
 from tortoise.exceptions import IntegrityError
 
 from bot import db
-from bot.core.delivery import TemporaryFailure, Unreachable
+from bot.core.errors import TemporaryFailure, Unreachable
 from bot.core.plan import Plan, perform
 from bot.core.replies import Block, Reply
 from models import Account, ConsoleInbox, Follow, NewsItem, OutboxMessage, OutboxStatus, Person, Project

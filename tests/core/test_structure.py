@@ -14,7 +14,11 @@ from bot.handlers import MODULES
 ROOT = Path(__file__).resolve().parents[2]
 TRANSPORTS = {"aiogram", "nio", "aiosmtpd", "aiosmtplib", "mailmanclient", "aiohttp"}
 PACKAGES = ("bot", "mail", "scheduler", "models")
-CORE_DIRS = ["bot/core", "bot/handlers", "bot/services", "models", "scheduler"]
+CORE_DIRS = ["bot/core", "bot/runtime", "bot/handlers", "bot/services", "models", "scheduler"]
+# Each floor and the packages it must not import (type-checking imports included): the vocabulary below the
+# services, the runtime above them and below the features and the platforms.
+FLOORS = {"bot/core": ("bot.runtime", "bot.services", "bot.handlers", "bot.adapters", "bot.cli", "bot.app", "mail", "scheduler"),
+          "bot/runtime": ("bot.handlers", "bot.adapters", "bot.cli", "bot.app", "mail", "scheduler")}
 
 
 def imported_roots(path: Path) -> set[str]:
@@ -103,6 +107,39 @@ def circles(graph: dict[str, set[str]]) -> list[list[str]]:
         if v not in index:
             visit(v)
     return found
+
+
+def imported_modules(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+    return names
+
+
+def floor_offenders(root: Path) -> list[str]:
+    offenders = []
+    for folder, above in FLOORS.items():
+        for path in sorted((root / folder).rglob("*.py")):
+            bad = sorted(n for n in imported_modules(path) if any(n == a or n.startswith(a + ".") for a in above))
+            if bad:
+                offenders.append(f"{path.relative_to(root)}: {bad}")
+    return offenders
+
+
+def test_no_import_runs_up_a_floor():
+    assert floor_offenders(ROOT) == []
+
+
+def test_the_floor_check_sees_an_import_running_up(tmp_path):
+    (tmp_path / "bot" / "core").mkdir(parents=True)
+    (tmp_path / "bot" / "runtime").mkdir()
+    (tmp_path / "bot" / "core" / "a.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from bot.services import Services\n")
+    (tmp_path / "bot" / "runtime" / "b.py").write_text("from bot import handlers\nfrom bot.services import Services\n")
+    assert floor_offenders(tmp_path) == ["bot/core/a.py: ['bot.services', 'bot.services.Services']",
+                                         "bot/runtime/b.py: ['bot.handlers']"]
 
 
 def test_no_import_circle():

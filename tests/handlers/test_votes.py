@@ -284,7 +284,7 @@ async def test_concurrent_ballots_and_a_racing_close_count_each_ballot_once(any_
 async def test_a_secret_ballot_is_reduced_to_a_vote_in_the_stored_event(keyed):
     """Through a platform's inbox: the stored event of a secret ballot (cast or refused) keeps only `vote <poll>` once
     handled; a public poll's ballot event is kept as it came; a plan stored before a restart carries the mark."""
-    from bot.core.inbox import Event
+    from bot.runtime.inbox import Event
     from models import InboundEvent
     from tests.conftest import fake_platform
 

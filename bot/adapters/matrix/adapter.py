@@ -31,15 +31,15 @@ from bot.adapters.matrix.render import NATIVE, body_text, file_content, notice, 
 from bot.adapters.matrix.rooms import DirectRooms
 from bot.adapters.matrix.sync import Syncer
 from bot.config import MatrixSettings
-from bot.core.adapter import Turn
-from bot.core.delivery import Elsewhere, TemporaryFailure, Unreachable
+from bot.core.errors import Elsewhere, TemporaryFailure, Unreachable
 from bot.core.i18n import N_
-from bot.core.inbox import Event
 from bot.core.incoming import Incoming, Origin
 from bot.core.numbers import is_number
 from bot.core.plan import Plan
-from bot.core.ports import Ports
 from bot.core.replies import Attachment, Reply
+from bot.runtime.adapter import Turn
+from bot.runtime.inbox import Event
+from bot.runtime.ports import Ports
 from bot.services.encryption import encrypted_chats
 from models import Account, AdapterState, OutboxMessage
 

@@ -8,7 +8,7 @@ from typing import Iterable
 
 from bot.adapters.matrix.polls import POLL_START, RESPONSE_TYPES, response_answers
 from bot.adapters.matrix.render import keycap_number
-from bot.core.inbox import Event
+from bot.runtime.inbox import Event
 
 PLATFORM = "matrix"
 # Synapse sends 10 timeline events per room by default and marks the rest `limited`; a large limit makes

@@ -11,7 +11,7 @@ from nio.event_builders import EnableEncryptionBuilder
 from tortoise.exceptions import IntegrityError
 
 from bot.adapters.matrix.outbound import Outbound, SendFailed, SendRefused
-from bot.core.delivery import TemporaryFailure, Unreachable
+from bot.core.errors import TemporaryFailure, Unreachable
 from models.matrix import MatrixDirect
 
 log = logging.getLogger("relais.matrix")

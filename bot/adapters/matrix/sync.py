@@ -24,9 +24,9 @@ from bot.adapters.matrix.events import (
 )
 from bot.adapters.matrix.polls import POLL_START
 from bot.core import parser
-from bot.core.inbox import Event, Inbox
 from bot.core.numbers import is_number
 from bot.core.topics import Topics
+from bot.runtime.inbox import Event, Inbox
 from models import AdapterState
 
 if TYPE_CHECKING:

@@ -56,15 +56,15 @@ from bot.adapters.telegram.transport import (
     StopPoll,
 )
 from bot.config import TelegramSettings
-from bot.core.adapter import Turn
-from bot.core.delivery import TemporaryFailure, Unreachable
+from bot.core.errors import TemporaryFailure, Unreachable
 from bot.core.i18n import N_, normalize_locale
-from bot.core.inbox import Event
 from bot.core.incoming import Incoming, Origin, Upload
 from bot.core.numbers import read_number
 from bot.core.plan import Plan
-from bot.core.ports import Ports
 from bot.core.replies import Reply
+from bot.runtime.adapter import Turn
+from bot.runtime.inbox import Event
+from bot.runtime.ports import Ports
 from models import Account, AdapterState, ChatBinding, OutboxMessage
 
 log = logging.getLogger("relais.telegram")

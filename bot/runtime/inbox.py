@@ -159,7 +159,7 @@ class Inbox:
 
     async def resume(self) -> int:
         """At start: schedule every pending event, the previous run's leases included (it is gone) when this is
-        the only process; beside others, what a dead one held is given back by bot/core/processes.py."""
+        the only process; beside others, what a dead one held is given back by bot/runtime/processes.py."""
         return await self.sweep(takeover=self.alone)
 
     async def sweep(self, limit: int = 500, takeover: bool = False) -> int:

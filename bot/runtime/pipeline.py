@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import Awaitable, Callable
 
-from bot.core.adapter import Adapter
 from bot.core.choices import ChoiceMemory
-from bot.core.inbox import Event, Store
 from bot.core.incoming import Incoming
 from bot.core.plan import perform
 from bot.core.render import for_platform
 from bot.core.replies import Reply
 from bot.core.topics import Topics
+from bot.runtime.adapter import Adapter
+from bot.runtime.inbox import Event, Store
 
 Dispatch = Callable[[Incoming], Awaitable[Reply | None]]
 

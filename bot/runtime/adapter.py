@@ -5,7 +5,7 @@ core's inbox before the platform is told they arrived; the core's pipeline then 
 `translate` (platform event → Incoming and where to answer), the core (parse once, check, run), `render`
 (Reply → the platform calls that show it, planned and stored before the first one is made), `perform`
 (one call at a time, so a restart sends what is left and never runs a command twice). Notifications go the same
-way from the outbox (bot/core/delivery.py): `destination` (a person's account, or a group or room bound to a
+way from the outbox (bot/runtime/delivery.py): `destination` (a person's account, or a group or room bound to a
 community → where), `render`, then `perform`, the plan and its progress kept on the outbox row.
 """
 
@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from bot.core.inbox import Event
 from bot.core.incoming import Incoming
 from bot.core.plan import Plan
 from bot.core.replies import Reply
+from bot.runtime.inbox import Event
 from models import Account, OutboxMessage
 
 
@@ -55,8 +55,8 @@ class Adapter(Protocol):
 
     async def perform(self, action: dict) -> str | None:
         """Make one planned call; returns the reference of the message it created (as `Incoming.replying_to` names
-        it when someone replies), if any. A notification's call (`action["notice"]`) raises delivery.Unreachable (try
-        the person's next account), delivery.TemporaryFailure (retry later) or delivery.Elsewhere where an answer's
+        it when someone replies), if any. A notification's call (`action["notice"]`) raises errors.Unreachable (try
+        the person's next account), errors.TemporaryFailure (retry later) or errors.Elsewhere where an answer's
         is logged and skipped."""
 
     async def destination(self, account: Account | None, chat: str, message: OutboxMessage) -> dict:

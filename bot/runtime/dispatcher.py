@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING
 
 from bot.core import parser
 from bot.core.commands import FILES_ONLY, Arg, Command, Registry, fold
-from bot.core.context import Context
 from bot.core.errors import Ambiguous, UsageError, UserError
 from bot.core.i18n import N_, Catalogs, Translator, normalize_locale
 from bot.core.incoming import Incoming, Origin
 from bot.core.metrics import NOTHING, Meter
 from bot.core.numbers import clean, is_number
 from bot.core.replies import Choice, Reply, code
+from bot.runtime.context import Context
 from models import PendingQuestion, Role
 
 if TYPE_CHECKING:

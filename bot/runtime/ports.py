@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING, Callable
 from bot.core.choices import ChoiceMemory
 from bot.core.commands import Registry
 from bot.core.i18n import Catalogs
-from bot.core.inbox import Handler, Inbox, Policy
-from bot.core.inbox_store import EventStore
-from bot.core.pipeline import Dispatch, Pipeline
-from bot.core.processes import Role, solo
 from bot.core.topics import Topics
+from bot.runtime.inbox import Handler, Inbox, Policy
+from bot.runtime.inbox_store import EventStore
+from bot.runtime.pipeline import Dispatch, Pipeline
+from bot.runtime.processes import Role, solo
 
 if TYPE_CHECKING:
-    from bot.core.adapter import Adapter
+    from bot.runtime.adapter import Adapter
     from bot.services import Services
 
 

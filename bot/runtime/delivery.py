@@ -10,12 +10,13 @@ from typing import Callable, Protocol
 from tortoise.expressions import Q
 
 from bot.core.choices import ChoiceMemory, conversation
+from bot.core.errors import Elsewhere, Unreachable
 from bot.core.metrics import NOTHING, Meter
 from bot.core.plan import Plan, perform
 from bot.core.render import for_platform
 from bot.core.replies import Reply, Topic
 from bot.core.topics import Topics
-from bot.core.workloop import WorkLoop, claim
+from bot.runtime.workloop import WorkLoop, claim
 from models import Account, OutboxMessage, OutboxStatus
 
 log = logging.getLogger("relais.delivery")
@@ -24,24 +25,11 @@ log = logging.getLogger("relais.delivery")
 MAX_ATTEMPTS = 40
 
 
-class Unreachable(Exception):
-    """The account cannot receive anything (blocked the bot, address gone): try the next one."""
-
-
-class TemporaryFailure(Exception):
-    """Try again later (rate limit, network, server error)."""
-
-
-class Elsewhere(Exception):
-    """Another process serves this channel now (Matrix with encryption: one process holds the keys): the message waits
-    for it, no attempt counted."""
-
-
 ELSEWHERE_WAIT = timedelta(seconds=3)
 
 
 class Channel(Protocol):
-    """The sending half of the adapter contract (bot/core/adapter.py): a notification goes the way of an answer,
+    """The sending half of the adapter contract (bot/runtime/adapter.py): a notification goes the way of an answer,
     `destination` standing for the event's `where`."""
 
     platform: str

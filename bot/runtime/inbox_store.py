@@ -12,8 +12,8 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from bot.core.inbox import Event
 from bot.core.sql import sql_for
+from bot.runtime.inbox import Event
 from models import InboundEvent, InboundStatus
 
 # The two writes every event makes (its plan, then done) are grouped: one executemany stores what all the lanes
