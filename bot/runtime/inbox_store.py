@@ -160,3 +160,10 @@ class EventStore:
 
     async def drain(self) -> None:
         await self.journal.drain()
+
+
+async def recent(platform: str, lane: str, since: datetime) -> list[tuple[dict, datetime]]:
+    """A conversation's events stored since then, whoever stored them, with when (an album's messages, which a webhook
+    brings one by one, perhaps to several processes)."""
+    rows = await InboundEvent.filter(platform=platform, lane=lane, created_at__gte=since).order_by("id").values_list("payload", "created_at")
+    return [(payload, created) for payload, created in rows]

@@ -4,10 +4,12 @@ answers the question waiting for it, or is told how to post it."""
 
 from __future__ import annotations
 
+import socket
+
 from bot.core.incoming import Incoming, Upload
 from bot.services import demo
 from models import FileUpload, NewsItem, ProjectFile, Role, StoredFile
-from tests.adapters.test_telegram import relais, said, started  # noqa: F401
+from tests.adapters.test_telegram import relais, said, serve, started  # noqa: F401
 from tests.peers.telegram_fixture import emu, telegram_token  # noqa: F401
 from tests.test_files import gps_of, photo
 
@@ -47,6 +49,29 @@ async def test_an_album_captioned_with_the_command_posts_news_with_its_photos(re
     assert len(uses) == 3 and len({u.file.sha256 for u in uses}) == 3
     for use in uses:
         assert gps_of(await relais.app.services.files.read(use.file.sha256)) == {}
+
+
+async def test_through_a_webhook_an_albums_messages_come_one_by_one_and_make_one_news(tmp_path, emu, telegram_emulator):
+    """A webhook brings one update per request (here one at a time, as the emulator does; behind a load balancer,
+    perhaps to several processes): the album is read back from the inbox once whole."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    running = await serve(tmp_path, telegram_emulator.base_url, webhook_url=f"http://127.0.0.1:{port}/telegram/hook",
+                          webhook_listen=f"127.0.0.1:{port}")
+    try:
+        rosa = await referent(running, emu)
+        shots = [(f"IMG_{n}.jpg", photo(colour=(60 * n, 20, 200))) for n in range(3)]
+        sent = await emu.send_files(rosa, shots, caption="/news dombes-brasserie Three tanks by webhook")
+        [answer] = (await emu.wait_for_sent(rosa["id"], 2, timeout=60))[1:]
+        assert "News posted to Brasserie de la Dombes." in answer["text"] and "With 3 photos." in answer["text"], answer["text"]
+        assert (await emu.stats())["webhook_deliveries"] >= 1 + len(sent["messages"])  # /start, then one per file
+        item = await NewsItem.get(text="Three tanks by webhook")
+        assert await ProjectFile.filter(news_id=item.id).count() == 3
+        await running.adapter.inbox.idle()
+        assert len(await emu.sent(rosa["id"])) == 2, "one answer for the album, none for its other messages"
+    finally:
+        await running.stop()
 
 
 async def test_a_document_or_five_photos_are_refused_and_nothing_is_posted(relais, emu):

@@ -10,6 +10,7 @@ import base64
 import hmac
 import logging
 from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 from aiogram import Bot
@@ -30,9 +31,10 @@ from aiohttp import web
 from bot.adapters.telegram import menu, poll_rows, polls
 from bot.adapters.telegram.render import NATIVE, ChoiceData, length, marked, needs_keyboard, toast
 from bot.adapters.telegram.translate import (
+    ALBUM,
     ALLOWED_UPDATES,
     PLATFORM,
-    albums,
+    album_speaker,
     chat_of,
     display_name,
     file_refs,
@@ -64,12 +66,18 @@ from bot.core.plan import Plan
 from bot.core.replies import Reply
 from bot.runtime.adapter import Turn
 from bot.runtime.inbox import Event
+from bot.runtime.inbox_store import recent
 from bot.runtime.ports import Ports
 from models import Account, AdapterState, ChatBinding, OutboxMessage
 
 log = logging.getLogger("relais.telegram")
 
 POLL_TIMEOUT = 25  # seconds a getUpdates call waits for news
+# An album's messages come within a fraction of a second: it is whole once none has come for ALBUM_QUIET seconds (read
+# at most ALBUM_WAIT seconds), among the chat's events of the last ALBUM_LOOK_BACK.
+ALBUM_QUIET = 1.0
+ALBUM_WAIT = 6.0
+ALBUM_LOOK_BACK = timedelta(minutes=2)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 PRESENT = ("creator", "administrator", "member")
 EXPIRED = N_("This button no longer works; type the command instead.")
@@ -181,7 +189,7 @@ class TelegramAdapter:
         async def offset(conn) -> None:
             await AdapterState.update_or_create(key=self.offset_key, defaults={"value": str(last)}, using_db=conn)
 
-        await self.inbox.accept([self.event(u) for u in albums(updates) if relevant(u, self.me)], also=offset)
+        await self.inbox.accept([self.event(u) for u in updates if relevant(u, self.me)], also=offset)
         return last
 
     async def _poll(self) -> None:
@@ -250,7 +258,12 @@ class TelegramAdapter:
     async def translate(self, event: Event) -> Turn | None:
         update = event.payload
         if "message" in update:
-            return await self._message(update["message"])
+            message = update["message"]
+            if message.get("media_group_id"):
+                message = await self._album(message, event.lane)
+                if message is None:
+                    return None  # a file of an album that another of its messages speaks for
+            return await self._message(message)
         if "callback_query" in update:
             return await self._press(update["callback_query"])
         if "poll_answer" in update:
@@ -267,6 +280,29 @@ class TelegramAdapter:
                 and member["old_chat_member"]["status"] not in PRESENT:
             await self._joined(member["chat"], [member["new_chat_member"]["user"]])
         return None
+
+    async def _album(self, message: dict, lane: str) -> dict | None:
+        """An album comes as one message per file, one update each: a webhook may bring them to several processes, a
+        long poll in two batches. Its messages are read from the inbox once none has come for ALBUM_QUIET seconds; the
+        one that speaks for it (`album_speaker`) gets the others' files, the others are nothing to answer."""
+        group = message["media_group_id"]
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        while True:
+            now = datetime.now(timezone.utc)
+            stored = [(payload["message"], at) for payload, at in await recent(PLATFORM, lane, now - ALBUM_LOOK_BACK)
+                      if (payload.get("message") or {}).get("media_group_id") == group]
+            newest = max((at for _, at in stored), default=now)
+            if (now - newest).total_seconds() >= ALBUM_QUIET or loop.time() - began >= ALBUM_WAIT:
+                break
+            await asyncio.sleep(0.2)
+        parts = [m for m, _ in stored] or [message]
+        speaker = album_speaker(parts)
+        if speaker["message_id"] != message["message_id"]:
+            return None
+        others = [ref for m in sorted(parts, key=lambda m: m["message_id"]) if m["message_id"] != message["message_id"]
+                  for ref in file_refs(m)]
+        return {**message, ALBUM: others}
 
     async def _message(self, message: dict) -> Turn | None:
         chat = message["chat"]

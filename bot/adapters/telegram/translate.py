@@ -93,11 +93,13 @@ def relevant(update: dict, me: dict) -> bool:
     """Whether Relais has anything to do with the update (only those are stored)."""
     message = update.get("message")
     if message is not None:
+        if message.get("media_group_id") and (message.get("photo") or message.get("document")):
+            return not (message.get("from") or {}).get("is_bot")  # an album's file: its caption may be on another
         return bool(message.get("new_chat_members") or message.get("migrate_to_chat_id") or message_incoming(message, me))
     return any(kind in update for kind in ("callback_query", "my_chat_member", "chat_member", "poll_answer"))
 
 
-ALBUM = "relais_album"  # the other files of an album, kept with its captioned message
+ALBUM = "relais_album"  # the other files of an album, joined to the message that speaks for it
 
 
 def file_refs(message: dict) -> list[dict]:
@@ -112,17 +114,8 @@ def file_refs(message: dict) -> list[dict]:
     return refs + list(message.get(ALBUM) or [])
 
 
-def albums(updates: list[dict]) -> list[dict]:
-    """An album comes as one message per file sharing a `media_group_id`, its caption on one of them: that message
-    (or its first, an album sent alone) gets the others' files; the others are no message for Relais. Telegram sends
-    an album's messages together."""
-    groups: dict[str, list[dict]] = {}
-    for update in updates:
-        message = update.get("message") or {}
-        if message.get("media_group_id"):
-            groups.setdefault(str(message["media_group_id"]), []).append(message)
-    for messages in groups.values():
-        captioned = next((m for m in messages if m.get("caption")), messages[0])  # no caption: the first
-        if len(messages) > 1:
-            captioned[ALBUM] = [ref for m in messages if m is not captioned for ref in file_refs(m)]
-    return updates
+def album_speaker(parts: list[dict]) -> dict:
+    """Of an album's messages (one per file, sharing a `media_group_id`), the one that speaks for it: the captioned one
+    (the command), else the first."""
+    ordered = sorted(parts, key=lambda m: m["message_id"])
+    return next((m for m in ordered if m.get("caption")), ordered[0])
