@@ -19,6 +19,8 @@ async def test_a_code_from_the_console_typed_in_telegram_joins_the_accounts(rela
     await me.exchange("lang en")
     ana = await started(emu, first_name="Ana", language_code="en")  # a member before the poll opens: it is hers to vote on
     await me.exchange('poll "Which day?" "Monday" "Friday"')
+    [_, announced] = await emu.wait_for_sent(ana["id"], 2)  # the poll's announcement reaches her before she votes
+    assert "to vote" in announced["text"], announced["text"]
     console = ConsoleChat(app.console, "ana", locale="en")
     await console.exchange("lang en")
     assert "Vote recorded" in await console.exchange("vote 1 1")

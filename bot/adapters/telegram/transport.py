@@ -219,21 +219,25 @@ class Pace:
 
 class SharedPace(Pace):
     """The bot's overall rate shared by every process of one PostgreSQL database: Telegram counts the token, not the
-    process. Each turn is booked in one statement on the database's clock (the next free turn kept in
-    `adapter_state`), so three processes together keep the one rate; on SQLite (one process) and when the database
-    cannot be asked, the process paces itself alone."""
+    process. Turns are booked on the database's clock (the next free turn kept in `adapter_state`), so three processes
+    together keep the one rate; the sends waiting in a process are booked together, one statement for all of them
+    (a statement per send queued for the database's connections, and their turns came too late to be used). On SQLite
+    (one process) and when the database cannot be asked, the process paces itself alone."""
 
     KEY = "telegram:pace"
     BOOK = ("INSERT INTO adapter_state (key, value, updated_at) VALUES ($1, (extract(epoch FROM clock_timestamp()) + $2)::text, now()) "
             "ON CONFLICT (key) DO UPDATE SET updated_at = now(), "
             "value = (greatest(adapter_state.value::float8, extract(epoch FROM clock_timestamp())) + $2)::text "
             "RETURNING value::float8 - $2 - extract(epoch FROM clock_timestamp()) AS wait")
+    BATCH = 64  # turns booked in one statement at most
 
     def __init__(self, rate: float):
-        # Turns booked ahead by many waiting sends are kept when woken up to 30 ms late (a turn given up is lost to
-        # every process), so the margin under the rate is wider: at most rate × (1 + 0.03) × (1 - 0.04) in any second.
+        # Turns booked ahead are kept when woken up to 30 ms late (a turn given up is lost to every process), so the
+        # margin under the rate is wider: at most rate × (1 + 0.03) × (1 - 0.04) in any second.
         super().__init__(rate, margin=0.04, late=0.03)
         self._shared: bool | None = None
+        self._waiting: list[asyncio.Future] = []
+        self._booker: asyncio.Task | None = None
 
     def _database(self):
         if self._shared is False:
@@ -253,19 +257,38 @@ class SharedPace(Pace):
             return await super().acquire()
         loop = asyncio.get_running_loop()
         while True:
+            future: asyncio.Future = loop.create_future()
+            self._waiting.append(future)
+            if self._booker is None or self._booker.done():
+                self._booker = asyncio.create_task(self._book(conn))
+            turn = await future
+            if turn is None:  # the database could not be asked
+                return await super().acquire()
+            earliest, latest = turn
+            if latest > loop.time():
+                await asyncio.sleep(latest - loop.time())  # never early
+            if loop.time() - earliest <= self.late:  # lateness never underestimated: no second holds more than the rate
+                return
+
+    async def _book(self, conn) -> None:
+        """Book a turn for each send waiting, in as few statements as there are batches. A turn lies between the asking
+        plus the wait the database answered and the answer plus that wait."""
+        loop = asyncio.get_running_loop()
+        while self._waiting:
+            batch, self._waiting = self._waiting[:self.BATCH], self._waiting[self.BATCH:]
             asked = loop.time()
             try:
-                rows = await conn.execute_query_dict(self.BOOK, [self.KEY, self.gap])
+                rows = await conn.execute_query_dict(self.BOOK, [self.KEY, self.gap * len(batch)])
             except Exception as exc:
                 log.warning("shared telegram pace unavailable: pacing this process alone", extra={"error": str(exc)[:200]})
-                return await super().acquire()
-            wait = max(0.0, float(rows[0]["wait"]))
-            # The turn lies between asked + wait and now + wait: wait until the later one (never early), and count
-            # lateness from the earlier one (never underestimated), so no second holds more than the rate.
-            if wait > 0:
-                await asyncio.sleep(wait)
-            if loop.time() - (asked + wait) <= self.late:
-                return
+                for future in batch:
+                    if not future.done():
+                        future.set_result(None)
+                continue
+            answered, wait = loop.time(), max(0.0, float(rows[0]["wait"]))
+            for n, future in enumerate(batch):
+                if not future.done():  # a send cancelled meanwhile leaves its turn unused
+                    future.set_result((asked + wait + n * self.gap, answered + wait + n * self.gap))
 
 
 class Sender:
