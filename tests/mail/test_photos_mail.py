@@ -36,3 +36,28 @@ async def test_a_mailed_news_with_photos_reaches_a_follower_with_the_images_inli
     html = next(part for part in note.message.walk() if part.get_content_type() == "text/html").get_content()
     assert all(f'cid:{part["Content-ID"].strip("<>")}' in html for part in images)
     assert all(gps_of(part.get_payload(decode=True)) == {} for part in images)
+
+
+async def test_a_photo_mailed_in_reply_to_the_question_joins_the_news_posted_without_one(relais: Relais):
+    await email_for("camille", "camille@example.org")
+    await email_for("ana", "ana@example.org")
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"], mail["Message-ID"] = "Camille <camille@example.org>", RELAIS, "Brasserie", "<p2@example.org>"
+    mail.set_content("nouvelle dombes-brasserie La cuve est installée\n")
+    await relais.send(mail.as_bytes(), mail_from="camille@example.org")
+    [answer] = await relais.wait_mail(predicate=lambda m: "camille@example.org" in m.rcpt_tos)
+    text = next(part for part in answer.message.walk() if part.get_content_type() == "text/plain").get_content()
+    assert "Une photo avec" in text, text
+    item = await NewsItem.get(text="La cuve est installée")
+
+    reply = EmailMessage()
+    reply["From"], reply["To"], reply["Subject"] = "Camille <camille@example.org>", RELAIS, "Re: " + str(answer.message["Subject"])
+    reply["Message-ID"], reply["In-Reply-To"] = "<p3@example.org>", answer.message["Message-ID"]
+    reply.set_content("La voici.\n\nCamille\n")
+    reply.add_attachment(photo(colour=(200, 120, 40)), maintype="image", subtype="jpeg", filename="cuve.jpg")
+    await relais.send(reply.as_bytes(), mail_from="camille@example.org")
+    await relais.settle()
+    assert [u.filename for u in await ProjectFile.filter(news_id=item.id)] == ["cuve.jpg"]
+    notes = await relais.wait_mail(count=2, predicate=lambda m: "ana@example.org" in m.rcpt_tos)
+    photos = [part for part in notes[-1].message.walk() if part.get_content_maintype() == "image"]
+    assert len(photos) == 1 and "photos de la nouvelle" in notes[-1].message["Subject"] + str(notes[-1].message.get_body(("plain",)).get_content())
