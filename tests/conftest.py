@@ -100,6 +100,7 @@ def _sqlite_template() -> Path:
 PEERS = ("synapse", "mailman")  # started once per run: the tests that use one run in one worker (--dist loadgroup)
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups into the test ids
 def pytest_collection_modifyitems(config, items):
     for item in items:
         peer = next((name for name in PEERS if name in item.fixturenames), None)
