@@ -17,12 +17,17 @@ async def email_for(name: str, address: str) -> None:
     await Account.create(person_id=person_id, platform="email", address=address, confirmed=True, preferred=True)
 
 
+def camilles_mail(message_id: str, subject: str, body: str) -> EmailMessage:
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"], mail["Message-ID"] = "Camille <camille@example.org>", RELAIS, subject, message_id
+    mail.set_content(body)
+    return mail
+
+
 async def test_a_mailed_news_with_photos_reaches_a_follower_with_the_images_inline(relais: Relais):
     await email_for("camille", "camille@example.org")
     await email_for("ana", "ana@example.org")
-    mail = EmailMessage()
-    mail["From"], mail["To"], mail["Subject"], mail["Message-ID"] = "Camille <camille@example.org>", RELAIS, "Brasserie", "<p1@example.org>"
-    mail.set_content("nouvelle dombes-brasserie Les nouvelles cuves sont arrivées\n\nCamille\n")
+    mail = camilles_mail("<p1@example.org>", "Brasserie", "nouvelle dombes-brasserie Les nouvelles cuves sont arrivées\n\nCamille\n")
     mail.add_attachment(photo(), maintype="image", subtype="jpeg", filename="cuves.jpg")
     mail.add_attachment(photo(colour=(20, 90, 200)), maintype="image", subtype="jpeg", filename="IMG_2231.jpeg")
     await relais.send(mail.as_bytes(), mail_from="camille@example.org")
@@ -41,19 +46,15 @@ async def test_a_mailed_news_with_photos_reaches_a_follower_with_the_images_inli
 async def test_a_photo_mailed_in_reply_to_the_question_joins_the_news_posted_without_one(relais: Relais):
     await email_for("camille", "camille@example.org")
     await email_for("ana", "ana@example.org")
-    mail = EmailMessage()
-    mail["From"], mail["To"], mail["Subject"], mail["Message-ID"] = "Camille <camille@example.org>", RELAIS, "Brasserie", "<p2@example.org>"
-    mail.set_content("nouvelle dombes-brasserie La cuve est installée\n")
+    mail = camilles_mail("<p2@example.org>", "Brasserie", "nouvelle dombes-brasserie La cuve est installée\n")
     await relais.send(mail.as_bytes(), mail_from="camille@example.org")
     [answer] = await relais.wait_mail(predicate=lambda m: "camille@example.org" in m.rcpt_tos)
     text = next(part for part in answer.message.walk() if part.get_content_type() == "text/plain").get_content()
     assert "Une photo avec" in text, text
     item = await NewsItem.get(text="La cuve est installée")
 
-    reply = EmailMessage()
-    reply["From"], reply["To"], reply["Subject"] = "Camille <camille@example.org>", RELAIS, "Re: " + str(answer.message["Subject"])
-    reply["Message-ID"], reply["In-Reply-To"] = "<p3@example.org>", answer.message["Message-ID"]
-    reply.set_content("La voici.\n\nCamille\n")
+    reply = camilles_mail("<p3@example.org>", "Re: " + str(answer.message["Subject"]), "La voici.\n\nCamille\n")
+    reply["In-Reply-To"] = answer.message["Message-ID"]
     reply.add_attachment(photo(colour=(200, 120, 40)), maintype="image", subtype="jpeg", filename="cuve.jpg")
     await relais.send(reply.as_bytes(), mail_from="camille@example.org")
     await relais.settle()
