@@ -64,8 +64,7 @@ def _ask(ctx: Context, project: Project, title: str, problem: str = "") -> Reply
 @answers("document")
 async def document_answer(ctx: Context, text: str, data: dict) -> Reply:
     project = await ctx.services.projects.by_id(data["project"])
-    if (ctx.role is None or ctx.role < Role.FACILITATOR) and not await ctx.services.projects.is_referent(project, ctx.person):
-        raise UserError(N_("Only the referents of {project} and the facilitators can do that."), project=project.title)
+    await ctx.need_referent(project)
     if not ctx.incoming.files:
         return Reply().para(ctx.t(N_("No file came with your message: nothing was added. Send /document {slug} again "
                                      "with the file."), slug=project.slug))

@@ -85,13 +85,11 @@ async def unhide(ctx: Context, number: str) -> Reply:
 async def questions(ctx: Context, project: Project | None) -> Reply:
     t = ctx.t
     community = ctx.need_community()
-    facilitator = ctx.role is not None and ctx.role >= Role.FACILITATOR
     if project is not None:
-        if not facilitator and not await ctx.services.projects.is_referent(project, ctx.person):
-            raise UserError(N_("Only the referents of {project} and the facilitators can do that."), project=project.title)
+        await ctx.need_referent(project)
         waiting = await ctx.services.comments.open_of(project, limit=20)
     else:
-        waiting = await ctx.services.comments.open_for(community, ctx.person, facilitator)
+        waiting = await ctx.services.comments.open_for(community, ctx.person, ctx.facilitator)
     if not waiting:
         return Reply().para(t(N_("No message is waiting for an answer.")))
     return await open_list(ctx, waiting, t(N_("Waiting for an answer")))

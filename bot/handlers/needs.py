@@ -31,8 +31,7 @@ async def handle(person: Person) -> str:
 
 async def _may_fill(ctx: Context, need: Need) -> Project:
     project = await ctx.services.projects.by_id(need.project_id)
-    if (ctx.role is None or ctx.role < Role.FACILITATOR) and not await ctx.services.projects.is_referent(project, ctx.person):
-        raise UserError(N_("Only the referents of {project} and the facilitators can do that."), project=project.title)
+    await ctx.need_referent(project)
     return project
 
 

@@ -42,8 +42,7 @@ async def news_photos(ctx: Context, text: str, data: dict) -> Reply:
     """The photos sent after `news`: added to the item, sent to its followers."""
     t = ctx.t
     project = await ctx.services.projects.by_id(data["project"])
-    if (ctx.role is None or ctx.role < Role.FACILITATOR) and not await ctx.services.projects.is_referent(project, ctx.person):
-        raise UserError(N_("Only the referents of {project} and the facilitators can do that."), project=project.title)
+    await ctx.need_referent(project)
     photos = await ctx.services.files.photos(ctx.incoming.files)
     count = await ctx.services.projects.add_news_photos(project, ctx.person, int(data["news"]), photos, ctx.need_community())
     return (Reply().para(ctx.t.n("{count} photo added to the news of {project}.", "{count} photos added to the news of {project}.",
@@ -111,9 +110,7 @@ def ask_step(ctx: Context, project: Project, problem: str = "") -> Reply:
 @answers("nextstep")
 async def nextstep_answer(ctx: Context, text: str, data: dict) -> Reply:
     project = await ctx.services.projects.by_id(data["project"])
-    if ctx.role is None or ctx.role < Role.FACILITATOR:
-        if not await ctx.services.projects.is_referent(project, ctx.person):
-            raise UserError(N_("Only the referents of {project} and the facilitators can do that."), project=project.title)
+    await ctx.need_referent(project)
     try:
         return await set_step(ctx, project, text)
     except UserError as exc:  # one clarifying question; nothing is saved from an answer not understood

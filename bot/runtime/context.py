@@ -13,7 +13,7 @@ from bot.core.i18n import N_, Translator
 from bot.core.incoming import Incoming
 from models import Account, Community, Membership, Person, Role
 
-if TYPE_CHECKING:  # the services are built on the core; the core only names them for the type checker
+if TYPE_CHECKING:  # the services are built below the runtime; named here for the type checker
     from bot.core.commands import Registry
     from bot.services import Services
 
@@ -59,3 +59,13 @@ class Context:
         if self.community is None:
             raise UserError(N_("You are not in any community yet. Type /join <community> to join one."))
         return self.community
+
+    @property
+    def facilitator(self) -> bool:
+        return self.role is not None and self.role >= Role.FACILITATOR
+
+    async def need_referent(self, project) -> None:
+        """A referent of the project or a facilitator, else the refusal that says so (commands declared with
+        `referent_of` are checked by the dispatcher; answers and other paths call this)."""
+        if not self.facilitator and not await self.services.projects.is_referent(project, self.person):
+            raise UserError(N_("Only the referents of {project} and the facilitators can do that."), project=project.title)

@@ -19,7 +19,7 @@ from bot.core.metrics import NOTHING, Meter
 from bot.core.numbers import clean, is_number
 from bot.core.replies import Choice, Reply, code
 from bot.runtime.context import Context
-from models import PendingQuestion, Role
+from models import PendingQuestion
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -228,10 +228,7 @@ class Dispatcher:
             raise UserError(N_("Only a {role} of {community} can do that."), role=ctx.t(cmd.role.label), community=community.name)
 
     async def _check_referent(self, ctx: Context, project) -> None:
-        if ctx.role is not None and ctx.role >= Role.FACILITATOR:
-            return
-        if not await self.services.projects.is_referent(project, ctx.person):
-            raise UserError(N_("Only the referents of {project} and the facilitators can do that."), project=project.title)
+        await ctx.need_referent(project)
 
     # -- errors -------------------------------------------------------------------------------------------
 
